@@ -1,0 +1,3 @@
+"""review-app: an open-source systematic-review workflow manager."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,74 @@
+"""Errors that reach people. Every message says what was wrong, where, and what is allowed.
+
+The CLI prints ``str(error)`` and exits 1; the web app shows it with ``st.error``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class ReviewAppError(Exception):
+    """Base class for every error a user can act on."""
+
+
+class ConfigError(ReviewAppError):
+    """A setting (environment variable or option) has a value that is not allowed."""
+
+
+class NotFoundError(ReviewAppError):
+    """A review, user, record or batch that was asked for does not exist."""
+
+
+class PermissionDeniedError(ReviewAppError):
+    """The acting user's role does not allow this action."""
+
+
+class AuthenticationError(ReviewAppError):
+    """Login failed. Never says whether the name or the password was wrong."""
+
+
+class ConflictError(ReviewAppError):
+    """The action clashes with existing data (a name taken, a file already imported...)."""
+
+
+class ValidationError(ReviewAppError):
+    """A value given by a person is not allowed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an input file: where it is and what is allowed."""
+
+    source: str  # file name (or protocol path)
+    message: str
+    line: int | None = None  # 1-based line in the file, when known
+    record: int | None = None  # 1-based record number in the file, when known
+    field: str | None = None  # key or field name, when known
+
+    def __str__(self) -> str:
+        where = [self.source]
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.record is not None:
+            where.append(f"record {self.record}")
+        if self.field:
+            where.append(self.field)
+        return f"{', '.join(where)}: {self.message}"
+
+
+class ProblemsError(ReviewAppError):
+    """Several problems found in one input; nothing was written."""
+
+    def __init__(self, problems: list[Problem], *, summary: str | None = None) -> None:
+        self.problems = list(problems)
+        head = summary or f"{len(self.problems)} problem(s) found; nothing was written"
+        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+
+
+class ProtocolError(ProblemsError):
+    """A protocol file is invalid; lists every bad key."""
+
+
+class ImportFileError(ProblemsError):
+    """A search-result file cannot be imported as it is."""

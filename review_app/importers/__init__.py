@@ -1,0 +1,1 @@
+"""Readers that turn search-result files into RecordIn lists (text in, records out)."""

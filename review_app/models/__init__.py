@@ -1,0 +1,48 @@
+"""SQLModel tables. Alembic (``review_app/migrations``) owns the schema; never ``create_all``.
+
+Times are aware UTC (``utcnow()``); SQLModel's UTCDateTime reads them back as UTC on both databases.
+"""
+
+from review_app.models.base import utcnow
+from review_app.models.people import AuditEvent, LoginThrottle, Membership, Review, User
+from review_app.models.records import (
+    CandidatePair,
+    ClusterMember,
+    DuplicateCluster,
+    ImportBatch,
+    Record,
+)
+from review_app.models.screening import Decision, FullText, Resolution
+from review_app.models.synthesis import (
+    Analysis,
+    ExtractionValue,
+    GradeAssessment,
+    OutcomeData,
+    RiskOfBias,
+    Study,
+    StudyReport,
+)
+
+__all__ = [
+    "Analysis",
+    "AuditEvent",
+    "CandidatePair",
+    "ClusterMember",
+    "Decision",
+    "DuplicateCluster",
+    "ExtractionValue",
+    "FullText",
+    "GradeAssessment",
+    "ImportBatch",
+    "LoginThrottle",
+    "Membership",
+    "OutcomeData",
+    "Record",
+    "Resolution",
+    "Review",
+    "RiskOfBias",
+    "Study",
+    "StudyReport",
+    "User",
+    "utcnow",
+]

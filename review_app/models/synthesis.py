@@ -1,0 +1,96 @@
+"""Studies, extracted data, risk of bias, analyses and GRADE assessments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from review_app.models.base import created_at_field, json_field
+
+
+class Study(SQLModel, table=True):
+    """A study; one or more included reports (records) belong to it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True, ondelete="CASCADE")
+    label: str = Field(max_length=200)  # e.g. "Vicknasingam 2020"
+    design: str | None = Field(default=None, max_length=100)
+    created_at: datetime = created_at_field()
+
+
+class StudyReport(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("record_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
+    record_id: int = Field(foreign_key="record.id", ondelete="CASCADE")
+    is_main_report: bool = False
+
+
+class ExtractionValue(SQLModel, table=True):
+    """One protocol extraction field's value for one study, by one extractor."""
+
+    __table_args__ = (UniqueConstraint("study_id", "field_id", "extractor_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
+    field_id: str = Field(max_length=100)
+    extractor_id: int = Field(foreign_key="user.id")
+    value: str | None = Field(default=None, sa_type=Text)
+    updated_at: datetime = created_at_field()
+
+
+class OutcomeData(SQLModel, table=True):
+    """Arm-level outcome data for one study, outcome and time point."""
+
+    __table_args__ = (UniqueConstraint("study_id", "outcome_id", "timepoint", "arm"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
+    outcome_id: str = Field(max_length=100)  # protocol outcome id
+    timepoint: str = Field(default="", max_length=100)
+    arm: str = Field(max_length=20)  # "intervention" | "control"
+    n: int | None = None
+    mean: float | None = None
+    sd: float | None = None
+    events: int | None = None
+    note: str | None = Field(default=None, sa_type=Text)
+
+
+class RiskOfBias(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("study_id", "outcome_id", "assessor_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
+    outcome_id: str = Field(max_length=100)
+    tool: str = Field(max_length=40)  # "RoB 2", "ROBINS-I"
+    assessor_id: int = Field(foreign_key="user.id")
+    judgements: dict[str, Any] = json_field()  # domain -> {judgement, support}
+    overall: str | None = Field(default=None, max_length=40)
+    updated_at: datetime = created_at_field()
+
+
+class Analysis(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True, ondelete="CASCADE")
+    outcome_id: str = Field(max_length=100)
+    measure: str = Field(max_length=10)  # RR | OR | RD | MD | SMD
+    method: str = Field(max_length=10)  # EE | DL | REML | PM | MH | PETO
+    settings: dict[str, Any] = json_field()
+    result: dict[str, Any] = json_field()
+    created_at: datetime = created_at_field()
+
+
+class GradeAssessment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("review_id", "outcome_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int = Field(foreign_key="review.id", index=True, ondelete="CASCADE")
+    outcome_id: str = Field(max_length=100)
+    domains: dict[str, Any] = json_field()  # domain -> {rating, footnote}
+    certainty: str | None = Field(default=None, max_length=20)
+    note: str | None = Field(default=None, sa_type=Text)
+    updated_at: datetime = created_at_field()

@@ -1,0 +1,51 @@
+"""The demo review: the kratom protocol, three demo accounts and (later stages) its data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from review_app.models import Review, User
+from review_app.services.permissions import Actor
+from review_app.services.reviews import ReviewPublic, add_member, create_review, get_review
+from review_app.services.users import create_user
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEMO_PROTOCOL = PROJECT_ROOT / "protocols" / "kratom-neuropathic-pain.toml"
+DEMO_REVIEW_NAME = "kratom-neuropathic-pain"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    name: str
+    role: str
+    password: str  # demo only: printed so a newcomer can log in
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("lead", "lead", "demo-lead-2026"),
+    DemoAccount("reviewer1", "reviewer", "demo-reviewer1-2026"),
+    DemoAccount("reviewer2", "reviewer", "demo-reviewer2-2026"),
+)
+
+
+def seed_demo(session: Session, *, protocol_path: Path = DEMO_PROTOCOL) -> ReviewPublic:
+    """Create the demo review and its accounts, or return the existing one unchanged."""
+    existing = session.exec(select(Review).where(Review.name == DEMO_REVIEW_NAME)).first()
+    if existing is not None and existing.id is not None:
+        return get_review(session, existing.id)
+    review = create_review(session, protocol_path=protocol_path, name=DEMO_REVIEW_NAME)
+    for account in DEMO_ACCOUNTS:
+        user = session.exec(select(User).where(User.name == account.name)).first()
+        user_id = (
+            user.id
+            if user
+            else create_user(session, name=account.name, password=account.password).id
+        )
+        assert user_id is not None
+        add_member(
+            session, actor=Actor.operator(), review_id=review.id, user_id=user_id, role=account.role
+        )
+    return review

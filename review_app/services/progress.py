@@ -1,0 +1,176 @@
+"""Where a review stands: records by stage and each reviewer's progress, counted from the tables."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from review_app.domain.consensus import StageStatus, stage_status
+from review_app.models import (
+    ClusterMember,
+    Decision,
+    DuplicateCluster,
+    FullText,
+    ImportBatch,
+    Membership,
+    Record,
+    Resolution,
+    User,
+)
+from review_app.services.reviews import get_protocol
+
+STAGES = ("title_abstract", "full_text")
+
+
+@dataclass(frozen=True, slots=True)
+class StageCounts:
+    stage: str
+    eligible: int  # records that reach this stage
+    counts: dict[StageStatus, int]
+
+    @property
+    def decided(self) -> int:
+        return self.counts[StageStatus.INCLUDED] + self.counts[StageStatus.EXCLUDED]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewerProgress:
+    name: str
+    role: str
+    votes: dict[str, int]  # stage -> number of records voted on
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewProgress:
+    records_imported: int
+    duplicates: int
+    unique_records: int
+    import_batches: int
+    stages: list[StageCounts]
+    full_texts_not_retrieved: int
+    reviewers: list[ReviewerProgress]
+
+
+def unique_record_ids(session: Session, *, review_id: int) -> list[int]:
+    """Records in active imports that are not a secondary copy in an active duplicate cluster."""
+    secondary = (
+        select(ClusterMember.record_id)
+        .join(DuplicateCluster, col(DuplicateCluster.id) == ClusterMember.cluster_id)
+        .where(DuplicateCluster.status == "active", col(ClusterMember.is_primary).is_(False))
+    )
+    query = (
+        select(Record.id)
+        .join(ImportBatch, col(ImportBatch.id) == Record.import_batch_id)
+        .where(Record.review_id == review_id, ImportBatch.status == "active")
+        .where(col(Record.id).not_in(secondary))
+        .order_by(col(Record.id))
+    )
+    return [record_id for record_id in session.exec(query) if record_id is not None]
+
+
+def stage_statuses(
+    session: Session, *, review_id: int, stage: str, record_ids: list[int]
+) -> dict[int, StageStatus]:
+    """The status of each given record at one stage, from all votes and resolutions."""
+    settings = get_protocol(session, review_id).screening
+    votes: dict[int, list[str]] = defaultdict(list)
+    for record_id, vote in session.exec(
+        select(Decision.record_id, Decision.vote).where(
+            Decision.review_id == review_id, Decision.stage == stage
+        )
+    ):
+        votes[record_id].append(vote)
+    resolutions = dict(
+        session.exec(
+            select(Resolution.record_id, Resolution.vote).where(
+                Resolution.review_id == review_id, Resolution.stage == stage
+            )
+        ).all()
+    )
+    return {
+        record_id: stage_status(
+            votes.get(record_id, []),
+            reviewers_per_record=settings.reviewers_per_record,
+            maybe_counts_as=settings.maybe_counts_as,
+            resolution=resolutions.get(record_id),
+        )
+        for record_id in record_ids
+    }
+
+
+def review_progress(session: Session, *, review_id: int) -> ReviewProgress:
+    """Counts for the dashboard. Vote counts only, never whose vote was what (blinding holds)."""
+    imported = _count_imported(session, review_id)
+    eligible = unique_record_ids(session, review_id=review_id)
+    stages = []
+    for stage in STAGES:
+        statuses = stage_statuses(session, review_id=review_id, stage=stage, record_ids=eligible)
+        counts = {status: 0 for status in StageStatus}
+        for status in statuses.values():
+            counts[status] += 1
+        stages.append(StageCounts(stage=stage, eligible=len(eligible), counts=counts))
+        eligible = [rid for rid, status in statuses.items() if status is StageStatus.INCLUDED]
+    return ReviewProgress(
+        records_imported=imported,
+        duplicates=imported - stages[0].eligible,
+        unique_records=stages[0].eligible,
+        import_batches=_count_batches(session, review_id),
+        stages=stages,
+        full_texts_not_retrieved=_count_not_retrieved(session, review_id),
+        reviewers=_reviewer_progress(session, review_id),
+    )
+
+
+def _count_imported(session: Session, review_id: int) -> int:
+    query = (
+        select(func.count())
+        .select_from(Record)
+        .join(ImportBatch, col(ImportBatch.id) == Record.import_batch_id)
+        .where(Record.review_id == review_id, ImportBatch.status == "active")
+    )
+    return session.exec(query).one()
+
+
+def _count_batches(session: Session, review_id: int) -> int:
+    query = (
+        select(func.count())
+        .select_from(ImportBatch)
+        .where(ImportBatch.review_id == review_id, ImportBatch.status == "active")
+    )
+    return session.exec(query).one()
+
+
+def _count_not_retrieved(session: Session, review_id: int) -> int:
+    query = (
+        select(func.count())
+        .select_from(FullText)
+        .join(Record, col(Record.id) == FullText.record_id)
+        .where(Record.review_id == review_id, FullText.status == "not_retrieved")
+    )
+    return session.exec(query).one()
+
+
+def _reviewer_progress(session: Session, review_id: int) -> list[ReviewerProgress]:
+    counts: dict[tuple[int, str], int] = {
+        (reviewer_id, stage): n
+        for reviewer_id, stage, n in session.exec(
+            select(Decision.reviewer_id, Decision.stage, func.count())
+            .where(Decision.review_id == review_id)
+            .group_by(Decision.reviewer_id, Decision.stage)
+        )
+    }
+    members = session.exec(
+        select(User.id, User.name, Membership.role)
+        .join(Membership, col(Membership.user_id) == User.id)
+        .where(Membership.review_id == review_id)
+        .order_by(User.name)
+    )
+    return [
+        ReviewerProgress(
+            name=name, role=role, votes={stage: counts.get((uid, stage), 0) for stage in STAGES}
+        )
+        for uid, name, role in members
+    ]

@@ -1,0 +1,92 @@
+"""The review dashboard: real counts from the database, by stage and by reviewer."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from review_app.domain.consensus import StageStatus
+from review_app.services.progress import ReviewProgress, review_progress
+from review_app.services.reviews import get_review, set_blind
+from review_app.ui import deps, state
+
+STAGE_TITLES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
+
+
+def render() -> None:
+    review_id = state.current_review_id()
+    user = state.current_user()
+    if review_id is None or user is None:
+        return
+    with deps.unit_of_work() as session:
+        review = get_review(session, review_id)
+        progress = review_progress(session, review_id=review_id)
+    st.title(review.title)
+    if review.question:
+        st.markdown(f"**Question:** {_escape(review.question)}")
+    _show_records(progress)
+    for stage in progress.stages:
+        _show_stage(stage.stage, stage.eligible, stage.counts)
+    _show_reviewers(progress)
+    if state.current_role() in ("lead", "admin"):
+        _show_blinding(review_id, review.is_blind, user)
+
+
+def _show_records(progress: ReviewProgress) -> None:
+    st.subheader("Records")
+    cols = st.columns(4)
+    cols[0].metric("Imported", progress.records_imported)
+    cols[1].metric("Duplicates removed", progress.duplicates)
+    cols[2].metric("Unique records", progress.unique_records)
+    cols[3].metric("Import batches", progress.import_batches)
+    if not progress.records_imported:
+        st.info("No search results yet. Import your database exports to start screening.")
+
+
+def _show_stage(stage: str, eligible: int, counts: dict[StageStatus, int]) -> None:
+    st.subheader(STAGE_TITLES[stage])
+    cols = st.columns(6)
+    cols[0].metric("To screen", eligible)
+    cols[1].metric("No votes yet", counts[StageStatus.UNSCREENED])
+    cols[2].metric("Awaiting 2nd vote", counts[StageStatus.AWAITING])
+    cols[3].metric("Conflicts", counts[StageStatus.CONFLICT])
+    cols[4].metric("Included", counts[StageStatus.INCLUDED])
+    cols[5].metric("Excluded", counts[StageStatus.EXCLUDED])
+    if eligible:
+        done = counts[StageStatus.INCLUDED] + counts[StageStatus.EXCLUDED]
+        st.progress(done / eligible, text=f"{done} of {eligible} decided")
+
+
+def _show_reviewers(progress: ReviewProgress) -> None:
+    st.subheader("Team")
+    eligible = {stage.stage: stage.eligible for stage in progress.stages}
+    rows = [
+        {
+            "Name": reviewer.name,
+            "Role": reviewer.role,
+            **{
+                f"{STAGE_TITLES[stage]} votes": f"{votes} / {eligible[stage]}"
+                for stage, votes in reviewer.votes.items()
+            },
+        }
+        for reviewer in progress.reviewers
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def _show_blinding(review_id: int, is_blind: bool, user: state.CurrentUser) -> None:
+    st.subheader("Blinding")
+    if is_blind:
+        st.write("Blind: each reviewer sees only their own votes until a lead resolves a conflict.")
+    else:
+        st.warning("Unblinded: reviewers can see each other's votes.")
+    label = "Unblind the review" if is_blind else "Blind the review again"
+    if st.button(label, key="toggle_blind"):
+        with deps.unit_of_work() as session:
+            set_blind(session, actor=user.actor, review_id=review_id, blind=not is_blind)
+        st.rerun()
+
+
+def _escape(text: str) -> str:
+    """Markdown-escape text that came from a file or a person, so it is shown, never rendered."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!<>|~$" else ch for ch in text)
