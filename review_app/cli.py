@@ -150,7 +150,7 @@ def _run_streamlit(settings: Settings, *, host: str, port: int) -> None:
         sys.executable, "-m", "streamlit", "run", str(UI_ENTRY),
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        "--server.maxUploadSize", str(settings.max_upload_mb),
+        "--server.maxUploadSize", str(settings.max_upload_mb), "--client.toolbarMode", "minimal",
     ]  # fmt: skip
     try:
         raise typer.Exit(subprocess.call(command, env=settings.child_environment()))
@@ -165,3 +165,7 @@ def main() -> None:
     except ReviewAppError as error:
         typer.echo(f"error: {error}", err=True)
         raise SystemExit(1) from None
+
+
+if __name__ == "__main__":
+    main()

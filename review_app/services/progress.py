@@ -154,12 +154,12 @@ def _count_not_retrieved(session: Session, review_id: int) -> int:
 
 
 def _reviewer_progress(session: Session, review_id: int) -> list[ReviewerProgress]:
-    counts: dict[tuple[int, str], int] = {
+    counts: dict[tuple[int | None, str], int] = {
         (reviewer_id, stage): n
         for reviewer_id, stage, n in session.exec(
             select(Decision.reviewer_id, Decision.stage, func.count())
             .where(Decision.review_id == review_id)
-            .group_by(Decision.reviewer_id, Decision.stage)
+            .group_by(col(Decision.reviewer_id), col(Decision.stage))
         )
     }
     members = session.exec(

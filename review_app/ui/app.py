@@ -7,7 +7,7 @@ import streamlit as st
 from review_app.errors import ReviewAppError
 from review_app.ui import state
 from review_app.ui.components import review_picker
-from review_app.ui.pages import dashboard, login
+from review_app.ui.views import dashboard, login
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Demo review data: kratom for neuropathic pain (see README.md in this folder)."""

@@ -1,0 +1,34 @@
+"""A lead logs in to the real server in Chromium and sees the dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from review_app.services.demo import DEMO_ACCOUNTS
+from review_app.services.users import LOGIN_FAILED
+
+pytestmark = pytest.mark.browser
+LEAD = DEMO_ACCOUNTS[0]
+
+
+def log_in(page: Any, name: str, password: str) -> None:
+    page.get_by_label("Name").fill(name)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_lead_logs_in_and_sees_the_dashboard(browser: Any, demo_server: str) -> None:
+    page = browser.new_page()
+    page.goto(demo_server)
+    page.get_by_role("button", name="Log in").wait_for(timeout=30_000)
+    log_in(page, "lead", "wrong-password")
+    page.get_by_text(LOGIN_FAILED).wait_for(timeout=15_000)
+    log_in(page, LEAD.name, LEAD.password)
+    page.get_by_role("heading", name="Title and abstract").wait_for(timeout=30_000)
+    assert page.get_by_text("Logged in as").is_visible()
+    assert "Kratom" in page.get_by_role("heading", level=1).first.inner_text()
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("button", name="Log in").wait_for(timeout=15_000)
+    page.close()

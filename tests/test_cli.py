@@ -1,0 +1,80 @@
+"""The command-line contract: exit codes, one-line errors, nothing half-written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlmodel import select
+
+from review_app.db import make_engine, session_scope
+from review_app.models import Membership, Review, User
+from tests.conftest import KRATOM_PROTOCOL
+
+
+def run(
+    *args: str, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "review_app.cli", *args],
+        input=stdin, capture_output=True, text=True, cwd=cwd, check=False, timeout=120,
+    )  # fmt: skip
+
+
+def test_init_creates_the_schema_and_a_review(sqlite_url: str) -> None:
+    result = run("--db", sqlite_url, "init", "--protocol", str(KRATOM_PROTOCOL))
+    assert result.returncode == 0, result.stderr
+    assert "Created review 1: kratom-neuropathic-pain" in result.stdout
+    with session_scope(make_engine(sqlite_url)) as session:
+        assert session.exec(select(Review.name)).all() == ["kratom-neuropathic-pain"]
+
+
+def test_users_add_reads_the_password_from_stdin(sqlite_url: str) -> None:
+    run("--db", sqlite_url, "init", "--protocol", str(KRATOM_PROTOCOL))
+    result = run("--db", sqlite_url, "users", "add", "ada", "--role", "lead", "--password-stdin",
+                 stdin="a long passphrase\n")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Added user 'ada' as lead" in result.stdout
+    with session_scope(make_engine(sqlite_url)) as session:
+        user = session.exec(select(User)).one()
+        assert (
+            session.exec(select(Membership.role).where(Membership.user_id == user.id)).one()
+            == "lead"
+        )
+    again = run("--db", sqlite_url, "users", "add", "ada", "--role", "reviewer")
+    assert again.returncode == 0 and "User exists; set role for 'ada' as reviewer" in again.stdout
+
+
+def test_errors_are_one_line_without_traceback(sqlite_url: str, tmp_path: Path) -> None:
+    missing = run("--db", sqlite_url, "init", "--protocol", str(tmp_path / "none.toml"))
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("error: ") and "Traceback" not in missing.stderr
+    no_review = run("--db", sqlite_url, "users", "add", "ada", "--role", "lead", "--password-stdin",
+                    stdin="a long passphrase\n")  # fmt: skip
+    assert no_review.returncode == 1 and "no review yet" in no_review.stderr
+    bad_role = run("--db", sqlite_url, "users", "add", "ada", "--role", "boss", "--password-stdin")
+    assert bad_role.returncode == 1 and "allowed are reviewer, lead, admin" in bad_role.stderr
+
+
+def test_short_password_writes_nothing(sqlite_url: str) -> None:
+    run("--db", sqlite_url, "init", "--protocol", str(KRATOM_PROTOCOL))
+    result = run("--db", sqlite_url, "users", "add", "ada", "--role", "lead", "--password-stdin",
+                 stdin="short\n")  # fmt: skip
+    assert result.returncode == 1 and "at least 8" in result.stderr
+    with session_scope(make_engine(sqlite_url)) as session:
+        assert session.exec(select(User)).all() == []
+
+
+def test_broken_protocol_names_each_bad_key(sqlite_url: str, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    text = KRATOM_PROTOCOL.read_text(encoding="utf-8")
+    broken.write_text(text.replace("reviewers_per_record = 2", "reviewers_per_record = 0"))
+    result = run("--db", sqlite_url, "init", "--protocol", str(broken))
+    assert result.returncode == 1
+    assert "screening.reviewers_per_record" in result.stderr and str(broken) in result.stderr
+
+
+def test_unusable_database_url() -> None:
+    result = run("--db", "nosuchdb://x", "init")
+    assert result.returncode == 1 and "allowed: sqlite:///PATH" in result.stderr

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from review_app.db import make_engine, session_scope
+from review_app.models import ImportBatch, Record, Review
+from review_app.services.demo import DEMO_ACCOUNTS
+from tests.ui.conftest import LEAD, log_in
+
+
+def metrics(app: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in app.metric}
+
+
+def add_records(url: str, count: int) -> None:
+    with session_scope(make_engine(url)) as session:
+        review = session.exec(select(Review)).one()
+        batch = ImportBatch(review_id=review.id, file_name="embase.ris", sha256="1" * 64,  # type: ignore[arg-type]
+                            source_name="Embase", format="ris", record_count=count)  # fmt: skip
+        session.add(batch)
+        session.flush()
+        session.add_all(Record(review_id=review.id, import_batch_id=batch.id, position=i,  # type: ignore[arg-type]
+                               title=f"T{i}") for i in range(count))  # fmt: skip
+
+
+def test_dashboard_shows_counts_from_the_database(app: AppTest, demo_url: str) -> None:
+    add_records(demo_url, 3)
+    log_in(app, LEAD.name, LEAD.password)
+    assert not app.exception
+    assert "Kratom" in app.title[0].value
+    shown = metrics(app)
+    assert shown["Imported"] == "3" and shown["Unique records"] == "3"
+    team = app.dataframe[0].value
+    assert sorted(team["Name"]) == sorted(a.name for a in DEMO_ACCOUNTS)
+
+
+def test_empty_review_says_what_to_do(app: AppTest) -> None:
+    log_in(app, LEAD.name, LEAD.password)
+    assert any("Import your database exports" in i.value for i in app.info)
+
+
+def test_lead_can_unblind_a_reviewer_cannot(app: AppTest, demo_url: str) -> None:
+    log_in(app, LEAD.name, LEAD.password)
+    app.button(key="toggle_blind").click().run()
+    assert any("Unblinded" in w.value for w in app.warning)
+    reviewer = DEMO_ACCOUNTS[1]
+    other = AppTest.from_file(app._script_path, default_timeout=30).run()  # type: ignore[attr-defined]
+    log_in(other, reviewer.name, reviewer.password)
+    assert not [b for b in other.button if b.key == "toggle_blind"]
