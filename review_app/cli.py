@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -13,9 +14,12 @@ from sqlalchemy import Engine
 
 from review_app.config import Settings
 from review_app.db import make_engine, migrate, session_scope
-from review_app.errors import ReviewAppError, ValidationError
+from review_app.errors import NotFoundError, ReviewAppError, ValidationError
+from review_app.importers import FORMATS
 from review_app.services import demo as demo_service
+from review_app.services.imports import import_file
 from review_app.services.permissions import ROLE_RANK, Actor
+from review_app.services.reporting import export_records
 from review_app.services.reviews import add_member, create_review, resolve_review_id
 from review_app.services.users import create_user, get_user_by_name
 
@@ -26,7 +30,9 @@ app = typer.Typer(
     add_completion=False,
 )
 users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
+export_app = typer.Typer(help="Write records and reports to files.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
+app.add_typer(export_app, name="export")
 
 UI_ENTRY = Path(__file__).resolve().parent / "ui" / "app.py"
 
@@ -113,6 +119,111 @@ def _read_password(from_stdin: bool) -> str:
     return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="Export files (RIS, MEDLINE, BibTeX, EndNote XML, CSV/TSV/XLSX, WoS)."),
+    ],
+    source: Annotated[
+        str, typer.Option(help="The database or register searched, e.g. PubMed, Embase.")
+    ],
+    format: Annotated[str, typer.Option(help="auto | " + " | ".join(FORMATS))] = "auto",
+    source_kind: Annotated[
+        str, typer.Option(help="database | register | website | organisation | citation | other")
+    ] = "database",
+    date_searched: Annotated[
+        str | None, typer.Option(help="Date of the search, YYYY-MM-DD.")
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Import the valid records and report the others.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Import a file again even if it was imported before.")
+    ] = False,
+) -> None:
+    """Import search results; all files go in together or none does."""
+    state: CliState = ctx.obj
+    searched = _parse_date(date_searched, "--date-searched")
+    with session_scope(state.engine()) as session:
+        review_id = resolve_review_id(session, state.review_id)
+        summaries = [
+            import_file(
+                session,
+                actor=Actor.operator(),
+                review_id=review_id,
+                data=_read_file(path),
+                file_name=path.name,
+                source_name=source,
+                source_kind=source_kind,
+                format=format,
+                date_searched=searched,
+                skip_invalid=skip_invalid,
+                force=force,
+            )
+            for path in files
+        ]
+    for summary in summaries:
+        typer.echo(
+            f"{summary.file_name}: imported {summary.imported} records from "
+            f"{summary.source_name} ({summary.format}) as batch {summary.batch_id}"
+        )
+        for warning in summary.warnings:
+            typer.echo(f"  warning: {warning}")
+        if summary.problems:
+            typer.echo(f"  skipped {summary.skipped} invalid records:")
+            for problem in summary.problems:
+                typer.echo(f"    - {problem}")
+
+
+@export_app.command("records")
+def export_records_command(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    format: Annotated[
+        str | None, typer.Option(help="csv | ris | xlsx (default: from the suffix).")
+    ] = None,
+    stage: Annotated[
+        str, typer.Option(help="all | unique | title_abstract | full_text | included")
+    ] = "all",
+) -> None:
+    """Write the review's records as CSV, RIS or XLSX."""
+    state: CliState = ctx.obj
+    chosen = format or output.suffix.lstrip(".").lower()
+    with session_scope(state.engine()) as session:
+        review_id = resolve_review_id(session, state.review_id)
+        data = export_records(
+            session, actor=Actor.operator(), review_id=review_id, format=chosen, stage=stage
+        )
+    _write_file(output, data)
+    typer.echo(f"Wrote {output} ({chosen}, stage {stage}).")
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise NotFoundError(f"{path}: cannot read the file ({exc.strerror})") from exc
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ValidationError(f"{path}: cannot write the file ({exc.strerror})") from exc
+
+
+def _parse_date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"{option} {text!r}: a date as YYYY-MM-DD") from None
+
+
 @app.command()
 def serve(
     ctx: typer.Context,
@@ -147,11 +258,26 @@ def demo(
 def _run_streamlit(settings: Settings, *, host: str, port: int) -> None:
     typer.echo(f"Serving on http://{host}:{port} (Ctrl+C stops it).")
     command = [
-        sys.executable, "-m", "streamlit", "run", str(UI_ENTRY),
-        "--server.address", host, "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-        "--server.maxUploadSize", str(settings.max_upload_mb), "--client.toolbarMode", "minimal",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(UI_ENTRY),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--server.maxUploadSize",
+        str(settings.max_upload_mb),
+        "--client.toolbarMode",
+        "minimal",
+    ]
     try:
         raise typer.Exit(subprocess.call(command, env=settings.child_environment()))
     except KeyboardInterrupt:

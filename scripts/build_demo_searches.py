@@ -550,7 +550,9 @@ def index_terms(r: Record, abstract: str | None) -> list[str]:
 
 
 def in_pubmed(r: Record) -> bool:
-    return bool(r.get("pmid"))
+    # Every PubMed record has a title; where ours lacks one we don't know it, so the record
+    # stays out of the PubMed export rather than appearing untitled.
+    return bool(r.get("pmid")) and bool(r.get("title"))
 
 
 def embase_candidate(r: Record) -> bool:

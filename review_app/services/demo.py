@@ -1,4 +1,4 @@
-"""The demo review: the kratom protocol, three demo accounts and (later stages) its data."""
+"""The demo review: the kratom protocol, three demo accounts and its searches from four sources."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from review_app.models import Review, User
+from review_app.services.imports import import_file
 from review_app.services.permissions import Actor
 from review_app.services.reviews import ReviewPublic, add_member, create_review, get_review
 from review_app.services.users import create_user
@@ -15,6 +16,22 @@ from review_app.services.users import create_user
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEMO_PROTOCOL = PROJECT_ROOT / "protocols" / "kratom-neuropathic-pain.toml"
 DEMO_REVIEW_NAME = "kratom-neuropathic-pain"
+DEMO_SEARCHES = Path(__file__).resolve().parents[1] / "demo" / "searches"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSearch:
+    file_name: str
+    source_name: str
+    source_kind: str
+
+
+DEMO_SEARCH_FILES = (
+    DemoSearch("pubmed.nbib", "PubMed", "database"),
+    DemoSearch("embase.ris", "Embase", "database"),
+    DemoSearch("scopus.csv", "Scopus", "database"),
+    DemoSearch("clinicaltrials.csv", "ClinicalTrials.gov", "register"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +49,7 @@ DEMO_ACCOUNTS = (
 
 
 def seed_demo(session: Session, *, protocol_path: Path = DEMO_PROTOCOL) -> ReviewPublic:
-    """Create the demo review and its accounts, or return the existing one unchanged."""
+    """Create the demo review, its accounts and its searches, or return the existing one."""
     existing = session.exec(select(Review).where(Review.name == DEMO_REVIEW_NAME)).first()
     if existing is not None and existing.id is not None:
         return get_review(session, existing.id)
@@ -47,5 +64,15 @@ def seed_demo(session: Session, *, protocol_path: Path = DEMO_PROTOCOL) -> Revie
         assert user_id is not None
         add_member(
             session, actor=Actor.operator(), review_id=review.id, user_id=user_id, role=account.role
+        )
+    for search in DEMO_SEARCH_FILES:
+        import_file(
+            session,
+            actor=Actor.operator(),
+            review_id=review.id,
+            data=(DEMO_SEARCHES / search.file_name).read_bytes(),
+            file_name=search.file_name,
+            source_name=search.source_name,
+            source_kind=search.source_kind,
         )
     return review

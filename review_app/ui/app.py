@@ -7,7 +7,7 @@ import streamlit as st
 from review_app.errors import ReviewAppError
 from review_app.ui import state
 from review_app.ui.components import review_picker
-from review_app.ui.views import dashboard, login
+from review_app.ui.views import dashboard, imports, login
 
 
 def main() -> None:
@@ -27,7 +27,10 @@ def main() -> None:
 
 def pages_for(role: str) -> list[st.Page]:
     """The pages a role may open. Services check permissions again on every call."""
-    return [st.Page(dashboard.render, title="Dashboard", url_path="dashboard", default=True)]
+    pages = [st.Page(dashboard.render, title="Dashboard", url_path="dashboard", default=True)]
+    if role in ("lead", "admin"):
+        pages.append(st.Page(imports.render, title="Import", url_path="import"))
+    return pages
 
 
 def _no_review() -> None:

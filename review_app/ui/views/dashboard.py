@@ -9,6 +9,7 @@ from review_app.domain.consensus import StageStatus
 from review_app.services.progress import ReviewProgress, review_progress
 from review_app.services.reviews import get_review, set_blind
 from review_app.ui import deps, state
+from review_app.ui.components.text import escape_markdown
 
 STAGE_TITLES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
 
@@ -23,7 +24,7 @@ def render() -> None:
         progress = review_progress(session, review_id=review_id)
     st.title(review.title)
     if review.question:
-        st.markdown(f"**Question:** {_escape(review.question)}")
+        st.markdown(f"**Question:** {escape_markdown(review.question)}")
     _show_records(progress)
     for stage in progress.stages:
         _show_stage(stage.stage, stage.eligible, stage.counts)
@@ -85,8 +86,3 @@ def _show_blinding(review_id: int, is_blind: bool, user: state.CurrentUser) -> N
         with deps.unit_of_work() as session:
             set_blind(session, actor=user.actor, review_id=review_id, blind=not is_blind)
         st.rerun()
-
-
-def _escape(text: str) -> str:
-    """Markdown-escape text that came from a file or a person, so it is shown, never rendered."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!<>|~$" else ch for ch in text)

@@ -1,0 +1,303 @@
+"""Importing search results: one file is one batch, written in one transaction or not at all."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert
+from sqlmodel import Session, col, select
+
+from review_app.errors import ConflictError, NotFoundError, Problem, ValidationError
+from review_app.importers import read_bytes
+from review_app.importers.record import ParseResult, RecordIn
+from review_app.models import Decision, ImportBatch, Record, User, utcnow
+from review_app.models.records import SOURCE_KINDS
+from review_app.services.audit import record_event
+from review_app.services.permissions import Actor, require_role
+
+INSERT_CHUNK = 2_000
+Progress = Callable[[float], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPreview:
+    """What a file holds, before anything is written (the web page shows it for confirmation)."""
+
+    file_name: str
+    format: str
+    encoding: str
+    record_count: int
+    first_records: list[RecordIn]
+    warnings: list[str]
+    problems: list[Problem]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    batch_id: int
+    file_name: str
+    source_name: str
+    format: str
+    imported: int
+    skipped: int
+    warnings: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class BatchPublic:
+    id: int
+    file_name: str
+    source_name: str
+    source_kind: str
+    format: str
+    date_searched: date | None
+    imported_at: datetime
+    imported_by: str | None
+    record_count: int
+    skipped_count: int
+    status: str
+    voted_records: int  # records with a screening vote: the batch can be undone only at 0
+
+
+def preview_import(
+    *, data: bytes, file_name: str, format: str = "auto", skip_invalid: bool = False
+) -> ImportPreview:
+    """Parse a file without writing; raises ImportFileError with every problem when it can't."""
+    result = read_bytes(data, filename=file_name, format=format, skip_invalid=skip_invalid)
+    return ImportPreview(
+        file_name=file_name,
+        format=result.format,
+        encoding=result.encoding,
+        record_count=len(result.records),
+        first_records=result.records[:5],
+        warnings=result.warnings,
+        problems=result.problems,
+    )
+
+
+def import_file(
+    session: Session,
+    *,
+    actor: Actor,
+    review_id: int,
+    data: bytes,
+    file_name: str,
+    source_name: str,
+    source_kind: str = "database",
+    format: str = "auto",
+    date_searched: date | None = None,
+    skip_invalid: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import one export file as a batch (leads and admins).
+
+    The same file (by SHA-256) is refused a second time unless ``force``. Any problem raises
+    before a row is written; with ``skip_invalid`` the valid records go in and the rest are listed.
+    """
+    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    _check_source(source_name, source_kind)
+    digest = hashlib.sha256(data).hexdigest()
+    if not force:
+        _refuse_repeat(session, review_id=review_id, digest=digest, file_name=file_name)
+    result = read_bytes(data, filename=file_name, format=format, skip_invalid=skip_invalid)
+    batch = ImportBatch(
+        review_id=review_id,
+        file_name=file_name,
+        sha256=digest,
+        source_name=source_name.strip(),
+        source_kind=source_kind,
+        format=result.format,
+        date_searched=date_searched,
+        imported_by_id=actor.user_id,
+        record_count=len(result.records),
+        skipped_count=len(result.problems),
+        warnings=result.warnings,
+    )
+    session.add(batch)
+    session.flush()
+    assert batch.id is not None
+    _insert_records(
+        session, review_id=review_id, batch_id=batch.id, result=result, progress=progress
+    )
+    record_event(
+        session,
+        review_id=review_id,
+        user_id=actor.user_id,
+        action="import.create",
+        entity="importbatch",
+        entity_id=batch.id,
+        after={
+            "file": file_name,
+            "source": source_name,
+            "records": len(result.records),
+            "skipped": len(result.problems),
+            "format": result.format,
+        },
+    )
+    return ImportSummary(
+        batch_id=batch.id,
+        file_name=file_name,
+        source_name=batch.source_name,
+        format=result.format,
+        imported=len(result.records),
+        skipped=len(result.problems),
+        warnings=result.warnings,
+        problems=result.problems,
+    )
+
+
+def list_batches(session: Session, *, review_id: int) -> list[BatchPublic]:
+    voted = dict(
+        session.exec(
+            select(Record.import_batch_id, func.count(func.distinct(Decision.record_id)))
+            .join(Decision, col(Decision.record_id) == Record.id)
+            .where(Record.review_id == review_id)
+            .group_by(col(Record.import_batch_id))
+        ).all()
+    )
+    rows = session.exec(
+        select(ImportBatch, User.name)
+        .join(User, col(User.id) == ImportBatch.imported_by_id, isouter=True)
+        .where(ImportBatch.review_id == review_id)
+        .order_by(col(ImportBatch.id))
+    )
+    return [_public(batch, name, voted.get(batch.id or 0, 0)) for batch, name in rows]
+
+
+def undo_import(session: Session, *, actor: Actor, review_id: int, batch_id: int) -> BatchPublic:
+    """Remove a batch's records while none of them has a screening vote; the batch row stays,
+    marked undone, so the audit trail keeps what was imported."""
+    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None or batch.review_id != review_id:
+        raise NotFoundError(f"no import batch {batch_id} in review {review_id}")
+    if batch.status == "undone":
+        raise ConflictError(f"import batch {batch_id} ({batch.file_name}) is already undone")
+    voted = session.exec(
+        select(func.count(func.distinct(Decision.record_id)))
+        .join(Record, col(Record.id) == Decision.record_id)
+        .where(Record.import_batch_id == batch_id)
+    ).one()
+    if voted:
+        raise ConflictError(
+            f"import batch {batch_id} ({batch.file_name}) cannot be undone: {voted} of its "
+            "records already have screening votes"
+        )
+    session.execute(delete(Record).where(col(Record.import_batch_id) == batch_id))
+    batch.status = "undone"
+    session.add(batch)
+    session.flush()
+    record_event(
+        session,
+        review_id=review_id,
+        user_id=actor.user_id,
+        action="import.undo",
+        entity="importbatch",
+        entity_id=batch_id,
+        before={"status": "active", "records": batch.record_count},
+        after={"status": "undone"},
+    )
+    return _public(batch, None, 0)
+
+
+def record_row(record: RecordIn, *, review_id: int, batch_id: int) -> dict[str, Any]:
+    """The Record table row for an imported record."""
+    return {
+        "review_id": review_id,
+        "import_batch_id": batch_id,
+        "position": record.position,
+        "source_record_id": record.source_record_id,
+        "title": record.title or "",
+        "abstract": record.abstract,
+        "authors": record.authors,
+        "year": record.year,
+        "journal": record.journal,
+        "volume": record.volume,
+        "issue": record.issue,
+        "pages": record.pages,
+        "doi": record.doi,
+        "pmid": record.pmid,
+        "issn": record.issn,
+        "isbn": record.isbn,
+        "keywords": record.keywords,
+        "language": record.language,
+        "publication_type": record.publication_type,
+        "url": record.url,
+        "raw": record.raw,
+        "created_at": utcnow(),
+    }
+
+
+def _insert_records(
+    session: Session,
+    *,
+    review_id: int,
+    batch_id: int,
+    result: ParseResult,
+    progress: Progress | None,
+) -> None:
+    records: Sequence[RecordIn] = result.records
+    for start in range(0, len(records), INSERT_CHUNK):
+        chunk = records[start : start + INSERT_CHUNK]
+        rows = [record_row(r, review_id=review_id, batch_id=batch_id) for r in chunk]
+        session.execute(insert(Record), rows)
+        if progress is not None:
+            progress(min(1.0, (start + len(chunk)) / len(records)))
+    session.flush()
+
+
+def _refuse_repeat(session: Session, *, review_id: int, digest: str, file_name: str) -> None:
+    earlier = session.exec(
+        select(ImportBatch).where(
+            ImportBatch.review_id == review_id,
+            ImportBatch.sha256 == digest,
+            ImportBatch.status == "active",
+        )
+    ).first()
+    if earlier is not None:
+        when = earlier.imported_at.strftime("%Y-%m-%d %H:%M")
+        raise ConflictError(
+            f"{file_name}: this file was already imported (batch {earlier.id}, "
+            f"{earlier.file_name}, {when} UTC); import it again only with --force"
+        )
+
+
+def _check_source(source_name: str, source_kind: str) -> None:
+    if not source_name.strip():
+        raise ValidationError("source: name the database or register the file came from")
+    if source_kind not in SOURCE_KINDS:
+        raise ValidationError(f"source kind {source_kind!r}: allowed are {', '.join(SOURCE_KINDS)}")
+
+
+def _public(batch: ImportBatch, imported_by: str | None, voted: int) -> BatchPublic:
+    assert batch.id is not None
+    return BatchPublic(
+        id=batch.id,
+        file_name=batch.file_name,
+        source_name=batch.source_name,
+        source_kind=batch.source_kind,
+        format=batch.format,
+        date_searched=batch.date_searched,
+        imported_at=batch.imported_at,
+        imported_by=imported_by,
+        record_count=batch.record_count,
+        skipped_count=batch.skipped_count,
+        status=batch.status,
+        voted_records=voted,
+    )
+
+
+def guess_source(file_name: str, source_names: Sequence[str]) -> str | None:
+    """The protocol source whose name appears in the file name ('pubmed_2025.nbib' -> PubMed)."""
+    simplified = "".join(ch for ch in file_name.casefold() if ch.isalnum())
+    for name in source_names:
+        key = "".join(ch for ch in name.casefold() if ch.isalnum())
+        if key and key in simplified:
+            return name
+    return None

@@ -1,0 +1,362 @@
+"""Importing search results into a review: one transaction, nothing half-written."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlmodel import Session, func, select
+
+from review_app.errors import ConflictError, ImportFileError, PermissionDeniedError, ValidationError
+from review_app.importers import read_bytes
+from review_app.models import AuditEvent, Decision, ImportBatch, Record
+from review_app.services.demo import DEMO_SEARCH_FILES, DEMO_SEARCHES, DemoSearch
+from review_app.services.imports import (
+    guess_source,
+    import_file,
+    list_batches,
+    preview_import,
+    undo_import,
+)
+from review_app.services.permissions import Actor
+from review_app.services.reporting import export_records
+from review_app.services.reviews import ReviewPublic
+from review_app.services.users import UserPublic
+from tests.conftest import REPO_ROOT
+
+FIXTURES = REPO_ROOT / "tests" / "data" / "imports"
+OPERATOR = Actor.operator()
+
+
+def demo_bytes(name: str) -> bytes:
+    return (DEMO_SEARCHES / name).read_bytes()
+
+
+def count_records(session: Session, review_id: int) -> int:
+    return session.exec(
+        select(func.count()).select_from(Record).where(Record.review_id == review_id)
+    ).one()
+
+
+@pytest.mark.parametrize("search", DEMO_SEARCH_FILES, ids=lambda s: s.file_name)
+def test_each_demo_search_imports_with_its_source(
+    session: Session, review: ReviewPublic, search: DemoSearch
+) -> None:
+    data = demo_bytes(search.file_name)
+    summary = import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=data,
+        file_name=search.file_name,
+        source_name=search.source_name,
+        source_kind=search.source_kind,
+    )
+    expected = len(read_bytes(data, filename=search.file_name).records)
+    assert summary.imported == expected == count_records(session, review.id)
+    batch = session.get(ImportBatch, summary.batch_id)
+    assert batch is not None
+    assert (batch.source_name, batch.source_kind, batch.record_count) == (
+        search.source_name,
+        search.source_kind,
+        expected,
+    )
+    assert batch.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_records_keep_normalised_and_raw_fields(session: Session, review: ReviewPublic) -> None:
+    import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=demo_bytes("pubmed.nbib"),
+        file_name="pubmed.nbib",
+        source_name="PubMed",
+    )
+    record = session.exec(select(Record).where(Record.pmid == "32607084")).one()
+    assert record.title.startswith("Kratom and Pain Tolerance")
+    assert record.year == 2020 and record.authors[0].startswith("Vicknasingam")
+    assert record.source_record_id == "32607084"
+    assert record.raw["PMID"] in ("32607084", ["32607084"])
+
+
+def test_the_same_file_twice_is_refused_unless_forced(
+    session: Session, review: ReviewPublic
+) -> None:
+    data = demo_bytes("embase.ris")
+    import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=data,
+        file_name="embase.ris",
+        source_name="Embase",
+    )
+    with pytest.raises(ConflictError, match="already imported"):
+        import_file(
+            session,
+            actor=OPERATOR,
+            review_id=review.id,
+            data=data,
+            file_name="copy.ris",
+            source_name="Embase",
+        )
+    import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=data,
+        file_name="copy.ris",
+        source_name="Embase",
+        force=True,
+    )
+    assert len(list_batches(session, review_id=review.id)) == 2
+
+
+def test_a_bad_file_writes_nothing(session: Session, review: ReviewPublic) -> None:
+    data = (FIXTURES / "ris_missing_title.ris").read_bytes()
+    with pytest.raises(ImportFileError) as caught:
+        import_file(
+            session,
+            actor=OPERATOR,
+            review_id=review.id,
+            data=data,
+            file_name="ris_missing_title.ris",
+            source_name="Embase",
+        )
+    assert all(p.source == "ris_missing_title.ris" for p in caught.value.problems)
+    assert "title" in str(caught.value)
+    assert count_records(session, review.id) == 0
+    assert session.exec(select(ImportBatch)).all() == []
+
+
+def test_skip_invalid_imports_the_valid_records(session: Session, review: ReviewPublic) -> None:
+    data = (FIXTURES / "ris_missing_title.ris").read_bytes()
+    parsed = read_bytes(data, filename="x.ris", skip_invalid=True)
+    summary = import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=data,
+        file_name="x.ris",
+        source_name="Embase",
+        skip_invalid=True,
+    )
+    assert summary.imported == len(parsed.records) > 0
+    assert summary.skipped == len(parsed.problems) > 0
+
+
+def test_binary_input_is_a_clear_error(session: Session, review: ReviewPublic) -> None:
+    with pytest.raises(ImportFileError, match=r"photo\.png"):
+        import_file(
+            session,
+            actor=OPERATOR,
+            review_id=review.id,
+            data=b"\x89PNG\r\n\x1a\n\x00\x00\x00",
+            file_name="photo.png",
+            source_name="PubMed",
+        )
+
+
+def test_source_is_required(session: Session, review: ReviewPublic) -> None:
+    with pytest.raises(ValidationError, match="source"):
+        import_file(
+            session,
+            actor=OPERATOR,
+            review_id=review.id,
+            data=demo_bytes("embase.ris"),
+            file_name="embase.ris",
+            source_name="  ",
+        )
+    with pytest.raises(ValidationError, match="allowed are database"):
+        import_file(
+            session,
+            actor=OPERATOR,
+            review_id=review.id,
+            data=demo_bytes("embase.ris"),
+            file_name="embase.ris",
+            source_name="Embase",
+            source_kind="shop",
+        )
+
+
+def test_reviewers_cannot_import(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+) -> None:
+    with pytest.raises(PermissionDeniedError):
+        import_file(
+            session,
+            actor=Actor.user(team["rita"].id),
+            review_id=review.id,
+            data=demo_bytes("embase.ris"),
+            file_name="embase.ris",
+            source_name="Embase",
+        )
+    lead = Actor.user(team["lena"].id)
+    summary = import_file(
+        session,
+        actor=lead,
+        review_id=review.id,
+        data=demo_bytes("embase.ris"),
+        file_name="embase.ris",
+        source_name="Embase",
+    )
+    [batch] = list_batches(session, review_id=review.id)
+    assert batch.imported_by == "lena" and batch.id == summary.batch_id
+    with pytest.raises(PermissionDeniedError):
+        undo_import(
+            session, actor=Actor.user(team["raj"].id), review_id=review.id, batch_id=batch.id
+        )
+
+
+def test_undo_removes_the_records_while_nobody_voted(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+) -> None:
+    first = import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=demo_bytes("embase.ris"),
+        file_name="embase.ris",
+        source_name="Embase",
+    )
+    second = import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=demo_bytes("scopus.csv"),
+        file_name="scopus.csv",
+        source_name="Scopus",
+    )
+    undone = undo_import(session, actor=OPERATOR, review_id=review.id, batch_id=first.batch_id)
+    assert undone.status == "undone"
+    assert count_records(session, review.id) == second.imported
+    with pytest.raises(ConflictError, match="already undone"):
+        undo_import(session, actor=OPERATOR, review_id=review.id, batch_id=first.batch_id)
+    # After an undo the same file may come in again without --force.
+    import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=demo_bytes("embase.ris"),
+        file_name="embase.ris",
+        source_name="Embase",
+    )
+    actions = session.exec(
+        select(AuditEvent.action).where(AuditEvent.entity == "importbatch")
+    ).all()
+    assert actions.count("import.create") == 3 and actions.count("import.undo") == 1
+
+
+def test_undo_is_refused_once_a_record_has_a_vote(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+) -> None:
+    summary = import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=demo_bytes("scopus.csv"),
+        file_name="scopus.csv",
+        source_name="Scopus",
+    )
+    record_id = session.exec(
+        select(Record.id).where(Record.import_batch_id == summary.batch_id)
+    ).first()
+    session.add(
+        Decision(
+            review_id=review.id,
+            record_id=record_id,
+            reviewer_id=team["rita"].id,  # type: ignore[arg-type]
+            stage="title_abstract",
+            vote="include",
+        )
+    )
+    session.flush()
+    assert list_batches(session, review_id=review.id)[0].voted_records == 1
+    with pytest.raises(ConflictError, match="1 of its records already have screening votes"):
+        undo_import(session, actor=OPERATOR, review_id=review.id, batch_id=summary.batch_id)
+    assert count_records(session, review.id) == summary.imported
+
+
+def test_our_ris_export_reimports_to_identical_records(
+    session: Session, review: ReviewPublic
+) -> None:
+    for search in DEMO_SEARCH_FILES:
+        import_file(
+            session,
+            actor=OPERATOR,
+            review_id=review.id,
+            data=demo_bytes(search.file_name),
+            file_name=search.file_name,
+            source_name=search.source_name,
+            source_kind=search.source_kind,
+        )
+    exported = export_records(session, actor=OPERATOR, review_id=review.id, format="ris")
+    before = session.exec(select(Record).order_by(Record.id)).all()
+    again = read_bytes(exported, filename="export.ris").records
+    fields = (
+        "title",
+        "abstract",
+        "authors",
+        "year",
+        "journal",
+        "volume",
+        "issue",
+        "pages",
+        "doi",
+        "pmid",
+        "issn",
+        "isbn",
+        "keywords",
+        "language",
+        "publication_type",
+        "url",
+    )
+    assert len(again) == len(before)
+    for old, new in zip(before, again, strict=True):
+        assert {f: getattr(old, f) for f in fields} == {f: getattr(new, f) for f in fields}
+
+
+@pytest.mark.parametrize("format", ["csv", "xlsx"])
+def test_tabular_exports_hold_every_record(
+    session: Session, review: ReviewPublic, format: str
+) -> None:
+    import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=demo_bytes("embase.ris"),
+        file_name="embase.ris",
+        source_name="Embase",
+    )
+    data = export_records(session, actor=OPERATOR, review_id=review.id, format=format)
+    assert len(read_bytes(data, filename=f"export.{format}").records) == count_records(
+        session, review.id
+    )
+
+
+def test_export_refuses_unknown_format_and_stage(session: Session, review: ReviewPublic) -> None:
+    with pytest.raises(ValidationError, match="allowed are csv, ris, xlsx"):
+        export_records(session, actor=OPERATOR, review_id=review.id, format="docx")
+    with pytest.raises(ValidationError, match="unique"):
+        export_records(session, actor=OPERATOR, review_id=review.id, format="csv", stage="later")
+
+
+def test_preview_reads_without_writing(session: Session, review: ReviewPublic) -> None:
+    preview = preview_import(data=demo_bytes("pubmed.nbib"), file_name="pubmed.nbib")
+    assert preview.format == "medline" and preview.record_count == 20
+    assert len(preview.first_records) == 5
+    assert count_records(session, review.id) == 0
+
+
+@pytest.mark.parametrize(
+    ("file_name", "expected"),
+    [
+        ("pubmed_2025-03-01.nbib", "PubMed"),
+        ("EMBASE export.ris", "Embase"),
+        ("ctgov.csv", None),
+        ("clinicaltrials_gov.csv", "ClinicalTrials.gov"),
+    ],
+)
+def test_guess_source_from_file_name(file_name: str, expected: str | None) -> None:
+    assert guess_source(file_name, ["PubMed", "Embase", "ClinicalTrials.gov"]) == expected
