@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlmodel import select
 
 from review_app.db import make_engine, session_scope
-from review_app.models import Membership, Review, User
-from tests.conftest import KRATOM_PROTOCOL
+from review_app.models import Membership, Record, Review, User
+from tests.conftest import KRATOM_PROTOCOL, REPO_ROOT
 
 
 def run(
@@ -78,3 +78,40 @@ def test_broken_protocol_names_each_bad_key(sqlite_url: str, tmp_path: Path) -> 
 def test_unusable_database_url() -> None:
     result = run("--db", "nosuchdb://x", "init")
     assert result.returncode == 1 and "allowed: sqlite:///PATH" in result.stderr
+
+
+def test_import_and_export_records(sqlite_url: str, tmp_path: Path) -> None:
+    from review_app.services.demo import DEMO_SEARCHES
+
+    run("--db", sqlite_url, "init", "--protocol", str(KRATOM_PROTOCOL))
+    nbib, ris = DEMO_SEARCHES / "pubmed.nbib", DEMO_SEARCHES / "embase.ris"
+    result = run("--db", sqlite_url, "import", str(nbib), "--source", "PubMed",
+                 "--date-searched", "2025-03-01")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "pubmed.nbib: imported 20 records from PubMed (medline) as batch 1" in result.stdout
+    again = run("--db", sqlite_url, "import", str(ris), str(nbib), "--source", "Embase")
+    assert again.returncode == 1 and "already imported" in again.stderr
+    with session_scope(make_engine(sqlite_url)) as session:  # the whole command was undone
+        assert len(session.exec(select(Record)).all()) == 20
+    out = tmp_path / "records.ris"
+    exported = run("--db", sqlite_url, "export", "records", "-o", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert out.read_text(encoding="utf-8").count("ER  -") == 20
+
+
+def test_import_reports_each_bad_record_and_writes_nothing(sqlite_url: str) -> None:
+    bad = REPO_ROOT / "tests" / "data" / "imports" / "ris_missing_title.ris"
+    run("--db", sqlite_url, "init", "--protocol", str(KRATOM_PROTOCOL))
+    result = run("--db", sqlite_url, "import", str(bad), "--source", "Embase")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "ris_missing_title.ris, line" in result.stderr and "title" in result.stderr
+    skipped = run("--db", sqlite_url, "import", str(bad), "--source", "Embase", "--skip-invalid")
+    assert skipped.returncode == 0 and "skipped 1 invalid records" in skipped.stdout
+
+
+def test_bad_date_is_refused(sqlite_url: str) -> None:
+    run("--db", sqlite_url, "init", "--protocol", str(KRATOM_PROTOCOL))
+    nbib = REPO_ROOT / "review_app" / "demo" / "searches" / "pubmed.nbib"
+    result = run("--db", sqlite_url, "import", str(nbib), "--source", "PubMed",
+                 "--date-searched", "March 2025")  # fmt: skip
+    assert result.returncode == 1 and "YYYY-MM-DD" in result.stderr
