@@ -90,3 +90,27 @@ def session(engine: Engine) -> Iterator[Session]:
 def sqlite_url(tmp_path: Path) -> str:
     """An empty SQLite file of the test's own, for tests that commit."""
     return f"sqlite:///{tmp_path / 'review.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def committed_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database of the test's own, for tests that commit (threads, CLI-like flows)."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'own.db'}")
+        migrate(engine)
+        yield engine
+        engine.dispose()
+        return
+    server = make_engine(request.getfixturevalue("postgres_url"))
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    with server.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = make_engine(
+        f"{server.url.render_as_string(hide_password=False)}?options=-csearch_path%3D{schema}"
+    )
+    migrate(engine)
+    yield engine
+    engine.dispose()
+    with server.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    server.dispose()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from review_app.domain.consensus import StageStatus, stage_status
 from review_app.models import (
@@ -20,7 +21,8 @@ from review_app.models import (
     Resolution,
     User,
 )
-from review_app.services.reviews import get_protocol
+from review_app.services.permissions import Actor, can_see_all_votes, require_role
+from review_app.services.reviews import get_protocol, get_review
 
 STAGES = ("title_abstract", "full_text")
 
@@ -29,11 +31,10 @@ STAGES = ("title_abstract", "full_text")
 class StageCounts:
     stage: str
     eligible: int  # records that reach this stage
-    counts: dict[StageStatus, int]
-
-    @property
-    def decided(self) -> int:
-        return self.counts[StageStatus.INCLUDED] + self.counts[StageStatus.EXCLUDED]
+    fully_voted: int  # records with all the votes the protocol asks for, or a lead's decision
+    # Status breakdown (conflicts, included, excluded): None for a reviewer while the review is
+    # blind, since a conflict count that moves after one's own vote reveals the other vote.
+    counts: dict[StageStatus, int] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,20 +55,24 @@ class ReviewProgress:
     reviewers: list[ReviewerProgress]
 
 
-def unique_record_ids(session: Session, *, review_id: int) -> list[int]:
-    """Records in active imports that are not a secondary copy in an active duplicate cluster."""
+def unique_records_select(review_id: int) -> SelectOfScalar[int | None]:
+    """Ids of records in active imports that are not a secondary copy in an active cluster."""
     secondary = (
         select(ClusterMember.record_id)
         .join(DuplicateCluster, col(DuplicateCluster.id) == ClusterMember.cluster_id)
         .where(DuplicateCluster.status == "active", col(ClusterMember.is_primary).is_(False))
     )
-    query = (
-        select(Record.id)
+    return (
+        select(col(Record.id))
         .join(ImportBatch, col(ImportBatch.id) == Record.import_batch_id)
         .where(Record.review_id == review_id, ImportBatch.status == "active")
         .where(col(Record.id).not_in(secondary))
-        .order_by(col(Record.id))
     )
+
+
+def unique_record_ids(session: Session, *, review_id: int) -> list[int]:
+    """The records that are screened: one per duplicate cluster, in id order."""
+    query = unique_records_select(review_id).order_by(col(Record.id))
     return [record_id for record_id in session.exec(query) if record_id is not None]
 
 
@@ -101,17 +106,26 @@ def stage_statuses(
     }
 
 
-def review_progress(session: Session, *, review_id: int) -> ReviewProgress:
-    """Counts for the dashboard. Vote counts only, never whose vote was what (blinding holds)."""
+def review_progress(session: Session, *, actor: Actor, review_id: int) -> ReviewProgress:
+    """Counts for the dashboard; never whose vote was what, and no outcome counts for a
+    reviewer while the review is blind."""
+    role = require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    sees_outcomes = can_see_all_votes(role) or not get_review(session, review_id).is_blind
     imported = _count_imported(session, review_id)
     eligible = unique_record_ids(session, review_id=review_id)
     stages = []
     for stage in STAGES:
         statuses = stage_statuses(session, review_id=review_id, stage=stage, record_ids=eligible)
-        counts = {status: 0 for status in StageStatus}
-        for status in statuses.values():
-            counts[status] += 1
-        stages.append(StageCounts(stage=stage, eligible=len(eligible), counts=counts))
+        counts = Counter(statuses.values())
+        pending = counts[StageStatus.UNSCREENED] + counts[StageStatus.AWAITING]
+        stages.append(
+            StageCounts(
+                stage=stage,
+                eligible=len(eligible),
+                fully_voted=len(eligible) - pending,
+                counts={s: counts[s] for s in StageStatus} if sees_outcomes else None,
+            )
+        )
         eligible = [rid for rid, status in statuses.items() if status is StageStatus.INCLUDED]
     return ReviewProgress(
         records_imported=imported,

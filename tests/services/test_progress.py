@@ -14,6 +14,7 @@ from review_app.models import (
     Record,
     Resolution,
 )
+from review_app.services.permissions import Actor
 from review_app.services.progress import review_progress, unique_record_ids
 from review_app.services.reviews import ReviewPublic
 from review_app.services.users import UserPublic
@@ -33,21 +34,32 @@ def add_records(
     )
     session.add(batch)
     session.flush()
-    records = [Record(review_id=review_id, import_batch_id=batch.id, position=i + 1,
-                      title=f"Record {i}") for i in range(count)]  # fmt: skip
+    records = [
+        Record(review_id=review_id, import_batch_id=batch.id, position=i + 1, title=f"Record {i}")
+        for i in range(count)
+    ]
     session.add_all(records)
     session.flush()
     return [r.id for r in records]  # type: ignore[misc]
 
 
-def vote(session: Session, review_id: int, record_id: int, user: UserPublic, value: str,
-         stage: str = "title_abstract") -> None:  # fmt: skip
-    session.add(Decision(review_id=review_id, record_id=record_id, reviewer_id=user.id,
-                         stage=stage, vote=value))  # fmt: skip
+def vote(
+    session: Session,
+    review_id: int,
+    record_id: int,
+    user: UserPublic,
+    value: str,
+    stage: str = "title_abstract",
+) -> None:
+    session.add(
+        Decision(
+            review_id=review_id, record_id=record_id, reviewer_id=user.id, stage=stage, vote=value
+        )
+    )
 
 
 def test_empty_review(session: Session, review: ReviewPublic, team: dict[str, UserPublic]) -> None:
-    progress = review_progress(session, review_id=review.id)
+    progress = review_progress(session, actor=Actor.user(team["lena"].id), review_id=review.id)
     assert progress.records_imported == progress.unique_records == 0
     assert [r.name for r in progress.reviewers] == ["lena", "raj", "rita"]
 
@@ -62,22 +74,41 @@ def test_counts_follow_votes_duplicates_and_resolutions(
     cluster = DuplicateCluster(review_id=review.id, primary_record_id=ids[6], decided_by="auto")
     session.add(cluster)
     session.flush()
-    session.add_all([ClusterMember(cluster_id=cluster.id, record_id=ids[6], is_primary=True),
-                     ClusterMember(cluster_id=cluster.id, record_id=ids[7])])  # fmt: skip
-    for record_id, (a, b) in zip(ids, [("include", "include"), ("exclude", "exclude"),
-                                       ("include", "exclude"), ("maybe", "include"),
-                                       ("include", "exclude")], strict=False):  # fmt: skip
+    session.add_all(
+        [
+            ClusterMember(cluster_id=cluster.id, record_id=ids[6], is_primary=True),
+            ClusterMember(cluster_id=cluster.id, record_id=ids[7]),
+        ]
+    )
+    for record_id, (a, b) in zip(
+        ids,
+        [
+            ("include", "include"),
+            ("exclude", "exclude"),
+            ("include", "exclude"),
+            ("maybe", "include"),
+            ("include", "exclude"),
+        ],
+        strict=False,
+    ):
         vote(session, review.id, record_id, rita, a)
         vote(session, review.id, record_id, raj, b)
     vote(session, review.id, ids[5], rita, "include")
-    session.add(Resolution(review_id=review.id, record_id=ids[4], stage="title_abstract",
-                           lead_id=lena.id, vote="include"))  # fmt: skip
+    session.add(
+        Resolution(
+            review_id=review.id,
+            record_id=ids[4],
+            stage="title_abstract",
+            lead_id=lena.id,
+            vote="include",
+        )
+    )
     session.add(FullText(record_id=ids[3], status="not_retrieved"))
     vote(session, review.id, ids[0], rita, "exclude", stage="full_text")
     session.flush()
 
     assert len(unique_record_ids(session, review_id=review.id)) == 7
-    progress = review_progress(session, review_id=review.id)
+    progress = review_progress(session, actor=Actor.user(team["lena"].id), review_id=review.id)
     assert (progress.records_imported, progress.duplicates, progress.unique_records) == (8, 1, 7)
     title_abstract, full_text = progress.stages
     assert title_abstract.counts == {
@@ -87,8 +118,12 @@ def test_counts_follow_votes_duplicates_and_resolutions(
         StageStatus.AWAITING: 1,
         StageStatus.UNSCREENED: 1,
     }
+    assert title_abstract.fully_voted == 5
     assert full_text.eligible == 3
-    assert full_text.counts[StageStatus.AWAITING] == 1
+    assert full_text.counts[StageStatus.AWAITING] == 1  # type: ignore[index]
+    blind_view = review_progress(session, actor=Actor.user(rita.id), review_id=review.id)
+    assert [s.counts for s in blind_view.stages] == [None, None]
+    assert blind_view.stages[0].fully_voted == 5
     assert progress.full_texts_not_retrieved == 1
     votes = {r.name: r.votes for r in progress.reviewers}
     assert votes["rita"] == {"title_abstract": 6, "full_text": 1}

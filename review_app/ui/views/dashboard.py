@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from review_app.domain.consensus import StageStatus
-from review_app.services.progress import ReviewProgress, review_progress
+from review_app.services.progress import ReviewProgress, StageCounts, review_progress
 from review_app.services.reviews import get_review, set_blind
 from review_app.ui import deps, state
 from review_app.ui.components.text import escape_markdown
@@ -21,13 +21,13 @@ def render() -> None:
         return
     with deps.unit_of_work() as session:
         review = get_review(session, review_id)
-        progress = review_progress(session, review_id=review_id)
+        progress = review_progress(session, actor=user.actor, review_id=review_id)
     st.title(review.title)
     if review.question:
         st.markdown(f"**Question:** {escape_markdown(review.question)}")
     _show_records(progress)
     for stage in progress.stages:
-        _show_stage(stage.stage, stage.eligible, stage.counts)
+        _show_stage(stage)
     _show_reviewers(progress)
     if state.current_role() in ("lead", "admin"):
         _show_blinding(review_id, review.is_blind, user)
@@ -44,18 +44,26 @@ def _show_records(progress: ReviewProgress) -> None:
         st.info("No search results yet. Import your database exports to start screening.")
 
 
-def _show_stage(stage: str, eligible: int, counts: dict[StageStatus, int]) -> None:
-    st.subheader(STAGE_TITLES[stage])
-    cols = st.columns(6)
-    cols[0].metric("To screen", eligible)
-    cols[1].metric("No votes yet", counts[StageStatus.UNSCREENED])
-    cols[2].metric("Awaiting 2nd vote", counts[StageStatus.AWAITING])
-    cols[3].metric("Conflicts", counts[StageStatus.CONFLICT])
-    cols[4].metric("Included", counts[StageStatus.INCLUDED])
-    cols[5].metric("Excluded", counts[StageStatus.EXCLUDED])
-    if eligible:
-        done = counts[StageStatus.INCLUDED] + counts[StageStatus.EXCLUDED]
-        st.progress(done / eligible, text=f"{done} of {eligible} decided")
+def _show_stage(stage: StageCounts) -> None:
+    st.subheader(STAGE_TITLES[stage.stage])
+    counts = stage.counts
+    if counts is None:  # a reviewer in a blind review: votes only, no outcomes
+        cols = st.columns(3)
+        cols[0].metric("To screen", stage.eligible)
+        cols[1].metric("Fully voted", stage.fully_voted)
+        cols[2].metric("Still needing votes", stage.eligible - stage.fully_voted)
+        st.caption("Blind review: conflicts and decisions are shown to leads only.")
+    else:
+        cols = st.columns(6)
+        cols[0].metric("To screen", stage.eligible)
+        cols[1].metric("No votes yet", counts[StageStatus.UNSCREENED])
+        cols[2].metric("Awaiting 2nd vote", counts[StageStatus.AWAITING])
+        cols[3].metric("Conflicts", counts[StageStatus.CONFLICT])
+        cols[4].metric("Included", counts[StageStatus.INCLUDED])
+        cols[5].metric("Excluded", counts[StageStatus.EXCLUDED])
+    if stage.eligible:
+        share = stage.fully_voted / stage.eligible
+        st.progress(share, text=f"{stage.fully_voted} of {stage.eligible} fully voted")
 
 
 def _show_reviewers(progress: ReviewProgress) -> None:
