@@ -17,6 +17,8 @@ from review_app.db import make_engine, migrate, session_scope
 from review_app.errors import NotFoundError, ReviewAppError, ValidationError
 from review_app.importers import FORMATS
 from review_app.services import demo as demo_service
+from review_app.services.deduplication import DedupSummary, run_automatic_pass
+from review_app.services.duplicates import duplicates_csv
 from review_app.services.imports import import_file
 from review_app.services.permissions import ROLE_RANK, Actor
 from review_app.services.reporting import export_records
@@ -164,6 +166,7 @@ def import_(
             )
             for path in files
         ]
+        dedup = run_automatic_pass(session, actor=Actor.operator(), review_id=review_id)
     for summary in summaries:
         typer.echo(
             f"{summary.file_name}: imported {summary.imported} records from "
@@ -175,6 +178,25 @@ def import_(
             typer.echo(f"  skipped {summary.skipped} invalid records:")
             for problem in summary.problems:
                 typer.echo(f"    - {problem}")
+    _echo_dedup(dedup)
+
+
+@app.command()
+def dedupe(ctx: typer.Context) -> None:
+    """Automatic deduplication pass over records no pass has checked; prints merged / queued."""
+    state: CliState = ctx.obj
+    with session_scope(state.engine()) as session:
+        review_id = resolve_review_id(session, state.review_id)
+        summary = run_automatic_pass(session, actor=Actor.operator(), review_id=review_id)
+    _echo_dedup(summary)
+
+
+def _echo_dedup(summary: DedupSummary) -> None:
+    typer.echo(
+        f"Deduplication: compared {summary.compared_records} new records; merged "
+        f"{summary.merged_records} duplicates into {summary.merged_clusters} clusters; "
+        f"queued {summary.queued_pairs} uncertain pairs for review."
+    )
 
 
 @export_app.command("records")
@@ -198,6 +220,23 @@ def export_records_command(
         )
     _write_file(output, data)
     typer.echo(f"Wrote {output} ({chosen}, stage {stage}).")
+
+
+@export_app.command("duplicates")
+def export_duplicates_command(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
+) -> None:
+    """One row per record: record_id, source_record_id, source, cluster_id, is_primary,
+    decided_by, status."""
+    state: CliState = ctx.obj
+    if output.suffix.lower() != ".csv":
+        raise ValidationError(f"{output}: the duplicates export is a .csv file")
+    with session_scope(state.engine()) as session:
+        review_id = resolve_review_id(session, state.review_id)
+        data = duplicates_csv(session, actor=Actor.operator(), review_id=review_id)
+    _write_file(output, data)
+    typer.echo(f"Wrote {output}.")
 
 
 def _read_file(path: Path) -> bytes:

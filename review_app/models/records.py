@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from review_app.models.base import created_at_field, json_field, one_of
@@ -67,6 +67,9 @@ class Record(SQLModel, table=True):
     publication_type: str | None = Field(default=None, max_length=200)
     url: str | None = Field(default=None, sa_type=Text)
     raw: dict[str, Any] = json_field()
+    # False until an automatic deduplication pass has compared the record with the rest of the
+    # review, so a search update compares only new x new and new x existing.
+    dedup_checked: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = created_at_field()
 
 

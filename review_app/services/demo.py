@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from review_app.models import Review, User
+from review_app.services.deduplication import run_automatic_pass
 from review_app.services.imports import import_file
 from review_app.services.permissions import Actor
 from review_app.services.reviews import ReviewPublic, add_member, create_review, get_review
@@ -75,4 +76,5 @@ def seed_demo(session: Session, *, protocol_path: Path = DEMO_PROTOCOL) -> Revie
             source_name=search.source_name,
             source_kind=search.source_kind,
         )
+    run_automatic_pass(session, actor=Actor.operator(), review_id=review.id)
     return review

@@ -43,11 +43,12 @@ _NOTICE_PREFIXES = (
 )
 # "RETRACTED: <title>" and "Retracted article: <title>" name the article itself, flagged.
 _RETRACTED_RE = re.compile(r"^(?:retracted(?: article)?|withdrawn)\s*[:.\-]\s*")
-# Publication types of notices (MEDLINE's, Embase's "Erratum", Scopus's "Note").
+# Publication types of notices (MEDLINE's "Published Erratum", "Comment", Embase's "Erratum").
+# Scopus's and Embase's "Note" is a short article, not a notice, so it is not listed.
 _NOTICE_TYPES = (
     ("erratum", re.compile(r"errat|correct|corrigend")),
     ("retraction", re.compile(r"retraction|expression of concern")),
-    ("comment", re.compile(r"^comment\b|\bcomment$|\bcomment;|\bnote\b")),
+    ("comment", re.compile(r"^comment\b|\bcomment$|\bcomment;")),
 )
 _MEETING_RE = re.compile(
     r"\b(?:conference|congress|meeting|symposium|proceedings|inproceedings|poster|abstracts?|"

@@ -33,6 +33,7 @@ class PreparedRecord:
     title_key: str  # title without spaces: "co-transporter" = "cotransporter"
     translated: bool  # bracketed, a language note, or words of another language
     notice: str | None  # erratum | retraction | comment | reply | None (an article)
+    notice_in_title: bool  # the title announces the notice ("Erratum: ..."), not only the type
     meeting: bool  # conference/meeting abstract or proceedings paper
     authors: tuple[AuthorName, ...]
     year: int | None
@@ -52,6 +53,7 @@ def prepare(record: DedupRecord, *, is_existing: bool = False) -> PreparedRecord
     parts = parse_title(record.title)
     notice, rest = strip_notice(record.title)
     title = parse_title(rest).text if notice else parts.text
+    notice_in_title = notice is not None
     notice = notice or notice_from_type(record.publication_type, parts.notes)
     meeting = is_meeting(
         notes=parts.notes,
@@ -67,6 +69,7 @@ def prepare(record: DedupRecord, *, is_existing: bool = False) -> PreparedRecord
         title_key=title.replace(" ", ""),
         translated=parts.translated or looks_non_english(title),
         notice=notice,
+        notice_in_title=notice_in_title,
         meeting=meeting,
         authors=tuple(normalise_authors(record.authors, limit=_AUTHORS_KEPT)),
         year=normalise_year(record.year),

@@ -141,7 +141,12 @@ def apply_rules(
     """Cap the decision where a rule says so: returns (highest decision allowed, reasons)."""
     reasons: list[str] = []
     if x.notice != y.notice:  # an erratum, retraction, comment or reply is not the article
-        return "different", [f"notice_mismatch:{x.notice or 'article'}/{y.notice or 'article'}"]
+        mismatch = f"notice_mismatch:{x.notice or 'article'}/{y.notice or 'article'}"
+        if x.notice_in_title or y.notice_in_title:
+            return "different", [mismatch]
+        # Only the databases' publication types disagree (one indexes a letter as "Comment",
+        # another as an article): a person decides.
+        return "uncertain", [f"{mismatch}:type_only"]
     conflicts = [f for f in ("doi", "pmid") if levels[f] == "different"]
     if conflicts and not _strong(levels):
         reasons.extend(f"{f}_conflict" for f in conflicts)

@@ -1,0 +1,357 @@
+"""Deduplication in a review: the automatic pass, the review queue, and undo.
+
+Certain duplicates merge automatically; uncertain pairs wait in a queue for a lead. A merge keeps
+every record (each still counts for its source in PRISMA) but only the primary stays in
+screening. The primary takes the best value of each field from its copies; a primary that
+already has votes only gains the fields it lacked, so reviewers' decisions stand on what they
+saw. Every merge stores its evidence and the primary's earlier fields, so undo restores the
+exact previous state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from review_app.domain.dedup import DedupRecord, PairDecision, choose_primary, find_duplicates
+from review_app.domain.dedup import merge_fields as merge_best_fields
+from review_app.errors import ConflictError, NotFoundError, ValidationError
+from review_app.models import (
+    CandidatePair,
+    ClusterMember,
+    Decision,
+    DuplicateCluster,
+    ImportBatch,
+    Record,
+    utcnow,
+)
+from review_app.services.audit import record_event
+from review_app.services.permissions import Actor, require_role
+
+MERGED_FIELDS = (
+    "title",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "issn",
+    "isbn",
+    "abstract",
+    "publication_type",
+)
+PAIR_DECISIONS = ("duplicate", "not_duplicate", "skip")
+
+
+@dataclass(frozen=True, slots=True)
+class DedupSummary:
+    compared_records: int
+    merged_clusters: int  # clusters created or grown by this pass
+    merged_records: int  # records that left screening as duplicates in this pass
+    queued_pairs: int  # uncertain pairs added to the review queue
+
+
+def run_automatic_pass(session: Session, *, actor: Actor, review_id: int) -> DedupSummary:
+    """Deduplicate the records no pass has checked yet against each other and the rest."""
+    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    rows = list(session.exec(_active_records(review_id)))
+    new = [_dedup_record(r) for r in rows if not r.dedup_checked]
+    if not new:
+        return DedupSummary(0, 0, 0, 0)
+    existing = [_dedup_record(r) for r in rows if r.dedup_checked]
+    result = find_duplicates(new, existing=existing)
+    by_id = {r.id: r for r in rows if r.id is not None}
+    merged_clusters = merged_records = 0
+    for ids in result.clusters:
+        evidence = _evidence([p for p in result.certain_pairs if p.a in ids and p.b in ids])
+        added = _merge(
+            session,
+            review_id=review_id,
+            ids=ids,
+            records=by_id,
+            evidence=evidence,
+            decided_by="auto",
+            user_id=None,
+        )
+        merged_clusters += added > 0
+        merged_records += added
+    queued = _queue(session, review_id=review_id, pairs=result.uncertain_pairs)
+    session.execute(
+        update(Record).where(col(Record.id).in_([r.id for r in new])).values(dedup_checked=True)
+    )
+    summary = DedupSummary(len(new), merged_clusters, merged_records, queued)
+    record_event(
+        session,
+        review_id=review_id,
+        user_id=actor.user_id,
+        action="dedup.auto",
+        entity="review",
+        entity_id=review_id,
+        after=asdict(summary),
+    )
+    return summary
+
+
+def decide_pair(
+    session: Session,
+    *,
+    actor: Actor,
+    review_id: int,
+    pair_id: int,
+    decision: str,
+    primary_id: int | None = None,
+) -> int | None:
+    """A lead's decision on a queued pair: duplicate (merge; returns the cluster id),
+    not_duplicate, or skip (to decide later)."""
+    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    if decision not in PAIR_DECISIONS:
+        raise ValidationError(f"decision {decision!r}: allowed are {', '.join(PAIR_DECISIONS)}")
+    pair = session.get(CandidatePair, pair_id)
+    if pair is None or pair.review_id != review_id:
+        raise NotFoundError(f"no candidate pair {pair_id} in review {review_id}")
+    before = {"status": pair.status}
+    pair.status = {"skip": "skipped"}.get(decision, decision)
+    pair.decided_by_user_id, pair.decided_at = actor.user_id, utcnow()
+    session.add(pair)
+    cluster_id = None
+    if decision == "duplicate":
+        ids = {pair.record_a_id, pair.record_b_id}
+        if primary_id is not None and primary_id not in ids:
+            raise ValidationError(
+                f"primary {primary_id}: choose record {pair.record_a_id} or {pair.record_b_id}"
+            )
+        query = select(Record).where(col(Record.id).in_(ids))
+        records = {r.id: r for r in session.exec(query) if r.id is not None}
+        evidence = [
+            {
+                "a": pair.record_a_id,
+                "b": pair.record_b_id,
+                "score": pair.score,
+                "evidence": pair.evidence,
+            }
+        ]
+        _merge(
+            session,
+            review_id=review_id,
+            ids=ids,
+            records=records,
+            evidence=evidence,
+            decided_by="manual",
+            user_id=actor.user_id,
+            primary_id=primary_id,
+            pair_id=pair.id,
+        )
+        cluster_id = _active_cluster_of(session, pair.record_a_id)
+    session.flush()
+    record_event(
+        session,
+        review_id=review_id,
+        user_id=actor.user_id,
+        action=f"dedup.pair.{decision}",
+        entity="candidatepair",
+        entity_id=pair.id,
+        before=before,
+        after={"status": pair.status, "primary_id": primary_id},
+    )
+    return cluster_id
+
+
+def undo_merge(session: Session, *, actor: Actor, review_id: int, cluster_id: int) -> None:
+    """Undo a merge, automatic or manual: the copies return to screening and the primary gets
+    back the exact fields it had; a pair decided in the queue returns to the queue."""
+    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    cluster = session.get(DuplicateCluster, cluster_id)
+    if cluster is None or cluster.review_id != review_id:
+        raise NotFoundError(f"no duplicate cluster {cluster_id} in review {review_id}")
+    if cluster.status == "undone":
+        raise ConflictError(f"duplicate cluster {cluster_id} was already undone")
+    primary = session.get(Record, cluster.primary_record_id)
+    assert primary is not None
+    for name, value in cluster.primary_before.items():
+        setattr(primary, name, value)
+    cluster.status, cluster.undone_at = "undone", utcnow()
+    session.add_all([primary, cluster])
+    for pair_id in cluster.evidence.get("pair_ids", []):
+        pair = session.get(CandidatePair, pair_id)
+        if pair is not None:
+            pair.status, pair.decided_by_user_id, pair.decided_at = "pending", None, None
+            session.add(pair)
+    session.flush()
+    record_event(
+        session,
+        review_id=review_id,
+        user_id=actor.user_id,
+        action="dedup.undo",
+        entity="duplicatecluster",
+        entity_id=cluster_id,
+        before={"status": "active"},
+        after={"status": "undone"},
+    )
+
+
+# --- merging ------------------------------------------------------------------------------
+
+
+def _merge(
+    session: Session,
+    *,
+    review_id: int,
+    ids: set[int],
+    records: dict[int, Record],
+    evidence: list[dict[str, Any]],
+    decided_by: str,
+    user_id: int | None,
+    primary_id: int | None = None,
+    pair_id: int | None = None,
+) -> int:
+    """Join ``ids`` into one cluster (growing an active cluster one of them is in);
+    returns how many records newly left screening as duplicates."""
+    current = {rid: _active_cluster_of(session, rid) for rid in ids}
+    clusters = {cid for cid in current.values() if cid is not None}
+    if len(clusters) > 1:
+        return 0  # two clusters would fuse: too strong a claim for an automatic pass
+    if clusters:
+        return _grow(session, cluster_id=clusters.pop(), ids=ids, records=records)
+    voted = _voted_ids(session, ids)
+    primary = primary_id or _pick_primary(ids, voted, records)
+    copies = [records[i] for i in sorted(ids, key=lambda i: i != primary)]
+    before = _apply_best_fields(records[primary], copies, only_missing=primary in voted)
+    cluster = DuplicateCluster(
+        review_id=review_id,
+        primary_record_id=primary,
+        decided_by=decided_by,
+        decided_by_user_id=user_id,
+        primary_before=before,
+        score=max((p["score"] for p in evidence), default=None),
+        evidence={"pairs": evidence, "pair_ids": [pair_id] if pair_id else []},
+    )
+    session.add(cluster)
+    session.flush()
+    session.add_all(
+        ClusterMember(cluster_id=cluster.id, record_id=rid, is_primary=rid == primary)  # type: ignore[arg-type]
+        for rid in ids
+    )
+    session.flush()
+    return len(ids) - 1
+
+
+def _grow(session: Session, *, cluster_id: int, ids: set[int], records: dict[int, Record]) -> int:
+    """Add new copies to an existing cluster: its primary (perhaps already screened) stays."""
+    members = set(
+        session.exec(select(ClusterMember.record_id).where(ClusterMember.cluster_id == cluster_id))
+    )
+    new_ids = ids - members
+    if _voted_ids(session, new_ids):
+        return 0  # a screened record is never turned into a copy by an automatic pass
+    session.add_all(ClusterMember(cluster_id=cluster_id, record_id=rid) for rid in new_ids)
+    session.flush()
+    return len(new_ids)
+
+
+def _pick_primary(ids: set[int], voted: set[int], records: dict[int, Record]) -> int:
+    """A record reviewers already voted on stays the primary (a new copy of a screened record
+    is a duplicate, not screened again); otherwise the most complete copy."""
+    if voted:
+        return min(voted)
+    return choose_primary([_dedup_record(records[i]) for i in ids])
+
+
+def _apply_best_fields(
+    primary: Record, copies: list[Record], *, only_missing: bool
+) -> dict[str, Any]:
+    """Give the primary the best value of each field; returns its fields as they were."""
+    before = {name: _copy(getattr(primary, name)) for name in MERGED_FIELDS}
+    best = merge_best_fields([_dedup_record(r) for r in copies])
+    for name in MERGED_FIELDS:
+        value = best.get(name)
+        if value in (None, "", []) or (only_missing and before[name] not in (None, "", [])):
+            continue
+        setattr(primary, name, value)
+    return before
+
+
+# --- queue ---------------------------------------------------------------------------------
+
+
+def _queue(session: Session, *, review_id: int, pairs: list[PairDecision]) -> int:
+    queued = 0
+    for pair in pairs:
+        exists = session.exec(
+            select(CandidatePair.id).where(
+                CandidatePair.record_a_id == pair.a, CandidatePair.record_b_id == pair.b
+            )
+        ).first()
+        if exists is None:
+            session.add(
+                CandidatePair(
+                    review_id=review_id,
+                    record_a_id=pair.a,
+                    record_b_id=pair.b,
+                    score=pair.score,
+                    evidence=pair.evidence,
+                )
+            )
+            queued += 1
+    session.flush()
+    return queued
+
+
+def _evidence(pairs: list[PairDecision]) -> list[dict[str, Any]]:
+    return [{"a": p.a, "b": p.b, "score": p.score, "evidence": p.evidence} for p in pairs]
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+def _active_records(review_id: int) -> SelectOfScalar[Record]:
+    return (
+        select(Record)
+        .join(ImportBatch, col(ImportBatch.id) == Record.import_batch_id)
+        .where(Record.review_id == review_id, ImportBatch.status == "active")
+        .order_by(col(Record.id))
+    )
+
+
+def _active_cluster_of(session: Session, record_id: int) -> int | None:
+    return session.exec(
+        select(DuplicateCluster.id)
+        .join(ClusterMember, col(ClusterMember.cluster_id) == DuplicateCluster.id)
+        .where(ClusterMember.record_id == record_id, DuplicateCluster.status == "active")
+    ).first()
+
+
+def _voted_ids(session: Session, ids: set[int]) -> set[int]:
+    if not ids:
+        return set()
+    return set(session.exec(select(Decision.record_id).where(col(Decision.record_id).in_(ids))))
+
+
+def _dedup_record(record: Record) -> DedupRecord:
+    assert record.id is not None
+    return DedupRecord(
+        id=record.id,
+        title=record.title,
+        authors=list(record.authors),
+        year=record.year,
+        journal=record.journal,
+        volume=record.volume,
+        issue=record.issue,
+        pages=record.pages,
+        doi=record.doi,
+        pmid=record.pmid,
+        issn=record.issn,
+        isbn=record.isbn,
+        abstract=record.abstract,
+        publication_type=record.publication_type,
+    )
+
+
+def _copy(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value

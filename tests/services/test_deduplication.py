@@ -1,0 +1,212 @@
+"""Automatic merges, the review queue, search updates against screened records, and undo."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlmodel import Session, col, select
+
+from review_app.errors import ConflictError, PermissionDeniedError, ValidationError
+from review_app.models import CandidatePair, DuplicateCluster, Record
+from review_app.services.deduplication import decide_pair, run_automatic_pass, undo_merge
+from review_app.services.demo import DEMO_SEARCH_FILES, DEMO_SEARCHES
+from review_app.services.duplicates import duplicates_csv, list_clusters, list_queue
+from review_app.services.imports import import_file
+from review_app.services.permissions import Actor
+from review_app.services.progress import unique_record_ids
+from review_app.services.reviews import ReviewPublic
+from review_app.services.screening import record_vote
+from review_app.services.users import UserPublic
+
+OPERATOR = Actor.operator()
+ARTICLE = """TY  - JOUR
+TI  - Kratom and pain tolerance: a randomized, placebo-controlled, double-blind study
+AU  - Vicknasingam, B.
+AU  - Chooi, W. T.
+AU  - Rahim, A. A.
+PY  - 2020
+JO  - Yale J Biol Med
+VL  - 93
+IS  - 2
+SP  - 229
+EP  - 238
+ER  -
+"""
+SAME_IN_EMBASE = """TY  - JOUR
+TI  - KRATOM AND PAIN TOLERANCE: A RANDOMIZED, PLACEBO-CONTROLLED, DOUBLE-BLIND STUDY
+AU  - Vicknasingam B.
+AU  - Chooi W.T.
+AU  - Rahim A.A.
+PY  - 2020
+JF  - Yale Journal of Biology and Medicine
+VL  - 93
+IS  - 2
+SP  - 229
+EP  - 38
+AB  - Randomised crossover study in 26 regular kratom users.
+ER  -
+"""
+OTHER = """TY  - JOUR
+TI  - Mitragynine attenuates paclitaxel-induced neuropathic pain in mice
+AU  - Someone, A.
+PY  - 2019
+JO  - Eur J Pharmacol
+VL  - 860
+SP  - 172
+ER  -
+"""
+
+
+def load(
+    session: Session, review: ReviewPublic, text: str, name: str, source: str = "PubMed"
+) -> list[int]:
+    summary = import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=text.encode(),
+        file_name=name,
+        source_name=source,
+    )
+    query = (
+        select(Record.id).where(Record.import_batch_id == summary.batch_id).order_by(col(Record.id))
+    )
+    return [rid for rid in session.exec(query) if rid is not None]
+
+
+def test_demo_searches_merge_exactly_the_cross_source_copies(
+    session: Session, review: ReviewPublic
+) -> None:
+    for search in DEMO_SEARCH_FILES:
+        import_file(
+            session,
+            actor=OPERATOR,
+            review_id=review.id,
+            data=(DEMO_SEARCHES / search.file_name).read_bytes(),
+            file_name=search.file_name,
+            source_name=search.source_name,
+            source_kind=search.source_kind,
+        )
+    summary = run_automatic_pass(session, actor=OPERATOR, review_id=review.id)
+    # 157 records from four sources hold 86 different records (scripts/build_demo_searches.py).
+    assert summary.compared_records == 157
+    assert len(unique_record_ids(session, review_id=review.id)) == 86
+    assert summary.merged_records == 71 and summary.queued_pairs == 0
+    again = run_automatic_pass(session, actor=OPERATOR, review_id=review.id)
+    assert again.compared_records == 0
+
+
+def test_primary_keeps_every_source_and_gains_the_best_fields(
+    session: Session, review: ReviewPublic
+) -> None:
+    [pubmed] = load(session, review, ARTICLE, "pubmed.ris")
+    [embase] = load(session, review, SAME_IN_EMBASE, "embase.ris", source="Embase")
+    run_automatic_pass(session, actor=OPERATOR, review_id=review.id)
+    [cluster] = list_clusters(session, actor=OPERATOR, review_id=review.id)
+    assert {cluster.primary.id, *(c.id for c in cluster.copies)} == {pubmed, embase}
+    assert {cluster.primary.source, *(c.source for c in cluster.copies)} == {"PubMed", "Embase"}
+    primary = session.get(Record, cluster.primary.id)
+    assert primary.abstract == "Randomised crossover study in 26 regular kratom users."  # type: ignore[union-attr]
+    stored = session.get(DuplicateCluster, cluster.id)
+    assert stored.decided_by == "auto" and stored.evidence["pairs"][0]["evidence"]  # type: ignore[union-attr]
+    rows = list(
+        csv.DictReader(
+            io.StringIO(duplicates_csv(session, actor=OPERATOR, review_id=review.id).decode())
+        )
+    )
+    assert {(r["source"], r["status"], r["decided_by"]) for r in rows} == {
+        ("PubMed", "primary" if primary.id == pubmed else "duplicate", "auto"),  # type: ignore[union-attr]
+        ("Embase", "primary" if primary.id == embase else "duplicate", "auto"),  # type: ignore[union-attr]
+    }
+
+
+def test_undo_restores_the_exact_previous_state(session: Session, review: ReviewPublic) -> None:
+    load(session, review, ARTICLE, "pubmed.ris")
+    load(session, review, SAME_IN_EMBASE, "embase.ris", source="Embase")
+    before = {r.id: r.model_dump() for r in session.exec(select(Record))}
+    run_automatic_pass(session, actor=OPERATOR, review_id=review.id)
+    [cluster] = list_clusters(session, actor=OPERATOR, review_id=review.id)
+    undo_merge(session, actor=OPERATOR, review_id=review.id, cluster_id=cluster.id)
+    after = {r.id: r.model_dump() for r in session.exec(select(Record))}
+    for values in (*before.values(), *after.values()):
+        values.pop("dedup_checked")
+    assert after == before
+    assert len(unique_record_ids(session, review_id=review.id)) == 2
+    with pytest.raises(ConflictError, match="already undone"):
+        undo_merge(session, actor=OPERATOR, review_id=review.id, cluster_id=cluster.id)
+
+
+def test_a_search_update_marks_new_copies_of_screened_records(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+) -> None:
+    [screened] = load(session, review, ARTICLE, "first.ris")
+    run_automatic_pass(session, actor=OPERATOR, review_id=review.id)
+    for name in ("rita", "raj"):
+        record_vote(
+            session,
+            actor=Actor.user(team[name].id),
+            review_id=review.id,
+            record_id=screened,
+            stage="title_abstract",
+            vote="include",
+        )
+    [copy, other] = load(session, review, SAME_IN_EMBASE + OTHER, "update.ris", source="Embase")
+    summary = run_automatic_pass(session, actor=OPERATOR, review_id=review.id)
+    assert summary.compared_records == 2 and summary.merged_records == 1
+    [cluster] = list_clusters(session, actor=OPERATOR, review_id=review.id)
+    assert cluster.primary.id == screened and [c.id for c in cluster.copies] == [copy]
+    assert session.get(Record, screened).abstract is not None  # type: ignore[union-attr]  # it lacked one
+    assert set(unique_record_ids(session, review_id=review.id)) == {screened, other}
+
+
+def test_queue_decisions_and_undo_return_the_pair(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+) -> None:
+    ids = load(session, review, ARTICLE + OTHER, "a.ris")
+    pair = CandidatePair(
+        review_id=review.id,
+        record_a_id=ids[0],
+        record_b_id=ids[1],
+        score=7.5,
+        evidence={"matched": ["year"]},
+    )
+    session.add(pair)
+    session.flush()
+    lead, reviewer = Actor.user(team["lena"].id), Actor.user(team["rita"].id)
+    with pytest.raises(PermissionDeniedError):
+        list_queue(session, actor=reviewer, review_id=review.id)
+    with pytest.raises(PermissionDeniedError):
+        decide_pair(
+            session, actor=reviewer, review_id=review.id, pair_id=pair.id, decision="duplicate"
+        )  # type: ignore[arg-type]
+    [queued] = list_queue(session, actor=lead, review_id=review.id)
+    assert "title" in queued.differing_fields() and queued.a.source == "PubMed"
+    with pytest.raises(ValidationError, match="choose record"):
+        decide_pair(
+            session,
+            actor=lead,
+            review_id=review.id,
+            pair_id=pair.id,
+            decision="duplicate",
+            primary_id=999,
+        )  # type: ignore[arg-type]
+    cluster_id = decide_pair(
+        session,
+        actor=lead,
+        review_id=review.id,
+        pair_id=pair.id,  # type: ignore[arg-type]
+        decision="duplicate",
+        primary_id=ids[1],
+    )
+    assert list_queue(session, actor=lead, review_id=review.id) == []
+    assert unique_record_ids(session, review_id=review.id) == [ids[1]]
+    assert session.get(DuplicateCluster, cluster_id).decided_by == "manual"  # type: ignore[union-attr, arg-type]
+    undo_merge(session, actor=lead, review_id=review.id, cluster_id=cluster_id)  # type: ignore[arg-type]
+    [back] = list_queue(session, actor=lead, review_id=review.id)
+    assert back.status == "pending" and len(unique_record_ids(session, review_id=review.id)) == 2
+    decide_pair(session, actor=lead, review_id=review.id, pair_id=pair.id, decision="skip")  # type: ignore[arg-type]
+    assert list_queue(session, actor=lead, review_id=review.id)[0].status == "skipped"
+    decide_pair(session, actor=lead, review_id=review.id, pair_id=pair.id, decision="not_duplicate")  # type: ignore[arg-type]
+    assert list_queue(session, actor=lead, review_id=review.id) == []
