@@ -7,7 +7,7 @@ import streamlit as st
 from review_app.errors import ReviewAppError
 from review_app.ui import state
 from review_app.ui.components import review_picker
-from review_app.ui.views import dashboard, imports, login
+from review_app.ui.views import dashboard, duplicates, imports, login
 
 
 def main() -> None:
@@ -30,6 +30,7 @@ def pages_for(role: str) -> list[st.Page]:
     pages = [st.Page(dashboard.render, title="Dashboard", url_path="dashboard", default=True)]
     if role in ("lead", "admin"):
         pages.append(st.Page(imports.render, title="Import", url_path="import"))
+        pages.append(st.Page(duplicates.render, title="Duplicates", url_path="duplicates"))
     return pages
 
 

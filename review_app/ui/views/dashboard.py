@@ -48,10 +48,10 @@ def _show_stage(stage: StageCounts) -> None:
     st.subheader(STAGE_TITLES[stage.stage])
     counts = stage.counts
     if counts is None:  # a reviewer in a blind review: votes only, no outcomes
-        cols = st.columns(3)
-        cols[0].metric("To screen", stage.eligible)
-        cols[1].metric("Fully voted", stage.fully_voted)
-        cols[2].metric("Still needing votes", stage.eligible - stage.fully_voted)
+        left, middle, right = st.columns(3)
+        left.metric("To screen", stage.eligible)
+        middle.metric("Fully voted", stage.fully_voted)
+        right.metric("Still needing votes", stage.eligible - stage.fully_voted)
         st.caption("Blind review: conflicts and decisions are shown to leads only.")
     else:
         cols = st.columns(6)

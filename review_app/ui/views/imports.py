@@ -14,6 +14,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from review_app.errors import ImportFileError, ReviewAppError
 from review_app.protocol import SearchSource
+from review_app.services.deduplication import run_automatic_pass
 from review_app.services.imports import (
     ImportPreview,
     ImportSummary,
@@ -88,13 +89,17 @@ def _confirm_and_import(
                 )
                 for n, plan in enumerate(ready)
             ]
+            dedup = run_automatic_pass(session, actor=user.actor, review_id=review_id)
     except ReviewAppError as error:
         bar.empty()
         st.error(str(error))
         return
     bar.progress(1.0, text="Done")
     st.session_state[UPLOADER_ROUND] = st.session_state.get(UPLOADER_ROUND, 0) + 1
-    st.session_state["import_summaries"] = [_summary_line(s) for s in summaries]
+    st.session_state["import_summaries"] = [_summary_line(s) for s in summaries] + [
+        f"Deduplication: {dedup.merged_records} duplicates merged, {dedup.queued_pairs} pairs "
+        "queued for review (Duplicates page)"
+    ]
     st.rerun()
 
 
@@ -132,7 +137,7 @@ def _bar_part(bar: DeltaGenerator, number: int, total: int) -> Callable[[float],
 
 
 def _summary_line(summary: ImportSummary) -> str:
-    line = f"{summary.file_name}: {summary.imported} records from {summary.source_name}"
+    line = f"Imported {summary.file_name}: {summary.imported} records from {summary.source_name}"
     line += f" ({summary.format})"
     return line + (f"; {summary.skipped} invalid records skipped" if summary.skipped else "")
 
@@ -205,7 +210,7 @@ def _choose_source(file_name: str, sources: list[SearchSource]) -> tuple[str, st
 
 def _show_batches(review_id: int, user: state.CurrentUser) -> None:
     for line in st.session_state.pop("import_summaries", []):
-        st.success(f"Imported {line}")
+        st.success(line)
     st.subheader("Import batches")
     with deps.unit_of_work() as session:
         batches = list_batches(session, review_id=review_id)

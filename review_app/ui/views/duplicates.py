@@ -1,0 +1,151 @@
+"""Duplicates: the review queue (keys d / n / s), the automatic pass, and merges to undo."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from review_app.services.deduplication import decide_pair, run_automatic_pass, undo_merge
+from review_app.services.duplicates import (
+    COMPARED_FIELDS,
+    PairView,
+    SourcedRecord,
+    list_clusters,
+    list_queue,
+)
+from review_app.ui import deps, state
+from review_app.ui.components.text import escape_markdown
+
+PRIMARY_CHOICE = "dedup_primary"
+
+
+def render() -> None:
+    review_id, user = state.current_review_id(), state.current_user()
+    if review_id is None or user is None:
+        return
+    st.title("Duplicates")
+    with deps.unit_of_work() as session:
+        queue = list_queue(session, actor=user.actor, review_id=review_id)
+    _show_message()
+    if queue:
+        _review_pair(queue[0], len(queue), review_id, user)
+    else:
+        st.success("The review queue is empty: every uncertain pair has been decided.")
+    if st.button("Run the automatic pass on new records", key="dedup_run"):
+        with deps.unit_of_work() as session:
+            summary = run_automatic_pass(session, actor=user.actor, review_id=review_id)
+        _say(
+            f"Compared {summary.compared_records} new records: merged {summary.merged_records} "
+            f"duplicates, queued {summary.queued_pairs} pairs."
+        )
+        st.rerun()
+    _show_merges(review_id, user)
+
+
+def _review_pair(pair: PairView, waiting: int, review_id: int, user: state.CurrentUser) -> None:
+    st.subheader(f"Is this the same record? ({waiting} pair(s) to decide)")
+    st.caption(
+        f"Score {pair.score:.1f} bits · status {pair.status}. Keys: "
+        "**D** duplicate · **N** not a duplicate · **S** skip. Differences are highlighted."
+    )
+    st.dataframe(_side_by_side(pair), width="stretch", hide_index=False)
+    primary = st.radio(
+        "Keep as primary (the copy that stays in screening)",
+        [pair.a.id, pair.b.id],
+        format_func=lambda rid: f"Record {rid} ({(pair.a if rid == pair.a.id else pair.b).source})",
+        horizontal=True,
+        key=f"{PRIMARY_CHOICE}_{pair.id}",
+    )
+    cols = st.columns(3)
+    choices = (
+        ("Duplicate", "duplicate", "d"),
+        ("Not a duplicate", "not_duplicate", "n"),
+        ("Skip", "skip", "s"),
+    )
+    for col, (label, decision, key) in zip(cols, choices, strict=True):
+        if col.button(
+            label,
+            key=f"pair_{decision}",
+            shortcut=key.upper(),
+            type="primary" if decision == "duplicate" else "secondary",
+        ):
+            with deps.unit_of_work() as session:
+                decide_pair(
+                    session,
+                    actor=user.actor,
+                    review_id=review_id,
+                    pair_id=pair.id,
+                    decision=decision,
+                    primary_id=primary if decision == "duplicate" else None,
+                )
+            _say(f"Pair {pair.id}: {label.lower()}.")
+            st.rerun()
+
+
+def _side_by_side(pair: PairView) -> pd.io.formats.style.Styler:
+    rows = {
+        field: [_cell(pair.a, field), _cell(pair.b, field)]
+        for field in ("source", *COMPARED_FIELDS)
+    }
+    table = pd.DataFrame.from_dict(
+        rows, orient="index", columns=[f"Record {pair.a.id}", f"Record {pair.b.id}"]
+    )
+    differing = set(pair.differing_fields())
+    return table.style.apply(
+        lambda row: ["background-color: #fff3bf" if row.name in differing else "" for _ in row],
+        axis=1,
+    )
+
+
+def _cell(record: SourcedRecord, field: str) -> str:
+    value = record.source if field == "source" else record.fields.get(field)
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+def _show_merges(review_id: int, user: state.CurrentUser) -> None:
+    with deps.unit_of_work() as session:
+        clusters = list_clusters(session, actor=user.actor, review_id=review_id)
+    st.subheader(f"Merged records ({len(clusters)})")
+    if not clusters:
+        st.info("No merges yet.")
+        return
+    table = pd.DataFrame(
+        [
+            {
+                "Merge": c.id,
+                "How": c.decided_by,
+                "Score": c.score,
+                "Primary": c.primary.id,
+                "Title": c.primary.fields.get("title"),
+                "Sources": ", ".join([c.primary.source, *(copy.source for copy in c.copies)]),
+                "Copies": ", ".join(str(copy.id) for copy in c.copies),
+            }
+            for c in clusters
+        ]
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    with st.expander("Undo a merge"):
+        labels = {
+            c.id: f"{c.id}: {c.primary.fields.get('title')} ({c.decided_by})" for c in clusters
+        }
+        chosen = st.selectbox(
+            "Merge", list(labels), format_func=labels.__getitem__, key="undo_merge"
+        )
+        st.caption("Undo returns the copies to screening and gives the primary back its fields.")
+        if st.button("Undo this merge", key="undo_merge_go"):
+            with deps.unit_of_work() as session:
+                undo_merge(session, actor=user.actor, review_id=review_id, cluster_id=chosen)
+            _say(f"Merge {chosen} undone.")
+            st.rerun()
+
+
+def _say(message: str) -> None:
+    st.session_state["dedup_message"] = message
+
+
+def _show_message() -> None:
+    message = st.session_state.pop("dedup_message", None)
+    if message:
+        st.toast(escape_markdown(message))

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from review_app.db import make_engine, session_scope
+from review_app.models import CandidatePair, ClusterMember, DuplicateCluster, Record, Review, User
+
+
+def duplicates_page() -> None:
+    from review_app.ui.views import duplicates
+
+    duplicates.render()
+
+
+def open_as_lead(url: str) -> AppTest:
+    with session_scope(make_engine(url)) as session:
+        review_id = session.exec(select(Review.id)).one()
+        lead_id = session.exec(select(User.id).where(User.name == "lead")).one()
+    app = AppTest.from_function(duplicates_page, default_timeout=60)
+    app.session_state["user_id"], app.session_state["user_name"] = lead_id, "lead"
+    app.session_state["review_id"], app.session_state["role"] = review_id, "lead"
+    return app.run()
+
+
+def queue_a_pair(url: str) -> tuple[int, int]:
+    """Two unmerged demo records put in the queue, as an uncertain pair would be."""
+    with session_scope(make_engine(url)) as session:
+        review_id = session.exec(select(Review.id)).one()
+        merged = set(session.exec(select(ClusterMember.record_id)))
+        a, b = [r for r in session.exec(select(Record.id).order_by(Record.id)) if r not in merged][
+            :2
+        ]
+        session.add(CandidatePair(review_id=review_id, record_a_id=a, record_b_id=b, score=8.0))
+    return a, b
+
+
+def test_demo_merges_are_listed(demo_url: str) -> None:
+    app = open_as_lead(demo_url)
+    assert not app.exception
+    assert any("queue is empty" in s.value for s in app.success)
+    merges = app.dataframe[-1].value
+    copies = sum(len(str(c).split(", ")) for c in merges["Copies"])
+    assert copies == 71  # the demo's 157 records hold 86 different ones
+
+
+def test_decide_a_pair_as_duplicate_then_undo(demo_url: str) -> None:
+    _, b = queue_a_pair(demo_url)
+    app = open_as_lead(demo_url)
+    assert "1 pair(s) to decide" in app.subheader[0].value
+    app.radio[0].set_value(b).run()
+    app.button(key="pair_duplicate").click().run()
+    assert not app.exception
+    with session_scope(make_engine(demo_url)) as session:
+        cluster = session.exec(
+            select(DuplicateCluster).where(DuplicateCluster.decided_by == "manual")
+        ).one()
+        assert cluster.primary_record_id == b
+    app.selectbox(key="undo_merge").set_value(cluster.id)
+    app.button(key="undo_merge_go").click().run()
+    assert "1 pair(s) to decide" in app.subheader[0].value  # the pair is back in the queue
+
+
+def test_not_a_duplicate_and_skip(demo_url: str) -> None:
+    queue_a_pair(demo_url)
+    app = open_as_lead(demo_url)
+    app.button(key="pair_skip").click().run()
+    assert "status skipped" in app.caption[0].value
+    app.button(key="pair_not_duplicate").click().run()
+    assert any("queue is empty" in s.value for s in app.success)
