@@ -17,6 +17,7 @@ from review_app.db import make_engine, migrate, session_scope
 from review_app.errors import NotFoundError, ReviewAppError, ValidationError
 from review_app.importers import FORMATS
 from review_app.services import demo as demo_service
+from review_app.services.decisions import export_decisions
 from review_app.services.deduplication import DedupSummary, run_automatic_pass
 from review_app.services.duplicates import duplicates_csv
 from review_app.services.imports import import_file
@@ -237,6 +238,30 @@ def export_duplicates_command(
         data = duplicates_csv(session, actor=Actor.operator(), review_id=review_id)
     _write_file(output, data)
     typer.echo(f"Wrote {output}.")
+
+
+@export_app.command("decisions")
+def export_decisions_command(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="PATH.csv or PATH.xlsx.")],
+) -> None:
+    """Every reviewer's votes, the resolutions and each record's status, with agreement
+    statistics (a second sheet in XLSX; PATH-agreement.csv beside a CSV)."""
+    state: CliState = ctx.obj
+    format = output.suffix.lstrip(".").lower()
+    with session_scope(state.engine()) as session:
+        review_id = resolve_review_id(session, state.review_id)
+        files = export_decisions(
+            session, actor=Actor.operator(), review_id=review_id, format=format
+        )
+    if format == "xlsx":
+        _write_file(output, files["workbook"])
+        typer.echo(f"Wrote {output} (sheets: decisions, agreement).")
+        return
+    agreement_path = output.with_name(f"{output.stem}-agreement.csv")
+    _write_file(output, files["decisions"])
+    _write_file(agreement_path, files["agreement"])
+    typer.echo(f"Wrote {output} and {agreement_path}.")
 
 
 def _read_file(path: Path) -> bytes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import BigInteger, cast, func
@@ -232,11 +233,7 @@ def _candidates(
     resolved = select(Resolution.record_id).where(
         Resolution.review_id == review_id, Resolution.stage == stage
     )
-    eligible = (
-        unique_records_select(review_id)
-        if stage == "title_abstract"
-        else _full_text_eligible_ids(session, review_id=review_id)
-    )
+    eligible = _eligible_select(session, review_id=review_id, stage=stage)
     return (
         select(Record.id)
         .where(col(Record.id).in_(eligible))
@@ -251,6 +248,14 @@ def _next_record_id(
     order = (cast(col(Record.id), BigInteger) * _ORDER_MULTIPLIER) % _ORDER_MODULUS
     query = _candidates(session, review_id=review_id, stage=stage, reviewer_id=reviewer_id)
     return session.exec(query.order_by(order, col(Record.id)).limit(1)).first()
+
+
+def _eligible_select(session: Session, *, review_id: int, stage: str) -> Any:
+    """What ``Record.id IN (...)`` takes for a stage: a subquery at title/abstract (never the
+    whole id list, which could pass the database's parameter limit), a short list at full text."""
+    if stage == "title_abstract":
+        return unique_records_select(review_id)
+    return _full_text_eligible_ids(session, review_id=review_id)
 
 
 def _full_text_eligible_ids(session: Session, *, review_id: int) -> list[int]:
@@ -428,3 +433,73 @@ def record_view(record: Record) -> RecordView:
         url=record.url,
         keywords=list(record.keywords),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningProgress:
+    """A reviewer's progress at one stage, from counts only (no other reviewer's votes)."""
+
+    my_votes: int
+    remaining_for_me: int
+    eligible: int
+    fully_voted: int  # records with all the votes the protocol asks for, or a lead's decision
+    seconds_per_vote: float | None  # my recent pace; None until there is enough to tell
+
+    @property
+    def seconds_left(self) -> float | None:
+        if self.seconds_per_vote is None:
+            return None
+        return self.seconds_per_vote * self.remaining_for_me
+
+
+PACE_WINDOW = 50  # recent votes used to estimate the pace
+PAUSE_SECONDS = 600  # a longer gap between two votes is a break, not screening time
+
+
+def screening_progress(
+    session: Session, *, actor: Actor, review_id: int, stage: str
+) -> ScreeningProgress:
+    reviewer_id = _reviewer_id(session, actor, review_id)
+    needed = get_protocol(session, review_id).screening.reviewers_per_record
+    eligible_ids = _eligible_select(session, review_id=review_id, stage=stage)
+    votes_so_far = (
+        select(func.count())
+        .where(Decision.record_id == Record.id, Decision.stage == stage)
+        .correlate(Record)
+        .scalar_subquery()
+    )
+    resolved = select(Resolution.record_id).where(Resolution.stage == stage)
+    eligible = session.exec(
+        select(func.count()).select_from(Record).where(col(Record.id).in_(eligible_ids))
+    ).one()
+    fully_voted = session.exec(
+        select(func.count())
+        .select_from(Record)
+        .where(col(Record.id).in_(eligible_ids))
+        .where((votes_so_far >= needed) | col(Record.id).in_(resolved))
+    ).one()
+    my_votes = session.exec(
+        select(func.count()).where(Decision.reviewer_id == reviewer_id, Decision.stage == stage)
+    ).one()
+    return ScreeningProgress(
+        my_votes=my_votes,
+        remaining_for_me=count_remaining(session, actor=actor, review_id=review_id, stage=stage),
+        eligible=eligible,
+        fully_voted=fully_voted,
+        seconds_per_vote=_pace(session, reviewer_id=reviewer_id, stage=stage),
+    )
+
+
+def _pace(session: Session, *, reviewer_id: int, stage: str) -> float | None:
+    """Median seconds between my recent votes, leaving out breaks."""
+    times = sorted(
+        session.exec(
+            select(Decision.created_at)
+            .where(Decision.reviewer_id == reviewer_id, Decision.stage == stage)
+            .order_by(col(Decision.created_at).desc())
+            .limit(PACE_WINDOW)
+        )
+    )
+    gaps = [(b - a).total_seconds() for a, b in pairwise(times)]
+    gaps = sorted(g for g in gaps if 0 < g <= PAUSE_SECONDS)
+    return gaps[len(gaps) // 2] if len(gaps) >= 3 else None

@@ -7,7 +7,7 @@ import streamlit as st
 from review_app.errors import ReviewAppError
 from review_app.ui import state
 from review_app.ui.components import review_picker
-from review_app.ui.views import dashboard, duplicates, imports, login
+from review_app.ui.views import conflicts, dashboard, duplicates, imports, login, screening
 
 
 def main() -> None:
@@ -27,10 +27,14 @@ def main() -> None:
 
 def pages_for(role: str) -> list[st.Page]:
     """The pages a role may open. Services check permissions again on every call."""
-    pages = [st.Page(dashboard.render, title="Dashboard", url_path="dashboard", default=True)]
+    pages = [
+        st.Page(dashboard.render, title="Dashboard", url_path="dashboard", default=True),
+        st.Page(screening.render, title="Screen", url_path="screen"),
+    ]
     if role in ("lead", "admin"):
         pages.append(st.Page(imports.render, title="Import", url_path="import"))
         pages.append(st.Page(duplicates.render, title="Duplicates", url_path="duplicates"))
+        pages.append(st.Page(conflicts.render, title="Conflicts", url_path="conflicts"))
     return pages
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from review_app.domain.consensus import StageStatus
+from review_app.services.decisions import agreement_by_stage
 from review_app.services.progress import ReviewProgress, StageCounts, review_progress
 from review_app.services.reviews import get_review, set_blind
 from review_app.ui import deps, state
@@ -30,6 +31,7 @@ def render() -> None:
         _show_stage(stage)
     _show_reviewers(progress)
     if state.current_role() in ("lead", "admin"):
+        _show_agreement(review_id, user)
         _show_blinding(review_id, review.is_blind, user)
 
 
@@ -81,6 +83,46 @@ def _show_reviewers(progress: ReviewProgress) -> None:
         for reviewer in progress.reviewers
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def _show_agreement(review_id: int, user: state.CurrentUser) -> None:
+    with deps.unit_of_work() as session:
+        pairs = agreement_by_stage(session, actor=user.actor, review_id=review_id)
+    st.subheader("Agreement between reviewers")
+    if not pairs:
+        st.caption("Shown once two reviewers have voted on the same records.")
+        return
+    rows = [
+        {
+            "Stage": STAGE_TITLES[p.stage],
+            "Reviewers": f"{p.reviewer_a} & {p.reviewer_b}",
+            "Records": p.agreement.n,
+            "Agreement": _percent(p.agreement.observed_agreement),
+            "Cohen's kappa (95 % CI)": _with_ci(p.agreement.kappa, p.agreement.kappa_ci),
+            "PABAK": _number(p.agreement.pabak),
+            "Gwet's AC1 (95 % CI)": _with_ci(p.agreement.ac1, p.agreement.ac1_ci),
+        }
+        for p in pairs
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(
+        "Maybe counts as include when the protocol moves maybes on. Kappa SE: Fleiss, "
+        "Cohen & Everitt (1969); AC1: Gwet (2008)."
+    )
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f} %"
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _with_ci(value: float | None, ci: tuple[float, float] | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.2f}" + (f" ({ci[0]:.2f} to {ci[1]:.2f})" if ci else "")
 
 
 def _show_blinding(review_id: int, is_blind: bool, user: state.CurrentUser) -> None:

@@ -1,0 +1,96 @@
+"""Conflicts (leads): every vote, reason and note side by side; a final decision with a reason."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from review_app.services.conflicts import ConflictView, list_conflicts, resolve
+from review_app.services.reviews import get_protocol
+from review_app.ui import deps, state
+from review_app.ui.components.text import escape_markdown
+
+STAGES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
+ALL_PAIRS = "All reviewer pairs"
+
+
+def render() -> None:
+    review_id, user = state.current_review_id(), state.current_user()
+    if review_id is None or user is None:
+        return
+    st.title("Conflicts")
+    stage = (
+        st.segmented_control(
+            "Stage",
+            list(STAGES),
+            format_func=STAGES.__getitem__,
+            default="title_abstract",
+            key="conflict_stage",
+        )
+        or "title_abstract"
+    )
+    with deps.unit_of_work() as session:
+        conflicts = list_conflicts(session, actor=user.actor, review_id=review_id, stage=stage)
+        reasons = get_protocol(session, review_id).exclusion_reasons
+    for message in st.session_state.pop("conflict_messages", []):
+        st.toast(message)
+    pairs = sorted({" & ".join(c.reviewers) for c in conflicts})
+    chosen = st.selectbox("Reviewer pair", [ALL_PAIRS, *pairs], key="conflict_pair")
+    shown = [c for c in conflicts if chosen == ALL_PAIRS or " & ".join(c.reviewers) == chosen]
+    st.caption(f"{len(shown)} conflict(s) to resolve at {STAGES[stage].lower()}.")
+    if not shown:
+        st.success("No conflicts here.")
+    usable = {r.id: r.label for r in reasons if stage == "full_text" or r.stage == "both"}
+    for conflict in shown:
+        _show_conflict(conflict, usable, review_id, user)
+
+
+def _show_conflict(
+    conflict: ConflictView, reasons: dict[str, str], review_id: int, user: state.CurrentUser
+) -> None:
+    record, key = conflict.record, f"{conflict.stage}_{conflict.record.id}"
+    with st.container(border=True):
+        st.markdown(f"**{escape_markdown(record.title)}**")
+        st.caption(
+            escape_markdown(
+                " · ".join(
+                    filter(
+                        None,
+                        [
+                            "; ".join(record.authors[:3]),
+                            str(record.year or ""),
+                            record.journal or "",
+                        ],
+                    )
+                )
+            )
+        )
+        if record.abstract:
+            with st.expander("Abstract"):
+                st.text(record.abstract)
+        for vote in conflict.votes:
+            reason = f" — {reasons.get(vote.reason, vote.reason)}" if vote.reason else ""
+            note = f" · note: {vote.note}" if vote.note else ""
+            st.markdown(escape_markdown(f"{vote.reviewer}: {vote.vote}{reason}{note}"))
+        cols = st.columns([1, 2, 2])
+        decision = cols[0].radio("Final decision", ["include", "exclude"], key=f"final_{key}")
+        reason = cols[1].selectbox(
+            "Reason (to exclude)",
+            ["", *reasons],
+            format_func=lambda r: reasons.get(r, "(none)"),
+            key=f"why_{key}",
+        )
+        note = cols[2].text_input("Note", key=f"note_{key}")
+        if st.button("Resolve", key=f"resolve_{key}", type="primary"):
+            with deps.unit_of_work() as session:
+                resolve(
+                    session,
+                    actor=user.actor,
+                    review_id=review_id,
+                    record_id=record.id,
+                    stage=conflict.stage,
+                    vote=decision,
+                    reason=reason if decision == "exclude" and reason else None,
+                    note=note,
+                )
+            st.session_state["conflict_messages"] = [f"Record {record.id}: {decision}."]
+            st.rerun()

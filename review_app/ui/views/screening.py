@@ -1,0 +1,295 @@
+"""Screening: one record at a time, keyboard first (I include, E exclude, M maybe, U undo, N note).
+
+Votes go through callbacks bound to the record that was on screen, so a vote can never land on
+a different record than the one the reviewer read.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlmodel import Session
+
+from review_app.errors import ReviewAppError
+from review_app.protocol import Protocol, ScreeningStage, compile_keywords, keyword_lists
+from review_app.services.reviews import get_protocol
+from review_app.services.screening import (
+    ScreeningItem,
+    ScreeningProgress,
+    get_item,
+    list_my_votes,
+    next_record,
+    record_vote,
+    screening_progress,
+    undo_last_vote,
+)
+from review_app.ui import deps, state
+from review_app.ui.components.highlight import highlight
+from review_app.ui.components.text import escape_markdown
+
+STAGES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
+STAGE_KEY = "screen_stage"
+REVISIT_KEY = "screen_revisit"  # a record the reviewer asked to see again (undo, change)
+FLASH_KEY = "screen_flash"
+NOTE_OPEN_KEY = "screen_note_open"
+NO_REASON = ""
+
+
+def render() -> None:
+    review_id, user = state.current_review_id(), state.current_user()
+    if review_id is None or user is None:
+        return
+    stage = (
+        st.segmented_control(
+            "Stage",
+            list(STAGES),
+            format_func=STAGES.__getitem__,
+            default="title_abstract",
+            key=STAGE_KEY,
+        )
+        or "title_abstract"
+    )
+    with deps.unit_of_work() as session:
+        protocol = get_protocol(session, review_id)
+        item = _current_item(session, user, review_id, stage)
+        progress = screening_progress(session, actor=user.actor, review_id=review_id, stage=stage)
+    _show_flash()
+    left, right = st.columns([3, 1], gap="large")
+    with right:
+        _show_progress(progress)
+        _show_criteria(protocol, stage)
+    with left:
+        if item is None:
+            st.success(f"Nothing left for you to screen at {STAGES[stage].lower()}. Thank you!")
+        else:
+            _show_record(item, protocol)
+            _vote_controls(item, protocol, review_id, user)
+        _undo_control(review_id, user, stage)
+        _my_votes(review_id, user, stage)
+
+
+def _current_item(
+    session: Session, user: state.CurrentUser, review_id: int, stage: str
+) -> ScreeningItem | None:
+    revisit = st.session_state.get(REVISIT_KEY)
+    if revisit and revisit[1] == stage:
+        return get_item(
+            session, actor=user.actor, review_id=review_id, record_id=revisit[0], stage=stage
+        )
+    return next_record(session, actor=user.actor, review_id=review_id, stage=stage)
+
+
+# --- the record ------------------------------------------------------------------------------
+
+
+def _show_record(item: ScreeningItem, protocol: Protocol) -> None:
+    record = item.record
+    include, exclude = (
+        compile_keywords(k) for k in keyword_lists(protocol, _protocol_stage(item.stage))
+    )
+    st.markdown(
+        f"<h3 data-testid='record-title'>{highlight(record.title, include, exclude)}</h3>",
+        unsafe_allow_html=True,
+    )
+    citation = " · ".join(
+        filter(
+            None,
+            [
+                "; ".join(record.authors[:6]) + (" et al." if len(record.authors) > 6 else ""),
+                str(record.year or ""),
+                record.journal or "",
+                ", ".join(
+                    filter(
+                        None,
+                        [
+                            record.volume and f"vol {record.volume}",
+                            record.issue and f"no {record.issue}",
+                            record.pages and f"pp {record.pages}",
+                        ],
+                    )
+                ),
+            ],
+        )
+    )
+    st.caption(escape_markdown(citation))
+    links = []
+    if record.doi:
+        links.append(f"[DOI {escape_markdown(record.doi)}](https://doi.org/{record.doi})")
+    if record.pmid:
+        links.append(f"[PubMed {record.pmid}](https://pubmed.ncbi.nlm.nih.gov/{record.pmid}/)")
+    if links:
+        st.markdown(" · ".join(links))
+    abstract = record.abstract or "(no abstract in any copy of this record)"
+    st.markdown(
+        f"<div data-testid='record-abstract' style='line-height:1.6'>"
+        f"{highlight(abstract, include, exclude)}</div>",
+        unsafe_allow_html=True,
+    )
+    if record.keywords:
+        st.caption("Keywords: " + escape_markdown("; ".join(record.keywords)))
+    if item.my_vote:
+        reason = f" ({item.my_vote.reason})" if item.my_vote.reason else ""
+        st.info(
+            f"Your vote: **{item.my_vote.vote}**{escape_markdown(reason)}. Vote again to change it."
+        )
+    for other in item.other_votes:  # only filled for leads, or once the review is unblinded
+        reason = f" ({other.reason})" if other.reason else ""
+        st.caption(escape_markdown(f"{other.reviewer}: {other.vote}{reason}"))
+
+
+def _protocol_stage(stage: str) -> ScreeningStage:
+    return "title_abstract" if stage == "title_abstract" else "full_text"
+
+
+# --- voting ----------------------------------------------------------------------------------
+
+
+def _vote_controls(
+    item: ScreeningItem, protocol: Protocol, review_id: int, user: state.CurrentUser
+) -> None:
+    record_id, stage = item.record.id, item.stage
+    reasons = [r for r in protocol.exclusion_reasons if stage == "full_text" or r.stage == "both"]
+    labels = {NO_REASON: "(no reason)" if stage == "title_abstract" else "Choose a reason…"}
+    labels |= {r.id: r.label for r in reasons}
+    current = item.my_vote
+    st.selectbox(
+        "Exclusion reason" + (" (required to exclude)" if stage == "full_text" else ""),
+        list(labels),
+        format_func=labels.__getitem__,
+        key=f"reason_{stage}_{record_id}",
+        index=list(labels).index(current.reason) if current and current.reason in labels else 0,
+    )
+    if st.session_state.get(NOTE_OPEN_KEY) or (current and current.note):
+        st.text_area(
+            "Note",
+            value=current.note if current and current.note else "",
+            key=f"note_{stage}_{record_id}",
+        )
+    st.text_input(
+        "Tags (comma-separated)",
+        value=", ".join(current.tags) if current else "",
+        key=f"tags_{stage}_{record_id}",
+    )
+    votes = [("Include", "include", "I", "primary"), ("Exclude", "exclude", "E", "secondary")]
+    if protocol.screening.allow_maybe:
+        votes.append(("Maybe", "maybe", "M", "secondary"))
+    cols = st.columns(len(votes) + 1)
+    for col, (label, vote, key, kind) in zip(cols, votes, strict=False):
+        col.button(
+            label,
+            key=f"vote_{vote}",
+            shortcut=key,
+            type=kind,  # type: ignore[arg-type]
+            on_click=_cast,
+            args=(review_id, user.id, record_id, stage, vote),
+        )
+    cols[-1].button("Note", key="open_note", shortcut="N", on_click=_open_note)
+
+
+def _cast(review_id: int, user_id: int, record_id: int, stage: str, vote: str) -> None:
+    reason = st.session_state.get(f"reason_{stage}_{record_id}") or None
+    note = st.session_state.get(f"note_{stage}_{record_id}")
+    tags = [t.strip() for t in (st.session_state.get(f"tags_{stage}_{record_id}") or "").split(",")]
+    try:
+        with deps.unit_of_work() as session:
+            record_vote(
+                session,
+                actor=state.CurrentUser(user_id, "").actor,
+                review_id=review_id,
+                record_id=record_id,
+                stage=stage,
+                vote=vote,
+                reason=reason if vote == "exclude" else None,
+                note=note,
+                tags=tags,
+            )
+    except ReviewAppError as error:
+        st.session_state[FLASH_KEY] = ("error", str(error))
+        return
+    st.session_state.pop(REVISIT_KEY, None)
+    st.session_state[NOTE_OPEN_KEY] = False
+    st.session_state[FLASH_KEY] = ("ok", f"Voted {vote} on record {record_id}.")
+
+
+def _open_note() -> None:
+    st.session_state[NOTE_OPEN_KEY] = True
+
+
+def _undo_control(review_id: int, user: state.CurrentUser, stage: str) -> None:
+    st.button(
+        "Undo my last vote",
+        key="undo_vote",
+        shortcut="U",
+        on_click=_undo,
+        args=(review_id, user.id, stage),
+    )
+
+
+def _undo(review_id: int, user_id: int, stage: str) -> None:
+    with deps.unit_of_work() as session:
+        undone = undo_last_vote(
+            session, actor=state.CurrentUser(user_id, "").actor, review_id=review_id, stage=stage
+        )
+    if undone is None:
+        st.session_state[FLASH_KEY] = ("error", "You have no vote to undo at this stage.")
+        return
+    st.session_state[REVISIT_KEY] = (undone.record_id, stage)
+    st.session_state[FLASH_KEY] = (
+        "ok",
+        f"Withdrew your {undone.vote} vote on record {undone.record_id}.",
+    )
+
+
+def _show_flash() -> None:
+    flash = st.session_state.pop(FLASH_KEY, None)
+    if flash and flash[0] == "error":
+        st.error(flash[1])
+    elif flash:
+        st.toast(flash[1])
+
+
+# --- the side panel --------------------------------------------------------------------------
+
+
+def _show_progress(progress: ScreeningProgress) -> None:
+    st.metric("My votes", progress.my_votes)
+    st.metric("Left for me", progress.remaining_for_me)
+    if progress.eligible:
+        st.progress(
+            progress.fully_voted / progress.eligible,
+            text=f"Review: {progress.fully_voted} of {progress.eligible} fully voted",
+        )
+    if progress.seconds_left is not None:
+        minutes = progress.seconds_left / 60
+        st.caption(
+            f"About {minutes:.0f} min left at your pace "
+            f"({progress.seconds_per_vote:.0f} s a record)."
+        )
+
+
+def _show_criteria(protocol: Protocol, stage: str) -> None:
+    st.markdown("**Eligibility criteria**")
+    for criterion in protocol.criteria:
+        if criterion.stage in (_protocol_stage(stage), "both"):
+            st.markdown(f"- {escape_markdown(criterion.text)}")
+    st.caption("Green: include keywords · red: exclude keywords (from the protocol).")
+
+
+def _my_votes(review_id: int, user: state.CurrentUser, stage: str) -> None:
+    with st.expander("My recent votes (change one)"):
+        with deps.unit_of_work() as session:
+            mine = list_my_votes(
+                session, actor=user.actor, review_id=review_id, stage=stage, limit=20
+            )
+        if not mine:
+            st.caption("No votes yet at this stage.")
+        for vote, record in mine:
+            cols = st.columns([5, 1, 1])
+            cols[0].markdown(escape_markdown(record.title))
+            cols[1].write(vote.vote)
+            cols[2].button(
+                "Change", key=f"change_{record.id}", on_click=_revisit, args=(record.id, stage)
+            )
+
+
+def _revisit(record_id: int, stage: str) -> None:
+    st.session_state[REVISIT_KEY] = (record_id, stage)
