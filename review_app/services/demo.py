@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from review_app.models import Review, User
 from review_app.services.deduplication import run_automatic_pass
+from review_app.services.demo_screening import seed_demo_screening
 from review_app.services.imports import import_file
 from review_app.services.permissions import Actor
 from review_app.services.reviews import ReviewPublic, add_member, create_review, get_review
@@ -49,8 +50,11 @@ DEMO_ACCOUNTS = (
 )
 
 
-def seed_demo(session: Session, *, protocol_path: Path = DEMO_PROTOCOL) -> ReviewPublic:
-    """Create the demo review, its accounts and its searches, or return the existing one."""
+def seed_demo(
+    session: Session, *, protocol_path: Path = DEMO_PROTOCOL, screening: bool = True
+) -> ReviewPublic:
+    """Create the demo review, its accounts, its searches (deduplicated) and a partly screened
+    state, or return the existing one unchanged."""
     existing = session.exec(select(Review).where(Review.name == DEMO_REVIEW_NAME)).first()
     if existing is not None and existing.id is not None:
         return get_review(session, existing.id)
@@ -77,4 +81,6 @@ def seed_demo(session: Session, *, protocol_path: Path = DEMO_PROTOCOL) -> Revie
             source_kind=search.source_kind,
         )
     run_automatic_pass(session, actor=Actor.operator(), review_id=review.id)
+    if screening:
+        seed_demo_screening(session, review_id=review.id)
     return review

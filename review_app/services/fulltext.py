@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from review_app.domain.consensus import StageStatus
@@ -247,8 +248,7 @@ def _save(
     for name, value in values.items():
         setattr(fulltext, name, value)
     fulltext.updated_by_id, fulltext.updated_at = actor.user_id, utcnow()
-    session.add(fulltext)
-    session.flush()
+    _flush_row(session, fulltext, is_new=before is None)
     record_event(
         session,
         review_id=review_id,
@@ -260,6 +260,23 @@ def _save(
         after=_state(fulltext),
     )
     return _view(session, fulltext)
+
+
+def _flush_row(session: Session, fulltext: FullText, *, is_new: bool) -> None:
+    """Write the row; a second first-time row for the record (two people at once) is refused
+    by the unique constraint, inside a savepoint so the rest of the unit of work survives."""
+    if not is_new:
+        session.add(fulltext)
+        session.flush()
+        return
+    try:
+        with session.begin_nested():
+            session.add(fulltext)
+    except IntegrityError as exc:
+        raise ConflictError(
+            f"record {fulltext.record_id}: someone else recorded its full text at the same "
+            "moment; reload the page and try again"
+        ) from exc
 
 
 def _write_file(path: Path, data: bytes, *, file_name: str) -> bool:

@@ -236,11 +236,11 @@ def _check_label(session: Session, *, review_id: int, label: str) -> str:
     if len(clean) > MAX_LABEL:
         raise ValidationError(f"study label: {len(clean)} characters; at most {MAX_LABEL}")
     labels = session.exec(select(Study.id, Study.label).where(Study.review_id == review_id)).all()
-    same = next((sid for sid, text in labels if text.casefold() == clean.casefold()), None)
+    same = next(((sid, text) for sid, text in labels if text.casefold() == clean.casefold()), None)
     if same is not None:
-        free = _free_label(f"{clean}a", [text for _, text in labels])
+        free = _free_label(clean, [text for _, text in labels])
         raise ConflictError(
-            f"study {same} is already labelled {clean!r}; give each study its own label, "
+            f"study {same[0]} is already labelled {same[1]!r}; give each study its own label, "
             f"such as {free!r}"
         )
     return clean

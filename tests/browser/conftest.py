@@ -17,6 +17,7 @@ from review_app.db import make_engine, migrate, session_scope
 from review_app.services.demo import seed_demo
 
 CHROMIUM = Path("/usr/bin/chromium")
+SERVER_DATABASES: dict[str, str] = {}  # server URL -> its database URL, for checks from outside
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -73,6 +74,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     address = f"http://127.0.0.1:{port}"
+    SERVER_DATABASES[address] = url
     try:
         _wait_until_up(address, process)
         yield address

@@ -80,9 +80,25 @@ def test_the_same_file_again_is_refused(demo_url: str) -> None:
     assert counts(demo_url) == before
 
 
-def test_undo_an_import(demo_url: str) -> None:
+def test_undo_an_import_nobody_voted_on(demo_url: str) -> None:
+    from review_app.services.imports import import_file
+    from review_app.services.permissions import Actor
+
+    content = (REPO_ROOT / "tests" / "data" / "imports" / "ris_utf8_bom.ris").read_bytes()
+    with session_scope(make_engine(demo_url)) as session:
+        review_id = session.exec(select(Review.id)).one()
+        batch = import_file(
+            session,
+            actor=Actor.operator(),
+            review_id=review_id,
+            data=content,
+            file_name="update.ris",
+            source_name="Embase",
+        ).batch_id
     app = open_as_lead(demo_url)
-    app.selectbox(key="undo_batch").set_value(4)
+    options = app.selectbox(key="undo_batch").options
+    assert len(options) == 1  # the demo's searches have votes, so only the new batch qualifies
+    app.selectbox(key="undo_batch").set_value(batch)
     app.button(key="undo_go").click().run()
     assert not app.exception
-    assert list(app.dataframe[-1].value["Status"]) == ["active", "active", "active", "undone"]
+    assert list(app.dataframe[-1].value["Status"]) == ["active"] * 4 + ["undone"]

@@ -1,0 +1,44 @@
+"""Active-learning prioritisation: likely includes first, and an honest stopping aid (pure).
+
+Use::
+
+    from review_app.domain.prioritisation import Ranker, record_texts, stopping_estimate
+
+    ranker = Ranker(record_texts(titles, abstracts, keywords))  # vectorise once
+    ranking = ranker.rank({12: 1, 40: 0})   # [(row, score), ...] unscreened, likely first
+    result = simulate(titles, abstracts, labels, seed=1)         # replay a labelled review
+    wss, recall = metrics_from_order(result.order, labels)
+    estimate = stopping_estimate(n_records=5000, n_screened_by_ranking=1200,
+                                 includes_by_ranking=80, sample_size=300, includes_in_sample=0)
+
+Modules: ``features`` (TF-IDF), ``models`` (the classifiers and why), ``ranker`` (Ranker,
+fallbacks), ``simulation`` (the ``simulate`` contract), ``metrics`` (WSS@95, recall@10%),
+``stopping`` (Callaghan & Müller-Hansen 2020). Nothing here excludes a record: ranking orders
+the work, the stopping aid informs the team's decision.
+"""
+
+from review_app.domain.prioritisation.features import record_texts, tfidf_matrix
+from review_app.domain.prioritisation.metrics import metrics_from_order
+from review_app.domain.prioritisation.models import DEFAULT_MODEL, MODELS
+from review_app.domain.prioritisation.ranker import Ranker, rank
+from review_app.domain.prioritisation.simulation import SimulationResult, simulate
+from review_app.domain.prioritisation.stopping import (
+    StoppingEstimate,
+    draw_random_sample,
+    stopping_estimate,
+)
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODELS",
+    "Ranker",
+    "SimulationResult",
+    "StoppingEstimate",
+    "draw_random_sample",
+    "metrics_from_order",
+    "rank",
+    "record_texts",
+    "simulate",
+    "stopping_estimate",
+    "tfidf_matrix",
+]

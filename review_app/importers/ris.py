@@ -1,0 +1,101 @@
+"""RIS exports (PubMed, Embase/Ovid, Scopus, Web of Science, EBSCO, ProQuest, EndNote, Zotero...).
+
+rispy reads the tags of each record; we cut the file into records first (line numbers,
+truncation), accept the tag spellings seen in the wild ("A1<TAB>- ", "KW - x", "PMID - "),
+and map the many variants of each field (T1/TI/CT/BT, JO/JF/JA/T2/J2, PY/Y1/DA...) to ours.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import rispy
+
+from review_app.importers import normalize, tagged
+from review_app.importers.record import ParseResult
+
+START, END = "TY", "ER"
+# "XX  - value" is the standard; exporters also write a tab before the dash, or one space,
+# which is accepted for known tags only so that a wrapped line like "US - based" stays text.
+_TAG_LINE = re.compile(r"^(?P<tag>[A-Z][A-Z0-9]|PMID)(?P<gap>[ \t]+)-(?:[ \t]?(?P<value>.*))?$")
+_EXTRA_TAGS = ("BT", "CT", "CP", "VO", "PMID", "DP", "ET", "M2", "U1", "U2", "U3", "U4", "U5")
+KNOWN_TAGS = frozenset(rispy.TAG_KEY_MAPPING) | frozenset(_EXTRA_TAGS)
+_GENERIC_TYPE = "GEN"
+
+FIELDS: normalize.FieldMap = {
+    "title": ("TI", "T1", "CT", "BT", "ST", "TT"),
+    "abstract": ("AB", "N2"),
+    "authors": ("AU", "A1", "A2"),  # A2 (editors) only when a record names no author
+    "year": ("PY", "Y1", "DA"),
+    "journal": ("JF", "T2", "JO", "JA", "J2"),
+    "volume": ("VL", "VO"),
+    "issue": ("IS", "CP"),
+    "start_page": ("SP",),
+    "end_page": ("EP",),
+    "doi": ("DO",),
+    "pmid": ("PMID", "_pmid"),
+    "issn": ("SN",),
+    "keywords": ("KW",),
+    "language": ("LA",),
+    "publication_type": ("_type",),
+    "url": ("UR", "L2"),
+    "source_record_id": ("ID", "_an"),
+}
+
+
+def split_line(line: str) -> tuple[str | None, str]:
+    """(tag, value) of a RIS line; (None, text) for a continuation line."""
+    match = _TAG_LINE.match(line)
+    if match is None or (match.group("gap") == " " and match.group("tag") not in KNOWN_TAGS):
+        return None, line.strip()
+    return match.group("tag"), (match.group("value") or "").strip()
+
+
+def tag_of(line: str) -> str | None:
+    return split_line(line)[0]
+
+
+class _TagParser(rispy.RisParser):
+    """rispy's parser keeping tags as they are, every tag a list, our tag spellings."""
+
+    UNKNOWN_TAG = tagged.UNKNOWN
+
+    def __init__(self) -> None:
+        mapping = {tag: tag for tag in KNOWN_TAGS} | {tagged.UNKNOWN: tagged.UNKNOWN}
+        super().__init__(mapping=mapping, list_tags=list(KNOWN_TAGS), delimiter_tags_mapping={})
+
+    def parse_line(self, line: str) -> tuple[str | None, str]:
+        return split_line(line)
+
+
+def parse(text: str, *, source: str) -> ParseResult:
+    """Read every TY...ER record of a RIS export."""
+    result = ParseResult(format="ris")
+    parser = _TagParser()
+    for chunk in tagged.read_chunks(
+        text, result, source=source, tag_of=tag_of, start=START, end=END
+    ):
+        lines = chunk.lines if chunk.ended_by == "end" else [*chunk.lines, f"{END}  -"]
+        parsed = parser.parse_lines(iter(lines))
+        raw = normalize.compact(tagged.tag_values(parsed[0] if parsed else {}))
+        record, problems = normalize.build_record(
+            _lookup(raw),
+            FIELDS,
+            source=source,
+            position=chunk.position,
+            line=chunk.line,
+            raw=raw,
+        )
+        normalize.add_record(result, record, problems)
+    return result
+
+
+def _lookup(raw: dict[str, Any]) -> dict[str, Any]:
+    """Raw tags plus what needs a rule: the type, and an AN that is really a PubMed id."""
+    lookup = dict(raw)
+    kind = normalize.clean_text(raw.get("TY"))
+    lookup["_type"] = raw.get("M3") if kind in (None, _GENERIC_TYPE) else kind
+    pmid = normalize.pubmed_id(raw.get("AN"), [raw.get("DP"), raw.get("DB")])
+    lookup["_pmid" if pmid else "_an"] = raw.get("AN")
+    return lookup
