@@ -1,9 +1,14 @@
 """Deduplication quality on the labelled sets in ../shared/data/dedup (not run as a test).
 
-    python bench/dedup_quality.py [--verbose] [--data PATH]
+    python bench/dedup_quality.py [--verbose] [--data PATH] [--engine-only]
 
-Scores the automatic ``certain`` merges pairwise: a pair of records is a true duplicate when
-both ids share a group in the ground truth; predicted pairs are every pair inside a cluster.
+By default each set goes through the app as a user's file would: it is imported with
+``review-app``'s import service into a fresh database (answer-leaking columns dropped) and the
+automatic deduplication pass runs; the merges it stored are scored. ``--engine-only`` feeds the
+pure engine directly (quicker when iterating on the engine).
+
+Scores the automatic merges pairwise: a pair of records is a true duplicate when both ids share
+a group in the ground truth; predicted pairs are every pair inside a merged cluster.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from review_app.domain.dedup import DedupRecord, DedupResult, find_duplicates
+from review_app.domain.dedup import DedupRecord, DedupResult, PairDecision, find_duplicates
 from review_app.domain.dedup.authors import split_author_list
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dedup"
@@ -96,10 +101,67 @@ def _pairs(groups: list[set[int]]) -> set[tuple[int, int]]:
     return {p for g in groups for p in itertools.combinations(sorted(g), 2)}
 
 
-def report(name: str, records: list[DedupRecord], groups: list[set[int]], verbose: bool) -> dict:
-    start = time.perf_counter()
-    result: DedupResult = find_duplicates(records)
-    seconds = time.perf_counter() - start
+def through_app(folder: Path, spec: LabelledSet) -> tuple[DedupResult, float]:
+    """Import the set's file into a fresh in-memory review and run the automatic pass; the
+    stored clusters and queue, keyed by the set's own ids."""
+    from sqlmodel import select
+
+    from review_app.db import make_engine, migrate, session_scope
+    from review_app.models import CandidatePair, ClusterMember, DuplicateCluster, Record
+    from review_app.services.deduplication import run_automatic_pass
+    from review_app.services.demo import DEMO_PROTOCOL
+    from review_app.services.imports import import_file
+    from review_app.services.permissions import Actor
+    from review_app.services.reviews import create_review
+
+    frame = pd.read_csv(folder / spec.records_file, encoding=spec.encoding, dtype=str)
+    frame = frame.drop(columns=[c for c in spec.drop if c in frame.columns])
+    data = frame.to_csv(index=False).encode("utf-8")
+    engine = make_engine("sqlite://")
+    migrate(engine)
+    operator = Actor.operator()
+    with session_scope(engine) as session:
+        review = create_review(session, protocol_path=DEMO_PROTOCOL, name=spec.name)
+        import_file(
+            session,
+            actor=operator,
+            review_id=review.id,
+            data=data,
+            file_name=f"{spec.name}.csv",
+            source_name="Benchmark",
+            skip_invalid=True,
+        )
+        start = time.perf_counter()
+        run_automatic_pass(session, actor=operator, review_id=review.id)
+        seconds = time.perf_counter() - start
+        ids = {r.id: _record_id(r.source_record_id) for r in session.exec(select(Record))}
+        clusters: dict[int, set[int]] = {}
+        for cluster_id, record_id in session.exec(
+            select(ClusterMember.cluster_id, ClusterMember.record_id)
+            .join(DuplicateCluster, DuplicateCluster.id == ClusterMember.cluster_id)
+            .where(DuplicateCluster.status == "active")
+        ):
+            clusters.setdefault(cluster_id, set()).add(ids[record_id])
+        queue = [
+            PairDecision(ids[p.record_a_id], ids[p.record_b_id], "uncertain", p.score, p.evidence)
+            for p in session.exec(select(CandidatePair))
+        ]
+    return DedupResult(uncertain_pairs=queue, clusters=list(clusters.values())), seconds
+
+
+def report(
+    name: str,
+    records: list[DedupRecord],
+    groups: list[set[int]],
+    verbose: bool,
+    result: DedupResult | None = None,
+    seconds: float | None = None,
+) -> dict:
+    if result is None:
+        start = time.perf_counter()
+        result = find_duplicates(records)
+        seconds = time.perf_counter() - start
+    assert seconds is not None
     truth = _pairs(groups)
     predicted = _pairs(result.clusters)
     tp, fp, fn = len(predicted & truth), len(predicted - truth), len(truth - predicted)
@@ -166,13 +228,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--verbose", action="store_true", help="print false positives/negatives")
     parser.add_argument("--data", type=Path, default=DATA, help="folder holding the sets")
+    parser.add_argument("--engine-only", action="store_true", help="skip the import path")
     args = parser.parse_args(argv)
     if not args.data.exists():
         print(f"no data at {args.data}; nothing to measure")
         return 0
+    print("path:", "engine only" if args.engine_only else "import service + automatic pass")
     for spec in SETS:
         folder = args.data / spec.name
-        report(spec.name, load_records(folder, spec), load_groups(folder), args.verbose)
+        records, groups = load_records(folder, spec), load_groups(folder)
+        if args.engine_only:
+            report(spec.name, records, groups, args.verbose)
+        else:
+            result, seconds = through_app(folder, spec)
+            report(spec.name, records, groups, args.verbose, result, seconds)
     return 0
 
 

@@ -43,8 +43,10 @@ def clean_text(value: object) -> str | None:
         return None
     if isinstance(value, (list, tuple)):
         value = " ".join(str(v) for v in value if v is not None)
-    text = " ".join(_CONTROL.sub(" ", str(value)).split())
-    return text or None
+    text = str(value)
+    if not text.isprintable():  # the usual case needs no regex: printable, one line
+        text = _CONTROL.sub(" ", text)
+    return " ".join(text.split()) or None
 
 
 def first_text(candidates: Iterable[object]) -> str | None:

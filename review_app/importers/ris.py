@@ -8,6 +8,7 @@ and map the many variants of each field (T1/TI/CT/BT, JO/JF/JA/T2/J2, PY/Y1/DA..
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import rispy
@@ -44,8 +45,11 @@ FIELDS: normalize.FieldMap = {
 }
 
 
+@lru_cache(maxsize=8192)  # each line is split twice: to cut records, then by rispy
 def split_line(line: str) -> tuple[str | None, str]:
     """(tag, value) of a RIS line; (None, text) for a continuation line."""
+    if line[2:6] == "  - " and line[:2].isalnum() and line[:2].isupper():  # the standard form
+        return line[:2], line[6:].strip()
     match = _TAG_LINE.match(line)
     if match is None or (match.group("gap") == " " and match.group("tag") not in KNOWN_TAGS):
         return None, line.strip()

@@ -10,6 +10,7 @@ exact previous state.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -17,7 +18,13 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from review_app.domain.dedup import DedupRecord, PairDecision, choose_primary, find_duplicates
+from review_app.domain.dedup import (
+    DedupRecord,
+    DedupResult,
+    PairDecision,
+    choose_primary,
+    find_duplicates,
+)
 from review_app.domain.dedup import merge_fields as merge_best_fields
 from review_app.errors import ConflictError, NotFoundError, ValidationError
 from review_app.models import (
@@ -68,15 +75,17 @@ def run_automatic_pass(session: Session, *, actor: Actor, review_id: int) -> Ded
     existing = [_dedup_record(r) for r in rows if r.dedup_checked]
     result = find_duplicates(new, existing=existing)
     by_id = {r.id: r for r in rows if r.id is not None}
+    state = _state(session, review_id)
+    evidence = _evidence_by_cluster(result)
     merged_clusters = merged_records = 0
-    for ids in result.clusters:
-        evidence = _evidence([p for p in result.certain_pairs if p.a in ids and p.b in ids])
+    for number, ids in enumerate(result.clusters):
         added = _merge(
             session,
+            state,
             review_id=review_id,
             ids=ids,
             records=by_id,
-            evidence=evidence,
+            evidence=evidence.get(number, []),
             decided_by="auto",
             user_id=None,
         )
@@ -139,6 +148,7 @@ def decide_pair(
         ]
         _merge(
             session,
+            _state(session, review_id),
             review_id=review_id,
             ids=ids,
             records=records,
@@ -199,8 +209,27 @@ def undo_merge(session: Session, *, actor: Actor, review_id: int, cluster_id: in
 # --- merging ------------------------------------------------------------------------------
 
 
+@dataclass
+class _State:
+    """What merging needs to know about the whole review, loaded once per pass."""
+
+    cluster_of: dict[int, int]  # record id -> its active cluster
+    voted: set[int]  # records with a screening vote
+
+
+def _state(session: Session, review_id: int) -> _State:
+    members = session.exec(
+        select(ClusterMember.record_id, DuplicateCluster.id)
+        .join(DuplicateCluster, col(DuplicateCluster.id) == ClusterMember.cluster_id)
+        .where(DuplicateCluster.review_id == review_id, DuplicateCluster.status == "active")
+    )
+    voted = session.exec(select(Decision.record_id).where(Decision.review_id == review_id))
+    return _State({rid: cid for rid, cid in members if cid is not None}, set(voted))
+
+
 def _merge(
     session: Session,
+    state: _State,
     *,
     review_id: int,
     ids: set[int],
@@ -213,13 +242,12 @@ def _merge(
 ) -> int:
     """Join ``ids`` into one cluster (growing an active cluster one of them is in);
     returns how many records newly left screening as duplicates."""
-    current = {rid: _active_cluster_of(session, rid) for rid in ids}
-    clusters = {cid for cid in current.values() if cid is not None}
+    clusters = {state.cluster_of[rid] for rid in ids if rid in state.cluster_of}
     if len(clusters) > 1:
         return 0  # two clusters would fuse: too strong a claim for an automatic pass
     if clusters:
-        return _grow(session, cluster_id=clusters.pop(), ids=ids, records=records)
-    voted = _voted_ids(session, ids)
+        return _grow(session, state, cluster_id=clusters.pop(), ids=ids)
+    voted = ids & state.voted
     primary = primary_id or _pick_primary(ids, voted, records)
     copies = [records[i] for i in sorted(ids, key=lambda i: i != primary)]
     before = _apply_best_fields(records[primary], copies, only_missing=primary in voted)
@@ -233,25 +261,23 @@ def _merge(
         evidence={"pairs": evidence, "pair_ids": [pair_id] if pair_id else []},
     )
     session.add(cluster)
-    session.flush()
+    session.flush()  # the cluster's id, for its members
+    assert cluster.id is not None
     session.add_all(
-        ClusterMember(cluster_id=cluster.id, record_id=rid, is_primary=rid == primary)  # type: ignore[arg-type]
+        ClusterMember(cluster_id=cluster.id, record_id=rid, is_primary=rid == primary)
         for rid in ids
     )
-    session.flush()
+    state.cluster_of.update(dict.fromkeys(ids, cluster.id))
     return len(ids) - 1
 
 
-def _grow(session: Session, *, cluster_id: int, ids: set[int], records: dict[int, Record]) -> int:
+def _grow(session: Session, state: _State, *, cluster_id: int, ids: set[int]) -> int:
     """Add new copies to an existing cluster: its primary (perhaps already screened) stays."""
-    members = set(
-        session.exec(select(ClusterMember.record_id).where(ClusterMember.cluster_id == cluster_id))
-    )
-    new_ids = ids - members
-    if _voted_ids(session, new_ids):
+    new_ids = {rid for rid in ids if rid not in state.cluster_of}
+    if new_ids & state.voted:
         return 0  # a screened record is never turned into a copy by an automatic pass
     session.add_all(ClusterMember(cluster_id=cluster_id, record_id=rid) for rid in new_ids)
-    session.flush()
+    state.cluster_of.update(dict.fromkeys(new_ids, cluster_id))
     return len(new_ids)
 
 
@@ -281,26 +307,38 @@ def _apply_best_fields(
 
 
 def _queue(session: Session, *, review_id: int, pairs: list[PairDecision]) -> int:
-    queued = 0
-    for pair in pairs:
-        exists = session.exec(
-            select(CandidatePair.id).where(
-                CandidatePair.record_a_id == pair.a, CandidatePair.record_b_id == pair.b
+    """Add the uncertain pairs not queued before; returns how many were added."""
+    queued = set(
+        session.exec(
+            select(CandidatePair.record_a_id, CandidatePair.record_b_id).where(
+                CandidatePair.review_id == review_id
             )
-        ).first()
-        if exists is None:
-            session.add(
-                CandidatePair(
-                    review_id=review_id,
-                    record_a_id=pair.a,
-                    record_b_id=pair.b,
-                    score=pair.score,
-                    evidence=pair.evidence,
-                )
-            )
-            queued += 1
+        )
+    )
+    new = [p for p in pairs if (p.a, p.b) not in queued]
+    session.add_all(
+        CandidatePair(
+            review_id=review_id,
+            record_a_id=p.a,
+            record_b_id=p.b,
+            score=p.score,
+            evidence=p.evidence,
+        )
+        for p in new
+    )
     session.flush()
-    return queued
+    return len(new)
+
+
+def _evidence_by_cluster(result: DedupResult) -> dict[int, list[dict[str, Any]]]:
+    """The certain pairs inside each of ``result.clusters`` (by its index), in one pass."""
+    cluster_of = {rid: number for number, ids in enumerate(result.clusters) for rid in ids}
+    grouped: dict[int, list[PairDecision]] = defaultdict(list)
+    for pair in result.certain_pairs:
+        number = cluster_of.get(pair.a)
+        if number is not None and cluster_of.get(pair.b) == number:
+            grouped[number].append(pair)
+    return {number: _evidence(pairs) for number, pairs in grouped.items()}
 
 
 def _evidence(pairs: list[PairDecision]) -> list[dict[str, Any]]:
@@ -325,12 +363,6 @@ def _active_cluster_of(session: Session, record_id: int) -> int | None:
         .join(ClusterMember, col(ClusterMember.cluster_id) == DuplicateCluster.id)
         .where(ClusterMember.record_id == record_id, DuplicateCluster.status == "active")
     ).first()
-
-
-def _voted_ids(session: Session, ids: set[int]) -> set[int]:
-    if not ids:
-        return set()
-    return set(session.exec(select(Decision.record_id).where(col(Decision.record_id).in_(ids))))
 
 
 def _dedup_record(record: Record) -> DedupRecord:

@@ -65,7 +65,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     engine = make_engine(url)
     migrate(engine)
     with session_scope(engine) as session:
-        seed_demo(session)
+        seed_demo(session, screening=False)  # a clean slate: every journey starts unscreened
     engine.dispose()
     port = _free_port()
     process = subprocess.Popen(
