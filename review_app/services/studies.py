@@ -20,6 +20,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from review_app.domain.consensus import StageStatus
 from review_app.errors import ConflictError, NotFoundError, ValidationError
 from review_app.models import (
     ClusterMember,
@@ -33,7 +34,7 @@ from review_app.models import (
 )
 from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, require_role
-from review_app.services.progress import unique_records_select
+from review_app.services.progress import stage_statuses, unique_record_ids, unique_records_select
 
 MAX_LABEL = 200  # Study.label
 MAX_DESIGN = 100  # Study.design
@@ -429,3 +430,31 @@ def _view(study: Study, reports: list[StudyReportView]) -> StudyView:
         reports=reports,
         created_at=study.created_at,
     )
+
+
+def list_included_reports(
+    session: Session, *, actor: Actor, review_id: int
+) -> list[tuple[StudyReportView, int | None]]:
+    """Records included at full text, each with the id of the study it belongs to (or None)."""
+    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    ids = unique_record_ids(session, review_id=review_id)
+    passed = stage_statuses(session, review_id=review_id, stage="title_abstract", record_ids=ids)
+    candidates = [rid for rid, status in passed.items() if status is StageStatus.INCLUDED]
+    final = stage_statuses(session, review_id=review_id, stage="full_text", record_ids=candidates)
+    included = [rid for rid, status in final.items() if status is StageStatus.INCLUDED]
+    if not included:
+        return []
+    study_of = dict(
+        session.exec(
+            select(StudyReport.record_id, StudyReport.study_id).where(
+                col(StudyReport.record_id).in_(included)
+            )
+        ).all()
+    )
+    records = session.exec(
+        select(Record).where(col(Record.id).in_(included)).order_by(col(Record.id))
+    )
+    return [
+        (StudyReportView(r.id, r.title, list(r.authors), r.year, False), study_of.get(r.id))  # type: ignore[arg-type]
+        for r in records
+    ]

@@ -7,7 +7,15 @@ import streamlit as st
 from review_app.errors import ReviewAppError
 from review_app.ui import state
 from review_app.ui.components import review_picker
-from review_app.ui.views import conflicts, dashboard, duplicates, imports, login, screening
+from review_app.ui.views import (
+    conflicts,
+    dashboard,
+    duplicates,
+    imports,
+    login,
+    screening,
+    studies,
+)
 
 
 def main() -> None:
@@ -35,6 +43,7 @@ def pages_for(role: str) -> list[st.Page]:
         pages.append(st.Page(imports.render, title="Import", url_path="import"))
         pages.append(st.Page(duplicates.render, title="Duplicates", url_path="duplicates"))
         pages.append(st.Page(conflicts.render, title="Conflicts", url_path="conflicts"))
+        pages.append(st.Page(studies.render, title="Studies", url_path="studies"))
     return pages
 
 

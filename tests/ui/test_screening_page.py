@@ -57,7 +57,12 @@ def test_exclusion_reason_is_saved(demo_url: str) -> None:
     reason.set_value("animal_or_in_vitro").run()
     app.button(key="vote_exclude").click().run()
     with session_scope(make_engine(demo_url)) as session:
-        decision = session.exec(select(Decision).where(Decision.record_id == record_id)).one()
+        reviewer2 = session.exec(select(User.id).where(User.name == "reviewer2")).one()
+        decision = session.exec(
+            select(Decision).where(
+                Decision.record_id == record_id, Decision.reviewer_id == reviewer2
+            )
+        ).one()
     assert (decision.vote, decision.reason) == ("exclude", "animal_or_in_vitro")
 
 

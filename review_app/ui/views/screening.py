@@ -23,6 +23,7 @@ from review_app.services.screening import (
     undo_last_vote,
 )
 from review_app.ui import deps, state
+from review_app.ui.components import fulltext_panel
 from review_app.ui.components.highlight import highlight
 from review_app.ui.components.text import escape_markdown
 
@@ -62,6 +63,8 @@ def render() -> None:
             st.success(f"Nothing left for you to screen at {STAGES[stage].lower()}. Thank you!")
         else:
             _show_record(item, protocol)
+            if stage == "full_text":
+                fulltext_panel.show(review_id, item.record.id, user)
             _vote_controls(item, protocol, review_id, user)
         _undo_control(review_id, user, stage)
         _my_votes(review_id, user, stage)
