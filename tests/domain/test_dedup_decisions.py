@@ -311,12 +311,6 @@ def test_engine_never_crashes_and_clusters_only_certain_pairs(
     json.dumps([p.evidence for p in result.certain_pairs + result.uncertain_pairs])
 
 
-def decision_of(a: DedupRecord, b: DedupRecord) -> str:
-    result = find_duplicates([a, b])
-    pairs = result.certain_pairs + result.uncertain_pairs
-    return pairs[0].decision if pairs else "different"
-
-
 def test_a_scopus_note_is_an_article_not_a_comment() -> None:
     """Scopus and Embase call short articles "Note"; found in the demo's Scopus export."""
     assert decision_of(ARTICLE, replace(COPY, publication_type="Note")) == "certain"
