@@ -124,6 +124,9 @@ class ScreeningSettings:
     blind: bool = True
     allow_maybe: bool = True
     maybe_counts_as: MaybeRule = "include"
+    # Active learning ranks unscreened records once this many includes and excludes are known.
+    prioritise_after_includes: int = 1
+    prioritise_after_excludes: int = 1
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -591,6 +594,8 @@ _PROTOCOL_READERS: dict[str, Reader] = {
             "blind": _flag,
             "allow_maybe": _flag,
             "maybe_counts_as": _choice(get_args(MaybeRule)),
+            "prioritise_after_includes": _reviewer_count,
+            "prioritise_after_excludes": _reviewer_count,
         },
     ),
     "outcomes": _list(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,25 @@ def test_bad_date_is_refused(sqlite_url: str) -> None:
     result = run("--db", sqlite_url, "import", str(nbib), "--source", "PubMed",
                  "--date-searched", "March 2025")  # fmt: skip
     assert result.returncode == 1 and "YYYY-MM-DD" in result.stderr
+
+
+def test_simulate_meets_the_contract(tmp_path: Path) -> None:
+    dataset = tmp_path / "set.csv"
+    rows = ["title,abstract,label_included"]
+    rows += [
+        f"Kratom for neuropathic pain trial {i},randomised mitragynine pain,1" for i in range(4)
+    ]
+    rows += [f"Soil erosion study {i},rainfall in catchments,0" for i in range(36)]
+    dataset.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = tmp_path / "result.json"
+    result = run("simulate", str(dataset), "-o", str(out), "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    assert sorted(data["order"]) == list(range(40)) and data["seed"] == 3
+    assert {"n_records", "n_included", "wss_at_95", "recall_at_10pct", "model"} <= set(data)
+    labels = [1] * 4 + [0] * 36
+    assert labels[data["order"][0]] == 1 and labels[data["order"][1]] == 0  # the two priors
+    bad = tmp_path / "bad.csv"
+    bad.write_text("title,abstract,label_included\nA,B,yes\n", encoding="utf-8")
+    refused = run("simulate", str(bad), "-o", str(out))
+    assert refused.returncode == 1 and "bad.csv, line 2" in refused.stderr

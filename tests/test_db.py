@@ -21,7 +21,8 @@ from tests.conftest import REPO_ROOT
 TABLES = {
     "analysis", "auditevent", "candidatepair", "clustermember", "decision", "duplicatecluster",
     "extractionvalue", "fulltext", "gradeassessment", "importbatch", "loginthrottle", "membership",
-    "outcomedata", "record", "resolution", "review", "riskofbias", "study", "studyreport", "user",
+    "outcomedata", "record", "recordrank", "resolution", "review", "riskofbias", "study",
+    "studyreport", "user",
 }  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from review_app.models.records import (
     ImportBatch,
     Record,
 )
-from review_app.models.screening import Decision, FullText, Resolution
+from review_app.models.screening import Decision, FullText, RecordRank, Resolution
 from review_app.models.synthesis import (
     Analysis,
     ExtractionValue,
@@ -38,6 +38,7 @@ __all__ = [
     "Membership",
     "OutcomeData",
     "Record",
+    "RecordRank",
     "Resolution",
     "Review",
     "RiskOfBias",

@@ -68,3 +68,14 @@ class FullText(SQLModel, table=True):
     note: str | None = Field(default=None, sa_type=Text)
     updated_by_id: int | None = Field(default=None, foreign_key="user.id")
     updated_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+
+class RecordRank(SQLModel, table=True):
+    """A record's predicted relevance from the latest active-learning run (higher: likelier)."""
+
+    record_id: int = Field(foreign_key="record.id", primary_key=True, ondelete="CASCADE")
+    review_id: int = Field(foreign_key="review.id", index=True, ondelete="CASCADE")
+    score: float
+    model: str = Field(max_length=40)
+    labelled: int  # records with a known label when the model was trained
+    trained_at: datetime = created_at_field()

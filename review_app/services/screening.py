@@ -18,7 +18,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from review_app.domain.consensus import StageStatus
 from review_app.errors import NotFoundError, ValidationError
-from review_app.models import Decision, FullText, Record, Resolution, User, utcnow
+from review_app.models import Decision, FullText, Record, RecordRank, Resolution, User, utcnow
 from review_app.models.base import STAGES, VOTES
 from review_app.protocol import Protocol
 from review_app.services.audit import record_event
@@ -245,8 +245,13 @@ def _candidates(
 def _next_record_id(
     session: Session, *, review_id: int, stage: str, reviewer_id: int
 ) -> int | None:
+    """Ranked records first (active learning, likeliest includes on top), then the stable order."""
     order = (cast(col(Record.id), BigInteger) * _ORDER_MULTIPLIER) % _ORDER_MODULUS
     query = _candidates(session, review_id=review_id, stage=stage, reviewer_id=reviewer_id)
+    if stage == "title_abstract":
+        query = query.outerjoin(RecordRank, col(RecordRank.record_id) == Record.id).order_by(
+            col(RecordRank.score).desc().nulls_last()
+        )
     return session.exec(query.order_by(order, col(Record.id)).limit(1)).first()
 
 

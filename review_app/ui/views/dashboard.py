@@ -7,6 +7,7 @@ import streamlit as st
 
 from review_app.domain.consensus import StageStatus
 from review_app.services.decisions import agreement_by_stage
+from review_app.services.prioritisation import stopping_aid
 from review_app.services.progress import ReviewProgress, StageCounts, review_progress
 from review_app.services.reviews import get_review, set_blind
 from review_app.ui import deps, state
@@ -32,6 +33,7 @@ def render() -> None:
     _show_reviewers(progress)
     if state.current_role() in ("lead", "admin"):
         _show_agreement(review_id, user)
+        _show_stopping_aid(review_id, user)
         _show_blinding(review_id, review.is_blind, user)
 
 
@@ -108,6 +110,24 @@ def _show_agreement(review_id: int, user: state.CurrentUser) -> None:
     st.caption(
         "Maybe counts as include when the protocol moves maybes on. Kappa SE: Fleiss, "
         "Cohen & Everitt (1969); AC1: Gwet (2008)."
+    )
+
+
+def _show_stopping_aid(review_id: int, user: state.CurrentUser) -> None:
+    with deps.unit_of_work() as session:
+        estimate = stopping_aid(session, actor=user.actor, review_id=review_id)
+    st.subheader("When to stop screening titles and abstracts")
+    cols = st.columns(3)
+    cols[0].metric("Includes found", estimate.n_includes_found)
+    cols[1].metric("Records not yet decided", estimate.n_records - estimate.n_screened)
+    cols[2].metric(
+        f"Includes left at most ({estimate.confidence:.0%} confidence)",
+        estimate.remaining_upper_bound,
+    )
+    st.write(estimate.explanation)
+    st.caption(
+        f"Method: {estimate.method}. Recall target {estimate.recall_target:.0%}. "
+        "Nothing is excluded automatically."
     )
 
 

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from review_app.errors import ReviewAppError
 from review_app.protocol import Protocol, ScreeningStage, compile_keywords, keyword_lists
+from review_app.services.prioritisation import relevance_of
 from review_app.services.reviews import get_protocol
 from review_app.services.screening import (
     ScreeningItem,
@@ -22,7 +23,7 @@ from review_app.services.screening import (
     screening_progress,
     undo_last_vote,
 )
-from review_app.ui import deps, state
+from review_app.ui import background, deps, state
 from review_app.ui.components import fulltext_panel
 from review_app.ui.components.highlight import highlight
 from review_app.ui.components.text import escape_markdown
@@ -52,6 +53,9 @@ def render() -> None:
     with deps.unit_of_work() as session:
         protocol = get_protocol(session, review_id)
         item = _current_item(session, user, review_id, stage)
+        relevance = (
+            relevance_of(session, review_id=review_id, record_id=item.record.id) if item else None
+        )
         progress = screening_progress(session, actor=user.actor, review_id=review_id, stage=stage)
     _show_flash()
     left, right = st.columns([3, 1], gap="large")
@@ -63,6 +67,11 @@ def render() -> None:
             st.success(f"Nothing left for you to screen at {STAGES[stage].lower()}. Thank you!")
         else:
             _show_record(item, protocol)
+            if relevance:
+                st.caption(
+                    f"Relevance: ranked {relevance[0]:,} of {relevance[1]:,} unscreened "
+                    "records by the model (likely includes first)."
+                )
             if stage == "full_text":
                 fulltext_panel.show(review_id, item.record.id, user)
             _vote_controls(item, protocol, review_id, user)
@@ -208,6 +217,8 @@ def _cast(review_id: int, user_id: int, record_id: int, stage: str, vote: str) -
     except ReviewAppError as error:
         st.session_state[FLASH_KEY] = ("error", str(error))
         return
+    if stage == "title_abstract":
+        background.retrainer().request(review_id)
     st.session_state.pop(REVISIT_KEY, None)
     st.session_state[NOTE_OPEN_KEY] = False
     st.session_state[FLASH_KEY] = ("ok", f"Voted {vote} on record {record_id}.")
@@ -235,6 +246,8 @@ def _undo(review_id: int, user_id: int, stage: str) -> None:
     if undone is None:
         st.session_state[FLASH_KEY] = ("error", "You have no vote to undo at this stage.")
         return
+    if stage == "title_abstract":
+        background.retrainer().request(review_id)
     st.session_state[REVISIT_KEY] = (undone.record_id, stage)
     st.session_state[FLASH_KEY] = (
         "ok",

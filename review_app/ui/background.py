@@ -1,0 +1,68 @@
+"""Retraining the relevance ranking in a background thread, so screening never waits for it.
+
+One worker per review: a vote while it runs asks for one more run when it ends. Reading the
+inputs and storing the scores are short units of work; the training in between holds no lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from review_app.db import session_scope
+from review_app.services.prioritisation import compute_ranking, ranking_inputs, store_ranking
+from review_app.ui import deps
+
+log = logging.getLogger(__name__)
+
+
+class Retrainer:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._running: set[int] = set()
+        self._again: set[int] = set()
+
+    def request(self, review_id: int) -> None:
+        """Retrain soon; returns at once."""
+        with self._lock:
+            if review_id in self._running:
+                self._again.add(review_id)
+                return
+            self._running.add(review_id)
+        threading.Thread(target=self._work, args=(review_id,), daemon=True).start()
+
+    def is_running(self, review_id: int) -> bool:
+        with self._lock:
+            return review_id in self._running
+
+    def _work(self, review_id: int) -> None:
+        try:
+            while True:
+                with session_scope(self._engine) as session:
+                    inputs = ranking_inputs(session, review_id=review_id)
+                ranking = compute_ranking(inputs)
+                with session_scope(self._engine) as session:
+                    store_ranking(session, review_id=review_id, ranking=ranking)
+                with self._lock:
+                    if review_id not in self._again:
+                        return
+                    self._again.discard(review_id)
+        except Exception:  # a failed run must not take the app down; the next vote retries
+            log.exception("retraining the ranking of review %s failed", review_id)
+        finally:
+            with self._lock:
+                self._running.discard(review_id)
+                self._again.discard(review_id)
+
+
+@st.cache_resource(show_spinner=False)
+def _retrainer_for(url: str) -> Retrainer:
+    return Retrainer(deps.engine())
+
+
+def retrainer() -> Retrainer:
+    return _retrainer_for(str(deps.engine().url))
