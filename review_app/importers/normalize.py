@@ -44,7 +44,10 @@ def clean_text(value: object) -> str | None:
     if isinstance(value, (list, tuple)):
         value = " ".join(str(v) for v in value if v is not None)
     text = str(value)
-    if not text.isprintable():  # the usual case needs no regex: printable, one line
+    if text.isprintable():
+        if "  " not in text and text[:1] != " " and text[-1:] != " ":
+            return text or None  # already clean: share the string with the raw fields
+    else:
         text = _CONTROL.sub(" ", text)
     return " ".join(text.split()) or None
 

@@ -7,8 +7,9 @@ cut short without a word. Cutting first lets us name the line of every problem a
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -36,7 +37,7 @@ class _Stray:
 
 
 def _split_records(
-    lines: Sequence[str],
+    lines: Iterable[str],
     *,
     tag_of: Callable[[str], str | None],
     start: str,
@@ -81,7 +82,7 @@ def read_chunks(
     """Yield complete records; note cut-short ones in ``result`` (problem or warning)."""
     stray = _Stray()
     for chunk in _split_records(
-        text.split("\n"),
+        _lines(text),
         tag_of=tag_of,
         start=start,
         end=end,
@@ -110,6 +111,12 @@ def read_chunks(
             f"{source}: {stray.count} tagged line(s) outside any {start}...{end} record were "
             f"ignored (first on line {stray.first_line})"
         )
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The file's lines one at a time (a list of all of them would double the memory)."""
+    for line in io.StringIO(text, newline="\n"):
+        yield line[:-1] if line.endswith("\n") else line
 
 
 def tag_values(parsed: dict[str, Any]) -> dict[str, list[str]]:
