@@ -115,7 +115,7 @@ def measure(address: str, votes: int) -> list[float]:
         title = page.get_by_test_id("record-title")
         title.wait_for(timeout=60_000)
         page.get_by_test_id("record-abstract").click()
-        for _ in range(votes):
+        for number in range(votes):
             before = title.inner_text()
             start = time.perf_counter()
             page.keyboard.press("i")
@@ -126,6 +126,7 @@ def measure(address: str, votes: int) -> list[float]:
                 timeout=30_000,
             )
             timings.append(time.perf_counter() - start)
+            print(f"vote {number + 1}: {1000 * timings[-1]:.0f} ms", flush=True)
         browser.close()
     return timings
 

@@ -21,6 +21,7 @@ from review_app.errors import ConfigError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+READ_ONLY = "review_app_read_only"
 # orjson writes the JSON columns (raw fields, authors, evidence...) several times faster than the
 # standard library; an import spends most of its insert time there.
 JSON_CODEC: dict[str, Any] = {
@@ -66,14 +67,23 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _begin_immediate(connection: Any) -> None:
     """Take SQLite's write lock at BEGIN: two writers then queue (busy timeout) instead of one
-    failing with "database is locked" when both try to upgrade a read transaction at once."""
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    failing with "database is locked" when both try to upgrade a read transaction at once.
+    A unit of work opened with ``read_only=True`` begins a plain read transaction instead, which
+    in WAL mode never waits for, nor holds up, a writer."""
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One unit of work: commit when the block ends, roll back everything on any error."""
-    session = Session(engine, expire_on_commit=False)
+def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
+    """One unit of work: commit when the block ends, roll back everything on any error.
+
+    ``read_only`` is for long reads (the ranking's inputs): on SQLite they then take no write lock.
+    """
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    session = Session(bind, expire_on_commit=False)
     try:
         yield session
         session.commit()

@@ -74,9 +74,13 @@ class RankingInputs:
 
     review_id: int
     labels: dict[int, int]
-    record_ids: list[int]
-    texts: list[str]
+    record_ids: tuple[int, ...]  # the unique records, in the order of the texts
     needs: tuple[int, int]  # includes, excludes before ranking starts
+
+    @property
+    def is_ready(self) -> bool:
+        includes = sum(self.labels.values())
+        return includes >= self.needs[0] and len(self.labels) - includes >= self.needs[1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,31 +94,38 @@ class Ranking:
 
 def ranking_inputs(session: Session, *, review_id: int) -> RankingInputs:
     settings = get_protocol(session, review_id).screening
-    rows = session.exec(
-        select(Record.id, Record.title, Record.abstract, Record.keywords)
-        .where(col(Record.id).in_(unique_records_select(review_id)))
-        .order_by(col(Record.id))
-    ).all()
-    texts = record_texts(
-        [r[1] for r in rows], [r[2] for r in rows], ["; ".join(r[3] or []) for r in rows]
-    )
     return RankingInputs(
         review_id=review_id,
         labels=training_labels(session, review_id=review_id),
-        record_ids=[r[0] for r in rows if r[0] is not None],
-        texts=texts,
+        record_ids=tuple(unique_record_ids(session, review_id=review_id)),
         needs=(settings.prioritise_after_includes, settings.prioritise_after_excludes),
     )
 
 
-def compute_ranking(inputs: RankingInputs) -> Ranking:
+def ranker_for(session: Session, *, review_id: int, record_ids: tuple[int, ...]) -> Ranker:
+    """The review's records vectorised (slow on a large review: keep it while they don't change)."""
+    rows = {
+        record_id: (title, abstract, keywords)
+        for record_id, title, abstract, keywords in session.exec(
+            select(Record.id, Record.title, Record.abstract, Record.keywords).where(
+                col(Record.id).in_(unique_records_select(review_id))
+            )
+        )
+    }
+    ordered = [rows[record_id] for record_id in record_ids]
+    texts = record_texts(
+        [r[0] for r in ordered], [r[1] for r in ordered], ["; ".join(r[2] or []) for r in ordered]
+    )
+    return Ranker(texts, model=DEFAULT_MODEL)
+
+
+def compute_ranking(inputs: RankingInputs, ranker: Ranker | None) -> Ranking:
     """Train and score (no database): the part that takes seconds on a large review."""
     includes = sum(inputs.labels.values())
     excludes = len(inputs.labels) - includes
-    if includes < inputs.needs[0] or excludes < inputs.needs[1]:
+    if not inputs.is_ready or ranker is None:
         method = f"waiting for {inputs.needs[0]} include(s) and {inputs.needs[1]} exclude(s)"
         return Ranking([], includes, excludes, method, len(inputs.labels))
-    ranker = Ranker(inputs.texts, model=DEFAULT_MODEL)
     row_of = {record_id: row for row, record_id in enumerate(inputs.record_ids)}
     labels = {row_of[rid]: label for rid, label in inputs.labels.items() if rid in row_of}
     scores = [(inputs.record_ids[row], score) for row, score in ranker.rank(labels)]
@@ -144,7 +155,13 @@ def store_ranking(session: Session, *, review_id: int, ranking: Ranking) -> None
 def refresh_ranking(session: Session, *, review_id: int) -> RankingSummary:
     """Retrain on the labels so far and store a score for every unlabelled record."""
     start = time.perf_counter()
-    ranking = compute_ranking(ranking_inputs(session, review_id=review_id))
+    inputs = ranking_inputs(session, review_id=review_id)
+    ranker = (
+        ranker_for(session, review_id=review_id, record_ids=inputs.record_ids)
+        if inputs.is_ready
+        else None
+    )
+    ranking = compute_ranking(inputs, ranker)
     store_ranking(session, review_id=review_id, ranking=ranking)
     return RankingSummary(
         len(ranking.scores),

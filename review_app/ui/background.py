@@ -11,9 +11,17 @@ import threading
 
 import streamlit as st
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from review_app.db import session_scope
-from review_app.services.prioritisation import compute_ranking, ranking_inputs, store_ranking
+from review_app.domain.prioritisation import Ranker
+from review_app.services.prioritisation import (
+    RankingInputs,
+    compute_ranking,
+    ranker_for,
+    ranking_inputs,
+    store_ranking,
+)
 from review_app.ui import deps
 
 log = logging.getLogger(__name__)
@@ -25,6 +33,7 @@ class Retrainer:
         self._lock = threading.Lock()
         self._running: set[int] = set()
         self._again: set[int] = set()
+        self._rankers: dict[int, tuple[tuple[int, ...], Ranker]] = {}  # kept while records stay
 
     def request(self, review_id: int) -> None:
         """Retrain soon; returns at once."""
@@ -39,12 +48,23 @@ class Retrainer:
         with self._lock:
             return review_id in self._running
 
+    def _ranker(self, session: Session, inputs: RankingInputs) -> Ranker:
+        cached = self._rankers.get(inputs.review_id)
+        if cached is None or cached[0] != inputs.record_ids:
+            cached = (
+                inputs.record_ids,
+                ranker_for(session, review_id=inputs.review_id, record_ids=inputs.record_ids),
+            )
+            self._rankers[inputs.review_id] = cached
+        return cached[1]
+
     def _work(self, review_id: int) -> None:
         try:
             while True:
-                with session_scope(self._engine) as session:
+                with session_scope(self._engine, read_only=True) as session:
                     inputs = ranking_inputs(session, review_id=review_id)
-                ranking = compute_ranking(inputs)
+                    ranker = self._ranker(session, inputs) if inputs.is_ready else None
+                ranking = compute_ranking(inputs, ranker)
                 with session_scope(self._engine) as session:
                     store_ranking(session, review_id=review_id, ranking=ranking)
                 with self._lock:

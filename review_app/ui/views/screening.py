@@ -56,7 +56,7 @@ def render() -> None:
         relevance = (
             relevance_of(session, review_id=review_id, record_id=item.record.id) if item else None
         )
-        progress = screening_progress(session, actor=user.actor, review_id=review_id, stage=stage)
+    progress = _progress(review_id, user.id, stage)
     _show_flash()
     left, right = st.columns([3, 1], gap="large")
     with right:
@@ -77,6 +77,16 @@ def render() -> None:
             _vote_controls(item, protocol, review_id, user)
         _undo_control(review_id, user, stage)
         _my_votes(review_id, user, stage)
+
+
+@st.cache_data(ttl=10, show_spinner=False)
+def _progress(review_id: int, user_id: int, stage: str) -> ScreeningProgress:
+    """Counted at most every 10 s: exact counts over a large review cost more than a keypress
+    may take, and a progress figure a few seconds old serves as well."""
+    with deps.unit_of_work() as session:
+        return screening_progress(
+            session, actor=state.CurrentUser(user_id, "").actor, review_id=review_id, stage=stage
+        )
 
 
 def _current_item(
