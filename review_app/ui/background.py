@@ -1,13 +1,17 @@
 """Retraining the relevance ranking in a background thread, so screening never waits for it.
 
-One worker per review: a vote while it runs asks for one more run when it ends. Reading the
-inputs and storing the scores are short units of work; the training in between holds no lock.
+One worker per review: a vote while it runs asks for one more run when it ends. The worker
+waits for a pause in the voting (``QUIET_SECONDS``) before it starts, so the CPU it needs (Python
+threads share one interpreter lock) is not taken from a reviewer who is screening at full
+speed. Reading the inputs is a read-only unit of work and storing the scores a short one; the
+training in between holds no lock.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -25,6 +29,7 @@ from review_app.services.prioritisation import (
 from review_app.ui import deps
 
 log = logging.getLogger(__name__)
+QUIET_SECONDS = 2.0
 
 
 class Retrainer:
@@ -34,10 +39,12 @@ class Retrainer:
         self._running: set[int] = set()
         self._again: set[int] = set()
         self._rankers: dict[int, tuple[tuple[int, ...], Ranker]] = {}  # kept while records stay
+        self._last_request: dict[int, float] = {}
 
     def request(self, review_id: int) -> None:
         """Retrain soon; returns at once."""
         with self._lock:
+            self._last_request[review_id] = time.monotonic()
             if review_id in self._running:
                 self._again.add(review_id)
                 return
@@ -47,6 +54,14 @@ class Retrainer:
     def is_running(self, review_id: int) -> bool:
         with self._lock:
             return review_id in self._running
+
+    def _wait_for_a_pause(self, review_id: int) -> None:
+        while True:
+            with self._lock:
+                quiet = time.monotonic() - self._last_request.get(review_id, 0.0)
+            if quiet >= QUIET_SECONDS:
+                return
+            time.sleep(QUIET_SECONDS - quiet)
 
     def _ranker(self, session: Session, inputs: RankingInputs) -> Ranker:
         cached = self._rankers.get(inputs.review_id)
@@ -61,6 +76,7 @@ class Retrainer:
     def _work(self, review_id: int) -> None:
         try:
             while True:
+                self._wait_for_a_pause(review_id)
                 with session_scope(self._engine, read_only=True) as session:
                     inputs = ranking_inputs(session, review_id=review_id)
                     ranker = self._ranker(session, inputs) if inputs.is_ready else None
