@@ -20,11 +20,14 @@ from review_app.errors import NotFoundError, ReviewAppError, ValidationError
 from review_app.importers import FORMATS
 from review_app.importers.labelled import read_labelled_csv
 from review_app.services import demo as demo_service
+from review_app.services.backup import backup_review, restore_review
 from review_app.services.decisions import export_decisions
 from review_app.services.deduplication import DedupSummary, run_automatic_pass
 from review_app.services.duplicates import duplicates_csv
+from review_app.services.exports import export_audit_log, export_included, export_record_statuses
 from review_app.services.imports import import_file
 from review_app.services.permissions import ROLE_RANK, Actor
+from review_app.services.prisma import prisma_files
 from review_app.services.reporting import export_records
 from review_app.services.reviews import add_member, create_review, resolve_review_id
 from review_app.services.users import create_user, get_user_by_name
@@ -265,6 +268,106 @@ def export_decisions_command(
     _write_file(output, files["decisions"])
     _write_file(agreement_path, files["agreement"])
     typer.echo(f"Wrote {output} and {agreement_path}.")
+
+
+@export_app.command("included")
+def export_included_command(
+    ctx: typer.Context,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="PATH.ris, PATH.csv or PATH.xlsx.")
+    ],
+) -> None:
+    """The reports of the included studies, with their study labels."""
+    state: CliState = ctx.obj
+    with session_scope(state.engine()) as session:
+        review_id = resolve_review_id(session, state.review_id)
+        data = export_included(
+            session, actor=Actor.operator(), review_id=review_id, format=_suffix(output)
+        )
+    _write_file(output, data)
+    typer.echo(f"Wrote {output}.")
+
+
+@export_app.command("statuses")
+def export_statuses_command(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="PATH.csv or PATH.xlsx.")],
+) -> None:
+    """Every record (duplicates too) with its source, stage, votes and final status."""
+    state: CliState = ctx.obj
+    with session_scope(state.engine()) as session:
+        review_id = resolve_review_id(session, state.review_id)
+        data = export_record_statuses(
+            session, actor=Actor.operator(), review_id=review_id, format=_suffix(output)
+        )
+    _write_file(output, data)
+    typer.echo(f"Wrote {output}.")
+
+
+@export_app.command("audit")
+def export_audit_command(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="PATH.csv")],
+) -> None:
+    """The audit log: who changed what, when, before and after."""
+    state: CliState = ctx.obj
+    with session_scope(state.engine()) as session:
+        review_id = resolve_review_id(session, state.review_id)
+        data = export_audit_log(session, actor=Actor.operator(), review_id=review_id)
+    _write_file(output, data)
+    typer.echo(f"Wrote {output}.")
+
+
+@app.command()
+def prisma(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="PATH.svg, .png, .pdf or .csv")],
+) -> None:
+    """The PRISMA 2020 flow diagram computed from the decisions (format from the suffix)."""
+    state: CliState = ctx.obj
+    with session_scope(state.engine()) as session:
+        review_id = resolve_review_id(session, state.review_id)
+        data = prisma_files(
+            session, actor=Actor.operator(), review_id=review_id, format=_suffix(output)
+        )
+    _write_file(output, data)
+    typer.echo(f"Wrote {output}.")
+
+
+@app.command()
+def backup(
+    ctx: typer.Context,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="The backup file to write (.zip).")
+    ],
+) -> None:
+    """A full backup of the review (rows, accounts and full-text PDFs) in one file."""
+    state: CliState = ctx.obj
+    with session_scope(state.engine()) as session:
+        review_id = resolve_review_id(session, state.review_id)
+        data = backup_review(
+            session, actor=Actor.operator(), review_id=review_id, files_dir=state.settings.files_dir
+        )
+    _write_file(output, data)
+    typer.echo(f"Wrote {output}.")
+
+
+@app.command()
+def restore(
+    ctx: typer.Context,
+    backup_file: Annotated[Path, typer.Argument(help="A file written by review-app backup.")],
+) -> None:
+    """Restore a backup into an empty database (SQLite or PostgreSQL)."""
+    state: CliState = ctx.obj
+    with session_scope(state.engine()) as session:
+        review_id = restore_review(
+            session, data=_read_file(backup_file), files_dir=state.settings.files_dir
+        )
+    typer.echo(f"Restored review {review_id} from {backup_file}.")
+
+
+def _suffix(path: Path) -> str:
+    return path.suffix.lstrip(".").lower()
 
 
 def _read_file(path: Path) -> bytes:

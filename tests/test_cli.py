@@ -138,3 +138,32 @@ def test_simulate_meets_the_contract(tmp_path: Path) -> None:
     bad.write_text("title,abstract,label_included\nA,B,yes\n", encoding="utf-8")
     refused = run("simulate", str(bad), "-o", str(out))
     assert refused.returncode == 1 and "bad.csv, line 2" in refused.stderr
+
+
+def test_prisma_exports_backup_and_restore(tmp_path: Path) -> None:
+    demo = f"sqlite:///{tmp_path / 'demo.db'}"
+    engine = make_engine(demo)
+    from review_app.db import migrate
+    from review_app.services.demo import seed_demo
+
+    migrate(engine)
+    with session_scope(engine) as session:
+        seed_demo(session)
+    for suffix in ("svg", "png", "pdf"):
+        result = run("--db", demo, "prisma", "-o", str(tmp_path / f"prisma.{suffix}"))
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "prisma.pdf").read_bytes().startswith(b"%PDF")
+    unfinished = run("--db", demo, "prisma", "-o", str(tmp_path / "prisma.csv"))
+    assert unfinished.returncode == 1 and "Screening is not finished" in unfinished.stderr
+    for command, name in (
+        ("audit", "audit.csv"),
+        ("statuses", "statuses.xlsx"),
+        ("included", "inc.ris"),
+    ):
+        assert run("--db", demo, "export", command, "-o", str(tmp_path / name)).returncode == 0
+    assert run("--db", demo, "backup", "-o", str(tmp_path / "backup.zip")).returncode == 0
+    empty = f"sqlite:///{tmp_path / 'restored.db'}"
+    restored = run("--db", empty, "restore", str(tmp_path / "backup.zip"))
+    assert restored.returncode == 0, restored.stderr
+    again = run("--db", empty, "restore", str(tmp_path / "backup.zip"))
+    assert again.returncode == 1 and "only into an empty database" in again.stderr

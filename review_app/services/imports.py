@@ -14,7 +14,15 @@ from sqlmodel import Session, col, select
 from review_app.errors import ConflictError, NotFoundError, Problem, ValidationError
 from review_app.importers import read_bytes
 from review_app.importers.record import ParseResult, RecordIn
-from review_app.models import Decision, ImportBatch, Record, User, utcnow
+from review_app.models import (
+    ClusterMember,
+    Decision,
+    DuplicateCluster,
+    ImportBatch,
+    Record,
+    User,
+    utcnow,
+)
 from review_app.models.records import SOURCE_KINDS
 from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, require_role
@@ -190,6 +198,7 @@ def undo_import(session: Session, *, actor: Actor, review_id: int, batch_id: int
             f"import batch {batch_id} ({batch.file_name}) cannot be undone: {voted} of its "
             "records already have screening votes"
         )
+    _drop_merges_led_by(session, batch_id)
     session.execute(delete(Record).where(col(Record.import_batch_id) == batch_id))
     batch.status = "undone"
     session.add(batch)
@@ -205,6 +214,20 @@ def undo_import(session: Session, *, actor: Actor, review_id: int, batch_id: int
         after={"status": "undone"},
     )
     return _public(batch, None, 0)
+
+
+def _drop_merges_led_by(session: Session, batch_id: int) -> None:
+    """Merges whose primary record leaves with the batch go too (their copies return to
+    screening); copies that leave are dropped from their clusters by the cascade."""
+    leaving = select(Record.id).where(Record.import_batch_id == batch_id)
+    cluster_ids = list(
+        session.exec(
+            select(DuplicateCluster.id).where(col(DuplicateCluster.primary_record_id).in_(leaving))
+        )
+    )
+    if cluster_ids:
+        session.execute(delete(ClusterMember).where(col(ClusterMember.cluster_id).in_(cluster_ids)))
+        session.execute(delete(DuplicateCluster).where(col(DuplicateCluster.id).in_(cluster_ids)))
 
 
 def record_row(record: RecordIn, *, review_id: int, batch_id: int) -> dict[str, Any]:

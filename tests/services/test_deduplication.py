@@ -210,3 +210,17 @@ def test_queue_decisions_and_undo_return_the_pair(
     assert list_queue(session, actor=lead, review_id=review.id)[0].status == "skipped"
     decide_pair(session, actor=lead, review_id=review.id, pair_id=pair.id, decision="not_duplicate")  # type: ignore[arg-type]
     assert list_queue(session, actor=lead, review_id=review.id) == []
+
+
+def test_undoing_an_import_takes_its_merges_with_it(session: Session, review: ReviewPublic) -> None:
+    from review_app.services.imports import undo_import
+
+    [first] = load(session, review, ARTICLE, "pubmed.ris")
+    [second] = load(session, review, SAME_IN_EMBASE, "embase.ris", source="Embase")
+    run_automatic_pass(session, actor=OPERATOR, review_id=review.id)
+    [cluster] = list_clusters(session, actor=OPERATOR, review_id=review.id)
+    batch_of_primary = session.get(Record, cluster.primary.id).import_batch_id  # type: ignore[union-attr]
+    undo_import(session, actor=OPERATOR, review_id=review.id, batch_id=batch_of_primary)
+    survivor = second if cluster.primary.id == first else first
+    assert unique_record_ids(session, review_id=review.id) == [survivor]
+    assert list_clusters(session, actor=OPERATOR, review_id=review.id) == []

@@ -21,7 +21,12 @@ from review_app.domain.prisma.invariants import (
     check_invariants,
     validate,
 )
-from review_app.domain.prisma.r_csv import PrismaCsvError, from_prisma2020_csv, to_prisma2020_csv
+from review_app.domain.prisma.r_csv import (
+    PrismaCsvError,
+    ScreeningNotFinishedError,
+    from_prisma2020_csv,
+    to_prisma2020_csv,
+)
 
 __all__ = [
     "CITATION_SEARCHING",
@@ -33,6 +38,7 @@ __all__ = [
     "PrismaCounts",
     "PrismaCsvError",
     "PrismaInvariantError",
+    "ScreeningNotFinishedError",
     "Violation",
     "check_invariants",
     "from_prisma2020_csv",

@@ -45,6 +45,9 @@ class OtherMethods:
     reports_not_retrieved: int
     reports_assessed: int
     reports_excluded: tuple[LabelledCount, ...]  # (reason, reports)
+    # While screening goes on (not in the template; drawn only when non-zero, see PrismaCounts)
+    records_awaiting_screening: int = 0
+    reports_awaiting_assessment: int = 0
 
     @property
     def records_identified(self) -> int:
@@ -56,8 +59,14 @@ class OtherMethods:
 
     @property
     def reports_included(self) -> int:
-        """Reports of included studies found via other methods (assessed - excluded)."""
-        return self.reports_assessed - self.reports_excluded_total
+        """Reports of included studies found via other methods (assessed - excluded - awaiting)."""
+        return (
+            self.reports_assessed - self.reports_excluded_total - self.reports_awaiting_assessment
+        )
+
+    @property
+    def is_provisional(self) -> bool:
+        return self.records_awaiting_screening > 0 or self.reports_awaiting_assessment > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +75,13 @@ class PrismaCounts:
 
     ``new_studies`` and ``new_reports`` fill the shared "Studies included in review" box: they
     count the studies and reports included from both columns.
+
+    While screening goes on, the two "awaiting" counts keep every box a sum of its parts without
+    pretending the review is finished. They are not in the template: like "Records excluded" they
+    leave the flow to the side, so ``reports_sought = records_screened - records_excluded -
+    records_awaiting_screening`` and ``reports_included = reports_assessed - reports_excluded -
+    reports_awaiting_assessment``; the drawing shows them as extra boxes with a "Provisional" note
+    when they are non-zero, and the PRISMA2020 CSV (which has no row for them) refuses them.
     """
 
     # Identification (databases and registers)
@@ -86,6 +102,10 @@ class PrismaCounts:
     new_reports: int  # reports of included studies
     # Identification via other methods; None when no other methods were used
     other_methods: OtherMethods | None = None
+    # While screening goes on: records with no title/abstract decision yet (unscreened, awaiting
+    # a vote, in conflict) and reports assessed with no full-text decision yet
+    records_awaiting_screening: int = 0
+    reports_awaiting_assessment: int = 0
 
     @property
     def databases_total(self) -> int:
@@ -111,5 +131,14 @@ class PrismaCounts:
 
     @property
     def reports_included(self) -> int:
-        """Reports of included studies found via databases and registers (assessed - excluded)."""
-        return self.reports_assessed - self.reports_excluded_total
+        """Reports of included studies found via databases and registers (assessed - excluded
+        - awaiting a full-text decision)."""
+        return (
+            self.reports_assessed - self.reports_excluded_total - self.reports_awaiting_assessment
+        )
+
+    @property
+    def is_provisional(self) -> bool:
+        """True while any record or report still awaits a decision, in either column."""
+        awaiting = self.records_awaiting_screening > 0 or self.reports_awaiting_assessment > 0
+        return awaiting or (self.other_methods is not None and self.other_methods.is_provisional)

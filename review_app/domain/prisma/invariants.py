@@ -4,12 +4,15 @@ The flow of the template (Page et al. 2021, BMJ 372:n71, fig. 1, new reviews) re
 
 - records screened = records identified (databases + registers) - duplicate records removed
   - records marked as ineligible by automation tools - records removed for other reasons
-- reports sought for retrieval = records screened - records excluded
+- reports sought for retrieval = records screened - records excluded (- records awaiting a
+  screening decision, while screening goes on)
 - reports assessed for eligibility = reports sought - reports not retrieved
-- reports of included studies = (reports assessed - reports excluded, summed over the reasons)
-  of the databases/registers column + the same of the other-methods column
+- reports of included studies = (reports assessed - reports excluded, summed over the reasons
+  - reports awaiting a full-text decision) of the databases/registers column + the same of the
+  other-methods column
 - studies included <= reports of included studies, and at least one study when there is a report
-- other methods: reports sought <= records identified from the other sources
+- other methods: reports sought <= records identified from the other sources - records awaiting
+  a screening decision
 - nothing is negative; database, register, source and reason labels are non-empty and unique.
 
 A broken sum is reported against the box that should hold the result, with every number.
@@ -24,6 +27,8 @@ from review_app.domain.prisma.counts import LabelledCount, OtherMethods, PrismaC
 from review_app.errors import ReviewAppError
 
 AUTOMATION = "Records marked as ineligible by automation tools"
+AWAITING_SCREENING = "Records awaiting a screening decision"
+AWAITING_ASSESSMENT = "Reports awaiting a full-text decision"
 OTHER = " (other methods)"  # the other-methods column repeats the left column's box names
 OTHER_IDENTIFIED = "Records identified from" + OTHER
 
@@ -78,6 +83,8 @@ def _check_database_column(c: PrismaCounts) -> list[Violation]:
         ("Reports sought for retrieval", "dbr_sought_reports", c.reports_sought),
         ("Reports not retrieved", "dbr_notretrieved_reports", c.reports_not_retrieved),
         ("Reports assessed for eligibility", "dbr_assessed", c.reports_assessed),
+        (AWAITING_SCREENING, "records_awaiting_screening", c.records_awaiting_screening),
+        (AWAITING_ASSESSMENT, "reports_awaiting_assessment", c.reports_awaiting_assessment),
     )
     found += _labelled("Reports excluded", "dbr_excluded", c.reports_excluded, "reason")
     screened = c.records_identified - c.records_removed
@@ -94,6 +101,7 @@ def _check_database_column(c: PrismaCounts) -> list[Violation]:
         ("Reports sought for retrieval", "dbr_sought_reports", c.reports_sought),
         ("records screened", c.records_screened),
         ("records excluded", c.records_excluded),
+        (AWAITING_SCREENING.lower(), c.records_awaiting_screening),
     )
     found += _difference(
         ("Reports assessed for eligibility", "dbr_assessed", c.reports_assessed),
@@ -114,13 +122,24 @@ def _check_other_column(o: OtherMethods) -> list[Violation]:
         (sought, "other_sought_reports", o.reports_sought),
         ("Reports not retrieved" + OTHER, "other_notretrieved_reports", o.reports_not_retrieved),
         ("Reports assessed for eligibility" + OTHER, "other_assessed", o.reports_assessed),
+        (
+            AWAITING_SCREENING + OTHER,
+            "other_records_awaiting_screening",
+            o.records_awaiting_screening,
+        ),
+        (
+            AWAITING_ASSESSMENT + OTHER,
+            "other_reports_awaiting_assessment",
+            o.reports_awaiting_assessment,
+        ),
     )
     found += _labelled("Reports excluded" + OTHER, "other_excluded", o.reports_excluded, "reason")
-    if o.reports_sought > o.records_identified:
-        message = (
-            f"n = {o.reports_sought} is more than the {o.records_identified} records "
-            "identified from other sources"
-        )
+    decided = o.records_identified - o.records_awaiting_screening
+    if o.reports_sought > decided:
+        message = f"n = {o.reports_sought} is more than the {o.records_identified} records "
+        message += "identified from other sources"
+        if o.records_awaiting_screening:
+            message += f" - {o.records_awaiting_screening} awaiting a screening decision"
         found.append(Violation(sought, "other_sought_reports", message))
     found += _difference(
         ("Reports assessed for eligibility" + OTHER, "other_assessed", o.reports_assessed),
@@ -137,7 +156,8 @@ def _check_included(c: PrismaCounts) -> list[Violation]:
     )
     parts = [
         f"databases and registers: reports assessed {c.reports_assessed} - reports excluded "
-        f"{c.reports_excluded_total} = {c.reports_included}"
+        f"{c.reports_excluded_total}{_awaiting(c.reports_awaiting_assessment)} "
+        f"= {c.reports_included}"
     ]
     included = c.reports_included
     if c.other_methods is not None:
@@ -145,7 +165,8 @@ def _check_included(c: PrismaCounts) -> list[Violation]:
         included += o.reports_included
         parts.append(
             f"other methods: reports assessed {o.reports_assessed} - reports excluded "
-            f"{o.reports_excluded_total} = {o.reports_included}"
+            f"{o.reports_excluded_total}{_awaiting(o.reports_awaiting_assessment)} "
+            f"= {o.reports_included}"
         )
     if c.new_reports != included:
         message = f"n = {c.new_reports}, but {'; '.join(parts)}; in all {included}"
@@ -183,12 +204,19 @@ def _labelled(box: str, key: str, parts: tuple[LabelledCount, ...], kind: str) -
     return found
 
 
+def _awaiting(n: int) -> str:
+    return f" - reports awaiting a full-text decision {n}" if n else ""
+
+
 def _difference(
-    result: tuple[str, str, int], whole: tuple[str, int], removed: tuple[str, int]
+    result: tuple[str, str, int], whole: tuple[str, int], *removed: tuple[str, int]
 ) -> list[Violation]:
+    """``result`` = ``whole`` - each of ``removed``; a removed part that is 0 and not the first
+    (an "awaiting" count once screening is done) is left out of the message."""
     box, key, n = result
-    expected = whole[1] - removed[1]
+    expected = whole[1] - sum(part for _, part in removed)
     if n == expected:
         return []
-    message = f"n = {n}, but {whole[0]} {whole[1]} - {removed[0]} {removed[1]} = {expected}"
+    shown = [f"{name} {part}" for i, (name, part) in enumerate(removed) if part or i == 0]
+    message = f"n = {n}, but {whole[0]} {whole[1]} - {' - '.join(shown)} = {expected}"
     return [Violation(box, key, message)]

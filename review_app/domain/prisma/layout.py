@@ -3,7 +3,9 @@
 The arrangement follows the template (Page et al. 2021, BMJ 372:n71, fig. 1, new reviews): a
 column for databases and registers and one for other methods, each with its main boxes and, to
 their right, the boxes of what left the flow; phase labels down the left; both columns end in the
-shared "Studies included in review" box.
+shared "Studies included in review" box. While screening goes on, the boxes of records and
+reports still awaiting a decision hang to the side like the exclusion boxes (stacked under them in
+the databases column) and a bold "Provisional" note heads the page.
 
 The page is A4 and the text as large as fits it (body 10 pt down to 7 pt), landscape first when
 there is an other-methods column (four boxes across), else portrait. Boxes grow with long labels,
@@ -37,6 +39,7 @@ A4 = (595.28, 841.89)  # portrait width, height in pt
 MIN_FONT_SIZE = 7.0
 BODY_SIZES = (10.0, 9.5, 9.0, 8.5, 8.0, 7.5, MIN_FONT_SIZE)  # the largest that fits A4 is used
 MARGIN, PHASE_WIDTH, PHASE_GAP, PAIR_GAP, COLUMN_GAP, ROW_GAP = 24.0, 18, 8, 14, 22, 18
+STACK_GAP = ROW_GAP / 2  # between a side box and the "awaiting" box stacked under it
 MAX_BOX_WIDTH = 220.0
 WHITE, GREY, GOLD, BLUE = "#ffffff", "#dcdcdc", "#ffc125", "#bcd2ee"  # the R package's colours
 PHASE_ROWS = ((0, 0), (1, 3), (4, 4))  # Identification, Screening, Included: first and last row
@@ -106,26 +109,48 @@ def _compose(
             texts.append(TextRun(x, y + ASCENT * fonts.title, line, fonts.title, True, "center"))
             y += LEADING * fonts.title
         y += PAD
+    note = wording.provisional_note(counts)
+    if note:
+        for line in wrap(note, grid.right - grid.phase_x, fonts.body, True, measure):
+            texts.append(TextRun(grid.phase_x, y + ASCENT * fonts.body, line, fonts.body, True))
+            y += LEADING * fonts.body
+        y += PAD
     y = _place_headers(counts, grid, measure, fonts.heading, y, boxes) + ROW_GAP * 0.75
     placed: list[dict[int, Box]] = []
+    stacked: list[tuple[Box, Box]] = []  # (box it hangs from, "awaiting" box) for the arrows
     spans: list[tuple[float, float]] = []
     rows = _rows(counts)
+    below = _below(counts)
     for number, row in enumerate(rows):
         blocks = {
             col: block(lines, grid.width, measure, fonts.body) for col, (lines, _) in row.items()
         }
-        height = max(b.height for b in blocks.values())
+        extra = {
+            col: block(lines, grid.width, measure, fonts.body)
+            for col, (lines, _) in below.get(number, {}).items()
+        }
+        stacks = {col: blocks[col].height + STACK_GAP + b.height for col, b in extra.items()}
+        height = max([b.height for b in blocks.values()] + list(stacks.values()))
         if number in (0, len(rows) - 1):  # the phase label beside a single row must fit
             phase = wording.PHASES[0 if number == 0 else 2]
             height = max(height, measure(phase, fonts.heading, True) + 2 * PAD)
         middle = y + height / 2
+        tops = {col: middle - stacks.get(col, b.height) / 2 for col, b in blocks.items()}
+        for col in stacks:  # the box a stack hangs from faces the stack's first box
+            level = tops[col] + blocks[col].height / 2 - blocks[col - 1].height / 2
+            tops[col - 1] = min(max(level, y), y + height - blocks[col - 1].height)
         placed.append(
             {
-                col: b.place(grid.xs[col], middle - b.height / 2, grid.width, b.height, row[col][1])
+                col: b.place(grid.xs[col], tops[col], grid.width, b.height, row[col][1])
                 for col, b in blocks.items()
             }
         )
         boxes.extend(placed[-1].values())
+        for col, b in extra.items():
+            top = tops[col] + blocks[col].height + STACK_GAP
+            box = b.place(grid.xs[col], top, grid.width, b.height, below[number][col][1])
+            stacked.append((placed[-1][col - 1], box))
+            boxes.append(box)
         spans.append((y, y + height))
         y += height + ROW_GAP
     for phase, (first, last) in zip(wording.PHASES, PHASE_ROWS, strict=True):
@@ -139,7 +164,8 @@ def _compose(
             texts.append(TextRun(grid.phase_x, y + ASCENT * fonts.note, line, fonts.note))
             y += LEADING * fonts.note
         y += fonts.note * 0.4
-    return Page(width, y + MARGIN, tuple(boxes), tuple(_arrows(placed)), tuple(texts))
+    arrows = _arrows(placed) + [_across(main, box) for main, box in stacked]
+    return Page(width, y + MARGIN, tuple(boxes), tuple(arrows), tuple(texts))
 
 
 def _grid(has_other: bool, page_width: float) -> _Grid:
@@ -185,9 +211,26 @@ def _rows(counts: PrismaCounts) -> list[Row]:
     if counts.other_methods is not None:
         other = wording.other_column(counts.other_methods)
         rows[0][2] = (other.identified, GREY)
+        if other.awaiting_screening:  # the right column has no screening row: beside identified
+            rows[0][3] = (other.awaiting_screening, GREY)
         rows[2].update({2: (other.sought, GREY), 3: (other.not_retrieved, GREY)})
         rows[3].update({2: (other.assessed, GREY), 3: (other.reports_excluded, GREY)})
     return rows
+
+
+def _below(counts: PrismaCounts) -> dict[int, Row]:
+    """Row -> box column -> the "awaiting" box stacked under that column's side box."""
+    db = wording.database_column(counts)
+    stacks: dict[int, Row] = {}
+    if db.awaiting_screening:
+        stacks.setdefault(1, {})[1] = (db.awaiting_screening, WHITE)
+    if db.awaiting_assessment:
+        stacks.setdefault(3, {})[1] = (db.awaiting_assessment, WHITE)
+    if counts.other_methods is not None:
+        other = wording.other_column(counts.other_methods)
+        if other.awaiting_assessment:
+            stacks.setdefault(3, {})[3] = (other.awaiting_assessment, GREY)
+    return stacks
 
 
 def _down(upper: Box, lower: Box) -> Arrow:
@@ -196,8 +239,14 @@ def _down(upper: Box, lower: Box) -> Arrow:
 
 
 def _across(main: Box, side: Box) -> Arrow:
-    y = main.center[1]
-    return Arrow(((main.right, y), (side.x, y)))
+    """Straight across to the side box's middle when that is level with ``main``; else out of
+    ``main`` at the nearest level and bent in the gap between them."""
+    y = side.center[1]
+    start = min(max(y, main.y + PAD), main.bottom - PAD)
+    if start == y:
+        return Arrow(((main.right, y), (side.x, y)))
+    x = (main.right + side.x) / 2
+    return Arrow(((main.right, start), (x, start), (x, y), (side.x, y)))
 
 
 def _arrows(rows: Sequence[dict[int, Box]]) -> list[Arrow]:

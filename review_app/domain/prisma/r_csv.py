@@ -11,7 +11,9 @@ and fill ``n`` only, following how the package's ``PRISMA_data()`` reads it:
 - a list (``database_specific_results``, ``register_specific_results``, ``dbr_excluded``,
   ``other_excluded``) is "Label, n; Label, n". The package cuts a label at its first comma, so a
   label holding "," or ";" cannot be written (:class:`PrismaCsvError` says which);
-- other-methods sources must be the template's three: Websites, Organisations, Citation searching.
+- other-methods sources must be the template's three: Websites, Organisations, Citation searching;
+- the template has no row for records or reports still awaiting a decision, so counts taken while
+  screening goes on are refused (:class:`ScreeningNotFinishedError`) rather than written wrong.
 
 The text rows (headers, phase labels) keep the template's ``n`` of 0.
 """
@@ -31,7 +33,14 @@ from review_app.domain.prisma.counts import (
     PrismaCounts,
     total,
 )
-from review_app.domain.prisma.invariants import PrismaInvariantError, Violation, validate
+from review_app.domain.prisma.invariants import (
+    AWAITING_ASSESSMENT,
+    AWAITING_SCREENING,
+    OTHER,
+    PrismaInvariantError,
+    Violation,
+    validate,
+)
 from review_app.domain.prisma.template import TEMPLATE_CSV
 from review_app.errors import ReviewAppError
 
@@ -69,15 +78,53 @@ class PrismaCsvError(ReviewAppError, ValueError):
     """A PRISMA2020 CSV cannot be written or read; the message names the row and what is allowed."""
 
 
+class ScreeningNotFinishedError(PrismaInvariantError):
+    """Counts with records or reports still awaiting a decision: the template cannot hold them."""
+
+    def __init__(self, violations: list[Violation]) -> None:
+        self.violations = violations
+        lines = "\n".join(f"- {violation}" for violation in violations)
+        ReviewAppError.__init__(
+            self,
+            "Screening is not finished, so the PRISMA2020 CSV cannot be written: its template has "
+            f"no row for what still awaits a decision:\n{lines}\nFinish screening and resolve "
+            "the conflicts first, or export the diagram as SVG, PNG or PDF, which shows these "
+            "counts in boxes of their own under a 'Provisional' note.",
+        )
+
+
 def to_prisma2020_csv(counts: PrismaCounts) -> str:
-    """The counts in the PRISMA2020 R package's template (checked first)."""
+    """The counts in the PRISMA2020 R package's template (checked first; refused while anything
+    awaits a screening decision)."""
     validate(counts)
+    _refuse_provisional(counts)
     values = _values(counts)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for row in csv.reader(io.StringIO(TEMPLATE_CSV)):
         writer.writerow([*row[:-1], values.get(row[0], row[-1])])
     return out.getvalue()
+
+
+def _refuse_provisional(c: PrismaCounts) -> None:
+    columns: list[tuple[str, PrismaCounts | OtherMethods]] = [("", c)]
+    if c.other_methods is not None:
+        columns.append((OTHER, c.other_methods))
+    found = [
+        Violation(box + suffix, key, f"n = {n:,} still awaiting a decision")
+        for suffix, column in columns
+        for box, key, n in (
+            (AWAITING_SCREENING, "records_awaiting_screening", column.records_awaiting_screening),
+            (
+                AWAITING_ASSESSMENT,
+                "reports_awaiting_assessment",
+                column.reports_awaiting_assessment,
+            ),
+        )
+        if n
+    ]
+    if found:
+        raise ScreeningNotFinishedError(found)
 
 
 def _values(c: PrismaCounts) -> dict[str, str]:

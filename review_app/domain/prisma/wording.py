@@ -17,6 +17,8 @@ from review_app.domain.prisma.counts import LabelledCount, OtherMethods, PrismaC
 DATABASES_HEADER = "Identification of studies via databases and registers"
 OTHER_HEADER = "Identification of studies via other methods"
 PHASES = ("Identification", "Screening", "Included")
+AWAITING_SCREENING = "Records awaiting a screening decision"
+AWAITING_ASSESSMENT = "Reports awaiting a full-text decision"
 FOOTNOTES = (
     "*Consider, if feasible to do so, reporting the number of records identified from each "
     "database or register searched (rather than the total number across all "
@@ -61,6 +63,9 @@ class ColumnText:
     not_retrieved: BoxLines
     assessed: BoxLines
     reports_excluded: BoxLines
+    # Extra boxes while screening goes on (None when nothing awaits a decision)
+    awaiting_screening: BoxLines | None = None
+    awaiting_assessment: BoxLines | None = None
 
 
 def _identified(c: PrismaCounts) -> BoxLines:
@@ -75,6 +80,23 @@ def _reports_excluded(reasons: tuple[LabelledCount, ...]) -> BoxLines:
     if not reasons:
         return (Line(f"Reports excluded {n(0)}"),)
     return tuple(_listed("Reports excluded:", reasons))
+
+
+def _awaiting(text: str, count: int) -> BoxLines | None:
+    return (Line(f"{text} {n(count)}"),) if count else None
+
+
+def provisional_note(c: PrismaCounts) -> str | None:
+    """The note above a diagram drawn while screening goes on; None once everything is decided."""
+    if not c.is_provisional:
+        return None
+    columns = [c] + ([c.other_methods] if c.other_methods is not None else [])
+    records = sum(column.records_awaiting_screening for column in columns)
+    reports = sum(column.reports_awaiting_assessment for column in columns)
+    return (
+        f"Provisional: screening in progress ({records:,} records awaiting a screening decision, "
+        f"{reports:,} reports awaiting a full-text decision)"
+    )
 
 
 def database_column(c: PrismaCounts) -> ColumnText:
@@ -95,6 +117,8 @@ def database_column(c: PrismaCounts) -> ColumnText:
         not_retrieved=(Line(f"Reports not retrieved {n(c.reports_not_retrieved)}"),),
         assessed=(Line(f"Reports assessed for eligibility {n(c.reports_assessed)}"),),
         reports_excluded=_reports_excluded(c.reports_excluded),
+        awaiting_screening=_awaiting(AWAITING_SCREENING, c.records_awaiting_screening),
+        awaiting_assessment=_awaiting(AWAITING_ASSESSMENT, c.reports_awaiting_assessment),
     )
 
 
@@ -109,6 +133,8 @@ def other_column(o: OtherMethods) -> ColumnText:
         not_retrieved=(Line(f"Reports not retrieved {n(o.reports_not_retrieved)}"),),
         assessed=(Line(f"Reports assessed for eligibility {n(o.reports_assessed)}"),),
         reports_excluded=_reports_excluded(o.reports_excluded),
+        awaiting_screening=_awaiting(AWAITING_SCREENING, o.records_awaiting_screening),
+        awaiting_assessment=_awaiting(AWAITING_ASSESSMENT, o.reports_awaiting_assessment),
     )
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 from review_app.domain.consensus import StageStatus
 from review_app.services.decisions import agreement_by_stage
 from review_app.services.prioritisation import stopping_aid
+from review_app.services.prisma import prisma_files
 from review_app.services.progress import ReviewProgress, StageCounts, review_progress
 from review_app.services.reviews import get_review, set_blind
 from review_app.ui import deps, state
@@ -32,6 +33,7 @@ def render() -> None:
         _show_stage(stage)
     _show_reviewers(progress)
     if state.current_role() in ("lead", "admin"):
+        _show_prisma(review_id, user)
         _show_agreement(review_id, user)
         _show_stopping_aid(review_id, user)
         _show_blinding(review_id, review.is_blind, user)
@@ -85,6 +87,25 @@ def _show_reviewers(progress: ReviewProgress) -> None:
         for reviewer in progress.reviewers
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def _show_prisma(review_id: int, user: state.CurrentUser) -> None:
+    st.subheader("PRISMA 2020 flow diagram")
+    with deps.unit_of_work() as session:
+        svg = prisma_files(session, actor=user.actor, review_id=review_id, format="svg")
+        pdf = prisma_files(session, actor=user.actor, review_id=review_id, format="pdf")
+    st.image(svg.decode("utf-8"), width="stretch")
+    st.download_button(
+        "Download the diagram (PDF)",
+        pdf,
+        file_name="prisma.pdf",
+        mime="application/pdf",
+        key="prisma_pdf",
+    )
+    st.caption(
+        "Computed from the decisions; `review-app prisma -o PATH` writes SVG, PNG, PDF "
+        "or the PRISMA2020 R package's CSV."
+    )
 
 
 def _show_agreement(review_id: int, user: state.CurrentUser) -> None:

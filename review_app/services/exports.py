@@ -1,0 +1,311 @@
+"""Exports for leads: the included studies, every record with its votes and status, the audit log.
+
+Spreadsheet exports (CSV: UTF-8 with a BOM, as ``review_app.exporters.tabular`` writes them; XLSX)
+neutralise text cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+(``exporters.tabular.neutralise``), so a title or a note never runs as a formula. Numbers stay
+numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from sqlmodel import Session, col, select
+
+from review_app.errors import ValidationError
+from review_app.exporters import dumps_ris
+from review_app.exporters.tabular import COLUMNS, neutralise
+from review_app.importers.record import RecordIn
+from review_app.models import (
+    AuditEvent,
+    ClusterMember,
+    DuplicateCluster,
+    FullText,
+    ImportBatch,
+    Record,
+    Study,
+    StudyReport,
+    User,
+)
+from review_app.services.decisions import decisions_rows
+from review_app.services.permissions import Actor, require_role
+from review_app.services.prisma import included_report_ids
+from review_app.services.reporting import to_record_in
+
+INCLUDED_FORMATS = ("ris", "csv", "xlsx")
+TABLE_FORMATS = ("csv", "xlsx")
+STUDY_COLUMNS = ("study", "study_id", "is_main_report", "record_id")
+RECORD_COLUMNS = (
+    "record_id",
+    "source",
+    "source_kind",
+    "import_batch_id",
+    "source_record_id",
+    "title",
+    "year",
+    "doi",
+    "pmid",
+    "duplicate_of",
+    "stage",
+    "full_text",
+)
+AUDIT_COLUMNS = ("at", "user", "action", "entity", "entity_id", "before", "after")
+COMMAND_LINE = "(command line)"  # the user of an event made by the operator; not a valid name
+
+Rows = list[list[object]]
+
+
+@dataclass(frozen=True, slots=True)
+class IncludedReport:
+    study_label: str  # "" while the report is not linked to a study
+    study_id: int | None
+    is_main_report: bool
+    record: RecordIn
+    record_id: int
+
+
+def export_included(session: Session, *, actor: Actor, review_id: int, format: str) -> bytes:
+    """The reports included at full text with their study: RIS (the study label in ``LB``),
+    CSV or XLSX (study columns first, then the record columns our CSV importer reads back).
+
+    Ordered by study label with each study's main report first; reports not linked to a study
+    yet come last, with an empty study label.
+    """
+    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    _check_format(format, INCLUDED_FORMATS)
+    reports = _included_reports(session, review_id=review_id)
+    if format == "ris":
+        return "\n".join(_ris(report) for report in reports).encode("utf-8")
+    header = [*STUDY_COLUMNS, *COLUMNS]
+    rows: Rows = [
+        [
+            r.study_label,
+            r.study_id,
+            "yes" if r.is_main_report else "",
+            r.record_id,
+            *(_joined(getattr(r.record, name)) for name in COLUMNS),
+        ]
+        for r in reports
+    ]
+    return _table(format, "included", header, rows)
+
+
+def _included_reports(session: Session, *, review_id: int) -> list[IncludedReport]:
+    """The included reports in export order."""
+    ids = included_report_ids(session, review_id=review_id)
+    if not ids:
+        return []
+    links = {
+        report.record_id: (report, study)
+        for report, study in session.exec(
+            select(StudyReport, Study)
+            .join(Study, col(Study.id) == StudyReport.study_id)
+            .where(col(StudyReport.record_id).in_(ids))
+        )
+    }
+    records = session.exec(select(Record).where(col(Record.id).in_(ids)))
+    reports = []
+    for record in records:
+        assert record.id is not None
+        report, study = links.get(record.id, (None, None))
+        reports.append(
+            IncludedReport(
+                study_label=study.label if study else "",
+                study_id=study.id if study else None,
+                is_main_report=bool(report and report.is_main_report),
+                record=to_record_in(record),
+                record_id=record.id,
+            )
+        )
+    return sorted(
+        reports,
+        key=lambda r: (
+            r.study_id is None,
+            r.study_label.casefold(),
+            r.study_id or 0,
+            not r.is_main_report,
+            r.record_id,
+        ),
+    )
+
+
+def export_record_statuses(session: Session, *, actor: Actor, review_id: int, format: str) -> bytes:
+    """Every record of the active imports, duplicates too: where it came from, the stage it
+    reached (duplicate, title_abstract, full_text, included), each reviewer's vote and reason per
+    stage, the lead's resolutions, the status per stage and the final status."""
+    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    _check_format(format, TABLE_FORMATS)
+    header, decided = decisions_rows(session, actor=actor, review_id=review_id)
+    by_id = {row[0]: row[2:] for row in decided}  # without record_id and title
+    votes = header[2:-1]
+    copies = _primaries_of_copies(session, review_id)
+    full_texts = _full_text_statuses(session, review_id)
+    included = set(included_report_ids(session, review_id=review_id))
+    rows: Rows = []
+    for record, batch in _records(session, review_id):
+        rid = record.id
+        assert rid is not None
+        primary = copies.get(rid)
+        # a secondary copy left screening: no votes, its final status names its primary
+        copy_row: list[object] = [*([""] * len(votes)), f"duplicate of record {primary}"]
+        decisions = by_id.get(rid, copy_row)
+        stage = _stage(decisions, primary=primary, is_included=rid in included, votes=votes)
+        rows.append(
+            [
+                rid,
+                batch.source_name,
+                batch.source_kind,
+                batch.id,
+                record.source_record_id,
+                record.title,
+                record.year,
+                record.doi,
+                record.pmid,
+                primary,
+                stage,
+                full_texts.get(rid, ""),
+                *decisions,
+            ]
+        )
+    return _table(format, "records", [*RECORD_COLUMNS, *votes, "final_status"], rows)
+
+
+def export_audit_log(session: Session, *, actor: Actor, review_id: int) -> bytes:
+    """The review's audit trail as CSV, oldest first: when (ISO 8601, UTC), who ("(command
+    line)" for the operator), what, on which row, and the state before and after as JSON."""
+    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    events = session.exec(
+        select(AuditEvent, User.name)
+        .join(User, col(User.id) == AuditEvent.user_id, isouter=True)
+        .where(AuditEvent.review_id == review_id)
+        .order_by(col(AuditEvent.at), col(AuditEvent.id))
+    )
+    rows: Rows = [
+        [
+            event.at.isoformat(),
+            name or COMMAND_LINE,
+            event.action,
+            event.entity,
+            event.entity_id,
+            _json(event.before),
+            _json(event.after),
+        ]
+        for event, name in events
+    ]
+    return _csv(list(AUDIT_COLUMNS), rows)
+
+
+# --- rows ---------------------------------------------------------------------------------------
+
+
+def _records(session: Session, review_id: int) -> list[tuple[Record, ImportBatch]]:
+    return list(
+        session.exec(
+            select(Record, ImportBatch)
+            .join(ImportBatch, col(ImportBatch.id) == Record.import_batch_id)
+            .where(Record.review_id == review_id, ImportBatch.status == "active")
+            .order_by(col(Record.id))
+        ).all()
+    )
+
+
+def _primaries_of_copies(session: Session, review_id: int) -> dict[int, int]:
+    """Secondary copy -> primary record, in the review's active duplicate clusters."""
+    rows = session.exec(
+        select(ClusterMember.record_id, DuplicateCluster.primary_record_id)
+        .join(DuplicateCluster, col(DuplicateCluster.id) == ClusterMember.cluster_id)
+        .where(DuplicateCluster.review_id == review_id, DuplicateCluster.status == "active")
+        .where(col(ClusterMember.is_primary).is_(False))
+    )
+    return dict(rows.all())
+
+
+def _full_text_statuses(session: Session, review_id: int) -> dict[int, str]:
+    rows = session.exec(
+        select(FullText.record_id, FullText.status)
+        .join(Record, col(Record.id) == FullText.record_id)
+        .where(Record.review_id == review_id)
+    )
+    return dict(rows.all())
+
+
+def _stage(
+    decisions: Sequence[object], *, primary: int | None, is_included: bool, votes: list[str]
+) -> str:
+    """The furthest stage the record reached."""
+    if primary is not None:
+        return "duplicate"
+    if is_included:
+        return "included"
+    title_abstract = decisions[votes.index("title_abstract:status")]
+    return "full_text" if title_abstract == "included" else "title_abstract"
+
+
+def _ris(report: IncludedReport) -> str:
+    """One record as RIS with its study label in LB (Label), as reference managers keep it."""
+    text = dumps_ris([report.record])
+    if not report.study_label:
+        return text
+    return text.replace("\nER  - ", f"\nLB  - {report.study_label}\nER  - ", 1)
+
+
+def _joined(value: object) -> object:
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value)
+    return value
+
+
+def _json(value: object) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+# --- files --------------------------------------------------------------------------------------
+
+
+def _check_format(format: str, allowed: tuple[str, ...]) -> None:
+    if format not in allowed:
+        raise ValidationError(f"format {format!r}: allowed are {', '.join(allowed)}")
+
+
+def _table(format: str, sheet: str, header: list[str], rows: Rows) -> bytes:
+    return _csv(header, rows) if format == "csv" else _xlsx(sheet, header, rows)
+
+
+def _csv(header: list[str], rows: Rows) -> bytes:
+    """UTF-8 with a BOM (Excel reads the accents right), CRLF line ends, neutralised text."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([[_cell(value) for value in row] for row in rows])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _xlsx(sheet_name: str, header: list[str], rows: Rows) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_name)
+    sheet.append(header)
+    for row in rows:
+        sheet.append([_xlsx_cell(value) for value in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    """Text neutralised against formula injection; numbers kept; None as an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return neutralise(value) if isinstance(value, str) else value
+
+
+def _xlsx_cell(value: object) -> object:
+    cell = _cell(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell

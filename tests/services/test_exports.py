@@ -1,0 +1,246 @@
+"""Exports for leads: included studies (RIS/CSV/XLSX), every record with its votes and status
+(CSV/XLSX), the audit log (CSV); formulas in cells are neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import Session, select
+
+from review_app.errors import PermissionDeniedError, ValidationError
+from review_app.importers import read_bytes
+from review_app.models import Record
+from review_app.services import conflicts, deduplication, imports, screening, studies
+from review_app.services.audit import record_event
+from review_app.services.exports import (
+    COMMAND_LINE,
+    export_audit_log,
+    export_included,
+    export_record_statuses,
+)
+from review_app.services.permissions import Actor
+from review_app.services.reviews import ReviewPublic
+from review_app.services.users import UserPublic
+
+OPERATOR = Actor.operator()
+FORMULA = '=HYPERLINK("http://evil.example","click")'
+TITLES = [
+    f"{FORMULA} kratom for neuropathy",
+    "Mitragynine for sciatica: a randomised trial",
+    "Kratom and diabetic neuropathy: one-year follow-up",
+    "Kratom use in Malaysia: a survey",
+]
+
+
+def ris(titles: list[str]) -> bytes:
+    return "".join(
+        f"TY  - JOUR\nTI  - {t}\nAU  - Smith, J\nPY  - 2020\nDO  - 10.1000/k.{i}\nER  - \n\n"
+        for i, t in enumerate(titles)
+    ).encode()
+
+
+@pytest.fixture
+def screened(session: Session, review: ReviewPublic, team: dict[str, UserPublic]) -> list[int]:
+    """Four records in PubMed, the first again in Embase (a duplicate); records 0-2 included at
+    full text (0 and 2 as "Smith 2020", 1 unlinked), record 3 excluded at title/abstract."""
+    for source, titles in (("PubMed", TITLES), ("Embase", TITLES[:1])):
+        imports.import_file(
+            session,
+            actor=OPERATOR,
+            review_id=review.id,
+            data=ris(titles),
+            file_name=f"{source}.ris",
+            source_name=source,
+        )
+    deduplication.run_automatic_pass(session, actor=OPERATOR, review_id=review.id)
+    ids = [
+        session.exec(select(Record.id).where(Record.title == t).order_by(Record.id)).first()  # type: ignore[arg-type]
+        for t in TITLES
+    ]
+    assert all(ids)
+    record_ids: list[int] = [i for i in ids if i is not None]
+    for i, rid in enumerate(record_ids):
+        for who in ("rita", "raj"):
+            vote = "exclude" if i == 3 else "include"
+            _vote(session, review, team[who], rid, "title_abstract", vote)
+    for rid in record_ids[:3]:
+        for who in ("rita", "raj"):
+            _vote(session, review, team[who], rid, "full_text", "include")
+    studies.create_study(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        label="Smith 2020",
+        record_ids=[record_ids[2], record_ids[0]],
+    )
+    return record_ids
+
+
+def _vote(
+    session: Session, review: ReviewPublic, who: UserPublic, rid: int, stage: str, vote: str
+) -> None:
+    screening.record_vote(
+        session,
+        actor=Actor.user(who.id),
+        review_id=review.id,
+        record_id=rid,
+        stage=stage,
+        vote=vote,
+        reason="wrong_design" if vote == "exclude" else None,
+    )
+
+
+def rows(data: bytes) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf")  # a BOM, so Excel reads UTF-8
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def sheet(data: bytes) -> list[list[object]]:
+    workbook = load_workbook(io.BytesIO(data))
+    (only,) = workbook.worksheets
+    for row in only.iter_rows():
+        assert all(cell.data_type != "f" for cell in row)  # no formula anywhere
+    return [[cell.value for cell in row] for row in only.iter_rows()]
+
+
+def test_included_studies_as_ris_with_the_study_label(
+    session: Session, review: ReviewPublic, screened: list[int]
+) -> None:
+    text = export_included(session, actor=OPERATOR, review_id=review.id, format="ris").decode()
+    back = read_bytes(text.encode(), filename="included.ris").records
+    assert [r.title for r in back] == [TITLES[2], TITLES[0], TITLES[1]]  # main report first
+    assert [r.raw.get("LB") for r in back] == ["Smith 2020", "Smith 2020", None]
+
+
+def test_included_studies_as_csv_and_xlsx(
+    session: Session, review: ReviewPublic, screened: list[int]
+) -> None:
+    table = rows(export_included(session, actor=OPERATOR, review_id=review.id, format="csv"))
+    header, *body = table
+    assert header[:6] == [
+        "study",
+        "study_id",
+        "is_main_report",
+        "record_id",
+        "source_record_id",
+        "title",
+    ]
+    assert [(r[0], r[2], int(r[3])) for r in body] == [
+        ("Smith 2020", "yes", screened[2]),
+        ("Smith 2020", "", screened[0]),
+        ("", "", screened[1]),
+    ]
+    assert body[1][5] == "'" + TITLES[0]  # shown as text, never run
+    reread = read_bytes(
+        export_included(session, actor=OPERATOR, review_id=review.id, format="csv"),
+        filename="included.csv",
+    ).records
+    assert [r.doi for r in reread] == ["10.1000/k.2", "10.1000/k.0", "10.1000/k.1"]
+    cells = sheet(export_included(session, actor=OPERATOR, review_id=review.id, format="xlsx"))
+    assert cells[0] == header and cells[2][5] == "'" + TITLES[0]
+    assert cells[1][3] == screened[2]  # a number stays a number
+
+
+def test_every_record_with_its_votes_stage_and_final_status(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic], screened: list[int]
+) -> None:
+    header, *body = rows(
+        export_record_statuses(session, actor=OPERATOR, review_id=review.id, format="csv")
+    )
+    assert header[:12] == [
+        "record_id",
+        "source",
+        "source_kind",
+        "import_batch_id",
+        "source_record_id",
+        "title",
+        "year",
+        "doi",
+        "pmid",
+        "duplicate_of",
+        "stage",
+        "full_text",
+    ]
+    assert "title_abstract:rita" in header and "full_text:raj:reason" in header
+    assert header[-1] == "final_status"
+    by_id = {int(r[0]): dict(zip(header, r, strict=True)) for r in body}
+    assert len(by_id) == 5  # the Embase copy too
+    (copy,) = [r for r in by_id.values() if r["source"] == "Embase"]
+    assert copy["stage"] == "duplicate" and copy["duplicate_of"] == str(screened[0])
+    assert copy["final_status"] == f"duplicate of record {screened[0]}"
+    first, excluded = by_id[screened[0]], by_id[screened[3]]
+    assert first["title"] == "'" + TITLES[0]
+    assert (first["stage"], first["final_status"], first["full_text:rita"]) == (
+        "included",
+        "included",
+        "include",
+    )
+    assert (excluded["stage"], excluded["title_abstract:raj:reason"]) == (
+        "title_abstract",
+        "wrong_design",
+    )
+    assert excluded["final_status"] == "excluded at title/abstract"
+    cells = sheet(
+        export_record_statuses(session, actor=OPERATOR, review_id=review.id, format="xlsx")
+    )
+    assert cells[0] == header and len(cells) == 6
+    assert "'" + TITLES[0] in cells[1]
+
+
+def test_the_audit_log_as_csv_with_json_before_and_after(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic], screened: list[int]
+) -> None:
+    lena = Actor.user(team["lena"].id)
+    conflicts.resolve(
+        session,
+        actor=lena,
+        review_id=review.id,
+        record_id=screened[3],
+        stage="title_abstract",
+        vote="exclude",
+        note="+1 agreed",
+    )
+    record_event(
+        session,
+        review_id=review.id,
+        user_id=None,
+        action="@import.note",
+        entity="review",
+        entity_id=review.id,
+        after={"note": "-2 é"},
+    )
+    header, *body = rows(export_audit_log(session, actor=lena, review_id=review.id))
+    assert header == ["at", "user", "action", "entity", "entity_id", "before", "after"]
+    times = [datetime.fromisoformat(r[0]) for r in body]
+    assert times == sorted(times) and all(t.utcoffset() is not None for t in times)
+    assert body[0][1:3] == [COMMAND_LINE, "review.create"]
+    votes = [r for r in body if r[2] == "vote.create"]
+    assert {r[1] for r in votes} == {"rita", "raj"}
+    resolution = next(r for r in body if r[2] == "resolution.create")
+    assert resolution[1] == "lena" and json.loads(resolution[6])["note"] == "+1 agreed"
+    assert body[-1][2] == "'@import.note" and json.loads(body[-1][6]) == {"note": "-2 é"}
+
+
+def test_exports_are_for_leads_and_check_the_format(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+) -> None:
+    rita = Actor.user(team["rita"].id)
+    for export in (
+        lambda: export_included(session, actor=rita, review_id=review.id, format="ris"),
+        lambda: export_record_statuses(session, actor=rita, review_id=review.id, format="csv"),
+        lambda: export_audit_log(session, actor=rita, review_id=review.id),
+    ):
+        with pytest.raises(PermissionDeniedError, match="lead"):
+            export()
+    with pytest.raises(ValidationError, match="allowed are ris, csv, xlsx"):
+        export_included(session, actor=OPERATOR, review_id=review.id, format="bib")
+    with pytest.raises(ValidationError, match="allowed are csv, xlsx"):
+        export_record_statuses(session, actor=OPERATOR, review_id=review.id, format="ris")
+    assert (
+        rows(export_included(session, actor=OPERATOR, review_id=review.id, format="csv"))[1:] == []
+    )
