@@ -26,6 +26,7 @@ from review_app.domain.dedup import (
     find_duplicates,
 )
 from review_app.domain.dedup import merge_fields as merge_best_fields
+from review_app.domain.dedup.merging import MERGED_FIELDS
 from review_app.errors import ConflictError, NotFoundError, ValidationError
 from review_app.models import (
     CandidatePair,
@@ -39,21 +40,6 @@ from review_app.models import (
 from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, require_role
 
-MERGED_FIELDS = (
-    "title",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "issn",
-    "isbn",
-    "abstract",
-    "publication_type",
-)
 PAIR_DECISIONS = ("duplicate", "not_duplicate", "skip")
 
 
