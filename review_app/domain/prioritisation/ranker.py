@@ -6,12 +6,13 @@ re-ranking 20,000 records takes well under 2 s (``bench/prioritisation.py --spee
 
 When the labels cannot train a classifier, it falls back, and says so in ``ranker.last_method``:
 - no label at all: file order (score 0 for every record);
-- includes only: the classifier against presumed excludes alone when the model uses them,
-  otherwise cosine similarity to the mean TF-IDF vector of the includes ("more like these");
+- includes only: the classifier against presumed excludes alone (``models``) when the model
+  uses them and there are enough unscreened records to draw from; otherwise cosine similarity
+  to the mean TF-IDF vector of the includes ("more like these");
 - excludes only: minus the cosine similarity to the mean vector of the excludes, so records
   most unlike everything excluded so far come first.
-Ties keep file order. Records with no text have all-zero features and score by the intercept
-alone (the similarity fallbacks give them 0).
+Ties keep file order. A score is the linear model's weights applied to the record's features
+(no intercept: it shifts every score alike), so a record with no text at all scores 0.
 """
 
 from __future__ import annotations
@@ -19,8 +20,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+
 from review_app.domain.prioritisation.features import tfidf_matrix
-from review_app.domain.prioritisation.models import DEFAULT_MODEL, MODELS, sample_weights
+from review_app.domain.prioritisation.models import (
+    DEFAULT_MODEL,
+    MODELS,
+    PRESUMED_SHARE,
+    sample_weights,
+)
 from review_app.errors import ValidationError
 
 
@@ -80,7 +87,8 @@ class Ranker:
             return rows, y
         unlabelled = np.setdiff1d(np.arange(self.n_records), rows)
         rng = np.random.default_rng([self.seed, len(rows)])
-        drawn = rng.choice(unlabelled, size=min(wanted, len(unlabelled)), replace=False)
+        size = min(wanted, len(unlabelled) // PRESUMED_SHARE)
+        drawn = rng.choice(unlabelled, size=size, replace=False)
         return np.concatenate([rows, drawn]), np.concatenate([y, np.zeros(len(drawn), np.int64)])
 
     def _similarity(self, rows: np.ndarray) -> np.ndarray:
@@ -91,4 +99,3 @@ class Ranker:
 def rank(texts: Sequence[str], labels: Mapping[int, int]) -> list[tuple[int, float]]:
     """Unlabelled rows of ``texts`` with their scores, likely includes first (a one-off Ranker)."""
     return Ranker(texts).rank(labels)
-

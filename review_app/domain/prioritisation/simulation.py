@@ -88,9 +88,12 @@ def prior_rows(truth: np.ndarray, seed: int, n_included: int, n_excluded: int) -
     for label, wanted in ((1, n_included), (0, n_excluded)):
         rows = np.flatnonzero(truth == label)
         if wanted > len(rows):
-            raise ValidationError(f"{wanted} priors with label {label} asked; the set has {len(rows)}")
+            raise ValidationError(
+                f"{wanted} priors with label {label} asked; there are {len(rows)}"
+            )
         if wanted:
-            chosen += [int(r) for r in np.random.RandomState(seed).choice(rows, wanted, replace=False)]
+            drawn = np.random.RandomState(seed).choice(rows, wanted, replace=False)
+            chosen += [int(row) for row in drawn]
     return chosen
 
 
@@ -117,5 +120,5 @@ def _checked_labels(labels: Sequence[int], n_records: int) -> np.ndarray:
     if truth.shape != (n_records,):
         raise ValidationError(f"{len(labels)} labels for {n_records} records; give one per record")
     if not np.isin(truth, (0, 1)).all():
-        raise ValidationError("label_included must be 1 (included) or 0 (excluded) for every record")
+        raise ValidationError("label_included must be 1 (included) or 0 (excluded) for each record")
     return truth
