@@ -7,8 +7,8 @@
    generator per class), so with the same seed both tools start from the same records.
 2. Then the model retrains on everything screened so far and the top-ranked unscreened record
    is screened next, one at a time. Reviews of more than 2,500 records go in batches of
-   ``ceil(N / 2,500)`` records per retraining (at most about 2,500 retrainings), so a 20,000-
-   record simulation stays under half an hour; every set in the bench goes one at a time.
+   ``ceil(N / 2,500)`` records per retraining, which bounds the work at about 2,500
+   retrainings; every set in the bench (at most 2,304 records) goes one at a time.
 3. Once every include has been screened, the remaining records follow in the last ranking
    without retraining (as ASReview stops at the last relevant record): no metric can change.
 The model never sees the label of a record before it is screened.
