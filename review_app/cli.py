@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Annotated
 
 import typer
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from review_app.config import Settings
 from review_app.db import make_engine, migrate, session_scope
@@ -236,14 +238,15 @@ def export_duplicates_command(
 ) -> None:
     """One row per record: record_id, source_record_id, source, cluster_id, is_primary,
     decided_by, status."""
-    state: CliState = ctx.obj
     if output.suffix.lower() != ".csv":
         raise ValidationError(f"{output}: the duplicates export is a .csv file")
-    with session_scope(state.engine()) as session:
-        review_id = resolve_review_id(session, state.review_id)
-        data = duplicates_csv(session, actor=Actor.operator(), review_id=review_id)
-    _write_file(output, data)
-    typer.echo(f"Wrote {output}.")
+    _export(
+        ctx,
+        output,
+        lambda session, review_id: duplicates_csv(
+            session, actor=Actor.operator(), review_id=review_id
+        ),
+    )
 
 
 @export_app.command("decisions")
@@ -278,14 +281,13 @@ def export_included_command(
     ],
 ) -> None:
     """The reports of the included studies, with their study labels."""
-    state: CliState = ctx.obj
-    with session_scope(state.engine()) as session:
-        review_id = resolve_review_id(session, state.review_id)
-        data = export_included(
+    _export(
+        ctx,
+        output,
+        lambda session, review_id: export_included(
             session, actor=Actor.operator(), review_id=review_id, format=_suffix(output)
-        )
-    _write_file(output, data)
-    typer.echo(f"Wrote {output}.")
+        ),
+    )
 
 
 @export_app.command("statuses")
@@ -294,14 +296,13 @@ def export_statuses_command(
     output: Annotated[Path, typer.Option("-o", "--output", help="PATH.csv or PATH.xlsx.")],
 ) -> None:
     """Every record (duplicates too) with its source, stage, votes and final status."""
-    state: CliState = ctx.obj
-    with session_scope(state.engine()) as session:
-        review_id = resolve_review_id(session, state.review_id)
-        data = export_record_statuses(
+    _export(
+        ctx,
+        output,
+        lambda session, review_id: export_record_statuses(
             session, actor=Actor.operator(), review_id=review_id, format=_suffix(output)
-        )
-    _write_file(output, data)
-    typer.echo(f"Wrote {output}.")
+        ),
+    )
 
 
 @export_app.command("audit")
@@ -310,12 +311,13 @@ def export_audit_command(
     output: Annotated[Path, typer.Option("-o", "--output", help="PATH.csv")],
 ) -> None:
     """The audit log: who changed what, when, before and after."""
-    state: CliState = ctx.obj
-    with session_scope(state.engine()) as session:
-        review_id = resolve_review_id(session, state.review_id)
-        data = export_audit_log(session, actor=Actor.operator(), review_id=review_id)
-    _write_file(output, data)
-    typer.echo(f"Wrote {output}.")
+    _export(
+        ctx,
+        output,
+        lambda session, review_id: export_audit_log(
+            session, actor=Actor.operator(), review_id=review_id
+        ),
+    )
 
 
 @app.command()
@@ -324,14 +326,13 @@ def prisma(
     output: Annotated[Path, typer.Option("-o", "--output", help="PATH.svg, .png, .pdf or .csv")],
 ) -> None:
     """The PRISMA 2020 flow diagram computed from the decisions (format from the suffix)."""
-    state: CliState = ctx.obj
-    with session_scope(state.engine()) as session:
-        review_id = resolve_review_id(session, state.review_id)
-        data = prisma_files(
+    _export(
+        ctx,
+        output,
+        lambda session, review_id: prisma_files(
             session, actor=Actor.operator(), review_id=review_id, format=_suffix(output)
-        )
-    _write_file(output, data)
-    typer.echo(f"Wrote {output}.")
+        ),
+    )
 
 
 @app.command()
@@ -364,6 +365,15 @@ def restore(
             session, data=_read_file(backup_file), files_dir=state.settings.files_dir
         )
     typer.echo(f"Restored review {review_id} from {backup_file}.")
+
+
+def _export(ctx: typer.Context, output: Path, make: Callable[[Session, int], bytes]) -> None:
+    """Resolve the review, build the file in one unit of work, then write it."""
+    state: CliState = ctx.obj
+    with session_scope(state.engine()) as session:
+        data = make(session, resolve_review_id(session, state.review_id))
+    _write_file(output, data)
+    typer.echo(f"Wrote {output}.")
 
 
 def _suffix(path: Path) -> str:

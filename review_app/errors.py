@@ -24,10 +24,6 @@ class PermissionDeniedError(ReviewAppError):
     """The acting user's role does not allow this action."""
 
 
-class AuthenticationError(ReviewAppError):
-    """Login failed. Never says whether the name or the password was wrong."""
-
-
 class ConflictError(ReviewAppError):
     """The action clashes with existing data (a name taken, a file already imported...)."""
 

@@ -13,6 +13,7 @@ from review_app.exporters.tabular import dumps_csv, dumps_xlsx
 from review_app.importers.record import RecordIn
 from review_app.models import ImportBatch, Record
 from review_app.services.permissions import Actor, require_role
+from review_app.services.prisma import included_report_ids
 from review_app.services.progress import stage_statuses, unique_record_ids
 
 RECORD_FORMATS = ("csv", "ris", "xlsx")
@@ -51,19 +52,18 @@ def _records_at(session: Session, *, review_id: int, stage: str) -> Iterator[Rec
 
 
 def _record_ids_at(session: Session, *, review_id: int, stage: str) -> set[int] | None:
+    """The records at ``stage``; None for all of them."""
     if stage not in RECORD_STAGES:
         raise ValidationError(f"stage {stage!r}: allowed are {STAGE_HELP}")
     if stage == "all":
         return None
+    if stage == "included":  # one definition for every export: PRISMA's reports included
+        return set(included_report_ids(session, review_id=review_id))
     ids = unique_record_ids(session, review_id=review_id)
-    for screening_stage in ("title_abstract", "full_text"):
-        if stage == screening_stage or stage == "unique":
-            break
-        statuses = stage_statuses(
-            session, review_id=review_id, stage=screening_stage, record_ids=ids
-        )
-        ids = [rid for rid, status in statuses.items() if status is StageStatus.INCLUDED]
-    return set(ids)
+    if stage in ("unique", "title_abstract"):
+        return set(ids)
+    statuses = stage_statuses(session, review_id=review_id, stage="title_abstract", record_ids=ids)
+    return {rid for rid, status in statuses.items() if status is StageStatus.INCLUDED}
 
 
 def to_record_in(record: Record) -> RecordIn:

@@ -20,7 +20,6 @@ from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from review_app.domain.consensus import StageStatus
 from review_app.errors import ConflictError, NotFoundError, ValidationError
 from review_app.models import (
     ClusterMember,
@@ -34,7 +33,8 @@ from review_app.models import (
 )
 from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, require_role
-from review_app.services.progress import stage_statuses, unique_record_ids, unique_records_select
+from review_app.services.prisma import included_report_ids
+from review_app.services.progress import unique_records_select
 
 MAX_LABEL = 200  # Study.label
 MAX_DESIGN = 100  # Study.design
@@ -437,11 +437,7 @@ def list_included_reports(
 ) -> list[tuple[StudyReportView, int | None]]:
     """Records included at full text, each with the id of the study it belongs to (or None)."""
     require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
-    ids = unique_record_ids(session, review_id=review_id)
-    passed = stage_statuses(session, review_id=review_id, stage="title_abstract", record_ids=ids)
-    candidates = [rid for rid, status in passed.items() if status is StageStatus.INCLUDED]
-    final = stage_statuses(session, review_id=review_id, stage="full_text", record_ids=candidates)
-    included = [rid for rid, status in final.items() if status is StageStatus.INCLUDED]
+    included = included_report_ids(session, review_id=review_id)
     if not included:
         return []
     study_of = dict(
