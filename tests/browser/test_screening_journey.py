@@ -62,6 +62,8 @@ def test_two_reviewers_conflict_and_the_lead_resolves(
     first.wait_for_function(
         "t => document.querySelector('[data-testid=record-title]').innerText === t", arg=shared
     )
+    # The rerun may still be drawing: wait for the vote line, then read the page.
+    first.get_by_text("Your vote: include").wait_for(timeout=20_000)
     body = first.locator("body").inner_text()
     assert "Your vote: include" in body and SECOND.name not in body
     assert after_first != shared
