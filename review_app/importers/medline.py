@@ -7,7 +7,7 @@ record keeps its line number and a stray non-field line is reported, not glued t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from Bio import Medline
@@ -15,6 +15,7 @@ from Bio import Medline
 from review_app.errors import Problem
 from review_app.importers import normalize
 from review_app.importers.record import ParseResult
+from review_app.importers.tagged import lines_of
 
 # "PMID- 1", "TI  - x", "FAU - x": the tag padded to four, as Bio.Medline expects; also
 # ERIC's "ISSN - x". Continuation lines start with six spaces.
@@ -46,7 +47,7 @@ FIELDS: normalize.FieldMap = {
 def parse(text: str, *, source: str) -> ParseResult:
     """Read every blank-line-separated record of a MEDLINE export."""
     result = ParseResult(format="medline")
-    for position, (line, lines) in enumerate(_blocks(text.split("\n")), start=1):
+    for position, (line, lines) in enumerate(_blocks(lines_of(text)), start=1):
         if (bad := _first_bad_line(lines)) is not None:
             result.problems.append(_bad_line(source, position, line + bad, lines[bad]))
             continue
@@ -59,7 +60,7 @@ def parse(text: str, *, source: str) -> ParseResult:
     return result
 
 
-def _blocks(lines: list[str]) -> Iterator[tuple[int, list[str]]]:
+def _blocks(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
     """(first line number, lines) of each run of non-blank lines."""
     block: list[str] = []
     start = 0

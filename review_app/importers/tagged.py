@@ -81,7 +81,7 @@ def read_chunks(
     """Yield complete records; note cut-short ones in ``result`` (problem or warning)."""
     stray = _Stray()
     for chunk in _split_records(
-        _lines(text),
+        lines_of(text),
         tag_of=tag_of,
         start=start,
         end=end,
@@ -112,7 +112,7 @@ def read_chunks(
         )
 
 
-def _lines(text: str) -> Iterator[str]:
+def lines_of(text: str) -> Iterator[str]:
     """The file's lines one at a time: a list of them all, or a StringIO (which copies the text
     into a four-bytes-a-character buffer), would double or triple the memory of a large file."""
     start = 0
