@@ -18,6 +18,7 @@ from sqlmodel import Session
 from review_app.config import Settings
 from review_app.db import make_engine, migrate, session_scope
 from review_app.domain.prioritisation import simulate as run_simulation
+from review_app.domain.prisma.wording import provisional_note
 from review_app.errors import NotFoundError, ReviewAppError, ValidationError
 from review_app.importers import FORMATS
 from review_app.importers.labelled import read_labelled_csv
@@ -29,7 +30,7 @@ from review_app.services.duplicates import duplicates_csv
 from review_app.services.exports import export_audit_log, export_included, export_record_statuses
 from review_app.services.imports import import_file
 from review_app.services.permissions import ROLE_RANK, Actor
-from review_app.services.prisma import prisma_files
+from review_app.services.prisma import prisma_counts, prisma_files
 from review_app.services.reporting import export_records
 from review_app.services.reviews import add_member, create_review, resolve_review_id
 from review_app.services.users import create_user, get_user_by_name
@@ -326,13 +327,18 @@ def prisma(
     output: Annotated[Path, typer.Option("-o", "--output", help="PATH.svg, .png, .pdf or .csv")],
 ) -> None:
     """The PRISMA 2020 flow diagram computed from the decisions (format from the suffix)."""
-    _export(
-        ctx,
-        output,
-        lambda session, review_id: prisma_files(
+    notes: list[str] = []
+
+    def make(session: Session, review_id: int) -> bytes:
+        counts = prisma_counts(session, actor=Actor.operator(), review_id=review_id)
+        notes.extend(filter(None, [provisional_note(counts)]))
+        return prisma_files(
             session, actor=Actor.operator(), review_id=review_id, format=_suffix(output)
-        ),
-    )
+        )
+
+    _export(ctx, output, make)
+    for note in notes:
+        typer.echo(f"{note}.", err=True)
 
 
 @app.command()

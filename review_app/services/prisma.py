@@ -37,7 +37,7 @@ Rules (Page et al. 2021, BMJ 372:n71, fig. 1, new reviews):
   included at full text that is not linked to a study yet counts as a study of its own.
   Reports of included studies: the records included at full text.
 - While anything awaits a decision the counts carry it in the domain's "awaiting" boxes; the
-  drawing marks the diagram provisional and the PRISMA2020 CSV refuses it.
+  drawing marks the diagram provisional and the PRISMA2020 CSV notes them in the box labels.
 """
 
 from __future__ import annotations
@@ -117,7 +117,8 @@ def prisma_files(session: Session, *, actor: Actor, review_id: int, format: str)
     """The diagram as SVG, PNG (300 dpi) or PDF, or the PRISMA2020 R package's CSV.
 
     In the CSV, commas and semicolons in labels become " / " (the package separates labels and
-    counts with them); the CSV is refused while screening is not finished.
+    counts with them); while screening goes on, what awaits a decision is noted in the labels of
+    the CSV's "Records screened" and "Reports assessed" rows.
     """
     if format not in PRISMA_FORMATS:
         raise ValidationError(f"format {format!r}: allowed are {', '.join(PRISMA_FORMATS)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +30,11 @@ def test_lead_logs_in_and_sees_the_dashboard(browser: Any, demo_server: str) -> 
     page.get_by_role("heading", name="Title and abstract").wait_for(timeout=30_000)
     assert page.get_by_text("Logged in as").is_visible()
     assert "Kratom" in page.get_by_role("heading", level=1).first.inner_text()
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name="PRISMA2020 CSV").click()
+    r_csv = Path(download.value.path()).read_text(encoding="utf-8")
+    assert r_csv.startswith("data,node,box,description,boxtext,tooltips,url,n\n")
+    assert '"PubMed, 20; Embase, 73; Scopus, 61"' in r_csv  # the demo's searches, per database
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("button", name="Log in").wait_for(timeout=15_000)
     page.close()

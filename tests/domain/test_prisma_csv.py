@@ -17,7 +17,7 @@ from review_app.domain.prisma import (
     to_prisma2020_csv,
 )
 from review_app.domain.prisma.template import TEMPLATE_CSV
-from tests.domain.test_prisma_invariants import EXAMPLE, OTHER, consistent_counts
+from tests.domain.test_prisma_invariants import EXAMPLE, OTHER, PROVISIONAL, consistent_counts
 
 COLUMNS = ["data", "node", "box", "description", "boxtext", "tooltips", "url", "n"]
 KEYS = [
@@ -138,6 +138,22 @@ def test_an_unused_other_source_is_na() -> None:
 
 def test_the_example_round_trips() -> None:
     assert from_prisma2020_csv(to_prisma2020_csv(EXAMPLE)) == EXAMPLE
+
+
+def test_what_awaits_a_decision_is_noted_in_the_labels_and_read_back() -> None:
+    text = to_prisma2020_csv(PROVISIONAL)
+    labels = {row["data"]: row["boxtext"] for row in rows(text)}
+    assert labels["records_screened"] == "Records screened (provisional: 11 awaiting a decision)"
+    assert labels["dbr_assessed"] == (
+        "Reports assessed for eligibility (provisional: 2 awaiting a decision)"
+    )
+    assert labels["other_sought_reports"].endswith("(provisional: 5 awaiting a decision)")
+    assert labels["other_assessed"].endswith("(provisional: 1 awaiting a decision)")
+    # the numbers stay plain counts the R package reads; nothing else changes
+    assert n_of(text)["records_screened"] == str(PROVISIONAL.records_screened)
+    finished = {row["data"]: row["boxtext"] for row in rows(to_prisma2020_csv(EXAMPLE))}
+    assert "provisional" not in " ".join(finished.values())
+    assert from_prisma2020_csv(text) == PROVISIONAL
 
 
 @given(consistent_counts())

@@ -43,6 +43,20 @@ EXAMPLE = PrismaCounts(
     new_reports=11,
     other_methods=OTHER,
 )
+# Screening still going on: the counts carry what awaits a decision.
+PROVISIONAL = dataclasses.replace(
+    EXAMPLE,
+    records_excluded=600,
+    records_awaiting_screening=11,
+    reports_excluded=(("Wrong population", 21), ("Wrong intervention", 17), ("Wrong design", 17)),
+    reports_awaiting_assessment=2,
+    other_methods=dataclasses.replace(
+        OTHER,
+        records_awaiting_screening=5,
+        reports_excluded=(("Wrong outcome", 2), ("Duplicate of included report", 1)),
+        reports_awaiting_assessment=1,
+    ),
+)
 
 
 def other(**changes: Any) -> PrismaCounts:

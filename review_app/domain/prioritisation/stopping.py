@@ -168,13 +168,18 @@ def _with_explanation(e: StoppingEstimate) -> StoppingEstimate:
     target, conf = f"{e.recall_target:.0%}", f"{e.confidence:.0%}"
     ranked = e.n_screened - e.sample_size
     text = (
-        f"{e.n_includes_found} includes found in {e.n_screened} of {e.n_records} records "
-        f"screened ({ranked} in ranked order, {e.sample_size} drawn at random from the rest, "
-        f"{e.includes_in_sample} of them included). "
+        f"{e.n_includes_found} includes found in {e.n_screened} of {e.n_records} records screened"
     )
     if e.sample_size == 0:
-        text += "Without a random sample of the unscreened records nothing can be said about them. "
+        # the order before sampling may or may not have been a ranking: it does not matter here
+        text += (
+            ". Without a random sample of the unscreened records nothing can be said about them. "
+        )
     else:
+        text += (
+            f" ({ranked} before the random sample, {e.sample_size} drawn at random from the rest, "
+            f"{e.includes_in_sample} of them included). "
+        )
         text += (
             f"Best estimate: {e.estimated_remaining:.1f} includes among the {e.n_unscreened} "
             f"unscreened; with {conf} confidence at most {e.remaining_upper_bound}, so recall is "

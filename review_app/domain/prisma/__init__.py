@@ -23,7 +23,6 @@ from review_app.domain.prisma.invariants import (
 )
 from review_app.domain.prisma.r_csv import (
     PrismaCsvError,
-    ScreeningNotFinishedError,
     from_prisma2020_csv,
     to_prisma2020_csv,
 )
@@ -38,7 +37,6 @@ __all__ = [
     "PrismaCounts",
     "PrismaCsvError",
     "PrismaInvariantError",
-    "ScreeningNotFinishedError",
     "Violation",
     "check_invariants",
     "from_prisma2020_csv",

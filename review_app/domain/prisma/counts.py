@@ -81,7 +81,8 @@ class PrismaCounts:
     leave the flow to the side, so ``reports_sought = records_screened - records_excluded -
     records_awaiting_screening`` and ``reports_included = reports_assessed - reports_excluded -
     reports_awaiting_assessment``; the drawing shows them as extra boxes with a "Provisional" note
-    when they are non-zero, and the PRISMA2020 CSV (which has no row for them) refuses them.
+    when they are non-zero, and the PRISMA2020 CSV (which has no row for them) notes them in the
+    labels of the boxes they came from.
     """
 
     # Identification (databases and registers)

@@ -12,8 +12,10 @@ and fill ``n`` only, following how the package's ``PRISMA_data()`` reads it:
   ``other_excluded``) is "Label, n; Label, n". The package cuts a label at its first comma, so a
   label holding "," or ";" cannot be written (:class:`PrismaCsvError` says which);
 - other-methods sources must be the template's three: Websites, Organisations, Citation searching;
-- the template has no row for records or reports still awaiting a decision, so counts taken while
-  screening goes on are refused (:class:`ScreeningNotFinishedError`) rather than written wrong.
+- the template has no row for records or reports still awaiting a decision, so while screening
+  goes on their count goes into the ``boxtext`` of the box they came from (the package draws that
+  text as the box's label): "Records screened (provisional: 29 awaiting a decision)". Every ``n``
+  stays a plain number the package can read, and our reader takes the note back.
 
 The text rows (headers, phase labels) keep the template's ``n`` of 0.
 """
@@ -34,9 +36,6 @@ from review_app.domain.prisma.counts import (
     total,
 )
 from review_app.domain.prisma.invariants import (
-    AWAITING_ASSESSMENT,
-    AWAITING_SCREENING,
-    OTHER,
     PrismaInvariantError,
     Violation,
     validate,
@@ -45,6 +44,10 @@ from review_app.domain.prisma.template import TEMPLATE_CSV
 from review_app.errors import ReviewAppError
 
 NA = "NA"
+BOXTEXT = 4  # column of the template: data,node,box,description,boxtext,tooltips,url,n
+PROVISIONAL = "provisional:"
+AWAITING = "awaiting a decision"
+_AWAITING_NOTE = re.compile(rf"\({PROVISIONAL} ([\d,]+) {AWAITING}\)")
 UNSTATED_REASON = "Reason not stated"  # label for a bare count of excluded reports
 SOURCE_KEYS = {
     "website_results": WEBSITES,
@@ -78,53 +81,33 @@ class PrismaCsvError(ReviewAppError, ValueError):
     """A PRISMA2020 CSV cannot be written or read; the message names the row and what is allowed."""
 
 
-class ScreeningNotFinishedError(PrismaInvariantError):
-    """Counts with records or reports still awaiting a decision: the template cannot hold them."""
-
-    def __init__(self, violations: list[Violation]) -> None:
-        self.violations = violations
-        lines = "\n".join(f"- {violation}" for violation in violations)
-        ReviewAppError.__init__(
-            self,
-            "Screening is not finished, so the PRISMA2020 CSV cannot be written: its template has "
-            f"no row for what still awaits a decision:\n{lines}\nFinish screening and resolve "
-            "the conflicts first, or export the diagram as SVG, PNG or PDF, which shows these "
-            "counts in boxes of their own under a 'Provisional' note.",
-        )
-
-
 def to_prisma2020_csv(counts: PrismaCounts) -> str:
-    """The counts in the PRISMA2020 R package's template (checked first; refused while anything
-    awaits a screening decision)."""
+    """The counts in the PRISMA2020 R package's template (checked first); what still awaits a
+    decision is noted in the label of the box it came from."""
     validate(counts)
-    _refuse_provisional(counts)
     values = _values(counts)
+    labels = _provisional_labels(counts)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     for row in csv.reader(io.StringIO(TEMPLATE_CSV)):
-        writer.writerow([*row[:-1], values.get(row[0], row[-1])])
+        key = row[0]
+        if key in labels:
+            row[BOXTEXT] = f"{row[BOXTEXT]} ({PROVISIONAL} {labels[key]:,} {AWAITING})"
+        writer.writerow([*row[:-1], values.get(key, row[-1])])
     return out.getvalue()
 
 
-def _refuse_provisional(c: PrismaCounts) -> None:
-    columns: list[tuple[str, PrismaCounts | OtherMethods]] = [("", c)]
+def _provisional_labels(c: PrismaCounts) -> dict[str, int]:
+    """Rows whose label carries an "awaiting a decision" count, and that count."""
+    awaiting = {
+        "records_screened": c.records_awaiting_screening,
+        "dbr_assessed": c.reports_awaiting_assessment,
+    }
     if c.other_methods is not None:
-        columns.append((OTHER, c.other_methods))
-    found = [
-        Violation(box + suffix, key, f"n = {n:,} still awaiting a decision")
-        for suffix, column in columns
-        for box, key, n in (
-            (AWAITING_SCREENING, "records_awaiting_screening", column.records_awaiting_screening),
-            (
-                AWAITING_ASSESSMENT,
-                "reports_awaiting_assessment",
-                column.reports_awaiting_assessment,
-            ),
-        )
-        if n
-    ]
-    if found:
-        raise ScreeningNotFinishedError(found)
+        # The other-methods column has no "records screened" box: its records go to retrieval.
+        awaiting["other_sought_reports"] = c.other_methods.records_awaiting_screening
+        awaiting["other_assessed"] = c.other_methods.reports_awaiting_assessment
+    return {key: n for key, n in awaiting.items() if n}
 
 
 def _values(c: PrismaCounts) -> dict[str, str]:
@@ -189,7 +172,7 @@ def _joined(key: str, parts: tuple[LabelledCount, ...]) -> str:
 
 def from_prisma2020_csv(text: str) -> PrismaCounts:
     """Counts from a filled-in PRISMA2020 template; raises if a row is missing or a box is off."""
-    cells = _cells(text)
+    cells, awaiting = _cells(text)
     missing = [key for key in COUNT_KEYS if key not in cells]
     if missing:
         raise PrismaCsvError(f"PRISMA2020 CSV: no row for {', '.join(missing)}")
@@ -210,17 +193,21 @@ def from_prisma2020_csv(text: str) -> PrismaCounts:
         reports_excluded=_listed("dbr_excluded", cells["dbr_excluded"]),
         new_studies=_count("new_studies", cells),
         new_reports=_count("new_reports", cells),
-        other_methods=_other_methods(cells),
+        other_methods=_other_methods(cells, awaiting),
+        records_awaiting_screening=awaiting.get("records_screened", 0),
+        reports_awaiting_assessment=awaiting.get("dbr_assessed", 0),
     )
     _check_totals(counts, cells)
     return validate(counts)
 
 
-def _cells(text: str) -> dict[str, str]:
+def _cells(text: str) -> tuple[dict[str, str], dict[str, int]]:
+    """Each row's ``n`` by its ``data`` key, and the "awaiting" counts noted in the labels."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     if not {"data", "n"} <= set(reader.fieldnames or ()):
         raise PrismaCsvError("PRISMA2020 CSV: the header must have the columns 'data' and 'n'")
     cells: dict[str, str] = {}
+    awaiting: dict[str, int] = {}
     for row in reader:
         key = (row["data"] or "").strip()
         if key in ("", NA):
@@ -228,7 +215,9 @@ def _cells(text: str) -> dict[str, str]:
         if key in cells:
             raise PrismaCsvError(f"PRISMA2020 CSV: the row {key} appears twice")
         cells[key] = (row["n"] or "").strip()
-    return cells
+        if note := _AWAITING_NOTE.search(row.get("boxtext") or ""):
+            awaiting[key] = int(note.group(1).replace(",", ""))
+    return cells, awaiting
 
 
 def _number(key: str, raw: str) -> int | None:
@@ -281,7 +270,7 @@ def _identified(kind: str, cells: dict[str, str]) -> tuple[LabelledCount, ...]:
     return parts
 
 
-def _other_methods(cells: dict[str, str]) -> OtherMethods | None:
+def _other_methods(cells: dict[str, str], awaiting: dict[str, int]) -> OtherMethods | None:
     sources = tuple(
         (name, n)
         for key, name in SOURCE_KEYS.items()
@@ -299,7 +288,15 @@ def _other_methods(cells: dict[str, str]) -> OtherMethods | None:
         raise PrismaCsvError(f"PRISMA2020 CSV: no row for {', '.join(missing)}")
     sought, not_retrieved, assessed = (_count(key, cells) for key in OTHER_KEYS)
     excluded = _listed("other_excluded", cells["other_excluded"])
-    return OtherMethods(sources, sought, not_retrieved, assessed, excluded)
+    return OtherMethods(
+        sources,
+        sought,
+        not_retrieved,
+        assessed,
+        excluded,
+        records_awaiting_screening=awaiting.get("other_sought_reports", 0),
+        reports_awaiting_assessment=awaiting.get("other_assessed", 0),
+    )
 
 
 def _check_totals(counts: PrismaCounts, cells: dict[str, str]) -> None:

@@ -93,10 +93,9 @@ def provisional_note(c: PrismaCounts) -> str | None:
     columns = [c] + ([c.other_methods] if c.other_methods is not None else [])
     records = sum(column.records_awaiting_screening for column in columns)
     reports = sum(column.reports_awaiting_assessment for column in columns)
-    return (
-        f"Provisional: screening in progress ({records:,} records awaiting a screening decision, "
-        f"{reports:,} reports awaiting a full-text decision)"
-    )
+    parts = ((records, "records", "screening"), (reports, "reports", "full-text"))
+    awaiting = [f"{k:,} {what} awaiting a {stage} decision" for k, what, stage in parts if k]
+    return f"Provisional: screening in progress ({', '.join(awaiting)})"
 
 
 def database_column(c: PrismaCounts) -> ColumnText:

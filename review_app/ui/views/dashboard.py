@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -89,23 +91,39 @@ def _show_reviewers(progress: ReviewProgress) -> None:
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
+PRISMA_DOWNLOADS = (
+    ("pdf", "PDF", "application/pdf"),
+    ("png", "PNG (300 dpi)", "image/png"),
+    ("svg", "SVG", "image/svg+xml"),
+    ("csv", "PRISMA2020 CSV", "text/csv"),
+)
+
+
 def _show_prisma(review_id: int, user: state.CurrentUser) -> None:
     st.subheader("PRISMA 2020 flow diagram")
-    with deps.unit_of_work() as session:
-        svg = prisma_files(session, actor=user.actor, review_id=review_id, format="svg")
-        pdf = prisma_files(session, actor=user.actor, review_id=review_id, format="pdf")
+    svg = _prisma_file(review_id, user, "svg")
     st.image(svg.decode("utf-8"), width="stretch")
-    st.download_button(
-        "Download the diagram (PDF)",
-        pdf,
-        file_name="prisma.pdf",
-        mime="application/pdf",
-        key="prisma_pdf",
-    )
+    for column, (format, label, mime) in zip(
+        st.columns(len(PRISMA_DOWNLOADS)), PRISMA_DOWNLOADS, strict=True
+    ):
+        column.download_button(
+            label,
+            # made when clicked, so the page does not draw every format on each visit
+            functools.partial(_prisma_file, review_id, user, format),
+            file_name=f"prisma.{format}",
+            mime=mime,
+            key=f"prisma_{format}",
+            icon=":material/download:",
+        )
     st.caption(
-        "Computed from the decisions; `review-app prisma -o PATH` writes SVG, PNG, PDF "
-        "or the PRISMA2020 R package's CSV."
+        "Computed from the decisions. The CSV opens in the PRISMA2020 R package and its Shiny "
+        "app; while screening goes on, what awaits a decision is noted in its box labels."
     )
+
+
+def _prisma_file(review_id: int, user: state.CurrentUser, format: str) -> bytes:
+    with deps.unit_of_work() as session:
+        return prisma_files(session, actor=user.actor, review_id=review_id, format=format)
 
 
 def _show_agreement(review_id: int, user: state.CurrentUser) -> None:
