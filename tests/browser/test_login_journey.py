@@ -30,6 +30,8 @@ def test_lead_logs_in_and_sees_the_dashboard(browser: Any, demo_server: str) -> 
     page.get_by_role("heading", name="Title and abstract").wait_for(timeout=30_000)
     assert page.get_by_text("Logged in as").is_visible()
     assert "Kratom" in page.get_by_role("heading", level=1).first.inner_text()
+    # the diagram's downloads sit above the agreement table: wait for the page's run to finish
+    page.get_by_role("heading", name="Agreement between reviewers").wait_for(timeout=30_000)
     with page.expect_download(timeout=30_000) as download:
         page.get_by_role("button", name="PRISMA2020 CSV").click()
     r_csv = Path(download.value.path()).read_text(encoding="utf-8")

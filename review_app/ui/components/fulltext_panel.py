@@ -41,6 +41,7 @@ def show(review_id: int, record_id: int, user: state.CurrentUser) -> None:
                 file_name=fulltext.file_name,
                 mime="application/pdf",
                 key=f"pdf_{record_id}",
+                on_click="ignore",  # opening the PDF changes nothing on the page
             )
         if fulltext and fulltext.url:
             st.markdown(f"[Full text link]({fulltext.url})")

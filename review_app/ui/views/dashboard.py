@@ -114,6 +114,9 @@ def _show_prisma(review_id: int, user: state.CurrentUser) -> None:
             mime=mime,
             key=f"prisma_{format}",
             icon=":material/download:",
+            # no rerun on click: a rerun would replace the button (and its deferred file) while
+            # the browser is still fetching it
+            on_click="ignore",
         )
     st.caption(
         "Computed from the decisions. The CSV opens in the PRISMA2020 R package and its Shiny "
