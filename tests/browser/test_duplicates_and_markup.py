@@ -10,7 +10,8 @@ from sqlmodel import select
 from review_app.db import make_engine, session_scope
 from review_app.models import CandidatePair, ClusterMember, DuplicateCluster, Record, Review
 from tests.browser.conftest import SERVER_DATABASES
-from tests.browser.test_login_journey import LEAD, log_in
+from tests.browser.helpers import log_in, settle
+from tests.browser.test_login_journey import LEAD
 
 pytestmark = pytest.mark.browser
 
@@ -50,10 +51,11 @@ def test_queue_keys_d_n_s(browser: Any, demo_server: str) -> None:
     page.get_by_role("link", name="Duplicates").click()
     page.get_by_text("3 pair(s) to decide").wait_for(timeout=30_000)
     page.get_by_text("Is this the same record?").click()  # focus the page
-    page.keyboard.press("d")
-    page.get_by_text("2 pair(s) to decide").wait_for(timeout=20_000)
-    page.keyboard.press("n")
-    page.get_by_text("1 pair(s) to decide").wait_for(timeout=20_000)
+    for key, left in (("d", "2 pair(s) to decide"), ("n", "1 pair(s) to decide")):
+        settle(page)
+        page.keyboard.press(key)
+        page.get_by_text(left).wait_for(timeout=20_000)
+    settle(page)
     page.keyboard.press("s")
     page.get_by_text("status skipped").wait_for(timeout=20_000)
     assert statuses(database, pair_ids) == ["duplicate", "not_duplicate", "skipped"]

@@ -9,15 +9,10 @@ import pytest
 
 from review_app.services.demo import DEMO_ACCOUNTS
 from review_app.services.users import LOGIN_FAILED
+from tests.browser.helpers import log_in, settle
 
 pytestmark = pytest.mark.browser
 LEAD = DEMO_ACCOUNTS[0]
-
-
-def log_in(page: Any, name: str, password: str) -> None:
-    page.get_by_label("Name").fill(name)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_lead_logs_in_and_sees_the_dashboard(browser: Any, demo_server: str) -> None:
@@ -30,8 +25,7 @@ def test_lead_logs_in_and_sees_the_dashboard(browser: Any, demo_server: str) -> 
     page.get_by_role("heading", name="Title and abstract").wait_for(timeout=30_000)
     assert page.get_by_text("Logged in as").is_visible()
     assert "Kratom" in page.get_by_role("heading", level=1).first.inner_text()
-    # the diagram's downloads sit above the agreement table: wait for the page's run to finish
-    page.get_by_role("heading", name="Agreement between reviewers").wait_for(timeout=30_000)
+    settle(page)
     with page.expect_download(timeout=30_000) as download:
         page.get_by_role("button", name="PRISMA2020 CSV").click()
     r_csv = Path(download.value.path()).read_text(encoding="utf-8")

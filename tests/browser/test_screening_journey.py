@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from review_app.services.demo import DEMO_ACCOUNTS
-from tests.browser.test_login_journey import log_in
+from tests.browser.helpers import log_in, settle
 
 pytestmark = pytest.mark.browser
 LEAD, FIRST, SECOND = DEMO_ACCOUNTS
@@ -34,6 +34,7 @@ def title(page: Any) -> str:
 
 def press(page: Any, key: str, *, before: str) -> str:
     """Press a shortcut and wait for the next record to replace ``before``."""
+    settle(page)
     page.get_by_test_id("record-abstract").click()  # focus the page, not a text field
     page.keyboard.press(key)
     page.wait_for_function(
