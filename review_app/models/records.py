@@ -43,6 +43,8 @@ class Record(SQLModel, table=True):
     __table_args__ = (
         Index("ix_record_review_doi", "review_id", "doi"),
         Index("ix_record_review_pmid", "review_id", "pmid"),
+        # covers "the records of this review in active imports" without reading the wide rows
+        Index("ix_record_review_batch", "review_id", "import_batch_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

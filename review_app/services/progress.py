@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -55,19 +55,28 @@ class ReviewProgress:
     reviewers: list[ReviewerProgress]
 
 
-def unique_records_select(review_id: int) -> SelectOfScalar[int | None]:
-    """Ids of records in active imports that are not a secondary copy in an active cluster."""
+def unique_record_conditions(review_id: int) -> list[ColumnElement[bool]]:
+    """Conditions on ``Record`` for the records that are screened: in an active import and not a
+    secondary copy in an active cluster. Applied to the outer query directly (not as ``id IN
+    (subquery)``), the database reads them from indexes instead of every wide record row."""
+    active_batches = select(ImportBatch.id).where(
+        ImportBatch.review_id == review_id, ImportBatch.status == "active"
+    )
     secondary = (
         select(ClusterMember.record_id)
         .join(DuplicateCluster, col(DuplicateCluster.id) == ClusterMember.cluster_id)
         .where(DuplicateCluster.status == "active", col(ClusterMember.is_primary).is_(False))
     )
-    return (
-        select(col(Record.id))
-        .join(ImportBatch, col(ImportBatch.id) == Record.import_batch_id)
-        .where(Record.review_id == review_id, ImportBatch.status == "active")
-        .where(col(Record.id).not_in(secondary))
-    )
+    return [
+        col(Record.review_id) == review_id,
+        col(Record.import_batch_id).in_(active_batches),
+        col(Record.id).not_in(secondary),
+    ]
+
+
+def unique_records_select(review_id: int) -> SelectOfScalar[int | None]:
+    """Ids of the records that are screened (see ``unique_record_conditions``)."""
+    return select(col(Record.id)).where(*unique_record_conditions(review_id))
 
 
 def unique_record_ids(session: Session, *, review_id: int) -> list[int]:

@@ -11,7 +11,7 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import BigInteger, cast, func
+from sqlalchemy import BigInteger, ColumnElement, cast, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -25,6 +25,7 @@ from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, can_see_all_votes, require_role
 from review_app.services.progress import (
     stage_statuses,
+    unique_record_conditions,
     unique_record_ids,
     unique_records_select,
 )
@@ -220,25 +221,31 @@ def _candidates(
 ) -> SelectOfScalar[Any]:
     """Records at this stage that need more votes, have no resolution and lack my vote."""
     check_stage(stage)
-    needed = get_protocol(session, review_id).screening.reviewers_per_record
-    votes_so_far = (
-        select(func.count())
-        .where(Decision.record_id == Record.id, Decision.stage == stage)
-        .correlate(Record)
-        .scalar_subquery()
-    )
     mine = select(Decision.record_id).where(
-        Decision.reviewer_id == reviewer_id, Decision.stage == stage
+        Decision.review_id == review_id,
+        Decision.reviewer_id == reviewer_id,
+        Decision.stage == stage,
     )
     resolved = select(Resolution.record_id).where(
         Resolution.review_id == review_id, Resolution.stage == stage
     )
-    eligible = _eligible_select(session, review_id=review_id, stage=stage)
     return (
         select(Record.id)
-        .where(col(Record.id).in_(eligible))
+        .where(*_eligible_conditions(session, review_id=review_id, stage=stage))
         .where(col(Record.id).not_in(mine), col(Record.id).not_in(resolved))
-        .where(votes_so_far < needed)
+        .where(col(Record.id).not_in(_fully_voted(session, review_id=review_id, stage=stage)))
+    )
+
+
+def _fully_voted(session: Session, *, review_id: int, stage: str) -> SelectOfScalar[int]:
+    """Records with all the votes the protocol asks for at this stage (one grouped pass over the
+    votes, not a count per record)."""
+    needed = get_protocol(session, review_id).screening.reviewers_per_record
+    return (
+        select(Decision.record_id)
+        .where(Decision.review_id == review_id, Decision.stage == stage)
+        .group_by(col(Decision.record_id))
+        .having(func.count() >= needed)
     )
 
 
@@ -255,12 +262,15 @@ def _next_record_id(
     return session.exec(query.order_by(order, col(Record.id)).limit(1)).first()
 
 
-def _eligible_select(session: Session, *, review_id: int, stage: str) -> Any:
-    """What ``Record.id IN (...)`` takes for a stage: a subquery at title/abstract (never the
-    whole id list, which could pass the database's parameter limit), a short list at full text."""
+def _eligible_conditions(
+    session: Session, *, review_id: int, stage: str
+) -> list[ColumnElement[bool]]:
+    """Which records a stage screens, as conditions on ``Record``: the unique records at
+    title/abstract (never the whole id list, which could pass the database's parameter limit),
+    a short list at full text."""
     if stage == "title_abstract":
-        return unique_records_select(review_id)
-    return _full_text_eligible_ids(session, review_id=review_id)
+        return unique_record_conditions(review_id)
+    return [col(Record.id).in_(_full_text_eligible_ids(session, review_id=review_id))]
 
 
 def _full_text_eligible_ids(session: Session, *, review_id: int) -> list[int]:
@@ -459,52 +469,47 @@ class ScreeningProgress:
 
 PACE_WINDOW = 50  # recent votes used to estimate the pace
 PAUSE_SECONDS = 600  # a longer gap between two votes is a break, not screening time
+READING_SECONDS = 1  # a shorter gap is not a record read (a double-click, votes loaded in bulk)
 
 
 def screening_progress(
     session: Session, *, actor: Actor, review_id: int, stage: str
 ) -> ScreeningProgress:
     reviewer_id = _reviewer_id(session, actor, review_id)
-    needed = get_protocol(session, review_id).screening.reviewers_per_record
-    eligible_ids = _eligible_select(session, review_id=review_id, stage=stage)
-    votes_so_far = (
-        select(func.count())
-        .where(Decision.record_id == Record.id, Decision.stage == stage)
-        .correlate(Record)
-        .scalar_subquery()
+    eligible = _eligible_conditions(session, review_id=review_id, stage=stage)
+    resolved = select(Resolution.record_id).where(
+        Resolution.review_id == review_id, Resolution.stage == stage
     )
-    resolved = select(Resolution.record_id).where(Resolution.stage == stage)
-    eligible = session.exec(
-        select(func.count()).select_from(Record).where(col(Record.id).in_(eligible_ids))
-    ).one()
-    fully_voted = session.exec(
-        select(func.count())
-        .select_from(Record)
-        .where(col(Record.id).in_(eligible_ids))
-        .where((votes_so_far >= needed) | col(Record.id).in_(resolved))
-    ).one()
+    fully_voted = _fully_voted(session, review_id=review_id, stage=stage)
+    decided = col(Record.id).in_(fully_voted) | col(Record.id).in_(resolved)
+    count = select(func.count()).select_from(Record).where(*eligible)
     my_votes = session.exec(
-        select(func.count()).where(Decision.reviewer_id == reviewer_id, Decision.stage == stage)
+        select(func.count()).where(
+            Decision.review_id == review_id,
+            Decision.reviewer_id == reviewer_id,
+            Decision.stage == stage,
+        )
     ).one()
     return ScreeningProgress(
         my_votes=my_votes,
         remaining_for_me=count_remaining(session, actor=actor, review_id=review_id, stage=stage),
-        eligible=eligible,
-        fully_voted=fully_voted,
-        seconds_per_vote=_pace(session, reviewer_id=reviewer_id, stage=stage),
+        eligible=session.exec(count).one(),
+        fully_voted=session.exec(count.where(decided)).one(),
+        seconds_per_vote=_pace(session, review_id=review_id, reviewer_id=reviewer_id, stage=stage),
     )
 
 
-def _pace(session: Session, *, reviewer_id: int, stage: str) -> float | None:
+def _pace(session: Session, *, review_id: int, reviewer_id: int, stage: str) -> float | None:
     """Median seconds between my recent votes, leaving out breaks."""
     times = sorted(
         session.exec(
             select(Decision.created_at)
-            .where(Decision.reviewer_id == reviewer_id, Decision.stage == stage)
+            .where(Decision.review_id == review_id, Decision.reviewer_id == reviewer_id)
+            .where(Decision.stage == stage)
             .order_by(col(Decision.created_at).desc())
             .limit(PACE_WINDOW)
         )
     )
     gaps = [(b - a).total_seconds() for a, b in pairwise(times)]
-    gaps = sorted(g for g in gaps if 0 < g <= PAUSE_SECONDS)
+    gaps = sorted(g for g in gaps if READING_SECONDS <= g <= PAUSE_SECONDS)
     return gaps[len(gaps) // 2] if len(gaps) >= 3 else None

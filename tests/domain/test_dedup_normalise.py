@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from review_app.domain.dedup import (
@@ -253,6 +253,7 @@ def test_pages_normaliser_is_idempotent_and_total(text: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(texts, max_size=5))
+@example(names=["I0v0A"])  # family "iv", once dropped as the suffix IV when written back
 def test_author_normaliser_is_total_and_stable(names: list[str]) -> None:
     parsed = normalise_authors(names)
     rewritten = [f"{a.family}, {' '.join(a.initials)}".strip(", ") for a in parsed]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from sqlmodel import Session, select
 
@@ -11,16 +13,18 @@ from review_app.models import AuditEvent, Decision
 from review_app.services.conflicts import list_conflicts, list_resolutions, resolve
 from review_app.services.permissions import Actor
 from review_app.services.progress import review_progress, stage_statuses
-from review_app.services.reviews import ReviewPublic, set_blind
+from review_app.services.reviews import ReviewPublic, add_member, create_review, set_blind
 from review_app.services.screening import (
     count_remaining,
     get_item,
     list_my_votes,
     next_record,
     record_vote,
+    screening_progress,
     undo_last_vote,
 )
 from review_app.services.users import UserPublic
+from tests.conftest import KRATOM_PROTOCOL
 from tests.services.screening_helpers import import_titles, mark_duplicate
 
 TA, FT = "title_abstract", "full_text"
@@ -276,3 +280,40 @@ def test_disagreement_becomes_a_conflict_the_lead_resolves(
         resolve(
             session, actor=lena, review_id=review.id, record_id=records[0], stage=TA, vote="maybe"
         )
+
+
+def test_progress_counts_this_review_only_and_paces_from_reading_gaps(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic], actors: dict[str, Actor]
+) -> None:
+    ids = import_titles(session, review.id, 8)
+    mark_duplicate(session, review.id, ids[0], ids[7])  # 7 records to screen
+    rita, raj = actors["rita"], actors["raj"]
+    for record_id in ids[:7]:
+        vote(session, review, rita, record_id, "exclude")
+    for record_id in ids[:2]:
+        vote(session, review, raj, record_id, "exclude")
+    # Rita's votes as she cast them: two double-clicks (0.2 s), three records read (30, 40,
+    # 50 s) and a lunch break (2,000 s); only the reading gaps make her pace.
+    start = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    offsets = (0, 0.2, 0.4, 30.4, 70.4, 120.4, 2120.4)
+    mine = session.exec(
+        select(Decision).where(Decision.reviewer_id == team["rita"].id).order_by(Decision.id)  # type: ignore[arg-type]
+    ).all()
+    for decision, offset in zip(mine, offsets, strict=True):
+        decision.created_at = start + timedelta(seconds=offset)
+        session.add(decision)
+    # Rita's votes in another review count there, not here.
+    other = create_review(session, protocol_path=KRATOM_PROTOCOL, name="another")
+    add_member(session, actor=Actor.operator(), review_id=other.id, user_id=team["rita"].id,
+               role="reviewer")  # fmt: skip
+    elsewhere = import_titles(session, other.id, 1, prefix="Elsewhere")
+    record_vote(session, actor=rita, review_id=other.id, record_id=elsewhere[0], stage=TA,
+                vote="include")  # fmt: skip
+    session.flush()
+
+    progress = screening_progress(session, actor=rita, review_id=review.id, stage=TA)
+    assert (progress.my_votes, progress.remaining_for_me) == (7, 0)
+    assert (progress.eligible, progress.fully_voted) == (7, 2)
+    assert progress.seconds_per_vote == 40
+    theirs = screening_progress(session, actor=raj, review_id=review.id, stage=TA)
+    assert (theirs.my_votes, theirs.remaining_for_me, theirs.seconds_per_vote) == (2, 5, None)

@@ -99,8 +99,10 @@ def parse_author(name: str | None) -> AuthorName | None:
         return None
     if "," in text:
         pieces = [p.strip() for p in text.split(",") if p.strip()]
-        pieces = [p for p in pieces if p.lower().strip(".") not in _SUFFIXES] or pieces
-        family, given = pieces[0], " ".join(pieces[1:])
+        # "Lynch, Jr., J.": the first piece is the family name, even one that looks like a
+        # suffix ("Iv, A."); later suffix pieces are dropped
+        family, *rest = pieces
+        given = " ".join(p for p in rest if p.lower().strip(".") not in _SUFFIXES)
     else:
         tokens = [t for t in text.split() if t.lower().strip(".") not in _SUFFIXES] or text.split()
         cut = len(tokens)

@@ -301,7 +301,10 @@ def _show_criteria(protocol: Protocol, stage: str) -> None:
 
 
 def _my_votes(review_id: int, user: state.CurrentUser, stage: str) -> None:
-    with st.expander("My recent votes (change one)"):
+    recent = st.expander("My recent votes (change one)", key="my_votes_open", on_change="rerun")
+    if not recent.open:  # drawn only when opened: closed, it costs a keypress nothing
+        return
+    with recent:
         with deps.unit_of_work() as session:
             mine = list_my_votes(
                 session, actor=user.actor, review_id=review_id, stage=stage, limit=20
