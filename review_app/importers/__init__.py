@@ -19,9 +19,9 @@ from review_app.errors import ImportFileError
 from review_app.importers import bibtex, endnote_xml, medline, ris, tabular, wos
 from review_app.importers.decoding import decode, not_imported, refuse
 from review_app.importers.detect import FORMATS, detect_format
-from review_app.importers.record import ParseResult, RecordIn
+from review_app.importers.record import ParseResult, RecordIn, RecordSink
 
-__all__ = ["FORMATS", "ParseResult", "RecordIn", "detect_format", "read_bytes"]
+__all__ = ["FORMATS", "ParseResult", "RecordIn", "RecordSink", "detect_format", "read_bytes"]
 
 _PARSERS: dict[str, Callable[..., ParseResult]] = {
     "ris": ris.parse,
@@ -42,16 +42,25 @@ _WHAT_A_RECORD_LOOKS_LIKE = {
     "wos": "a Web of Science record starts with 'PT J' and ends with 'ER'",
 }
 _ZIP = b"PK\x03\x04"
+_LINE_FORMATS = frozenset({"ris", "medline", "wos"})
+DETECTION_LINES = 5_000  # enough to see a whole first record, even a WoS one with its references
 
 
 def read_bytes(
-    data: bytes, *, filename: str, format: str = "auto", skip_invalid: bool = False
+    data: bytes,
+    *,
+    filename: str,
+    format: str = "auto",
+    skip_invalid: bool = False,
+    sink: RecordSink | None = None,
 ) -> ParseResult:
     """Read one export file.
 
     Raises ImportFileError when the file cannot be read at all, holds no records, or (unless
     ``skip_invalid``) when any record is invalid (no title, impossible year, unreadable entry).
     With ``skip_invalid`` the valid records are returned and the others listed in ``problems``.
+    With a ``sink`` the valid records go to it as they are read (see ParseResult), so the
+    error can come after some of them: the caller writes them in a transaction it can undo.
     """
     if format != "auto" and format not in FORMATS:
         allowed = ", ".join(("auto", *FORMATS))
@@ -59,11 +68,15 @@ def read_bytes(
     if _is_workbook(data):
         if format not in ("auto", "csv"):
             refuse(filename, f"this is an Excel workbook; read it as 'csv', not {format!r}")
-        result = tabular.parse_workbook(data, source=filename)
+        result = tabular.parse_workbook(data, source=filename, sink=sink)
     else:
         decoded = decode(data, source=filename)
-        chosen = detect_format(decoded.text, filename) if format == "auto" else format
-        result = _PARSERS[chosen](decoded.text, source=filename)
+        chosen = (
+            detect_format(decoded.head(DETECTION_LINES), filename) if format == "auto" else format
+        )
+        # Tagged formats are read line by line, so a large file is never one huge string.
+        content = decoded.lines() if chosen in _LINE_FORMATS else decoded.text
+        result = _PARSERS[chosen](content, source=filename, sink=sink)
         result.encoding = decoded.encoding
         result.warnings[:0] = decoded.warnings
     return _checked(result, filename=filename, skip_invalid=skip_invalid)
@@ -74,10 +87,10 @@ def _is_workbook(data: bytes) -> bool:
 
 
 def _checked(result: ParseResult, *, filename: str, skip_invalid: bool) -> ParseResult:
-    if not result.records and not result.problems:
+    if not result.record_count and not result.problems:
         hint = _WHAT_A_RECORD_LOOKS_LIKE[result.format]
         refuse(filename, f"no records found read as {result.format}; {hint}")
-    if result.problems and not (skip_invalid and result.records):
+    if result.problems and not (skip_invalid and result.record_count):
         summary = not_imported(filename, len(result.problems))
         raise ImportFileError(result.problems, summary=summary)
     return result

@@ -2,14 +2,15 @@
 
 Exports arrive as UTF-8 with or without a BOM, UTF-16 (EndNote on Windows), and older
 cp1252/latin-1 files; line ends are LF, CRLF or mixed. Everything after this module sees
-``str`` with ``\\n`` line ends and no BOM.
+lines without their ends, or a ``str`` with ``\\n`` line ends, and no BOM.
 """
 
 from __future__ import annotations
 
 import codecs
+import itertools
 import re
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import NoReturn
 
 from review_app.errors import ImportFileError, Problem
@@ -32,49 +33,109 @@ _MAX_CONTROL_SHARE = 0.01
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
-@dataclass(frozen=True, slots=True)
+# Encodings in which b"\n" is always a line end, so a file can be decoded one line at a time.
+_LINE_BY_LINE = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "cp1252": "cp1252", "latin-1": "latin-1"}
+_SCAN_BYTES = 1 << 22  # decoded 4 MiB at a time to check it, never kept
+
+
 class Decoded:
-    text: str  # "\n" line ends, no BOM
-    encoding: str
-    warnings: list[str] = field(default_factory=list)
+    """An export file known to decode: its encoding, what was noticed, and its text.
+
+    The text comes line by line (``lines``) or whole (``text``), always with the line ends taken
+    out and no BOM. Line by line, a large file is never held as one string: a ``str`` takes one
+    to four bytes a character, so the whole text of a 200 MB export with a single "–" or "α"
+    in it would take 400 MB.
+    """
+
+    __slots__ = ("_data", "encoding", "warnings")
+
+    def __init__(self, data: bytes, *, encoding: str, warnings: list[str]) -> None:
+        self._data = data
+        self.encoding = encoding
+        self.warnings = warnings
+
+    @property
+    def text(self) -> str:
+        """The whole text, ``\n`` line ends."""
+        text = self._data.decode(self.encoding)
+        return text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+
+    def lines(self) -> Iterator[str]:
+        """The lines one at a time, decoded as they are reached ("\n", "\r\n" or "\r" ends)."""
+        codec = _LINE_BY_LINE.get(self.encoding)
+        if codec is None:  # UTF-16/32: a newline byte can be half of another character
+            yield from self.text.split("\n")
+            return
+        data = self._data
+        start = len(codecs.BOM_UTF8) if self.encoding == "utf-8-sig" else 0
+        while (end := data.find(b"\n", start)) >= 0:
+            yield from _line_parts(data[start:end].decode(codec))
+            start = end + 1
+        yield from _line_parts(data[start:].decode(codec))
+
+    def head(self, lines: int) -> str:
+        """The first ``lines`` lines, joined by ``\n`` (what format detection reads)."""
+        return "\n".join(itertools.islice(self.lines(), lines))
+
+
+def _line_parts(line: str) -> tuple[str, ...]:
+    """One line as read up to "\n": a CRLF's "\r" dropped, old Mac "\r" ends split, BOMs out."""
+    if line.endswith("\r"):
+        line = line[:-1]
+    if "\r" in line or "\ufeff" in line:
+        return tuple(line.replace("\ufeff", "").split("\r"))
+    return (line,)
 
 
 def decode(data: bytes, *, source: str) -> Decoded:
-    """Decode an export file, or raise ImportFileError saying why it is not readable text."""
+    """Check that an export file decodes, or raise ImportFileError saying why it is not text."""
     if not data.strip():
         refuse(source, "the file is empty; expected a search export (RIS, MEDLINE, BibTeX, ...)")
     for signature, what in _SIGNATURES:
         if data.startswith(signature):
             refuse(source, f"this is {what}, not a search export")
-    text, encoding, warnings = _decode_text(data, source=source)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
-    _refuse_binary(text, source=source)
-    if not text.strip():
-        refuse(source, "the file is empty; expected a search export (RIS, MEDLINE, BibTeX, ...)")
-    return Decoded(text=text, encoding=encoding, warnings=warnings)
+    encoding, warnings = _encoding(data, source=source)
+    _refuse_binary_or_blank(data, encoding, source=source)
+    return Decoded(data, encoding=encoding, warnings=warnings)
 
 
-def _decode_text(data: bytes, *, source: str) -> tuple[str, str, list[str]]:
+def _encoding(data: bytes, *, source: str) -> tuple[str, list[str]]:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return _strict(data, encoding, source=source), encoding, []
+            _strict(data, encoding, source=source)
+            return encoding, []
     if utf16 := _utf16_without_bom(data):
-        return _strict(data, utf16, source=source), utf16, []
+        _strict(data, utf16, source=source)
+        return utf16, []
+    if _decodes(data, "utf-8"):
+        return "utf-8", []
+    line = _first_bad_utf8_line(data)
+    fallback = "cp1252" if _decodes(data, "cp1252") else "latin-1"  # latin-1 decodes any bytes
+    warning = (
+        f"{source}: not valid UTF-8 (first bad byte on line {line}); read as {fallback}."
+        " Check accented letters, or export again as UTF-8."
+    )
+    return fallback, [warning]
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    """Whether ``data`` decodes, checked a few MiB at a time (the text is not kept)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
     try:
-        return data.decode("utf-8"), "utf-8", []
+        for start in range(0, len(data), _SCAN_BYTES):
+            decoder.decode(data[start : start + _SCAN_BYTES])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _first_bad_utf8_line(data: bytes) -> int:
+    try:
+        data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        for fallback in ("cp1252", "latin-1"):
-            try:
-                text = data.decode(fallback)
-            except UnicodeDecodeError:
-                continue
-            warning = (
-                f"{source}: not valid UTF-8 (first bad byte on line {line}); read as {fallback}."
-                " Check accented letters, or export again as UTF-8."
-            )
-            return text, fallback, [warning]
-    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+        return data.count(b"\n", 0, error.start) + 1
+    return 0  # pragma: no cover - only called when the data is not UTF-8
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
@@ -90,17 +151,28 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return None
 
 
-def _strict(data: bytes, encoding: str, *, source: str) -> str:
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError:
+def _strict(data: bytes, encoding: str, *, source: str) -> None:
+    if not _decodes(data, encoding):
         refuse(source, f"not valid {encoding.upper()} text (the file may be cut short)")
 
 
-def _refuse_binary(text: str, *, source: str) -> None:
-    controls = len(_CONTROL.findall(text))
-    if "\x00" in text or controls > _MAX_CONTROL_SHARE * len(text):
+def _refuse_binary_or_blank(data: bytes, encoding: str, *, source: str) -> None:
+    """Refuse text with NULs or many control characters (binary), or nothing but blanks."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    controls = characters = 0
+    visible = False
+    for start in range(0, len(data), _SCAN_BYTES):
+        piece = decoder.decode(data[start : start + _SCAN_BYTES], final=False)
+        piece += decoder.decode(b"", final=start + _SCAN_BYTES >= len(data))
+        if "\x00" in piece:
+            refuse(source, "this looks like a binary file, not a text export (RIS, MEDLINE, ...)")
+        controls += len(_CONTROL.findall(piece))
+        characters += len(piece)
+        visible = visible or bool(piece.replace("\ufeff", "").strip())
+    if controls > _MAX_CONTROL_SHARE * characters:
         refuse(source, "this looks like a binary file, not a text export (RIS, MEDLINE, ...)")
+    if not visible:
+        refuse(source, "the file is empty; expected a search export (RIS, MEDLINE, BibTeX, ...)")
 
 
 def refuse(source: str, message: str) -> NoReturn:

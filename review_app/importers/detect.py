@@ -31,7 +31,8 @@ _EXPORT_ADVICE = (
 
 
 def detect_format(text: str, filename: str) -> str:
-    """One of ``FORMATS`` for this text, or ImportFileError naming what it seems to be instead."""
+    """One of ``FORMATS`` for this text (the whole file, or its first few thousand lines), or
+    ImportFileError naming what it seems to be instead."""
     sample = "\n".join(text.lstrip().split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES])
     head = sample.lstrip()[:200].lower()
     if head.startswith("<"):

@@ -16,7 +16,7 @@ from defusedxml import DefusedXmlException
 
 from review_app.errors import Problem
 from review_app.importers import normalize
-from review_app.importers.record import ParseResult
+from review_app.importers.record import ParseResult, RecordSink
 
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
@@ -46,9 +46,9 @@ FIELDS: normalize.FieldMap = {
 }
 
 
-def parse(text: str, *, source: str) -> ParseResult:
+def parse(text: str, *, source: str, sink: RecordSink | None = None) -> ParseResult:
     """Read every ``<record>`` of an EndNote XML export."""
-    result = ParseResult(format="endnote-xml")
+    result = ParseResult(format="endnote-xml", sink=sink)
     try:
         root = SafeET.fromstring(_DECLARATION.sub("", text, count=1))
     except ParseError as error:

@@ -275,7 +275,7 @@ def _public(keys: Iterable[str]) -> list[str]:
 def add_record(result: ParseResult, record: RecordIn | None, problems: list[Problem]) -> None:
     """File the outcome of :func:`build_record` in ``result``."""
     if record is not None:
-        result.records.append(record)
+        result.add(record)
     result.problems.extend(problems)
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
 import rispy
 
 from review_app.importers import normalize, tagged
-from review_app.importers.record import ParseResult
+from review_app.importers.record import ParseResult, RecordSink
 
 START, END = "TY", "ER"
 # "XX  - value" is the standard; exporters also write a tab before the dash, or one space,
@@ -84,9 +85,9 @@ def tag_values(lines: list[str]) -> dict[str, list[str]]:
     return values
 
 
-def parse(text: str, *, source: str) -> ParseResult:
+def parse(text: str | Iterable[str], *, source: str, sink: RecordSink | None = None) -> ParseResult:
     """Read every TY...ER record of a RIS export."""
-    result = ParseResult(format="ris")
+    result = ParseResult(format="ris", sink=sink)
     for chunk in tagged.read_chunks(
         text, result, source=source, tag_of=tag_of, start=START, end=END
     ):

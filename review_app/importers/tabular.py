@@ -21,7 +21,7 @@ from openpyxl import load_workbook
 
 from review_app.errors import Problem
 from review_app.importers import normalize, wos
-from review_app.importers.record import ParseResult
+from review_app.importers.record import ParseResult, RecordSink
 
 Row = tuple[int, list[str]]  # (1-based line of the row, its cells)
 
@@ -71,9 +71,9 @@ _EMBASE_SOURCE = re.compile(
 )  # fmt: skip
 
 
-def parse(text: str, *, source: str) -> ParseResult:
+def parse(text: str, *, source: str, sink: RecordSink | None = None) -> ParseResult:
     """Read a delimited text export (CSV, TSV, semicolon-separated)."""
-    result = ParseResult(format="csv")
+    result = ParseResult(format="csv", sink=sink)
     # A cell may hold thousands of authors; the csv module's default cap is 128 KiB. The cap
     # is process-wide, so it is only ever raised, and never beyond the text itself.
     csv.field_size_limit(max(csv.field_size_limit(), len(text)))
@@ -93,13 +93,13 @@ def parse(text: str, *, source: str) -> ParseResult:
     return result
 
 
-def parse_workbook(data: bytes, *, source: str) -> ParseResult:
+def parse_workbook(data: bytes, *, source: str, sink: RecordSink | None = None) -> ParseResult:
     """Read the first sheet of an XLSX workbook; row 1 holds the column names.
 
     openpyxl directly rather than pandas: its rows keep their sheet row numbers (pandas drops
     empty rows), so a problem names the row the person sees in Excel.
     """
-    result = ParseResult(format="csv", encoding="xlsx")
+    result = ParseResult(format="csv", encoding="xlsx", sink=sink)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]

@@ -69,7 +69,7 @@ def _split_records(
 
 
 def read_chunks(
-    text: str,
+    text: str | Iterable[str],
     result: ParseResult,
     *,
     source: str,
@@ -112,9 +112,13 @@ def read_chunks(
         )
 
 
-def lines_of(text: str) -> Iterator[str]:
-    """The file's lines one at a time: a list of them all, or a StringIO (which copies the text
-    into a four-bytes-a-character buffer), would double or triple the memory of a large file."""
+def lines_of(text: str | Iterable[str]) -> Iterator[str]:
+    """The lines one at a time: of a text, or as they come from a file being decoded. (A list
+    of them all, or a StringIO, which copies the text into a four-bytes-a-character buffer,
+    would double or triple the memory of a large file.)"""
+    if not isinstance(text, str):
+        yield from text
+        return
     start = 0
     while (end := text.find("\n", start)) >= 0:
         yield text[start:end]

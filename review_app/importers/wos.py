@@ -9,12 +9,13 @@ tab-delimited exports (see ``tabular``), whose columns carry these tags as names
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import rispy
 
 from review_app.importers import normalize, tagged
-from review_app.importers.record import ParseResult
+from review_app.importers.record import ParseResult, RecordSink
 
 START, END = "PT", "ER"
 _HEADER_TAGS = ("FN", "VR", "EF")
@@ -62,9 +63,9 @@ class _TagParser(rispy.WokParser):
         )
 
 
-def parse(text: str, *, source: str) -> ParseResult:
+def parse(text: str | Iterable[str], *, source: str, sink: RecordSink | None = None) -> ParseResult:
     """Read every PT...ER record of a Web of Science plain-text export."""
-    result = ParseResult(format="wos")
+    result = ParseResult(format="wos", sink=sink)
     parser = _TagParser()
     chunks = tagged.read_chunks(
         text,

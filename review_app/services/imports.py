@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from review_app.errors import ConflictError, NotFoundError, Problem, ValidationError
 from review_app.importers import read_bytes
-from review_app.importers.record import ParseResult, RecordIn
+from review_app.importers.record import RecordIn
 from review_app.models import (
     ClusterMember,
     Decision,
@@ -28,6 +28,7 @@ from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, require_role
 
 INSERT_CHUNK = 2_000
+PREVIEW_RECORDS = 5
 RECORD_TABLE = Record.__table__  # type: ignore[attr-defined]
 Progress = Callable[[float], None]
 
@@ -77,13 +78,20 @@ def preview_import(
     *, data: bytes, file_name: str, format: str = "auto", skip_invalid: bool = False
 ) -> ImportPreview:
     """Parse a file without writing; raises ImportFileError with every problem when it can't."""
-    result = read_bytes(data, filename=file_name, format=format, skip_invalid=skip_invalid)
+    first: list[RecordIn] = []
+    result = read_bytes(
+        data,
+        filename=file_name,
+        format=format,
+        skip_invalid=skip_invalid,
+        sink=lambda record: first.append(record) if len(first) < PREVIEW_RECORDS else None,
+    )
     return ImportPreview(
         file_name=file_name,
         format=result.format,
         encoding=result.encoding,
-        record_count=len(result.records),
-        first_records=result.records[:5],
+        record_count=result.record_count,
+        first_records=first,
         warnings=result.warnings,
         problems=result.problems,
     )
@@ -106,34 +114,43 @@ def import_file(
 ) -> ImportSummary:
     """Import one export file as a batch (leads and admins).
 
-    The same file (by SHA-256) is refused a second time unless ``force``. Any problem raises
-    before a row is written; with ``skip_invalid`` the valid records go in and the rest are listed.
+    The same file (by SHA-256) is refused a second time unless ``force``. Records are written as
+    they are read, inside a savepoint: any problem undoes the whole file, so nothing of it stays.
+    With ``skip_invalid`` the valid records go in and the rest are listed.
     """
     require_role(session, actor=actor, review_id=review_id, at_least="lead")
     _check_source(source_name, source_kind)
     digest = hashlib.sha256(data).hexdigest()
     if not force:
         _refuse_repeat(session, review_id=review_id, digest=digest, file_name=file_name)
-    result = read_bytes(data, filename=file_name, format=format, skip_invalid=skip_invalid)
-    batch = ImportBatch(
-        review_id=review_id,
-        file_name=file_name,
-        sha256=digest,
-        source_name=source_name.strip(),
-        source_kind=source_kind,
-        format=result.format,
-        date_searched=date_searched,
-        imported_by_id=actor.user_id,
-        record_count=len(result.records),
-        skipped_count=len(result.problems),
-        warnings=result.warnings,
-    )
-    session.add(batch)
-    session.flush()
-    assert batch.id is not None
-    _insert_records(
-        session, review_id=review_id, batch_id=batch.id, result=result, progress=progress
-    )
+    with session.begin_nested():
+        batch = ImportBatch(
+            review_id=review_id,
+            file_name=file_name,
+            sha256=digest,
+            source_name=source_name.strip(),
+            source_kind=source_kind,
+            format=format,  # the detected format replaces "auto" once the file is read
+            date_searched=date_searched,
+            imported_by_id=actor.user_id,
+        )
+        session.add(batch)
+        session.flush()
+        assert batch.id is not None
+        writer = _RecordWriter(session, review_id=review_id, batch_id=batch.id,
+                               lines=data.count(b"\n") + 1, progress=progress)  # fmt: skip
+        result = read_bytes(
+            data, filename=file_name, format=format, skip_invalid=skip_invalid, sink=writer.add
+        )
+        writer.flush()
+        batch.format = result.format
+        batch.record_count = result.record_count
+        batch.skipped_count = len(result.problems)
+        batch.warnings = result.warnings
+        session.add(batch)
+        session.flush()
+    if progress is not None:
+        progress(1.0)
     record_event(
         session,
         review_id=review_id,
@@ -144,7 +161,7 @@ def import_file(
         after={
             "file": file_name,
             "source": source_name,
-            "records": len(result.records),
+            "records": result.record_count,
             "skipped": len(result.problems),
             "format": result.format,
         },
@@ -154,7 +171,7 @@ def import_file(
         file_name=file_name,
         source_name=batch.source_name,
         format=result.format,
-        imported=len(result.records),
+        imported=result.record_count,
         skipped=len(result.problems),
         warnings=result.warnings,
         problems=result.problems,
@@ -258,23 +275,36 @@ def record_row(record: RecordIn, *, review_id: int, batch_id: int) -> dict[str, 
     }
 
 
-def _insert_records(
-    session: Session,
-    *,
-    review_id: int,
-    batch_id: int,
-    result: ParseResult,
-    progress: Progress | None,
-) -> None:
-    records: Sequence[RecordIn] = result.records
-    for start in range(0, len(records), INSERT_CHUNK):
-        chunk = records[start : start + INSERT_CHUNK]
-        rows = [record_row(r, review_id=review_id, batch_id=batch_id) for r in chunk]
-        # Core executemany on the table: the ORM's bulk path costs more than the insert itself.
-        session.connection().execute(RECORD_TABLE.insert(), rows)
-        if progress is not None:
-            progress(min(1.0, (start + len(chunk)) / len(records)))
-    session.flush()
+class _RecordWriter:
+    """Writes records as the parser hands them over, ``INSERT_CHUNK`` rows at a time."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        review_id: int,
+        batch_id: int,
+        lines: int,
+        progress: Progress | None,
+    ) -> None:
+        self._session, self._review_id, self._batch_id = session, review_id, batch_id
+        self._lines, self._progress = lines, progress
+        self._rows: list[dict[str, Any]] = []
+        self._last_line = 0
+
+    def add(self, record: RecordIn) -> None:
+        self._rows.append(record_row(record, review_id=self._review_id, batch_id=self._batch_id))
+        self._last_line = record.line or self._last_line
+        if len(self._rows) >= INSERT_CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._rows:
+            # Core executemany on the table: the ORM's bulk path costs more than the insert.
+            self._session.connection().execute(RECORD_TABLE.insert(), self._rows)
+            self._rows = []
+        if self._progress is not None and self._last_line:  # how far into the file we are
+            self._progress(min(1.0, self._last_line / self._lines))
 
 
 def _refuse_repeat(session: Session, *, review_id: int, digest: str, file_name: str) -> None:
