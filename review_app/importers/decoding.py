@@ -71,16 +71,17 @@ class Decoded:
         while (end := data.find(b"\n", start)) >= 0:
             yield from _line_parts(data[start:end].decode(codec))
             start = end + 1
-        yield from _line_parts(data[start:].decode(codec))
+        yield from _line_parts(data[start:].decode(codec), last=True)
 
     def head(self, lines: int) -> str:
         """The first ``lines`` lines, joined by ``\n`` (what format detection reads)."""
         return "\n".join(itertools.islice(self.lines(), lines))
 
 
-def _line_parts(line: str) -> tuple[str, ...]:
-    """One line as read up to "\n": a CRLF's "\r" dropped, old Mac "\r" ends split, BOMs out."""
-    if line.endswith("\r"):
+def _line_parts(line: str, *, last: bool = False) -> tuple[str, ...]:
+    """One line as read up to "\n" (or the end of the file, when ``last``): a CRLF's "\r"
+    dropped, old Mac "\r" line ends split, BOMs out."""
+    if line.endswith("\r") and not last:
         line = line[:-1]
     if "\r" in line or "\ufeff" in line:
         return tuple(line.replace("\ufeff", "").split("\r"))

@@ -14,6 +14,7 @@ from review_app.errors import ImportFileError
 from review_app.exporters import dumps_bibtex, dumps_ris
 from review_app.importers import FORMATS, RecordIn, read_bytes
 from review_app.importers import normalize as n
+from review_app.importers.decoding import Decoded
 from tests.importers.medline_writer import dumps_medline
 
 # No "explain" phase: it re-runs a failing example many times over and adds little here.
@@ -189,3 +190,22 @@ def test_broken_exports_raise_nothing_but_import_file_error(lines: list[str], fo
         assert error.problems
     else:
         assert result.records and all(r.title for r in result.records)
+
+
+@given(
+    st.lists(
+        st.text(
+            st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=8
+        ),
+        max_size=8,
+    ),
+    st.lists(st.sampled_from(["\n", "\r\n", "\r", "\ufeff\n"]), min_size=8, max_size=8),
+    st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
+)
+def test_lines_decoded_one_by_one_equal_the_whole_text_split(
+    lines: list[str], ends: list[str], encoding: str
+) -> None:
+    """The tagged readers take a file line by line; other readers take it whole: same lines."""
+    text = "x" + "".join(line + end for line, end in zip(lines, ends, strict=False))
+    decoded = Decoded(text.encode(encoding), encoding=encoding, warnings=[])
+    assert list(decoded.lines()) == decoded.text.split("\n")

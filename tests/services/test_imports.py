@@ -344,3 +344,28 @@ def test_preview_reads_without_writing(session: Session, review: ReviewPublic) -
 )
 def test_guess_source_from_file_name(file_name: str, expected: str | None) -> None:
     assert guess_source(file_name, ["PubMed", "Embase", "ClinicalTrials.gov"]) == expected
+
+
+def test_a_bad_record_after_records_already_written_undoes_the_whole_file(
+    session: Session, review: ReviewPublic
+) -> None:
+    """Records are written as they are read, INSERT_CHUNK at a time; a problem found after some
+    were written still leaves nothing of the file, even for a caller that goes on and commits."""
+    valid = "".join(f"TY  - JOUR\nTI  - Study {i}\nPY  - 2020\nER  - \n\n" for i in range(2_100))
+    data = (valid + "TY  - JOUR\nPY  - 2020\nER  - \n").encode()  # the last record has no title
+    with pytest.raises(ImportFileError, match="record 2101"):
+        import_file(session, actor=OPERATOR, review_id=review.id, data=data,
+                    file_name="late.ris", source_name="PubMed")  # fmt: skip
+    assert count_records(session, review.id) == 0
+    assert session.exec(select(ImportBatch).where(ImportBatch.review_id == review.id)).all() == []
+    summary = import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=data,
+        file_name="late.ris",
+        source_name="PubMed",
+        skip_invalid=True,
+    )
+    assert (summary.imported, summary.skipped) == (2_100, 1)
+    assert count_records(session, review.id) == 2_100
