@@ -13,6 +13,7 @@ from review_app.importers import read_bytes
 from review_app.models import AuditEvent, Decision, ImportBatch, Record
 from review_app.services.demo import DEMO_SEARCH_FILES, DEMO_SEARCHES, DemoSearch
 from review_app.services.imports import (
+    ImportSummary,
     guess_source,
     import_file,
     list_batches,
@@ -353,19 +354,16 @@ def test_a_bad_record_after_records_already_written_undoes_the_whole_file(
     were written still leaves nothing of the file, even for a caller that goes on and commits."""
     valid = "".join(f"TY  - JOUR\nTI  - Study {i}\nPY  - 2020\nER  - \n\n" for i in range(2_100))
     data = (valid + "TY  - JOUR\nPY  - 2020\nER  - \n").encode()  # the last record has no title
+
+    def import_late(skip_invalid: bool) -> ImportSummary:
+        return import_file(session, actor=OPERATOR, review_id=review.id, data=data,
+                           file_name="late.ris", source_name="PubMed",
+                           skip_invalid=skip_invalid)  # fmt: skip
+
     with pytest.raises(ImportFileError, match="record 2101"):
-        import_file(session, actor=OPERATOR, review_id=review.id, data=data,
-                    file_name="late.ris", source_name="PubMed")  # fmt: skip
+        import_late(skip_invalid=False)
     assert count_records(session, review.id) == 0
     assert session.exec(select(ImportBatch).where(ImportBatch.review_id == review.id)).all() == []
-    summary = import_file(
-        session,
-        actor=OPERATOR,
-        review_id=review.id,
-        data=data,
-        file_name="late.ris",
-        source_name="PubMed",
-        skip_invalid=True,
-    )
+    summary = import_late(skip_invalid=True)
     assert (summary.imported, summary.skipped) == (2_100, 1)
     assert count_records(session, review.id) == 2_100
