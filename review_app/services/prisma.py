@@ -133,6 +133,12 @@ def prisma_files(session: Session, *, actor: Actor, review_id: int, format: str)
     return render_pdf(counts, title=title)
 
 
+def prisma_preview(session: Session, *, actor: Actor, review_id: int) -> bytes:
+    """The diagram as an SVG cut to its content, for a screen (the files stay A4)."""
+    counts = prisma_counts(session, actor=actor, review_id=review_id)
+    return render_svg(counts, title=get_review(session, review_id).title, crop=True)
+
+
 def csv_safe(counts: PrismaCounts) -> PrismaCounts:
     """The counts with "," and ";" in labels replaced by " / " (labels that become equal merge)."""
     other = counts.other_methods

@@ -180,3 +180,13 @@ def test_wrap_keeps_counts_whole_and_cuts_overlong_words() -> None:
     url = "https://example.org/" + "a" * 80
     assert all(measure(s, 8, False) <= 100 for s in wrap(url, 100, 8, False, measure))
     assert "".join(wrap(url, 100, 8, False, measure)) == url
+
+
+def test_the_screen_version_is_cut_to_the_diagram() -> None:
+    counts = dataclasses.replace(EXAMPLE, other_methods=None, new_reports=8, new_studies=8,
+                                 records_excluded=611)  # fmt: skip
+    page, cropped = layout(counts, measure), layout(counts, measure, crop=True)
+    assert page.height == A4[1] and cropped.height < 0.9 * A4[1]
+    assert (cropped.boxes, cropped.texts) == (page.boxes, page.texts)
+    bottom = max(box.y + box.height for box in cropped.boxes)
+    assert all(run.y < cropped.height for run in cropped.texts) and bottom < cropped.height

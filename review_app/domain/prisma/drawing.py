@@ -32,9 +32,10 @@ LINE_WIDTH = 0.8  # pt
 _SAVE_LOCK = threading.Lock()
 
 
-def render_svg(counts: PrismaCounts, *, title: str | None = None) -> bytes:
-    """The diagram as a standalone SVG document (A4, text kept as text)."""
-    return _save(counts, title, "svg", metadata={"Date": None})
+def render_svg(counts: PrismaCounts, *, title: str | None = None, crop: bool = False) -> bytes:
+    """The diagram as a standalone SVG document (A4, or as tall as the diagram with ``crop``;
+    text kept as text)."""
+    return _save(counts, title, "svg", crop=crop, metadata={"Date": None})
 
 
 def render_png(counts: PrismaCounts, *, dpi: int = 300, title: str | None = None) -> bytes:
@@ -74,10 +75,12 @@ def _em(word: str, bold: bool) -> float:
     return float(width) / 100
 
 
-def _save(counts: PrismaCounts, title: str | None, fmt: str, **options: Any) -> bytes:
+def _save(
+    counts: PrismaCounts, title: str | None, fmt: str, *, crop: bool = False, **options: Any
+) -> bytes:
     import matplotlib
 
-    figure = draw(layout(validate(counts), measure, title=title))
+    figure = draw(layout(validate(counts), measure, title=title, crop=crop))
     buffer = io.BytesIO()
     with (
         _SAVE_LOCK,

@@ -80,10 +80,13 @@ class _Grid:
         return self.xs[-1] + self.width
 
 
-def layout(counts: PrismaCounts, measure: Measure, *, title: str | None = None) -> Page:
+def layout(
+    counts: PrismaCounts, measure: Measure, *, title: str | None = None, crop: bool = False
+) -> Page:
     """Place every box, arrow and note of the diagram for ``counts`` (assumed valid).
 
     Uses the largest body size that fits A4, trying landscape first when there are four columns.
+    The page is A4, or with ``crop`` (for a screen) only as tall as its content.
     """
     pages = [(A4[1], A4[0])] if counts.other_methods is not None else []
     pages.append(A4)
@@ -91,7 +94,7 @@ def layout(counts: PrismaCounts, measure: Measure, *, title: str | None = None) 
         for width, height in pages:
             page = _compose(counts, measure, title, width, Fonts(size))
             if page.height <= height:
-                return Page(width, height, page.boxes, page.arrows, page.texts)
+                return page if crop else Page(width, height, page.boxes, page.arrows, page.texts)
     return page  # portrait at 7 pt and still too tall: the page grows downwards
 
 

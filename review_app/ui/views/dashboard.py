@@ -10,7 +10,7 @@ import streamlit as st
 from review_app.domain.consensus import StageStatus
 from review_app.services.decisions import agreement_by_stage
 from review_app.services.prioritisation import stopping_aid
-from review_app.services.prisma import prisma_files
+from review_app.services.prisma import prisma_files, prisma_preview
 from review_app.services.progress import ReviewProgress, StageCounts, review_progress
 from review_app.services.reviews import get_review, set_blind
 from review_app.ui import deps, state
@@ -101,7 +101,8 @@ PRISMA_DOWNLOADS = (
 
 def _show_prisma(review_id: int, user: state.CurrentUser) -> None:
     st.subheader("PRISMA 2020 flow diagram")
-    svg = _prisma_file(review_id, user, "svg")
+    with deps.unit_of_work() as session:
+        svg = prisma_preview(session, actor=user.actor, review_id=review_id)
     st.image(svg.decode("utf-8"), width="stretch")
     for column, (format, label, mime) in zip(
         st.columns(len(PRISMA_DOWNLOADS)), PRISMA_DOWNLOADS, strict=True
