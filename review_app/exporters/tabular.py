@@ -1,4 +1,5 @@
-"""Records as CSV or XLSX bytes, one row per record, columns our CSV reader maps back.
+"""Records as CSV or XLSX bytes, one row per record, columns our CSV reader maps back; and any
+table (statuses, decisions, audit log) the same way.
 
 A cell that starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is written
 with a leading ``'`` so a spreadsheet shows it as text instead of running it as a formula
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -74,3 +75,42 @@ def _cell(value: object) -> str:
 def neutralise(cell: str) -> str:
     """``'=1+1`` for ``=1+1``: shown as text by spreadsheets, never evaluated."""
     return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
+
+
+Table = tuple[Sequence[str], Iterable[Sequence[object]]]  # header, rows
+
+
+def table_csv(header: Sequence[str], rows: Iterable[Sequence[object]], *, excel: bool) -> bytes:
+    """A table as CSV, text cells neutralised. ``excel``: a BOM and CRLF line ends, as Excel
+    wants them; otherwise plain UTF-8 with LF, for scripts."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n" if excel else "\n")
+    writer.writerow(header)
+    writer.writerows([table_cell(value) for value in row] for row in rows)
+    return buffer.getvalue().encode("utf-8-sig" if excel else "utf-8")
+
+
+def table_xlsx(sheets: Mapping[str, Table]) -> bytes:
+    """A workbook with one sheet per table; text neutralised, numbers kept as numbers."""
+    workbook = Workbook(write_only=True)
+    for title, (header, rows) in sheets.items():
+        sheet = workbook.create_sheet(title)
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append([_xlsx_text(table_cell(value)) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def table_cell(value: object) -> object:
+    """None as an empty cell, yes/no for booleans, text neutralised, numbers kept."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return neutralise(value) if isinstance(value, str) else value
+
+
+def _xlsx_text(cell: object) -> object:
+    return ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell

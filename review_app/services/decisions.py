@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 
-from openpyxl import Workbook
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -21,7 +18,7 @@ from review_app.domain.agreement import (
 )
 from review_app.domain.consensus import StageStatus
 from review_app.errors import ValidationError
-from review_app.exporters.tabular import neutralise
+from review_app.exporters.tabular import table_csv, table_xlsx
 from review_app.models import Decision, Record, Resolution, User
 from review_app.services.permissions import Actor, require_role
 from review_app.services.progress import STAGES, stage_statuses, unique_record_ids
@@ -129,12 +126,12 @@ def export_decisions(
         _agreement_row(p) for p in agreement_by_stage(session, actor=actor, review_id=review_id)
     ]
     if format == "csv":
-        return {"decisions": _csv(header, rows), "agreement": _csv(list(AGREEMENT_COLUMNS), stats)}
-    return {
-        "workbook": _xlsx(
-            {"decisions": (header, rows), "agreement": (list(AGREEMENT_COLUMNS), stats)}
-        )
-    }
+        return {
+            "decisions": table_csv(header, rows, excel=False),
+            "agreement": table_csv(AGREEMENT_COLUMNS, stats, excel=False),
+        }
+    tables = {"decisions": (header, rows), "agreement": (AGREEMENT_COLUMNS, stats)}
+    return {"workbook": table_xlsx(tables)}
 
 
 def _agreement_row(pair: PairAgreement) -> list[object]:
@@ -236,31 +233,3 @@ def _final_status(rid: int, statuses: dict[str, dict[int, StageStatus]]) -> str:
     if full_text is StageStatus.EXCLUDED:
         return "excluded at full text"
     return f"full text: {full_text.value}"
-
-
-def _csv(header: list[str], rows: list[list[object]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows([[_cell(value) for value in row] for row in rows])
-    return out.getvalue().encode("utf-8")
-
-
-def _xlsx(sheets: dict[str, tuple[list[str], list[list[object]]]]) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, (header, rows) in sheets.items():
-        sheet = workbook.create_sheet(title)
-        sheet.append(header)
-        for row in rows:
-            sheet.append([_cell(value) for value in row])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _cell(value: object) -> object:
-    """Text neutralised against formula injection; numbers kept as numbers."""
-    if value is None:
-        return ""
-    return neutralise(value) if isinstance(value, str) else value

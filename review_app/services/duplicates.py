@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from review_app.exporters.tabular import neutralise
+from review_app.exporters.tabular import table_csv
 from review_app.models import CandidatePair, ClusterMember, DuplicateCluster, ImportBatch, Record
 from review_app.services.permissions import Actor, require_role
 
@@ -132,12 +130,7 @@ def duplicates_csv(session: Session, *, actor: Actor, review_id: int) -> bytes:
     """One row per record: record_id, source_record_id, source, cluster_id, is_primary,
     decided_by, status (unique | primary | duplicate | queued)."""
     require_role(session, actor=actor, review_id=review_id, at_least="lead")
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(DUPLICATE_COLUMNS)
-    for row in _duplicate_rows(session, review_id):
-        writer.writerow([neutralise(str(value)) if value is not None else "" for value in row])
-    return out.getvalue().encode("utf-8")
+    return table_csv(DUPLICATE_COLUMNS, _duplicate_rows(session, review_id), excel=False)
 
 
 def _duplicate_rows(session: Session, review_id: int) -> list[tuple[Any, ...]]:

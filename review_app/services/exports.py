@@ -8,19 +8,15 @@ numbers.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlmodel import Session, col, select
 
 from review_app.errors import ValidationError
 from review_app.exporters import dumps_ris
-from review_app.exporters.tabular import COLUMNS, neutralise
+from review_app.exporters.tabular import COLUMNS, table_csv, table_xlsx
 from review_app.importers.record import RecordIn
 from review_app.models import (
     AuditEvent,
@@ -198,7 +194,7 @@ def export_audit_log(session: Session, *, actor: Actor, review_id: int) -> bytes
         ]
         for event, name in events
     ]
-    return _csv(list(AUDIT_COLUMNS), rows)
+    return table_csv(AUDIT_COLUMNS, rows, excel=True)
 
 
 # --- rows ---------------------------------------------------------------------------------------
@@ -274,38 +270,6 @@ def _check_format(format: str, allowed: tuple[str, ...]) -> None:
 
 
 def _table(format: str, sheet: str, header: list[str], rows: Rows) -> bytes:
-    return _csv(header, rows) if format == "csv" else _xlsx(sheet, header, rows)
-
-
-def _csv(header: list[str], rows: Rows) -> bytes:
-    """UTF-8 with a BOM (Excel reads the accents right), CRLF line ends, neutralised text."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([[_cell(value) for value in row] for row in rows])
-    return out.getvalue().encode("utf-8-sig")
-
-
-def _xlsx(sheet_name: str, header: list[str], rows: Rows) -> bytes:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_name)
-    sheet.append(header)
-    for row in rows:
-        sheet.append([_xlsx_cell(value) for value in row])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
-def _cell(value: object) -> object:
-    """Text neutralised against formula injection; numbers kept; None as an empty cell."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return neutralise(value) if isinstance(value, str) else value
-
-
-def _xlsx_cell(value: object) -> object:
-    cell = _cell(value)
-    return ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell
+    if format == "csv":
+        return table_csv(header, rows, excel=True)
+    return table_xlsx({sheet: (header, rows)})
