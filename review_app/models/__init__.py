@@ -4,7 +4,14 @@ Times are aware UTC (``utcnow()``); SQLModel's UTCDateTime reads them back as UT
 """
 
 from review_app.models.base import utcnow
-from review_app.models.people import AuditEvent, LoginThrottle, Membership, Review, User
+from review_app.models.people import (
+    AuditEvent,
+    LoginSession,
+    LoginThrottle,
+    Membership,
+    Review,
+    User,
+)
 from review_app.models.records import (
     CandidatePair,
     ClusterMember,
@@ -12,7 +19,14 @@ from review_app.models.records import (
     ImportBatch,
     Record,
 )
-from review_app.models.screening import Decision, FullText, RecordRank, Resolution
+from review_app.models.screening import (
+    Decision,
+    FullText,
+    RecordRank,
+    Resolution,
+    ScreeningSlot,
+    StageRelease,
+)
 from review_app.models.synthesis import (
     Analysis,
     ExtractionValue,
@@ -34,6 +48,7 @@ __all__ = [
     "FullText",
     "GradeAssessment",
     "ImportBatch",
+    "LoginSession",
     "LoginThrottle",
     "Membership",
     "OutcomeData",
@@ -42,6 +57,8 @@ __all__ = [
     "Resolution",
     "Review",
     "RiskOfBias",
+    "ScreeningSlot",
+    "StageRelease",
     "Study",
     "StudyReport",
     "User",

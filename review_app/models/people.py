@@ -53,6 +53,18 @@ class LoginThrottle(SQLModel, table=True):
     last_failure_at: datetime | None = None
 
 
+class LoginSession(SQLModel, table=True):
+    """A browser's login. The cookie holds a random token; only its SHA-256 is stored, so a
+    copy of the database cannot be used to log in. Ends at logout, after the idle timeout, when
+    the user logs out everywhere or is deactivated."""
+
+    token_sha256: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    created_at: datetime = created_at_field()
+    last_seen_at: datetime = created_at_field()
+    revoked_at: datetime | None = None
+
+
 class AuditEvent(SQLModel, table=True):
     """Who changed what, when, with the state before and after (JSON)."""
 

@@ -23,9 +23,9 @@ class ImportBatch(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     review_id: int = Field(foreign_key="review.id", index=True, ondelete="CASCADE")
-    file_name: str = Field(max_length=500)
+    file_name: str = Field(sa_type=Text)
     sha256: str = Field(max_length=64, index=True)
-    source_name: str = Field(max_length=200)  # "PubMed", "Embase", ...
+    source_name: str = Field(sa_type=Text)  # "PubMed", "Embase", ...
     source_kind: str = Field(default="database", max_length=20)
     format: str = Field(max_length=20)
     date_searched: date | None = None
@@ -51,22 +51,22 @@ class Record(SQLModel, table=True):
     review_id: int = Field(foreign_key="review.id", index=True, ondelete="CASCADE")
     import_batch_id: int = Field(foreign_key="importbatch.id", index=True, ondelete="CASCADE")
     position: int  # 1-based record number within its file
-    source_record_id: str | None = Field(default=None, max_length=200)
+    source_record_id: str | None = Field(default=None, sa_type=Text)
     title: str = Field(sa_type=Text)
     abstract: str | None = Field(default=None, sa_type=Text)
     authors: list[str] = json_field(list)
     year: int | None = None
     journal: str | None = Field(default=None, sa_type=Text)
-    volume: str | None = Field(default=None, max_length=100)
-    issue: str | None = Field(default=None, max_length=100)
-    pages: str | None = Field(default=None, max_length=100)
-    doi: str | None = Field(default=None, max_length=300)
-    pmid: str | None = Field(default=None, max_length=30)
-    issn: str | None = Field(default=None, max_length=100)
-    isbn: str | None = Field(default=None, max_length=100)
+    volume: str | None = Field(default=None, sa_type=Text)
+    issue: str | None = Field(default=None, sa_type=Text)
+    pages: str | None = Field(default=None, sa_type=Text)
+    doi: str | None = Field(default=None, sa_type=Text)
+    pmid: str | None = Field(default=None, sa_type=Text)
+    issn: str | None = Field(default=None, sa_type=Text)
+    isbn: str | None = Field(default=None, sa_type=Text)
     keywords: list[str] = json_field(list)
-    language: str | None = Field(default=None, max_length=100)
-    publication_type: str | None = Field(default=None, max_length=200)
+    language: str | None = Field(default=None, sa_type=Text)
+    publication_type: str | None = Field(default=None, sa_type=Text)
     url: str | None = Field(default=None, sa_type=Text)
     raw: dict[str, Any] = json_field()
     # False until an automatic deduplication pass has compared the record with the rest of the
