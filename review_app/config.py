@@ -1,69 +1,204 @@
-"""Settings from the environment. The only module that reads ``os.environ``."""
+"""Settings from the environment. The only module that reads ``os.environ``.
+
+Each setting is declared once, as data (as datasette does): its variable, its field on
+``Settings``, its default, how its text is read and what it means. ``Settings.from_env``, the
+child process's environment and the README's configuration table all come from ``SETTINGS``.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
 from review_app.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite:///review.db"
 
 
+def _text(name: str, text: str) -> str:
+    return text
+
+
+def _path(name: str, text: str) -> Path:
+    return Path(text)
+
+
+def _whole_number(minimum: int) -> Callable[[str, str], int]:
+    def parse(name: str, text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise ConfigError(f"{name}={text!r}: a whole number >= {minimum}")
+        return value
+
+    return parse
+
+
+def _number(minimum: float) -> Callable[[str, str], float]:
+    def parse(name: str, text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = minimum - 1
+        if not value >= minimum:
+            raise ConfigError(f"{name}={text!r}: a number >= {minimum:g}")
+        return value
+
+    return parse
+
+
+def _flag(name: str, text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name}={text!r}: allowed are 1/true/yes/on or 0/false/no/off")
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
-    """One environment variable the app understands (declared as data, as datasette does)."""
+    """One environment variable the app understands."""
 
-    name: str
+    name: str  # the environment variable
+    field: str  # the attribute on Settings
     default: str
     help: str
+    parse: Callable[[str, str], Any] = _text
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("REVIEW_APP_DATABASE_URL", DEFAULT_DATABASE_URL, "SQLAlchemy URL of the database."),
-    Setting("REVIEW_APP_EXPORT_DIR", "exports", "Default folder for exports."),
-    Setting("REVIEW_APP_FILES_DIR", "files", "Folder for uploaded full-text PDFs."),
-    Setting("REVIEW_APP_MAX_UPLOAD_MB", "50", "Largest file accepted by an upload, in megabytes."),
+    Setting(
+        "REVIEW_APP_DATABASE_URL",
+        "database_url",
+        DEFAULT_DATABASE_URL,
+        "SQLAlchemy URL: `sqlite:///PATH` or `postgresql+psycopg://USER@HOST:PORT/DB`",
+    ),
+    Setting("REVIEW_APP_EXPORT_DIR", "export_dir", "exports", "default folder for exports", _path),
+    Setting("REVIEW_APP_FILES_DIR", "files_dir", "files", "folder for uploaded full texts", _path),
+    Setting(
+        "REVIEW_APP_MAX_UPLOAD_MB",
+        "max_upload_mb",
+        "50",
+        "largest upload accepted, in megabytes (for XLSX, of its unpacked content)",
+        _whole_number(1),
+    ),
+    Setting(
+        "REVIEW_APP_MAX_RECORDS_PER_FILE",
+        "max_records_per_file",
+        "200000",
+        "most records one imported file may hold",
+        _whole_number(1),
+    ),
+    Setting(
+        "REVIEW_APP_MAX_FIELD_CHARS",
+        "max_field_chars",
+        "100000",
+        "longest text one field of an imported record may hold, in characters",
+        _whole_number(100),
+    ),
+    Setting(
+        "REVIEW_APP_MAX_SHEET_CELLS",
+        "max_sheet_cells",
+        "5000000",
+        "most cells read from one XLSX sheet",
+        _whole_number(1),
+    ),
+    Setting(
+        "REVIEW_APP_POOL_SIZE",
+        "pool_size",
+        "20",
+        "PostgreSQL connections kept open per server process (one per concurrent user)",
+        _whole_number(1),
+    ),
+    Setting(
+        "REVIEW_APP_POOL_OVERFLOW",
+        "pool_overflow",
+        "10",
+        "extra PostgreSQL connections a busy process may open beyond the pool",
+        _whole_number(0),
+    ),
+    Setting(
+        "REVIEW_APP_POOL_TIMEOUT_SECONDS",
+        "pool_timeout_seconds",
+        "10",
+        "how long an action waits for a free connection before saying the server is busy",
+        _number(0.1),
+    ),
+    Setting(
+        "REVIEW_APP_SESSION_IDLE_HOURS",
+        "session_idle_hours",
+        "8",
+        "a login ends after this many hours without an action",
+        _number(0.01),
+    ),
+    Setting(
+        "REVIEW_APP_LEASE_MINUTES",
+        "lease_minutes",
+        "10",
+        "how long a record shown to a reviewer stays reserved for their vote",
+        _number(0.01),
+    ),
+    Setting(
+        "REVIEW_APP_DEVELOPMENT",
+        "development",
+        "0",
+        "1 shows error details (tracebacks) in the web app; never on a shared server",
+        _flag,
+    ),
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
-    export_dir: Path = field(default_factory=lambda: Path("exports"))
-    files_dir: Path = field(default_factory=lambda: Path("files"))
+    export_dir: Path = Path("exports")
+    files_dir: Path = Path("files")
     max_upload_mb: int = 50
+    max_records_per_file: int = 200_000
+    max_field_chars: int = 100_000
+    max_sheet_cells: int = 5_000_000
+    pool_size: int = 20
+    pool_overflow: int = 10
+    pool_timeout_seconds: float = 10.0
+    session_idle_hours: float = 8.0
+    lease_minutes: float = 10.0
+    development: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
         """Build settings from the environment; explicit overrides (CLI options) win."""
         env = dict(os.environ if environ is None else environ)
         values: dict[str, object] = {
-            "database_url": env.get("REVIEW_APP_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            "export_dir": Path(env.get("REVIEW_APP_EXPORT_DIR") or "exports"),
-            "files_dir": Path(env.get("REVIEW_APP_FILES_DIR") or "files"),
-            "max_upload_mb": _positive_int(env.get("REVIEW_APP_MAX_UPLOAD_MB") or "50"),
+            s.field: s.parse(s.name, env.get(s.name) or s.default) for s in SETTINGS
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
     def child_environment(self) -> dict[str, str]:
         """This process's environment plus these settings, for a child (``streamlit run``)."""
-        return {
-            **os.environ,
-            "REVIEW_APP_DATABASE_URL": self.database_url,
-            "REVIEW_APP_EXPORT_DIR": str(self.export_dir),
-            "REVIEW_APP_FILES_DIR": str(self.files_dir),
-            "REVIEW_APP_MAX_UPLOAD_MB": str(self.max_upload_mb),
-        }
+        return {**os.environ, **self.as_environment()}
+
+    def as_environment(self) -> dict[str, str]:
+        """These settings as the environment variables that would produce them."""
+        return {s.name: _as_text(getattr(self, s.field)) for s in SETTINGS}
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ConfigError(f"REVIEW_APP_MAX_UPLOAD_MB={text!r}: a whole number of megabytes >= 1")
-    return value
+def _as_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def settings_table() -> str:
+    """The README's configuration table (a docs test checks that the README holds it)."""
+    rows = [f"| `{s.name}` | `{s.default}` | {s.help} |" for s in SETTINGS]
+    return "\n".join(["| variable | default | meaning |", "| --- | --- | --- |", *rows])
+
+
+assert {s.field for s in SETTINGS} == {f.name for f in fields(Settings)}, "one setting per field"

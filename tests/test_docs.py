@@ -32,3 +32,10 @@ def test_quick_start_is_two_commands() -> None:
     quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"^```(?:bash|sh)\n(.*?)\n```", quick_start, flags=re.S | re.M)
     assert len(commands) == 2 and all("\n" not in c for c in commands), commands
+
+
+def test_readme_documents_every_setting() -> None:
+    from review_app.config import settings_table
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert settings_table() in readme, "README's configuration table differs from config.SETTINGS"
