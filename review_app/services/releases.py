@@ -1,0 +1,93 @@
+"""A lead's release of decided outcomes to the reviewers while a review is blind.
+
+While blind, the outcome of a record at a stage (agreed by all the votes, or a conflict) is a
+function of every reviewer's vote: a reviewer who voted include and then sees the record in their
+full-text queue learns that the other reviewer voted include too. So, while blind, an outcome
+reaches the reviewers only once a lead has released it (``StageRelease``) or resolved it
+(``Resolution``); from then on the votes on it are final for the reviewers. Leads see everything.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import union
+from sqlmodel import Session, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from review_app.domain.consensus import StageStatus
+from review_app.errors import ValidationError
+from review_app.models import Resolution, StageRelease
+from review_app.models.base import STAGES
+from review_app.services.audit import record_event
+from review_app.services.permissions import Actor, require_role
+
+DECIDED = (StageStatus.INCLUDED, StageStatus.EXCLUDED)
+
+
+def released_record_ids_select(review_id: int, stage: str) -> SelectOfScalar[int]:
+    """Ids of the records whose outcome at ``stage`` the reviewers may know: released by a lead
+    or resolved by one. Use as ``col(Record.id).in_(released_record_ids_select(...))``."""
+    released = select(StageRelease.record_id).where(
+        StageRelease.review_id == review_id, StageRelease.stage == stage
+    )
+    resolved = select(Resolution.record_id).where(
+        Resolution.review_id == review_id, Resolution.stage == stage
+    )
+    return select(union(released, resolved).subquery().c[0])  # type: ignore[return-value]
+
+
+def released_record_ids(session: Session, *, review_id: int, stage: str) -> set[int]:
+    """The same ids, as a set (for code that filters in Python)."""
+    return set(session.exec(released_record_ids_select(review_id, stage)))
+
+
+def _decided_unreleased(session: Session, *, review_id: int, stage: str) -> list[int]:
+    # Imported here: progress imports this module for the blind reviewer's counts.
+    from review_app.services.progress import stage_statuses, unique_record_ids
+
+    _check_stage(stage)
+    ids = unique_record_ids(session, review_id=review_id)
+    statuses = stage_statuses(session, review_id=review_id, stage=stage, record_ids=ids)
+    released = released_record_ids(session, review_id=review_id, stage=stage)
+    return [rid for rid, status in statuses.items() if status in DECIDED and rid not in released]
+
+
+def count_unreleased(session: Session, *, actor: Actor, review_id: int, stage: str) -> int:
+    """How many records are decided at ``stage`` (agreed or resolved) but not yet released (leads)."""
+    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    return len(_decided_unreleased(session, review_id=review_id, stage=stage))
+
+
+def release_outcomes(session: Session, *, actor: Actor, review_id: int, stage: str) -> int:
+    """Release every decided, unreleased outcome at ``stage`` to the reviewers (leads); audited.
+
+    Returns how many records were released. Conflicts stay until a lead resolves them (a
+    resolution is itself a release).
+    """
+    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    record_ids = _decided_unreleased(session, review_id=review_id, stage=stage)
+    for record_id in record_ids:
+        session.add(
+            StageRelease(
+                review_id=review_id,
+                record_id=record_id,
+                stage=stage,
+                released_by_id=actor.user_id,
+            )
+        )
+    session.flush()
+    if record_ids:
+        record_event(
+            session,
+            review_id=review_id,
+            user_id=actor.user_id,
+            action="stage.release",
+            entity="review",
+            entity_id=review_id,
+            after={"stage": stage, "records": len(record_ids), "record_ids": record_ids},
+        )
+    return len(record_ids)
+
+
+def _check_stage(stage: str) -> None:
+    if stage not in STAGES:
+        raise ValidationError(f"stage {stage!r}: allowed are {', '.join(STAGES)}")
