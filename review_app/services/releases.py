@@ -32,7 +32,7 @@ def released_record_ids_select(review_id: int, stage: str) -> SelectOfScalar[int
     resolved = select(Resolution.record_id).where(
         Resolution.review_id == review_id, Resolution.stage == stage
     )
-    return select(union(released, resolved).subquery().c[0])  # type: ignore[return-value]
+    return select(union(released, resolved).subquery().c[0])
 
 
 def released_record_ids(session: Session, *, review_id: int, stage: str) -> set[int]:
@@ -52,7 +52,7 @@ def _decided_unreleased(session: Session, *, review_id: int, stage: str) -> list
 
 
 def count_unreleased(session: Session, *, actor: Actor, review_id: int, stage: str) -> int:
-    """How many records are decided at ``stage`` (agreed or resolved) but not yet released (leads)."""
+    """Records decided at ``stage`` (agreed or resolved) and not yet released (leads)."""
     require_role(session, actor=actor, review_id=review_id, at_least="lead")
     return len(_decided_unreleased(session, review_id=review_id, stage=stage))
 
