@@ -30,8 +30,10 @@ from review_app.domain.consensus import StageStatus
 from review_app.errors import ConfigError, ConflictError, NotFoundError, ValidationError
 from review_app.models import FullText, Record, User, utcnow
 from review_app.services.audit import record_event
-from review_app.services.permissions import Actor, require_role
+from review_app.services.permissions import Actor, can_see_all_votes, require_role, role_of
 from review_app.services.progress import stage_statuses, unique_records_select
+from review_app.services.releases import released_record_ids
+from review_app.services.reviews import get_review
 
 PDF_MAGIC = b"%PDF-"
 URL_SCHEMES = ("http", "https")
@@ -75,7 +77,7 @@ def attach_pdf(
     the row changes and removed again if the row cannot be saved, so an error leaves neither.
     """
     require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
-    _check_eligible(session, review_id=review_id, record_id=record_id)
+    _check_eligible(session, actor=actor, review_id=review_id, record_id=record_id)
     name = _display_name(file_name)
     _check_pdf(data, file_name=name, max_bytes=max_bytes)
     digest = hashlib.sha256(data).hexdigest()
@@ -109,7 +111,7 @@ def set_link(
     A link counts as retrieved: it undoes an earlier "not retrieved".
     """
     require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
-    _check_eligible(session, review_id=review_id, record_id=record_id)
+    _check_eligible(session, actor=actor, review_id=review_id, record_id=record_id)
     link = _check_url(url, record_id=record_id)
     fulltext = _find(session, record_id)
     return _save(
@@ -133,7 +135,7 @@ def mark_not_retrieved(
     A PDF or link already recorded is kept, so ``mark_retrieved`` restores it as it was.
     """
     require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
-    _check_eligible(session, review_id=review_id, record_id=record_id)
+    _check_eligible(session, actor=actor, review_id=review_id, record_id=record_id)
     reason = (note or "").strip()
     if not reason:
         raise ValidationError(
@@ -158,7 +160,7 @@ def mark_retrieved(
 ) -> FullTextView:
     """Undo ``mark_not_retrieved``: the record returns to full-text screening (audited)."""
     require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
-    _check_eligible(session, review_id=review_id, record_id=record_id)
+    _check_eligible(session, actor=actor, review_id=review_id, record_id=record_id)
     fulltext = _find(session, record_id)
     if fulltext is None:
         raise ValidationError(
@@ -318,14 +320,26 @@ def _record(session: Session, review_id: int, record_id: int) -> Record:
     return record
 
 
-def _check_eligible(session: Session, *, review_id: int, record_id: int) -> None:
-    """The record is in the review, is not a duplicate copy and passed title/abstract."""
+def _check_eligible(session: Session, *, actor: Actor, review_id: int, record_id: int) -> None:
+    """The record is in the review, is not a duplicate copy and passed title/abstract.
+
+    While the review is blind a reviewer learns a record's title/abstract outcome only once a
+    lead has released or resolved it, so until then the refusal says the same whatever the votes.
+    """
     _record(session, review_id, record_id)
     query = unique_records_select(review_id).where(col(Record.id) == record_id)
     if session.exec(query).first() is None:
         raise ValidationError(
             f"record {record_id} is a duplicate; record the full text on its primary record"
         )
+    role = role_of(session, actor=actor, review_id=review_id)
+    if not can_see_all_votes(role) and get_review(session, review_id).is_blind:
+        released = released_record_ids(session, review_id=review_id, stage="title_abstract")
+        if record_id not in released:
+            raise ValidationError(
+                f"record {record_id} has not been passed on to full text by a lead yet; "
+                "full texts are recorded only for records a lead has sent on"
+            )
     status = stage_statuses(
         session, review_id=review_id, stage="title_abstract", record_ids=[record_id]
     )[record_id]

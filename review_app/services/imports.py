@@ -178,7 +178,9 @@ def import_file(
     )
 
 
-def list_batches(session: Session, *, review_id: int) -> list[BatchPublic]:
+def list_batches(session: Session, *, actor: Actor, review_id: int) -> list[BatchPublic]:
+    """The review's import batches (any member): counts of records and of voted records only."""
+    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
     voted = dict(
         session.exec(
             select(Record.import_batch_id, func.count(func.distinct(Decision.record_id)))

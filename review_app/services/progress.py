@@ -22,6 +22,7 @@ from review_app.models import (
     User,
 )
 from review_app.services.permissions import Actor, can_see_all_votes, require_role
+from review_app.services.releases import released_record_ids
 from review_app.services.reviews import get_protocol, get_review
 
 STAGES = ("title_abstract", "full_text")
@@ -117,7 +118,12 @@ def stage_statuses(
 
 def review_progress(session: Session, *, actor: Actor, review_id: int) -> ReviewProgress:
     """Counts for the dashboard; never whose vote was what, and no outcome counts for a
-    reviewer while the review is blind."""
+    reviewer while the review is blind.
+
+    While blind, a reviewer's next stage counts only the records whose outcome a lead has
+    released (``releases``): a count of records passed on would otherwise move after the
+    reviewer's own include vote exactly when the other reviewer had included too.
+    """
     role = require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
     sees_outcomes = can_see_all_votes(role) or not get_review(session, review_id).is_blind
     imported = _count_imported(session, review_id)
@@ -135,7 +141,16 @@ def review_progress(session: Session, *, actor: Actor, review_id: int) -> Review
                 counts={s: counts[s] for s in StageStatus} if sees_outcomes else None,
             )
         )
-        eligible = [rid for rid, status in statuses.items() if status is StageStatus.INCLUDED]
+        released = (
+            None
+            if sees_outcomes
+            else released_record_ids(session, review_id=review_id, stage=stage)
+        )
+        eligible = [
+            rid
+            for rid, status in statuses.items()
+            if status is StageStatus.INCLUDED and (released is None or rid in released)
+        ]
     return ReviewProgress(
         records_imported=imported,
         duplicates=imported - stages[0].eligible,

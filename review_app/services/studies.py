@@ -32,9 +32,11 @@ from review_app.models import (
     StudyReport,
 )
 from review_app.services.audit import record_event
-from review_app.services.permissions import Actor, require_role
+from review_app.services.permissions import Actor, can_see_all_votes, require_role
 from review_app.services.prisma import included_report_ids
 from review_app.services.progress import unique_records_select
+from review_app.services.releases import released_record_ids
+from review_app.services.reviews import get_review
 
 MAX_LABEL = 200  # Study.label
 MAX_DESIGN = 100  # Study.design
@@ -435,9 +437,18 @@ def _view(study: Study, reports: list[StudyReportView]) -> StudyView:
 def list_included_reports(
     session: Session, *, actor: Actor, review_id: int
 ) -> list[tuple[StudyReportView, int | None]]:
-    """Records included at full text, each with the id of the study it belongs to (or None)."""
-    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    """Records included at full text, each with the id of the study it belongs to (or None).
+
+    While the review is blind a reviewer gets only the reports whose full-text outcome a lead
+    has released or resolved: "included" is the agreement of every reviewer's vote, so the full
+    list would tell a reviewer who voted include how the others voted. Released outcomes are
+    public to the team by design (the lead chose to pass them on), so these stay listed.
+    """
+    role = require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
     included = included_report_ids(session, review_id=review_id)
+    if not can_see_all_votes(role) and get_review(session, review_id).is_blind:
+        released = released_record_ids(session, review_id=review_id, stage="full_text")
+        included = [rid for rid in included if rid in released]
     if not included:
         return []
     study_of = dict(

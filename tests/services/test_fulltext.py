@@ -284,7 +284,8 @@ def test_only_records_past_title_abstract_get_a_full_text(
 ) -> None:
     rita = actors["rita"]
     cases = {
-        records[2]: "has not passed title/abstract screening \\(it is unscreened\\)",
+        # blind: a reviewer learns no outcome until a lead passes the record on
+        records[2]: "has not been passed on to full text by a lead yet",
         records[3]: "has not passed title/abstract screening \\(it is excluded\\)",
         records[4]: "is a duplicate",
     }

@@ -213,7 +213,7 @@ def _show_batches(review_id: int, user: state.CurrentUser) -> None:
         st.success(line)
     st.subheader("Import batches")
     with deps.unit_of_work() as session:
-        batches = list_batches(session, review_id=review_id)
+        batches = list_batches(session, actor=user.actor, review_id=review_id)
     if not batches:
         st.info("Nothing imported yet.")
         return
