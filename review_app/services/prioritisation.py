@@ -1,20 +1,30 @@
 """Active learning in a review: rank the unscreened records, likely includes first.
 
-Training labels (title/abstract stage): a record's agreed label where there is one (both
-reviewers agree, or a lead resolved it), otherwise the votes so far: every vote include (or a
-maybe, when maybes move records on) counts as an include, every vote exclude as an exclude, and a
-record whose votes disagree is left out until it is resolved. Both reviewers draw from the same
-ranking, so the top of the list is double-screened first. Nothing is ever excluded by the model.
+Whose ranking (``ranking_owner``). While a review is blind every reviewer has a ranking of their
+own (``RecordRank.reviewer_id`` = them), trained on their own title/abstract votes only: the order
+in which records reach a reviewer and the "ranked k of n" shown beside one are then functions of
+that reviewer's votes, never of another's (a ranking trained on everyone's votes moves when the
+other reviewer votes include, and the record it puts on top tells). Once unblinded the team shares
+one ranking (``reviewer_id`` None).
+
+Training labels. A reviewer's own ranking: each of their votes, include (or a maybe, when maybes
+move records on) as 1 and exclude as 0. The shared ranking: a record's agreed label where there is
+one (both reviewers agree, or a lead resolved it), otherwise the votes so far: every vote include
+counts as an include, every vote exclude as an exclude, and a record whose votes disagree is left
+out until it is resolved. Nothing is ever excluded by the model.
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import ColumnElement, and_, delete, func, insert
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from review_app.domain.consensus import StageStatus
 from review_app.domain.prioritisation import (
@@ -24,16 +34,17 @@ from review_app.domain.prioritisation import (
     record_texts,
     stopping_estimate,
 )
-from review_app.models import Decision, Record, RecordRank, utcnow
+from review_app.models import Decision, Membership, Record, RecordRank, utcnow
 from review_app.services.permissions import Actor, require_role
 from review_app.services.progress import (
     stage_statuses,
     unique_record_ids,
     unique_records_select,
 )
-from review_app.services.reviews import get_protocol
+from review_app.services.reviews import get_protocol, get_review
 
 STAGE = "title_abstract"
+Query = TypeVar("Query", Select[Any], SelectOfScalar[Any])
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,19 +54,76 @@ class RankingSummary:
     excludes: int
     method: str  # the model, or why there is none yet
     seconds: float
+    reviewer_id: int | None = None  # whose ranking: None for the team's shared one
 
 
-def training_labels(session: Session, *, review_id: int) -> dict[int, int]:
-    """record id -> 1 (include) or 0 (exclude), by the rule in the module docstring."""
+# --- whose ranking ------------------------------------------------------------------------------
+
+
+def ranking_owner(session: Session, *, review_id: int, reviewer_id: int | None) -> int | None:
+    """Which ``RecordRank.reviewer_id`` a reviewer's order and relevance come from: their own
+    ranking while the review is blind, the team's shared one (None) once it is unblinded."""
+    return reviewer_id if get_review(session, review_id).is_blind else None
+
+
+def ranking_owners(session: Session, *, review_id: int) -> list[int | None]:
+    """Whose rankings are trained now: while blind, every member with a title/abstract vote;
+    once unblinded, the team's shared ranking only."""
+    if not get_review(session, review_id).is_blind:
+        return [None]
+    voters = session.exec(
+        select(Decision.reviewer_id)
+        .join(Membership, col(Membership.user_id) == Decision.reviewer_id)
+        .where(Decision.review_id == review_id, Decision.stage == STAGE)
+        .where(Membership.review_id == review_id)
+        .distinct()
+        .order_by(col(Decision.reviewer_id))
+    )
+    return list(voters)
+
+
+def _owned_by(owner: int | None) -> Any:
+    return (
+        col(RecordRank.reviewer_id).is_(None) if owner is None else RecordRank.reviewer_id == owner
+    )
+
+
+def rank_order_join(query: Query, *, review_id: int, reviewer_id_or_none: int | None) -> Query:
+    """``query`` (over ``Record``) with the owner's ranking joined and its likeliest includes
+    first, unranked records after; pass ``ranking_owner(...)`` as ``reviewer_id_or_none``."""
+    on = and_(
+        col(RecordRank.record_id) == Record.id,
+        col(RecordRank.review_id) == review_id,
+        _owned_by(reviewer_id_or_none),
+    )
+    return query.outerjoin(RecordRank, on).order_by(col(RecordRank.score).desc().nulls_last())
+
+
+# --- training -----------------------------------------------------------------------------------
+
+
+def training_labels(
+    session: Session, *, review_id: int, reviewer_id: int | None = None
+) -> dict[int, int]:
+    """record id -> 1 (include) or 0 (exclude), by the rules in the module docstring: the given
+    reviewer's own votes, or (None) the team's labels."""
     ids = unique_record_ids(session, review_id=review_id)
+    settings = get_protocol(session, review_id).screening
+    maybe_is_include = settings.maybe_counts_as == "include"
+    query = select(Decision.record_id, Decision.vote).where(
+        Decision.review_id == review_id, Decision.stage == STAGE
+    )
+    if reviewer_id is not None:
+        unique = set(ids)
+        own = session.exec(query.where(Decision.reviewer_id == reviewer_id))
+        return {
+            record_id: int(vote != "exclude")
+            for record_id, vote in own
+            if record_id in unique and (vote != "maybe" or maybe_is_include)
+        }
     statuses = stage_statuses(session, review_id=review_id, stage=STAGE, record_ids=ids)
-    maybe_is_include = get_protocol(session, review_id).screening.maybe_counts_as == "include"
     votes: dict[int, set[str]] = defaultdict(set)
-    for record_id, vote in session.exec(
-        select(Decision.record_id, Decision.vote).where(
-            Decision.review_id == review_id, Decision.stage == STAGE
-        )
-    ):
+    for record_id, vote in session.exec(query):
         votes[record_id].add("include" if vote == "maybe" and maybe_is_include else vote)
     labels = {}
     for record_id, status in statuses.items():
@@ -76,6 +144,8 @@ class RankingInputs:
     labels: dict[int, int]
     record_ids: tuple[int, ...]  # the unique records, in the order of the texts
     needs: tuple[int, int]  # includes, excludes before ranking starts
+    reviewer_id: int | None = None  # whose ranking (None: the team's)
+    read_at: datetime = field(default_factory=utcnow)  # stored as the ranking's trained_at
 
     @property
     def is_ready(self) -> bool:
@@ -92,14 +162,32 @@ class Ranking:
     labelled: int
 
 
-def ranking_inputs(session: Session, *, review_id: int) -> RankingInputs:
+def ranking_inputs(
+    session: Session, *, review_id: int, reviewer_id: int | None = None
+) -> RankingInputs:
     settings = get_protocol(session, review_id).screening
     return RankingInputs(
         review_id=review_id,
-        labels=training_labels(session, review_id=review_id),
+        labels=training_labels(session, review_id=review_id, reviewer_id=reviewer_id),
         record_ids=tuple(unique_record_ids(session, review_id=review_id)),
         needs=(settings.prioritise_after_includes, settings.prioritise_after_excludes),
+        reviewer_id=reviewer_id,
     )
+
+
+def all_ranking_inputs(
+    session: Session, *, review_id: int, read_at: datetime | None = None
+) -> list[RankingInputs]:
+    """The inputs of every ranking to train now (``ranking_owners``), read in one unit of work.
+
+    ``read_at``: a time taken before the unit of work began, so that every vote committed
+    before it is in the inputs (a stored ranking's ``trained_at``; see ``ranking_worker``).
+    """
+    when = read_at or utcnow()
+    return [
+        replace(ranking_inputs(session, review_id=review_id, reviewer_id=owner), read_at=when)
+        for owner in ranking_owners(session, review_id=review_id)
+    ]
 
 
 def ranker_for(session: Session, *, review_id: int, record_ids: tuple[int, ...]) -> Ranker:
@@ -132,18 +220,28 @@ def compute_ranking(inputs: RankingInputs, ranker: Ranker | None) -> Ranking:
     return Ranking(scores, includes, excludes, ranker.last_method, len(inputs.labels))
 
 
-def store_ranking(session: Session, *, review_id: int, ranking: Ranking) -> None:
-    """Replace the review's scores (a short write)."""
-    session.execute(delete(RecordRank).where(col(RecordRank.review_id) == review_id))
-    now = utcnow()
+def store_ranking(
+    session: Session,
+    *,
+    review_id: int,
+    ranking: Ranking,
+    reviewer_id: int | None = None,
+    trained_at: datetime | None = None,
+) -> None:
+    """Replace one owner's scores (a short write); ``trained_at`` is when the inputs were read."""
+    session.execute(
+        delete(RecordRank).where(col(RecordRank.review_id) == review_id, _owned_by(reviewer_id))
+    )
+    when = trained_at or utcnow()
     values = [
         {
             "record_id": rid,
             "review_id": review_id,
+            "reviewer_id": reviewer_id,
             "score": score,
             "model": ranking.method[:40],
             "labelled": ranking.labelled,
-            "trained_at": now,
+            "trained_at": when,
         }
         for rid, score in ranking.scores
     ]
@@ -152,35 +250,92 @@ def store_ranking(session: Session, *, review_id: int, ranking: Ranking) -> None
     session.flush()
 
 
-def refresh_ranking(session: Session, *, review_id: int) -> RankingSummary:
-    """Retrain on the labels so far and store a score for every unlabelled record."""
+def drop_rankings_except(session: Session, *, review_id: int, owners: list[int | None]) -> None:
+    """Remove the rankings of owners no longer trained (the per-reviewer ones once unblinded,
+    the shared one while blind, the rankings of members who left)."""
+    keep = [owner for owner in owners if owner is not None]
+    stale: ColumnElement[bool] = (
+        col(RecordRank.reviewer_id).not_in(keep)
+        if keep
+        else col(RecordRank.reviewer_id).is_not(None)
+    )
+    if None not in owners:
+        stale = stale | col(RecordRank.reviewer_id).is_(None)
+    session.execute(delete(RecordRank).where(col(RecordRank.review_id) == review_id, stale))
+    session.flush()
+
+
+def latest_training(session: Session, *, review_id: int) -> datetime | None:
+    """When the inputs of the newest stored ranking of the review were read (UTC), if any."""
+    latest = session.exec(
+        select(func.max(RecordRank.trained_at)).where(RecordRank.review_id == review_id)
+    ).one()
+    if latest is None:
+        return None
+    return latest if latest.tzinfo else latest.replace(tzinfo=UTC)
+
+
+def store_rankings(
+    session: Session, *, review_id: int, rankings: list[tuple[RankingInputs, Ranking]]
+) -> bool:
+    """Store a training run's rankings unless a newer run (another process) stored first.
+
+    Call in a write unit of work: on SQLite it begins IMMEDIATE, so the check and the write are
+    one step; on PostgreSQL the trainer holds the review's advisory lock. Returns whether stored.
+    """
+    if not rankings:
+        drop_rankings_except(session, review_id=review_id, owners=[])
+        return True
+    read_at = min(inputs.read_at for inputs, _ in rankings)
+    latest = latest_training(session, review_id=review_id)
+    if latest is not None and latest > read_at:
+        return False
+    for inputs, ranking in rankings:
+        store_ranking(
+            session,
+            review_id=review_id,
+            ranking=ranking,
+            reviewer_id=inputs.reviewer_id,
+            trained_at=inputs.read_at,
+        )
+    owners = [inputs.reviewer_id for inputs, _ in rankings]
+    drop_rankings_except(session, review_id=review_id, owners=owners)
+    return True
+
+
+def refresh_ranking(session: Session, *, review_id: int) -> list[RankingSummary]:
+    """Retrain every ranking of the review now (``ranking_owners``) and store a score for every
+    record its owner has not labelled (in the caller's unit of work; the UI uses the worker)."""
     start = time.perf_counter()
-    inputs = ranking_inputs(session, review_id=review_id)
+    all_inputs = all_ranking_inputs(session, review_id=review_id, read_at=utcnow())
+    ready = [inputs for inputs in all_inputs if inputs.is_ready]
     ranker = (
-        ranker_for(session, review_id=review_id, record_ids=inputs.record_ids)
-        if inputs.is_ready
-        else None
+        ranker_for(session, review_id=review_id, record_ids=ready[0].record_ids) if ready else None
     )
-    ranking = compute_ranking(inputs, ranker)
-    store_ranking(session, review_id=review_id, ranking=ranking)
-    return RankingSummary(
-        len(ranking.scores),
-        ranking.includes,
-        ranking.excludes,
-        ranking.method,
-        time.perf_counter() - start,
-    )
+    rankings = [(inputs, compute_ranking(inputs, ranker)) for inputs in all_inputs]
+    store_rankings(session, review_id=review_id, rankings=rankings)
+    seconds = time.perf_counter() - start
+    return [
+        RankingSummary(len(r.scores), r.includes, r.excludes, r.method, seconds, inputs.reviewer_id)
+        for inputs, r in rankings
+    ]
 
 
-def relevance_of(session: Session, *, review_id: int, record_id: int) -> tuple[int, int] | None:
-    """(position, out of) of a record in the current ranking, or None when it has no score."""
-    score = session.exec(select(RecordRank.score).where(RecordRank.record_id == record_id)).first()
+def relevance_of(
+    session: Session, *, actor: Actor, review_id: int, record_id: int
+) -> tuple[int, int] | None:
+    """(position, out of) of a record in the ranking the actor screens by (``ranking_owner``),
+    or None when it has no score there."""
+    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    owner = ranking_owner(session, review_id=review_id, reviewer_id=actor.user_id)
+    mine = (RecordRank.review_id == review_id, _owned_by(owner))
+    score = session.exec(
+        select(RecordRank.score).where(RecordRank.record_id == record_id, *mine)
+    ).first()
     if score is None:
         return None
-    ahead = session.exec(
-        select(func.count()).where(RecordRank.review_id == review_id, RecordRank.score > score)
-    ).one()
-    total = session.exec(select(func.count()).where(RecordRank.review_id == review_id)).one()
+    ahead = session.exec(select(func.count()).where(RecordRank.score > score, *mine)).one()
+    total = session.exec(select(func.count()).where(*mine)).one()
     return ahead + 1, total
 
 

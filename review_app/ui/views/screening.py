@@ -54,7 +54,9 @@ def render() -> None:
         protocol = get_protocol(session, review_id)
         item = _current_item(session, user, review_id, stage)
         relevance = (
-            relevance_of(session, review_id=review_id, record_id=item.record.id) if item else None
+            relevance_of(session, actor=user.actor, review_id=review_id, record_id=item.record.id)
+            if item
+            else None
         )
     progress = _progress(review_id, user.id, stage)
     _show_flash()
