@@ -55,7 +55,13 @@ class CliState:
     review_id: int | None
 
     def engine(self) -> Engine:
-        engine = make_engine(self.settings.database_url)
+        settings = self.settings
+        engine = make_engine(
+            settings.database_url,
+            pool_size=settings.pool_size,
+            max_overflow=settings.pool_overflow,
+            pool_timeout=settings.pool_timeout_seconds,
+        )
         migrate(engine)
         return engine
 
@@ -483,6 +489,10 @@ def _run_streamlit(settings: Settings, *, host: str, port: int) -> None:
         str(settings.max_upload_mb),
         "--client.toolbarMode",
         "minimal",
+        # Streamlit's "false" still shows the traceback ("stacktrace"); "none" shows a generic
+        # message only, so no SQL, parameters or paths reach a page outside development.
+        "--client.showErrorDetails",
+        "full" if settings.development else "none",
     ]
     try:
         raise typer.Exit(subprocess.call(command, env=settings.child_environment()))

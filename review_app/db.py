@@ -1,11 +1,30 @@
-"""Engine, unit of work and migrations. Nothing is built at import time."""
+"""Engine, unit of work and migrations. Nothing is built at import time.
+
+Concurrency, in one place (docs/deploy.md says what it means for a team):
+
+- SQLite: WAL, ``BEGIN IMMEDIATE`` (writers queue at the start of a unit of work) and a busy
+  timeout per attempt; a ``BEGIN`` that still finds the database locked is tried again after a
+  jittered, doubling pause. Nothing has run yet at that point, so every ``session_scope`` gets
+  these retries for free.
+- PostgreSQL: a pool sized from the settings; waiting longer than the pool timeout for a
+  connection is not retried (the wait already happened).
+- A failure in the middle of a unit of work (SQLite locked after a read began, PostgreSQL
+  serialisation failure 40001 or deadlock 40P01) cannot be retried by ``session_scope``, which
+  cannot run the caller's block again: ``run_in_transaction`` takes the block as a function and
+  runs it again (PostgreSQL's two codes once, a lock up to ``attempts`` times).
+- Whatever still fails leaves ``session_scope`` as a ``DatabaseBusyError`` with a sentence for
+  the person; nothing of the unit of work was written.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from alembic import command
@@ -13,14 +32,26 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
-from review_app.errors import ConfigError
+from review_app.config import Settings
+from review_app.errors import ConfigError, DatabaseBusyError
+
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 15_000
+_DEFAULTS = Settings()
+SQLITE_BUSY_TIMEOUT_MS = 5_000  # SQLite's own wait for the write lock, per attempt
+SQLITE_BEGIN_ATTEMPTS = 4  # BEGIN IMMEDIATE tries: about 20 s of waiting in all
+TRANSACTION_ATTEMPTS = 3  # run_in_transaction: runs of a unit of work that met a lock midway
+SERIALIZATION_RETRIES = 1  # run_in_transaction: PostgreSQL 40001 / 40P01 are retried once
+BACKOFF_FIRST_SECONDS = 0.05  # the first pause; doubled each time, jittered, at most BACKOFF_MAX
+BACKOFF_MAX_SECONDS = 1.0
+_PG_RETRYABLE = {"40001": "serialization", "40P01": "deadlock", "55P03": "locked"}
+_SQLITE_BUSY_CODES = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED (primary result codes)
 READ_ONLY = "review_app_read_only"
 # orjson writes the JSON columns (raw fields, authors, evidence...) several times faster than the
 # standard library; an import spends most of its insert time there.
@@ -30,12 +61,27 @@ JSON_CODEC: dict[str, Any] = {
 }
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout per connection."""
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = _DEFAULTS.pool_size,
+    max_overflow: int = _DEFAULTS.pool_overflow,
+    pool_timeout: float = _DEFAULTS.pool_timeout_seconds,
+    sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+) -> Engine:
+    """An engine for ``url``. Pool sizes come from the settings (``REVIEW_APP_POOL_*``): one
+    connection per concurrent user of this process, and ``pool_timeout`` seconds of waiting for
+    one before the action is refused as busy. SQLite gets WAL, foreign keys and a busy timeout
+    per connection."""
+    pool: dict[str, Any] = {
+        "pool_size": pool_size,
+        "max_overflow": max_overflow,
+        "pool_timeout": pool_timeout,
+    }
     try:
         if url.startswith("sqlite"):
-            return _sqlite_engine(url)
-        return create_engine(url, pool_pre_ping=True, **JSON_CODEC)
+            return _sqlite_engine(url, pool, sqlite_busy_timeout_ms)
+        return create_engine(url, pool_pre_ping=True, **pool, **JSON_CODEC)
     except (ArgumentError, ModuleNotFoundError) as exc:
         raise ConfigError(
             f"database URL {url!r} is not usable ({exc}); allowed: sqlite:///PATH or "
@@ -43,23 +89,29 @@ def make_engine(url: str) -> Engine:
         ) from exc
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, pool: dict[str, Any], busy_timeout_ms: int) -> Engine:
     in_memory = url in ("sqlite://", "sqlite:///:memory:")
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False}, **JSON_CODEC}
     if in_memory:
         kwargs["poolclass"] = StaticPool
+    else:
+        kwargs.update(pool)
     engine = create_engine(url, **kwargs)
-    event.listen(engine, "connect", _set_sqlite_pragmas)
+
+    def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        _set_sqlite_pragmas(dbapi_connection, busy_timeout_ms)
+
+    event.listen(engine, "connect", set_pragmas)
     event.listen(engine, "begin", _begin_immediate)
     return engine
 
 
-def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _set_sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int) -> None:
     # Let SQLAlchemy, not the sqlite3 module, issue BEGIN (SQLAlchemy's recipe for SAVEPOINT).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -69,11 +121,66 @@ def _begin_immediate(connection: Any) -> None:
     """Take SQLite's write lock at BEGIN: two writers then queue (busy timeout) instead of one
     failing with "database is locked" when both try to upgrade a read transaction at once.
     A unit of work opened with ``read_only=True`` begins a plain read transaction instead, which
-    in WAL mode never waits for, nor holds up, a writer."""
-    if connection.get_execution_options().get(READ_ONLY):
-        connection.exec_driver_sql("BEGIN")
+    in WAL mode never waits for, nor holds up, a writer.
+
+    When the busy timeout runs out the BEGIN is tried again after a pause (nothing has run yet,
+    so this is always safe); after ``SQLITE_BEGIN_ATTEMPTS`` the action is refused as busy."""
+    begin = "BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
+    for attempt in range(1, SQLITE_BEGIN_ATTEMPTS + 1):
+        try:
+            connection.exec_driver_sql(begin)
+            return
+        except OperationalError as exc:
+            if _reason(exc) != "locked":
+                raise
+            if attempt == SQLITE_BEGIN_ATTEMPTS:
+                raise _busy_error(connection.engine, "locked", retryable=False) from exc
+            time.sleep(backoff_seconds(attempt))
+
+
+def backoff_seconds(attempt: int) -> float:
+    """The pause after failed attempt ``attempt`` (1-based): doubling, with full jitter so that
+    writers who met the same lock do not all come back at the same moment."""
+    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** (attempt - 1))
+    return ceiling / 2 + random.random() * ceiling / 2
+
+
+def _reason(exc: BaseException) -> str | None:
+    """Why the database refused, when it is a matter of concurrency: ``locked`` (SQLite busy or
+    locked, PostgreSQL lock timeout), ``serialization``, ``deadlock``, ``pool`` (no connection
+    free within the pool timeout); None for anything else."""
+    if isinstance(exc, PoolTimeoutError):
+        return "pool"
+    if not isinstance(exc, DBAPIError):
+        return None
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is not None:
+        return _PG_RETRYABLE.get(sqlstate)
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return "locked" if code & 0xFF in _SQLITE_BUSY_CODES else None
+    message = str(orig).lower()
+    if "database is locked" in message or "database table is locked" in message:
+        return "locked"
+    return None
+
+
+def _busy_error(engine: Engine, reason: str, *, retryable: bool) -> DatabaseBusyError:
+    checked_out = getattr(engine.pool, "checkedout", None)
+    busy = int(checked_out()) if callable(checked_out) else 0
+    if reason in ("serialization", "deadlock"):
+        what = "your save met another person's save to the same rows"
+    elif busy >= 2:
+        what = f"{busy} people are saving at once"
     else:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        what = "another save is still running"
+    return DatabaseBusyError(
+        f"The database is busy: {what}. Your last action was not saved; try again in a moment.",
+        reason=reason,
+        retryable=retryable,
+        busy=busy,
+    )
 
 
 @contextmanager
@@ -81,17 +188,65 @@ def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Sessio
     """One unit of work: commit when the block ends, roll back everything on any error.
 
     ``read_only`` is for long reads (the ranking's inputs): on SQLite they then take no write lock.
+    A lock, a pool without a free connection, or a PostgreSQL serialisation failure or deadlock
+    that still fails here leaves as ``DatabaseBusyError`` (nothing written); to have the block
+    run again instead, pass it to ``run_in_transaction``.
     """
     bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
     session = Session(bind, expire_on_commit=False)
     try:
         yield session
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
+        reason = _reason(exc)
+        if reason is not None:
+            raise _busy_error(engine, reason, retryable=reason != "pool") from exc
         raise
     finally:
         session.close()
+
+
+_retry_counter = threading.local()
+
+
+def run_in_transaction(
+    engine: Engine,
+    work: Callable[[Session], T],
+    *,
+    read_only: bool = False,
+    attempts: int = TRANSACTION_ATTEMPTS,
+) -> T:
+    """Run ``work(session)`` as one unit of work, and run it again from the start when the
+    database refused it for concurrency midway: a SQLite lock up to ``attempts`` runs in all,
+    a PostgreSQL serialisation failure or deadlock once more. Pauses between runs back off.
+
+    ``work`` must have no effect outside the session (it may run more than once) and should
+    return plain values (ids, dataclasses), not ORM objects. Raises ``DatabaseBusyError`` when
+    the last run is refused too; any other error leaves at once, as from ``session_scope``.
+    """
+    pg_retries = SERIALIZATION_RETRIES
+    attempt = 1
+    while True:
+        try:
+            with session_scope(engine, read_only=read_only) as session:
+                return work(session)
+        except DatabaseBusyError as error:
+            if not error.retryable or attempt >= attempts:
+                raise
+            if error.reason in ("serialization", "deadlock"):
+                if pg_retries <= 0:
+                    raise
+                pg_retries -= 1
+            _retry_counter.count = getattr(_retry_counter, "count", 0) + 1
+            time.sleep(backoff_seconds(attempt))
+            attempt += 1
+
+
+def retries_in_this_thread() -> int:
+    """How many times ``run_in_transaction`` has re-run a unit of work in this thread (the
+    benchmark and the tests read it)."""
+    return int(getattr(_retry_counter, "count", 0))
 
 
 def alembic_config() -> Config:

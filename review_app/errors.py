@@ -32,6 +32,24 @@ class ValidationError(ReviewAppError):
     """A value given by a person is not allowed."""
 
 
+class DatabaseBusyError(ReviewAppError):
+    """The database could not take the action now (locked, every connection in use, or a clash
+    with another person's save); nothing of it was written and trying again later is right.
+
+    ``reason`` is ``locked``, ``pool``, ``serialization`` or ``deadlock``; ``retryable`` says
+    whether running the same unit of work again at once may succeed; ``busy`` is how many of this
+    server's connections were in use.
+    """
+
+    def __init__(
+        self, message: str, *, reason: str = "locked", retryable: bool = False, busy: int = 0
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.retryable = retryable
+        self.busy = busy
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with an input file: where it is and what is allowed."""

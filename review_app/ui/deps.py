@@ -2,30 +2,51 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from review_app.config import Settings
-from review_app.db import make_engine, migrate, session_scope
+from review_app.db import make_engine, migrate, run_in_transaction, session_scope
+
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False)
-def _engine_for(url: str) -> Engine:
-    engine = make_engine(url)
+def _engine_for(url: str, pool_size: int, max_overflow: int, pool_timeout: float) -> Engine:
+    engine = make_engine(
+        url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=pool_timeout
+    )
     migrate(engine)
     return engine
 
 
 def engine() -> Engine:
-    return _engine_for(Settings.from_env().database_url)
+    """The process's engine (one pool shared by every session of this server)."""
+    settings = Settings.from_env()
+    return _engine_for(
+        settings.database_url,
+        settings.pool_size,
+        settings.pool_overflow,
+        settings.pool_timeout_seconds,
+    )
 
 
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
-    """One transaction for one user action: committed at the end, rolled back on error."""
+    """One transaction for one user action: committed at the end, rolled back on error.
+
+    A busy database leaves as ``DatabaseBusyError`` (a ``ReviewAppError``: show it)."""
     with session_scope(engine()) as session:
         yield session
+
+
+def transaction(work: Callable[[Session], T], *, read_only: bool = False) -> T:
+    """Run ``work(session)`` as one user action, run again when the database refused it for
+    concurrency midway (a lock, a PostgreSQL serialisation failure or deadlock). Prefer it to
+    ``unit_of_work`` for saves: ``work`` must touch nothing but the session."""
+    return run_in_transaction(engine(), work, read_only=read_only)
