@@ -42,6 +42,8 @@ Rules (Page et al. 2021, BMJ 372:n71, fig. 1, new reviews):
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
@@ -63,6 +65,7 @@ from review_app.domain.prisma import (
     validate,
 )
 from review_app.errors import PermissionDeniedError, ValidationError
+from review_app.exporters.tabular import neutralise
 from review_app.models import (
     ClusterMember,
     Decision,
@@ -124,7 +127,7 @@ def prisma_files(session: Session, *, actor: Actor, review_id: int, format: str)
         raise ValidationError(f"format {format!r}: allowed are {', '.join(PRISMA_FORMATS)}")
     counts = prisma_counts(session, actor=actor, review_id=review_id)
     if format == "csv":
-        return to_prisma2020_csv(csv_safe(counts)).encode("utf-8")
+        return neutralised_csv(to_prisma2020_csv(csv_safe(counts))).encode("utf-8")
     title = get_review(session, review_id).title
     if format == "svg":
         return render_svg(counts, title=title)
@@ -153,6 +156,16 @@ def csv_safe(counts: PrismaCounts) -> PrismaCounts:
             else None
         ),
     )
+
+
+def neutralised_csv(text: str) -> str:
+    """Every cell of a CSV through ``exporters.tabular.neutralise``, as in the other exports: a
+    source named ``=HYPERLINK(...)`` must reach a spreadsheet as text, never as a formula."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for row in csv.reader(io.StringIO(text)):
+        writer.writerow([neutralise(cell) for cell in row])
+    return out.getvalue()
 
 
 # --- counting -----------------------------------------------------------------------------------

@@ -3,7 +3,9 @@ and random review histories driven through the services checked against an indep
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import itertools
 from collections import Counter, defaultdict
 from typing import Any
@@ -910,3 +912,12 @@ def independent_counts(session: Session, review_id: int) -> PrismaCounts:
         records_awaiting_screening=left["pending"],
         reports_awaiting_assessment=left["ft_pending"],
     )
+
+
+def test_the_r_package_csv_is_formula_neutralised(session: Session, review: ReviewPublic) -> None:
+    load(session, review.id, [0, 1], source='=HYPERLINK("http://x")')
+    text = prisma_files(session, actor=OPERATOR, review_id=review.id, format="csv").decode()
+    cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+    [source] = [cell for cell in cells if "HYPERLINK" in cell]
+    assert source.startswith("'=HYPERLINK(")
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "@")]

@@ -56,3 +56,20 @@ def test_lead_can_unblind_a_reviewer_cannot(app: AppTest, demo_url: str) -> None
     other = AppTest.from_file(app._script_path, default_timeout=30).run()  # type: ignore[attr-defined]
     log_in(other, reviewer.name, reviewer.password)
     assert not [b for b in other.button if b.key == "toggle_blind"]
+
+
+def test_a_blind_reviewer_gets_a_sentence_instead_of_the_flow_diagram(app: AppTest) -> None:
+    reviewer = DEMO_ACCOUNTS[1]
+    log_in(app, reviewer.name, reviewer.password)
+    assert not app.exception
+    assert any("flow diagram adds up everyone's votes" in i.value for i in app.info)
+    assert not [b for b in app.button if b.key and b.key.startswith("release_")]
+
+
+def test_a_lead_sends_the_decided_records_on_to_full_text(app: AppTest) -> None:
+    log_in(app, LEAD.name, LEAD.password)
+    [send] = [b for b in app.button if b.key == "release_title_abstract"]
+    assert send.label.startswith("Send ") and "decided records on to full text" in send.label
+    send.click().run()
+    assert not app.exception
+    assert not [b for b in app.button if b.key == "release_title_abstract"]

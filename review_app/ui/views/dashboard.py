@@ -12,11 +12,20 @@ from review_app.services.decisions import agreement_by_stage
 from review_app.services.prioritisation import stopping_aid
 from review_app.services.prisma import prisma_files, prisma_preview
 from review_app.services.progress import ReviewProgress, StageCounts, review_progress
+from review_app.services.releases import count_unreleased, release_outcomes
 from review_app.services.reviews import get_review, set_blind
-from review_app.ui import deps, state
+from review_app.ui import background, deps, state
 from review_app.ui.components.text import escape_markdown
 
 STAGE_TITLES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
+BLIND_PRISMA = (
+    "The review is blind: the flow diagram adds up everyone's votes, so it is shown to leads "
+    "until a lead unblinds the review."
+)
+RELEASE_LABELS = {
+    "title_abstract": "Send {n} decided records on to full text",
+    "full_text": "Release {n} decided full-text outcomes to the team",
+}
 
 
 def render() -> None:
@@ -34,8 +43,15 @@ def render() -> None:
     for stage in progress.stages:
         _show_stage(stage)
     _show_reviewers(progress)
-    if state.current_role() in ("lead", "admin"):
+    is_lead = state.current_role() in ("lead", "admin")
+    if is_lead and review.is_blind:
+        _show_releases(review_id, user)
+    if is_lead or not review.is_blind:
         _show_prisma(review_id, user)
+    else:
+        st.subheader("PRISMA 2020 flow diagram")
+        st.info(BLIND_PRISMA)
+    if is_lead:
         _show_agreement(review_id, user)
         _show_stopping_aid(review_id, user)
         _show_blinding(review_id, review.is_blind, user)
@@ -188,6 +204,27 @@ def _with_ci(value: float | None, ci: tuple[float, float] | None) -> str:
     return f"{value:.2f}" + (f" ({ci[0]:.2f} to {ci[1]:.2f})" if ci else "")
 
 
+def _show_releases(review_id: int, user: state.CurrentUser) -> None:
+    """While blind, decided outcomes reach the reviewers only when a lead sends them on."""
+    with deps.unit_of_work() as session:
+        waiting = {
+            stage: count_unreleased(session, actor=user.actor, review_id=review_id, stage=stage)
+            for stage in RELEASE_LABELS
+        }
+    st.subheader("Decided records waiting to be sent on")
+    st.caption(
+        "Blind review: a record agreed by every vote reaches the reviewers' next stage only "
+        "when you send it on (a resolved conflict goes on by itself); its votes are then final."
+    )
+    if not any(waiting.values()):
+        st.write("Nothing is waiting.")
+    for stage, n in waiting.items():
+        if n and st.button(RELEASE_LABELS[stage].format(n=n), key=f"release_{stage}"):
+            with deps.unit_of_work() as session:
+                release_outcomes(session, actor=user.actor, review_id=review_id, stage=stage)
+            st.rerun()
+
+
 def _show_blinding(review_id: int, is_blind: bool, user: state.CurrentUser) -> None:
     st.subheader("Blinding")
     if is_blind:
@@ -198,4 +235,5 @@ def _show_blinding(review_id: int, is_blind: bool, user: state.CurrentUser) -> N
     if st.button(label, key="toggle_blind"):
         with deps.unit_of_work() as session:
             set_blind(session, actor=user.actor, review_id=review_id, blind=not is_blind)
+        background.retrainer().request(review_id)  # blind: one ranking each; else one shared
         st.rerun()
