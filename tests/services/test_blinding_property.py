@@ -1,0 +1,439 @@
+"""Blinding as a property: while a review is blind, nothing a reviewer can reach through the
+services depends on another reviewer's vote.
+
+Two worlds are built, each in a fresh database, identical except for reviewer B's votes on the
+shared records (include in one world, exclude in the other; reviewer A voted on them too, so their
+outcome differs between the worlds). Then every public service function that takes an ``actor``
+(found by introspection, so a new one is covered without editing this file) is called as A in
+both worlds, with arguments built from its parameter names, and the results must be identical:
+the same value (timestamps normalised) or the same refusal. A function whose parameters this file
+cannot fill fails the test by name: teach ``VALUES`` (or ``RECIPES``) how to call it.
+
+A second test finds every public service function that reads votes (directly, or through the
+module functions it calls) and checks it takes an actor, unless it is an internal helper listed
+in ``NO_ACTOR`` with the reason its callers are the ones that check.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import itertools
+import pkgutil
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import FunctionType, ModuleType
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import Session
+
+import review_app.services
+from review_app.db import make_engine, migrate
+from review_app.errors import ReviewAppError
+from review_app.services.conflicts import resolve
+from review_app.services.imports import import_file
+from review_app.services.permissions import Actor
+from review_app.services.prioritisation import refresh_ranking
+from review_app.services.releases import release_outcomes
+from review_app.services.reviews import add_member, create_review
+from review_app.services.screening import record_vote
+from review_app.services.studies import create_study
+from review_app.services.users import create_user
+from tests.conftest import KRATOM_PROTOCOL
+
+TA, FT = "title_abstract", "full_text"
+RELEVANT = "Kratom for neuropathic pain in adults: a randomised trial of mitragynine"
+OTHER = "Soil erosion and rainfall in alpine catchments"
+PDF = b"%PDF-1.7\n% a full text\n%%EOF\n"
+
+
+# --- the two worlds -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class World:
+    session: Session
+    review_id: int
+    a: Actor
+    b: Actor
+    lead: Actor
+    b_user_id: int
+    batch_id: int
+    study_id: int
+    shared: list[int]  # A include, B differs between the worlds
+    a_excludes: list[int]  # A exclude, B differs
+    passed: list[int]  # both include at title/abstract, sent on; B differs at full text on [0]
+    unscreened: list[int]
+    files_dir: Path
+
+    @property
+    def record_ids(self) -> list[int]:
+        return [*self.shared[:2], *self.a_excludes[:1], *self.passed, *self.unscreened[:1]]
+
+
+def ris(titles: list[str]) -> bytes:
+    return "".join(f"TY  - JOUR\nTI  - {t}\nPY  - 2020\nER  - \n\n" for t in titles).encode()
+
+
+def build_world(session: Session, *, b_votes: str, files_dir: Path) -> World:
+    """The review as it stands after everyone's votes; only B's ``b_votes`` differ."""
+    operator = Actor.operator()
+    review = create_review(session, protocol_path=KRATOM_PROTOCOL, name="blind")
+    people = {}
+    for name, role in (("lena", "lead"), ("ana", "reviewer"), ("ben", "reviewer")):
+        user = create_user(session, name=name, password=f"{name}-password")
+        add_member(session, actor=operator, review_id=review.id, user_id=user.id, role=role)
+        people[name] = user
+    lead, a, b = (Actor.user(people[n].id) for n in ("lena", "ana", "ben"))
+    titles = [f"{RELEVANT} ({i})" for i in range(10)] + [f"{OTHER} ({i})" for i in range(14)]
+    summary = import_file(
+        session,
+        actor=operator,
+        review_id=review.id,
+        data=ris(titles),
+        file_name="search.ris",
+        source_name="PubMed",
+    )
+    from review_app.services.progress import unique_record_ids
+
+    ids = unique_record_ids(session, review_id=review.id)
+    shared, passed = ids[0:6], ids[6:8]
+    a_excludes, unscreened = ids[10:14], ids[14:]
+
+    def vote(actor: Actor, record_id: int, stage: str, value: str) -> None:
+        reason = "animal_or_in_vitro" if stage == FT and value == "exclude" else None
+        record_vote(
+            session,
+            actor=actor,
+            review_id=review.id,
+            record_id=record_id,
+            stage=stage,
+            vote=value,
+            reason=reason,
+        )
+
+    # Before the votes that differ: two records pass title/abstract and are sent on, a
+    # conflict is resolved, a study is made.
+    for record_id in passed:
+        vote(a, record_id, TA, "include")
+        vote(b, record_id, TA, "include")
+    vote(a, ids[8], TA, "include")
+    vote(b, ids[8], TA, "exclude")
+    resolve(session, actor=lead, review_id=review.id, record_id=ids[8], stage=TA, vote="exclude")
+    release_outcomes(session, actor=lead, review_id=review.id, stage=TA)
+    study = create_study(
+        session, actor=lead, review_id=review.id, label="Anon 2020", record_ids=[passed[1]]
+    )
+    # A's votes, the same in both worlds.
+    for record_id in shared:
+        vote(a, record_id, TA, "include")
+    for record_id in a_excludes:
+        vote(a, record_id, TA, "exclude")
+    vote(a, passed[0], FT, "include")
+    # B's votes: the only difference between the worlds.
+    for record_id in [*shared, *a_excludes]:
+        vote(b, record_id, TA, b_votes)
+    vote(b, passed[0], FT, b_votes)
+    refresh_ranking(session, review_id=review.id)
+    session.flush()
+    return World(
+        session=session,
+        review_id=review.id,
+        a=a,
+        b=b,
+        lead=lead,
+        b_user_id=people["ben"].id,
+        batch_id=summary.batch_id,
+        study_id=study.id,
+        shared=shared,
+        a_excludes=a_excludes,
+        passed=passed,
+        unscreened=unscreened,
+        files_dir=files_dir,
+    )
+
+
+# --- how to call a function as reviewer A ------------------------------------------------------
+
+# Required parameter name -> the values to call with (every combination is called).
+VALUES: dict[str, Callable[[World], list[Any]]] = {
+    "session": lambda w: [w.session],
+    "actor": lambda w: [w.a],
+    "review_id": lambda w: [w.review_id],
+    "record_id": lambda w: w.record_ids,
+    "record_ids": lambda w: [w.record_ids],
+    "stage": lambda w: [TA, FT],
+    "format": lambda w: ["csv", "xlsx", "ris", "svg"],
+    "vote": lambda w: ["include", "exclude"],
+    "study_id": lambda w: [w.study_id],
+    "label": lambda w: ["Smith 2021"],
+    "data": lambda w: [PDF],
+    "file_name": lambda w: ["paper.pdf"],
+    "files_dir": lambda w: [w.files_dir],
+    "max_bytes": lambda w: [100_000],
+    "url": lambda w: ["https://doi.org/10.1234/abc"],
+    "note": lambda w: ["no access"],
+    "source_name": lambda w: ["Embase"],
+    "blind": lambda w: [False],
+    "user_id": lambda w: [w.b_user_id],
+    "role": lambda w: ["lead"],
+    "at_least": lambda w: ["reviewer", "lead"],
+    "batch_id": lambda w: [w.batch_id],
+    "cluster_id": lambda w: [1],
+    "pair_id": lambda w: [1],
+    "decision": lambda w: ["duplicate"],
+}
+# Functions called another way than by their parameter names: name -> keyword arguments.
+RECIPES: dict[str, Callable[[World], list[dict[str, Any]]]] = {}
+
+
+def calls_for(function: FunctionType, world: World) -> Iterator[dict[str, Any]]:
+    name = f"{function.__module__}.{function.__name__}"
+    if name in RECIPES:
+        yield from RECIPES[name](world)
+        return
+    required = [
+        p.name
+        for p in inspect.signature(function).parameters.values()
+        if p.default is inspect.Parameter.empty
+    ]
+    unknown = [p for p in required if p not in VALUES]
+    if unknown:
+        pytest.fail(
+            f"{name} takes an actor but this test cannot call it: no values for "
+            f"{', '.join(unknown)}; add them to VALUES or a recipe to RECIPES"
+        )
+    for combination in itertools.product(*(VALUES[p](world) for p in required)):
+        yield dict(zip(required, combination, strict=True))
+
+
+def service_modules() -> list[ModuleType]:
+    return [
+        importlib.import_module(f"review_app.services.{m.name}")
+        for m in pkgutil.iter_modules(review_app.services.__path__)
+    ]
+
+
+def public_functions() -> list[FunctionType]:
+    return [
+        function
+        for module in service_modules()
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if function.__module__ == module.__name__ and not name.startswith("_")
+    ]
+
+
+def functions_with_actor() -> list[FunctionType]:
+    return [f for f in public_functions() if "actor" in inspect.signature(f).parameters]
+
+
+# --- comparing results --------------------------------------------------------------------------
+
+_TIMES = (
+    re.compile(r"datetime\.datetime\([^)]*\)"),
+    re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(\+00:00|Z)?"),
+)
+
+
+def normalised(value: object, world: World) -> str:
+    if isinstance(value, str):
+        shown = value
+    elif isinstance(value, bytes):
+        try:
+            shown = value.decode("utf-8")
+        except UnicodeDecodeError:
+            shown = value.hex()
+    else:
+        shown = repr(value)
+    shown = shown.replace(str(world.files_dir), "<files>")
+    for pattern in _TIMES:
+        shown = pattern.sub("<time>", shown)
+    return shown
+
+
+def outcome(function: FunctionType, kwargs: dict[str, Any], world: World) -> str:
+    """What A gets from one call: the result or the refusal (each call is rolled back)."""
+    savepoint = world.session.begin_nested()
+    try:
+        result: object = function(**kwargs)
+        world.session.flush()
+    except ReviewAppError as error:
+        result = f"{type(error).__name__}: {error}"
+    except Exception as error:  # a crash is an outcome too, and must not differ either
+        result = f"crash {type(error).__name__}: {error}"
+    finally:
+        savepoint.rollback()
+    return normalised(result, world)
+
+
+def everything_a_sees(world: World) -> dict[str, str]:
+    seen = {}
+    for function in functions_with_actor():
+        name = f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
+        for kwargs in calls_for(function, world):
+            shown = {k: v for k, v in kwargs.items() if k not in ("session", "actor")}
+            seen[normalised(f"{name}({shown})", world)] = outcome(function, kwargs, world)
+    return seen
+
+
+# --- databases of their own ---------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_engines(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Callable[[str], Engine]]:
+    """Makes a migrated, empty database per world (the same ids in both)."""
+    made: list[tuple[Engine, Callable[[], None]]] = []
+    server: Engine | None = None
+    if request.param == "postgresql":
+        server = make_engine(request.getfixturevalue("postgres_url"))
+
+    def fresh(name: str) -> Engine:
+        if server is None:
+            engine = make_engine(f"sqlite:///{tmp_path / f'{name}.db'}")
+            migrate(engine)
+            made.append((engine, lambda: None))
+            return engine
+        schema = f"w_{uuid.uuid4().hex[:10]}"
+        with server.begin() as connection:
+            connection.execute(text(f"CREATE SCHEMA {schema}"))
+        url = server.url.render_as_string(hide_password=False)
+        engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
+        migrate(engine)
+
+        def drop(schema: str = schema) -> None:
+            assert server is not None
+            with server.begin() as connection:
+                connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+        made.append((engine, drop))
+        return engine
+
+    yield fresh
+    for engine, drop in made:
+        engine.dispose()
+        drop()
+    if server is not None:
+        server.dispose()
+
+
+# --- the tests ----------------------------------------------------------------------------------
+
+
+def test_nothing_reviewer_a_can_reach_depends_on_reviewer_bs_vote(
+    fresh_engines: Callable[[str], Engine], tmp_path: Path
+) -> None:
+    seen: dict[str, dict[str, str]] = {}
+    for b_votes in ("include", "exclude"):
+        engine = fresh_engines(b_votes)
+        files_dir = tmp_path / f"files-{b_votes}"
+        with Session(engine) as session:
+            world = build_world(session, b_votes=b_votes, files_dir=files_dir)
+            seen[b_votes] = everything_a_sees(world)
+            session.rollback()
+    assert seen["include"].keys() == seen["exclude"].keys()
+    leaks = {
+        call: (seen["include"][call], seen["exclude"][call])
+        for call in seen["include"]
+        if seen["include"][call] != seen["exclude"][call]
+    }
+    assert not leaks, "A's view depends on B's vote:\n" + "\n".join(
+        f"- {call}\n    B include: {a[:300]}\n    B exclude: {b[:300]}"
+        for call, (a, b) in leaks.items()
+    )
+
+
+def test_the_worlds_really_differ_for_a_lead(
+    fresh_engines: Callable[[str], Engine], tmp_path: Path
+) -> None:
+    """The property is not vacuous: the lead sees the difference A must not see."""
+    from review_app.services.progress import review_progress
+    from review_app.services.studies import list_included_reports
+
+    seen = []
+    for b_votes in ("include", "exclude"):
+        with Session(fresh_engines(b_votes)) as session:
+            world = build_world(session, b_votes=b_votes, files_dir=tmp_path)
+            progress = review_progress(session, actor=world.lead, review_id=world.review_id)
+            reports = list_included_reports(session, actor=world.lead, review_id=world.review_id)
+            seen.append((progress.stages, len(reports)))
+            session.rollback()
+    assert seen[0] != seen[1]
+
+
+# Public service functions that read votes without an actor: internal helpers whose callers
+# check the actor and apply the blinding rules. A new one must be added here with its reason.
+NO_ACTOR = {
+    "progress.stage_statuses": "status per record for services that checked the role",
+    "progress.unique_record_ids": "follows the callers' reads (no vote is read)",
+    "prisma.included_report_ids": "for services that checked the role (documented there)",
+    "prioritisation.training_labels": "the ranking worker's inputs, never shown to a person",
+    "prioritisation.ranking_inputs": "the ranking worker's inputs",
+    "prioritisation.all_ranking_inputs": "the ranking worker's inputs",
+    "prioritisation.ranking_owners": "the ranking worker: whose rankings to train",
+    "prioritisation.refresh_ranking": "the ranking worker and the command line",
+    "prioritisation.store_rankings": "the ranking worker: writes, returns only a flag",
+    "prioritisation.store_ranking": "the ranking worker: writes",
+    "prioritisation.drop_rankings_except": "the ranking worker: writes",
+    "prioritisation.latest_training": "the ranking worker: a time, no vote",
+    "prioritisation.ranking_owner": "which ranking an actor reads; no vote",
+    "prioritisation.rank_order_join": "a query for screening, which checks the actor",
+    "releases.released_record_ids": "for services that checked the role; lead decisions only",
+    "releases.released_record_ids_select": "a query for services that checked the role",
+    "audit.record_event": "writes an event, returns it to the service that wrote it",
+    "backup.restore_review": "the command line's operator restoring a whole database",
+    "demo.seed_demo": "the demo's seeding from the command line",
+    "demo_screening.seed_demo_screening": "the demo's seeding from the command line",
+}
+VOTE_TABLES = (
+    "Decision",
+    "Resolution",
+    "StageRelease",
+    "RecordRank",
+    "ScreeningSlot",
+    "AuditEvent",
+)
+
+
+WRITES_ONLY = {"review_app.services.audit.record_event"}  # names AuditEvent to add one
+
+
+def _reads_votes(function: FunctionType, seen: set[FunctionType]) -> bool:
+    """Whether the function names a vote table or calls a review_app function that does."""
+    if function in seen or f"{function.__module__}.{function.__name__}" in WRITES_ONLY:
+        return False
+    seen.add(function)
+    try:
+        names = inspect.getclosurevars(function)
+    except (TypeError, ValueError):
+        return False
+    referenced = {**names.globals, **names.nonlocals}
+    if any(name in VOTE_TABLES for name in referenced):
+        return True
+    return any(
+        isinstance(value, FunctionType)
+        and value.__module__.startswith("review_app.")
+        and "actor" not in inspect.signature(value).parameters
+        and _reads_votes(value, seen)
+        for value in referenced.values()
+    )
+
+
+def test_every_public_service_function_that_reads_votes_takes_an_actor() -> None:
+    missing = []
+    for function in public_functions():
+        name = f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"
+        if "actor" in inspect.signature(function).parameters or name in NO_ACTOR:
+            continue
+        if _reads_votes(function, set()):
+            missing.append(name)
+    assert not missing, (
+        "these public service functions read votes but take no actor (check it, or list them "
+        f"in NO_ACTOR with the reason their callers check): {', '.join(sorted(missing))}"
+    )
