@@ -3,13 +3,17 @@ table (statuses, decisions, audit log) the same way.
 
 A cell that starts with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) is written
 with a leading ``'`` so a spreadsheet shows it as text instead of running it as a formula
-(CSV/formula injection, OWASP). Lists (authors, keywords) are joined with ``; ``.
+(CSV/formula injection, OWASP); so is one whose first visible character is one of those after
+leading spaces or invisible characters (zero-width space, BOM, word joiner, direction marks),
+or is their full-width or small form (``＝``, ``﹦``, ``＋``, ``－``, ``＠``), which some
+spreadsheets read as the ASCII sign. Lists (authors, keywords) are joined with ``; ``.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
 from openpyxl import Workbook
@@ -74,7 +78,20 @@ def _cell(value: object) -> str:
 
 def neutralise(cell: str) -> str:
     """``'=1+1`` for ``=1+1``: shown as text by spreadsheets, never evaluated."""
-    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
+    return f"'{cell}" if _formula_like(cell) else cell
+
+
+def _formula_like(cell: str) -> bool:
+    if cell.startswith(_FORMULA_START):
+        return True
+    for char in cell:
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
+            continue  # spaces, controls and invisible format characters before the first sign
+        return unicodedata.normalize("NFKC", char) in _FORMULA_SIGNS
+    return False
+
+
+_FORMULA_SIGNS = frozenset("=+-@")
 
 
 Table = tuple[Sequence[str], Iterable[Sequence[object]]]  # header, rows

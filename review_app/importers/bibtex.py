@@ -31,7 +31,7 @@ from bibtexparser.model import (
 
 from review_app.errors import Problem
 from review_app.importers import normalize
-from review_app.importers.record import ParseResult, RecordSink
+from review_app.importers.record import DEFAULT_LIMITS, Limits, ParseResult, RecordSink
 
 _GENERIC_TYPE = "misc"
 _TITLED_BY_BOOKTITLE = frozenset({"proceedings", "book", "collection"})
@@ -228,9 +228,11 @@ def _middlewares() -> list[Middleware]:
     ]
 
 
-def parse(text: str, *, source: str, sink: RecordSink | None = None) -> ParseResult:
+def parse(
+    text: str, *, source: str, sink: RecordSink | None = None, limits: Limits = DEFAULT_LIMITS
+) -> ParseResult:
     """Read every entry of a BibTeX file; @string, @comment and @preamble are not records."""
-    result = ParseResult(format="bibtex", sink=sink)
+    result = ParseResult(format="bibtex", source=source, sink=sink, limits=limits)
     try:
         library = bibtexparser.parse_string(text, parse_stack=_middlewares())
     except Exception as error:  # the library's own errors are not a documented family

@@ -1,5 +1,10 @@
 """Which export format a text is, told by its content; the file name only breaks ties.
 
+``detect_format`` reads the content only. ``choose_format`` adds the file's suffix: an explicit
+suffix (.csv, .ris, .nbib...) whose format fits the content wins, even when a quoted CSV cell
+holds a line that looks like RIS; when the content does not fit its suffix, the content decides
+and a warning says so (real exports do this: rispy's own Web of Science example is a ``.ris``).
+
 Strong signatures first (an EndNote XML root, RIS ``TY  -``, a WoS ``PT J`` ... ``ER``,
 MEDLINE ``PMID-`` or tagged lines without RIS's ``TY``), then BibTeX entries, then delimited
 text. Formats we do not read
@@ -13,6 +18,7 @@ import re
 from pathlib import PurePath
 from typing import NoReturn
 
+from review_app.importers import tabular
 from review_app.importers.decoding import refuse
 
 FORMATS = ("ris", "medline", "bibtex", "endnote-xml", "csv", "wos")
@@ -25,6 +31,28 @@ _MEDLINE_FIELD = re.compile(r"^[A-Z][A-Z0-9 ]{3}- ")  # "TI  - ", "PMID- ": tag 
 _REFER = re.compile(r"^%[0ATDJ] \S", re.MULTILINE)
 _BIBTEX = re.compile(r"^\s*@[A-Za-z]+\s*[{(]", re.MULTILINE)
 _TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".xlsx")
+# What a suffix promises. .txt and others promise nothing (PubMed, WoS and EndNote all write .txt).
+SUFFIX_FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".tab": "csv",
+    ".xlsx": "csv",
+    ".ris": "ris",
+    ".nbib": "medline",
+    ".medline": "medline",
+    ".bib": "bibtex",
+    ".bibtex": "bibtex",
+    ".xml": "endnote-xml",
+    ".ciw": "wos",
+}
+_FORMAT_NAMES = {
+    "ris": "RIS",
+    "medline": "MEDLINE",
+    "bibtex": "BibTeX",
+    "endnote-xml": "EndNote XML",
+    "csv": "a table (CSV/TSV)",
+    "wos": "Web of Science plain text",
+}
 _EXPORT_ADVICE = (
     "export the search results as RIS, MEDLINE (.nbib), BibTeX, EndNote XML, CSV or XLSX"
 )
@@ -56,6 +84,45 @@ def detect_format(text: str, filename: str) -> str:
     if _looks_delimited(sample):
         return "csv"
     _refuse(filename, "text in no export format we know")
+
+
+def choose_format(text: str, filename: str) -> tuple[str, str | None]:
+    """(format, warning) for a file read with format "auto": its suffix's format when the
+    content fits it, else the content's format and a warning naming the mismatch."""
+    suffix = PurePath(filename).suffix.lower()
+    promised = SUFFIX_FORMATS.get(suffix)
+    if promised is not None and fits(promised, text, filename):
+        return promised, None
+    found = detect_format(text, filename)
+    if promised is None or found == promised:
+        return found, None
+    warning = (
+        f"{filename}: the name ends in {suffix} ({_FORMAT_NAMES[promised]}), but the content "
+        f"is not {_FORMAT_NAMES[promised]}; it looks like {_FORMAT_NAMES[found]} and was read "
+        f"as {found}. Check that this is the file you meant, or rename it."
+    )
+    return found, warning
+
+
+def fits(format: str, text: str, filename: str) -> bool:
+    """Whether the start of ``text`` is what a reader of ``format`` needs to begin with."""
+    sample = "\n".join(text.lstrip().split("\n", _SAMPLE_LINES)[:_SAMPLE_LINES])
+    if format == "csv":
+        return tabular.has_title_column(sample, filename)
+    if format == "ris":
+        return bool(_RIS_START.search(sample))
+    if format == "wos":
+        return bool(_WOS_START.search(sample))
+    if format == "medline":
+        return not _RIS_START.search(sample) and bool(
+            _MEDLINE.search(sample) or _MEDLINE_FIELD.match(sample)
+        )
+    if format == "bibtex":
+        return bool(_BIBTEX.search(sample))
+    if format == "endnote-xml":
+        head = sample.lstrip()[:200].lower()
+        return head.startswith("<") and ("<record" in sample or "<xml" in head)
+    return False
 
 
 def _looks_delimited(sample: str) -> bool:

@@ -16,7 +16,7 @@ from defusedxml import DefusedXmlException
 
 from review_app.errors import Problem
 from review_app.importers import normalize
-from review_app.importers.record import ParseResult, RecordSink
+from review_app.importers.record import DEFAULT_LIMITS, Limits, ParseResult, RecordSink
 
 _DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
@@ -46,9 +46,11 @@ FIELDS: normalize.FieldMap = {
 }
 
 
-def parse(text: str, *, source: str, sink: RecordSink | None = None) -> ParseResult:
+def parse(
+    text: str, *, source: str, sink: RecordSink | None = None, limits: Limits = DEFAULT_LIMITS
+) -> ParseResult:
     """Read every ``<record>`` of an EndNote XML export."""
-    result = ParseResult(format="endnote-xml", sink=sink)
+    result = ParseResult(format="endnote-xml", source=source, sink=sink, limits=limits)
     try:
         root = SafeET.fromstring(_DECLARATION.sub("", text, count=1))
     except ParseError as error:

@@ -14,7 +14,7 @@ from Bio import Medline
 
 from review_app.errors import Problem
 from review_app.importers import normalize
-from review_app.importers.record import ParseResult, RecordSink
+from review_app.importers.record import DEFAULT_LIMITS, Limits, ParseResult, RecordSink
 from review_app.importers.tagged import lines_of
 
 # "PMID- 1", "TI  - x", "FAU - x": the tag padded to four, as Bio.Medline expects; also
@@ -44,9 +44,15 @@ FIELDS: normalize.FieldMap = {
 }
 
 
-def parse(text: str | Iterable[str], *, source: str, sink: RecordSink | None = None) -> ParseResult:
+def parse(
+    text: str | Iterable[str],
+    *,
+    source: str,
+    sink: RecordSink | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> ParseResult:
     """Read every blank-line-separated record of a MEDLINE export."""
-    result = ParseResult(format="medline", sink=sink)
+    result = ParseResult(format="medline", source=source, sink=sink, limits=limits)
     for position, (line, lines) in enumerate(_blocks(lines_of(text)), start=1):
         if (bad := _first_bad_line(lines)) is not None:
             result.problems.append(_bad_line(source, position, line + bad, lines[bad]))

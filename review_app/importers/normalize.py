@@ -15,13 +15,24 @@ from typing import Any
 from urllib.parse import unquote
 
 from review_app.errors import Problem
+from review_app.importers.decoding import refuse
 from review_app.importers.record import ParseResult, RecordIn
 
 FieldMap = Mapping[str, Sequence[str]]
 
 MIN_YEAR = 1600
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")  # and stray BOMs
-_DOI = re.compile(r"10\.\d{4,9}/\S+")
+# A DOI: "10." + a 4-9 digit registrant + "/" + a suffix of anything visible (DOI suffixes hold
+# brackets, "<", ";", "#"...: links are built from escaped parts, ui/components/links.py).
+_DOI = re.compile(
+    r"10\.\d{4,9}/[^\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]+"
+)
+_DOI_PREFIX = re.compile(
+    r"^(?:(?:https?://)?(?:(?:dx|www)\.)?doi\.org/|doi\s*:\s*|doi\s+)", re.IGNORECASE
+)
+_DOI_MARK = re.compile(r"\s*\[doi\]$", re.IGNORECASE)  # MEDLINE's "10.1/x [doi]"
+DOI_RULE = "a DOI is 10.NNNN/suffix (4-9 digits, no spaces), optionally after https://doi.org/"
+_SHOWN = 60  # characters of a left-out value shown in a warning
 _PMID = re.compile(r"\s*(?:pmid:?\s*)?(\d{1,9})(?!\d)", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(\d{4})")
 _SERIAL = re.compile(r"\d[\dXx-]*")
@@ -78,12 +89,13 @@ def _items(value: object) -> Iterator[object]:
 
 
 def normalize_doi(text: str) -> str | None:
-    """``10.xxxx/yyy`` in lower case, without ``https://doi.org/``, ``doi:`` or a final dot."""
+    """``10.xxxx/yyy`` in lower case, without ``https://doi.org/``, ``doi:``, MEDLINE's
+    `` [doi]`` or a final dot; None for anything else (text around it, spaces inside it)."""
+    text = text.strip()
     if "%2f" in text.lower():
         text = unquote(text)
-    match = _DOI.search(text)
-    doi = match.group(0).rstrip(".,;").lower() if match else ""
-    return doi if _DOI.fullmatch(doi) else None
+    text = _DOI_PREFIX.sub("", _DOI_MARK.sub("", text), count=1).strip().rstrip(".,;")
+    return text.lower() if _DOI.fullmatch(text) else None
 
 
 def normalize_pmid(text: str) -> str | None:
@@ -251,7 +263,7 @@ def build_record(
             first_text(values("start_page")),
             first_text(values("end_page")),
         ),
-        doi=first_valid(values("doi"), normalize_doi),
+        doi=(doi := first_valid(values("doi"), normalize_doi)),
         pmid=first_valid(values("pmid"), normalize_pmid),
         issn=issn,
         isbn=isbn,
@@ -264,6 +276,8 @@ def build_record(
         position=position,
         line=line,
     )
+    if doi is None and (given := first_text(values("doi"))) is not None:
+        record.dropped.append(("doi", given))
     return record, []
 
 
@@ -273,10 +287,78 @@ def _public(keys: Iterable[str]) -> list[str]:
 
 
 def add_record(result: ParseResult, record: RecordIn | None, problems: list[Problem]) -> None:
-    """File the outcome of :func:`build_record` in ``result``."""
+    """File the outcome of :func:`build_record` in ``result``, within ``result.limits``: a
+    field longer than allowed makes the record a problem; one record too many stops the file."""
+    limits = result.limits
+    result.seen += 1
+    if result.seen > limits.max_records:
+        refuse(
+            result.source,
+            f"more than {limits.max_records:,} records; at most {limits.max_records:,} are read "
+            "from one file (setting REVIEW_APP_MAX_RECORDS_PER_FILE): split the search export",
+        )
+    if record is not None and (too_long := _too_long(record, limits.max_field_chars)):
+        name, length = too_long
+        problems = [
+            Problem(
+                source=result.source,
+                line=record.line,
+                record=record.position,
+                field=name,
+                message=f"{length:,} characters; a field may hold at most "
+                f"{limits.max_field_chars:,} (setting REVIEW_APP_MAX_FIELD_CHARS)",
+            )
+        ]
+        record = None
     if record is not None:
+        for name, value in record.dropped:
+            _note_dropped(result, record, name, value)
         result.add(record)
     result.problems.extend(problems)
+
+
+def _too_long(record: RecordIn, limit: int) -> tuple[str, int] | None:
+    """(field as the file names it, length) of the first field longer than ``limit``."""
+    for key, value in record.raw.items():
+        if (length := _longest(value)) > limit:
+            return str(key), length
+    for name in ("title", "abstract", "journal", "url", "source_record_id"):
+        if (length := _longest(getattr(record, name))) > limit:
+            return name, length
+    for name in ("authors", "keywords"):
+        if (length := _longest(getattr(record, name))) > limit:
+            return name, length
+    return None
+
+
+def _longest(value: object) -> int:
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, (list, tuple)):
+        return max((_longest(item) for item in value), default=0)
+    if isinstance(value, dict):
+        return max((_longest(item) for item in value.values()), default=0)
+    return 0
+
+
+def _note_dropped(result: ParseResult, record: RecordIn, name: str, value: str) -> None:
+    count, examples = result.dropped.get(name, (0, []))
+    if len(examples) < 3:
+        shown = value if len(value) <= _SHOWN else f"{value[:_SHOWN]}..."
+        where = f"record {record.position}" + (f" (line {record.line})" if record.line else "")
+        examples.append(f"{where}: {shown!r}")
+    result.dropped[name] = (count + 1, examples)
+
+
+def dropped_warnings(result: ParseResult) -> list[str]:
+    """One warning per field that normalisation left out of some records."""
+    rules = {"doi": DOI_RULE}
+    return [
+        f"{result.source}: {count} record(s) have a {name.upper()} that is not valid, left out "
+        f"of the {name} field and kept with the record's raw fields ({rules.get(name, '')}); "
+        + "; ".join(examples)
+        for name, (count, examples) in result.dropped.items()
+    ]
 
 
 def compact(values: Mapping[str, list[str]]) -> dict[str, str | list[str]]:

@@ -8,6 +8,46 @@ from typing import Any
 
 from review_app.errors import Problem
 
+MEGABYTE = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How much one imported file may hold (the defaults are the settings' defaults).
+
+    The CLI and the web app build it from Settings (``REVIEW_APP_MAX_UPLOAD_MB`` and the
+    others); importers and services take it as a value.
+    """
+
+    max_bytes: int = 50 * MEGABYTE  # the file; for XLSX, its unpacked content
+    max_records: int = 200_000  # records (valid or not) in one file
+    max_field_chars: int = 100_000  # characters in one field of one record
+    max_sheet_cells: int = 5_000_000  # cells read from one XLSX sheet
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        max_upload_mb: int,
+        max_records_per_file: int,
+        max_field_chars: int,
+        max_sheet_cells: int,
+    ) -> Limits:
+        """From the settings' values (named as on Settings)."""
+        return cls(
+            max_bytes=max_upload_mb * MEGABYTE,
+            max_records=max_records_per_file,
+            max_field_chars=max_field_chars,
+            max_sheet_cells=max_sheet_cells,
+        )
+
+    @property
+    def max_megabytes(self) -> float:
+        return self.max_bytes / MEGABYTE
+
+
+DEFAULT_LIMITS = Limits()
+
 
 @dataclass(slots=True)
 class RecordIn:
@@ -37,6 +77,8 @@ class RecordIn:
     raw: dict[str, Any] = field(default_factory=dict)
     position: int = 0  # 1-based record number in the file
     line: int | None = None  # 1-based line where the record starts, when known
+    # What normalisation left out, e.g. ("doi", "not a doi"): summed up as the file's warnings.
+    dropped: list[tuple[str, str]] = field(default_factory=list, compare=False, repr=False)
 
 
 RecordSink = Callable[["RecordIn"], None]
@@ -52,12 +94,17 @@ class ParseResult:
     """
 
     format: str  # ris | medline | bibtex | endnote-xml | csv | wos
+    source: str = ""  # the file name, for problems found after the parser
     records: list[RecordIn] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # records that cannot be imported
     warnings: list[str] = field(default_factory=list)  # e.g. "decoded as cp1252"
     encoding: str = "utf-8"
     record_count: int = 0
     sink: RecordSink | None = field(default=None, repr=False, compare=False)
+    limits: Limits = field(default=DEFAULT_LIMITS, repr=False, compare=False)
+    # field -> (count, first examples) of values normalisation left out (see RecordIn.dropped)
+    dropped: dict[str, tuple[int, list[str]]] = field(default_factory=dict, repr=False)
+    seen: int = 0  # records read so far, valid or not (checked against limits.max_records)
 
     def add(self, record: RecordIn) -> None:
         self.record_count += 1

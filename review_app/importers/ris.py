@@ -16,7 +16,7 @@ from typing import Any
 import rispy
 
 from review_app.importers import normalize, tagged
-from review_app.importers.record import ParseResult, RecordSink
+from review_app.importers.record import DEFAULT_LIMITS, Limits, ParseResult, RecordSink
 
 START, END = "TY", "ER"
 # "XX  - value" is the standard; exporters also write a tab before the dash, or one space,
@@ -85,9 +85,15 @@ def tag_values(lines: list[str]) -> dict[str, list[str]]:
     return values
 
 
-def parse(text: str | Iterable[str], *, source: str, sink: RecordSink | None = None) -> ParseResult:
+def parse(
+    text: str | Iterable[str],
+    *,
+    source: str,
+    sink: RecordSink | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> ParseResult:
     """Read every TY...ER record of a RIS export."""
-    result = ParseResult(format="ris", sink=sink)
+    result = ParseResult(format="ris", source=source, sink=sink, limits=limits)
     for chunk in tagged.read_chunks(
         text, result, source=source, tag_of=tag_of, start=START, end=END
     ):

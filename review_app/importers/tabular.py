@@ -14,14 +14,16 @@ import csv
 import datetime
 import io
 import re
+import zipfile
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
-from openpyxl import load_workbook
+from openpyxl.reader.excel import ExcelReader
 
-from review_app.errors import Problem
+from review_app.errors import ImportFileError, Problem
 from review_app.importers import normalize, wos
-from review_app.importers.record import ParseResult, RecordSink
+from review_app.importers.decoding import refuse
+from review_app.importers.record import DEFAULT_LIMITS, Limits, ParseResult, RecordSink
 
 Row = tuple[int, list[str]]  # (1-based line of the row, its cells)
 
@@ -71,11 +73,14 @@ _EMBASE_SOURCE = re.compile(
 )  # fmt: skip
 
 
-def parse(text: str, *, source: str, sink: RecordSink | None = None) -> ParseResult:
+def parse(
+    text: str, *, source: str, sink: RecordSink | None = None, limits: Limits = DEFAULT_LIMITS
+) -> ParseResult:
     """Read a delimited text export (CSV, TSV, semicolon-separated)."""
-    result = ParseResult(format="csv", sink=sink)
+    result = ParseResult(format="csv", source=source, sink=sink, limits=limits)
     # A cell may hold thousands of authors; the csv module's default cap is 128 KiB. The cap
-    # is process-wide, so it is only ever raised, and never beyond the text itself.
+    # is process-wide, so it is only ever raised, and never beyond the text itself. (A cell
+    # longer than limits.max_field_chars is refused by normalize.add_record, naming it.)
     csv.field_size_limit(max(csv.field_size_limit(), len(text)))
     delimiter = _delimiter(text, source)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -93,27 +98,151 @@ def parse(text: str, *, source: str, sink: RecordSink | None = None) -> ParseRes
     return result
 
 
-def parse_workbook(data: bytes, *, source: str, sink: RecordSink | None = None) -> ParseResult:
+def has_title_column(text: str, source: str) -> bool:
+    """Whether the first row of ``text`` (the start of a file) names a title column."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, source))
+    try:
+        header = next((row for row in reader if any(cell.strip() for cell in row)), [])
+    except csv.Error:
+        return False
+    columns = [name.strip() for name in header]
+    return any(column.lower() in _field_map(columns)["title"] for column in columns)
+
+
+def workbook_size(data: bytes) -> int | None:
+    """The unpacked size of an XLSX file's parts (their declared sizes, which zipfile holds
+    each part to when reading it), or None when it is not a readable ZIP archive."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return None
+
+
+def parse_workbook(
+    data: bytes, *, source: str, sink: RecordSink | None = None, limits: Limits = DEFAULT_LIMITS
+) -> ParseResult:
     """Read the first sheet of an XLSX workbook; row 1 holds the column names.
 
     openpyxl directly rather than pandas: its rows keep their sheet row numbers (pandas drops
-    empty rows), so a problem names the row the person sees in Excel.
+    empty rows), so a problem names the row the person sees in Excel. The sheet is streamed
+    (read-only mode), its declared size ignored (a 1.5 KB file may declare 17 billion cells),
+    and at most ``limits.max_sheet_cells`` cells are read; the caller has checked the unpacked
+    size (``workbook_size``) against ``limits.max_bytes``.
     """
-    result = ParseResult(format="csv", encoding="xlsx", sink=sink)
+    result = ParseResult(format="csv", encoding="xlsx", source=source, sink=sink, limits=limits)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = [
-            (number, [_cell_text(value) for value in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=sheet.min_row)
-        ]
-        workbook.close()
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+        reader.read_manifest()
+        reader.read_workbook()
+        # Counted before openpyxl opens the sheets: it reads a sheet without a declared size
+        # to its end just to size it.
+        _count_sheets(reader, source=source, limits=limits)
+        reader.read()
+        workbook = reader.wb
+    except ImportFileError:
+        raise
     except Exception as error:  # zipfile/openpyxl raise many types for a damaged workbook
-        message = f"not a readable Excel workbook ({type(error).__name__}: {error})"
-        result.problems.append(Problem(source=source, message=message))
+        result.problems.append(_unreadable(source, error))
         return result
-    _read_rows(rows, result, source=source)
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # never trust <dimension ref="A1:XFD1048576"/>
+        _read_rows(_sheet_rows(sheet, source=source, limits=limits), result, source=source)
+    except ImportFileError:
+        raise
+    except Exception as error:  # a damaged sheet part, found while streaming it
+        result.problems.append(_unreadable(source, error))
+    finally:
+        workbook.close()
     return result
+
+
+def _unreadable(source: str, error: Exception) -> Problem:
+    message = f"not a readable Excel workbook ({type(error).__name__}: {error})"
+    return Problem(source=source, message=message)
+
+
+# Tags of the sheet's XML, with or without a namespace prefix ("<row ", "<x:row>").
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row(?=[\s>/])")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c(?=[\s>/])")
+_VALUE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|is)(?=[\s>/])")
+_SCAN_CHUNK = 1 << 20
+
+
+def _count_sheets(reader: ExcelReader, *, source: str, limits: Limits) -> None:
+    """Refuse a workbook whose sheets hold more cells, or whose first sheet holds more rows
+    with a value, than the limits allow: from a scan of the sheets' XML (about a second for a
+    million rows) rather than after reading every row (a minute)."""
+    cells = 0
+    for index, (_, rel) in enumerate(reader.parser.find_sheets()):
+        if rel.target not in reader.valid_files:
+            continue
+        rows, sheet_cells = _count_sheet(reader.archive, rel.target, source=source, limits=limits)
+        cells += sheet_cells
+        if cells > limits.max_sheet_cells:
+            _refuse_cells(source, limits)
+        if index == 0 and rows > limits.max_records + 1:  # the header, then one row a record
+            _refuse_rows(source, limits)
+
+
+def _count_sheet(
+    archive: zipfile.ZipFile, part: str, *, source: str, limits: Limits
+) -> tuple[int, int]:
+    """(rows holding a value, cells) of one sheet's XML, read a megabyte at a time; stops
+    early past the limits."""
+    rows = cells = 0
+    carry, has_value = b"", False
+    with archive.open(part) as stream:
+        while True:
+            chunk = stream.read(_SCAN_CHUNK)
+            data = carry + chunk
+            cut = data.rfind(b"<") if chunk else len(data)  # no tag is cut in two
+            body, carry = data[:cut], data[cut:]
+            cells += len(_CELL_TAG.findall(body))
+            pieces = _ROW_TAG.split(body)
+            has_value = has_value or _VALUE_TAG.search(pieces[0]) is not None
+            for piece in pieces[1:]:
+                rows += has_value
+                has_value = _VALUE_TAG.search(piece) is not None
+            if cells > limits.max_sheet_cells or rows > limits.max_records + 1 or not chunk:
+                break
+    return rows + has_value, cells
+
+
+def _refuse_cells(source: str, limits: Limits, row: int | None = None) -> NoReturn:
+    where = f" (reached at row {row})" if row is not None else ""
+    refuse(
+        source,
+        f"the first sheet holds more than {limits.max_sheet_cells:,} cells{where}; at most "
+        f"{limits.max_sheet_cells:,} are read (setting REVIEW_APP_MAX_SHEET_CELLS): delete "
+        "unused rows and columns, or export CSV",
+    )
+
+
+def _refuse_rows(source: str, limits: Limits) -> NoReturn:
+    refuse(
+        source,
+        f"the first sheet holds more than {limits.max_records:,} rows of records; at most "
+        f"{limits.max_records:,} records are read from one file (setting "
+        "REVIEW_APP_MAX_RECORDS_PER_FILE): split the search export",
+    )
+
+
+def _sheet_rows(sheet: Any, *, source: str, limits: Limits) -> Iterator[Row]:
+    """(row number, cell texts) of each row the sheet holds, at most max_sheet_cells cells."""
+    cells = 0
+    for row in sheet.iter_rows():
+        if not row:
+            continue  # a row missing from the sheet
+        cells += len(row)
+        if cells > limits.max_sheet_cells:  # padding counted: a cell at XFD pads 16,383
+            _refuse_cells(source, limits, _row_number(row))
+        yield _row_number(row), [_cell_text(cell.value) for cell in row]
+
+
+def _row_number(row: tuple[Any, ...]) -> int:
+    return next(cell.row for cell in row if getattr(cell, "row", None) is not None)
 
 
 def _cell_text(value: object) -> str:
@@ -135,16 +264,18 @@ def _delimiter(text: str, source: str) -> str:
     return max(_DELIMITERS, key=header.count)
 
 
-def _read_rows(rows: list[Row], result: ParseResult, *, source: str) -> None:
-    if not rows:
+def _read_rows(rows: Iterable[Row], result: ParseResult, *, source: str) -> None:
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return
-    header_line, header = rows[0]
+    header_line, header = first
     columns = [name.strip() for name in header]
     field_map = _field_map(columns)
     if not any(column.lower() in field_map["title"] for column in columns):
         result.problems.append(_no_title_column(source, header_line, field_map))
         return
-    for position, (line, cells) in enumerate(_non_blank(rows[1:]), start=1):
+    for position, (line, cells) in enumerate(_non_blank(rows), start=1):
         raw = _raw_fields(columns, cells)
         lookup = _lookup(raw)
         record, problems = normalize.build_record(

@@ -15,7 +15,7 @@ from typing import Any
 import rispy
 
 from review_app.importers import normalize, tagged
-from review_app.importers.record import ParseResult, RecordSink
+from review_app.importers.record import DEFAULT_LIMITS, Limits, ParseResult, RecordSink
 
 START, END = "PT", "ER"
 _HEADER_TAGS = ("FN", "VR", "EF")
@@ -62,10 +62,21 @@ class _TagParser(rispy.WokParser):
             list_tags=list(tags),
         )
 
+    def _add_tag(self, record: dict[str, Any], tag: str, content: str, **options: Any) -> None:
+        # rispy files a continuation line right after the start tag ("PT J" then an indented
+        # line) under the tag None, which no JSON column or sort can hold; it continues PT.
+        super()._add_tag(record, START if tag is None else tag, content, **options)
 
-def parse(text: str | Iterable[str], *, source: str, sink: RecordSink | None = None) -> ParseResult:
+
+def parse(
+    text: str | Iterable[str],
+    *,
+    source: str,
+    sink: RecordSink | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> ParseResult:
     """Read every PT...ER record of a Web of Science plain-text export."""
-    result = ParseResult(format="wos", sink=sink)
+    result = ParseResult(format="wos", source=source, sink=sink, limits=limits)
     parser = _TagParser()
     chunks = tagged.read_chunks(
         text,
@@ -78,6 +89,12 @@ def parse(text: str | Iterable[str], *, source: str, sink: RecordSink | None = N
     )
     for chunk in chunks:
         lines = [line for line in chunk.lines if line.strip()]
+        if len(lines) > 1 and tag_of(lines[1]) is None:
+            number = chunk.line + chunk.lines.index(lines[1])
+            result.warnings.append(
+                f"{source}: line {number} (record {chunk.position}) continues the 'PT' line "
+                "above it rather than a field; read as part of PT (the publication type)"
+            )
         if chunk.ended_by != "end":
             lines.append(END)
         parsed = parser.parse_lines(iter(lines))

@@ -38,7 +38,7 @@ RECORD = RecordIn(
 
 
 def fields(record: RecordIn) -> dict[str, object]:
-    skip = {"raw", "position", "line"}
+    skip = {"raw", "position", "line", "dropped"}  # dropped: what was left out
     return {name: getattr(record, name) for name in record.__slots__ if name not in skip}
 
 

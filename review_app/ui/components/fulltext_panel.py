@@ -15,6 +15,7 @@ from review_app.services.fulltext import (
     set_link,
 )
 from review_app.ui import deps, state
+from review_app.ui.components.links import link_text, web_link
 
 
 def show(review_id: int, record_id: int, user: state.CurrentUser) -> None:
@@ -44,7 +45,13 @@ def show(review_id: int, record_id: int, user: state.CurrentUser) -> None:
                 on_click="ignore",  # opening the PDF changes nothing on the page
             )
         if fulltext and fulltext.url:
-            st.markdown(f"[Full text link]({fulltext.url})")
+            link = web_link("Full text link", fulltext.url)  # http(s) only, quoted
+            if link is not None:
+                st.markdown(link)
+            else:
+                st.caption(
+                    "Full text address (not an http or https link): " + link_text(fulltext.url)
+                )
         if fulltext is None or not (fulltext.has_pdf or fulltext.url):
             st.caption("No full text yet: attach the PDF, give a link, or mark it not retrieved.")
         _attach(review_id, record_id, user, settings)

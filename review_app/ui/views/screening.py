@@ -26,6 +26,7 @@ from review_app.services.screening import (
 from review_app.ui import background, deps, state
 from review_app.ui.components import fulltext_panel
 from review_app.ui.components.highlight import highlight
+from review_app.ui.components.links import record_links
 from review_app.ui.components.text import escape_markdown
 
 STAGES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
@@ -135,13 +136,8 @@ def _show_record(item: ScreeningItem, protocol: Protocol) -> None:
         )
     )
     st.caption(escape_markdown(citation))
-    links = []
-    if record.doi:
-        links.append(f"[DOI {escape_markdown(record.doi)}](https://doi.org/{record.doi})")
-    if record.pmid:
-        links.append(f"[PubMed {record.pmid}](https://pubmed.ncbi.nlm.nih.gov/{record.pmid}/)")
-    if links:
-        st.markdown(" · ".join(links))
+    if links := record_links(record.doi, record.pmid):  # escaped parts (components/links.py)
+        st.markdown(links)
     abstract = record.abstract or "(no abstract in any copy of this record)"
     st.markdown(
         f"<div data-testid='record-abstract' style='line-height:1.6'>"
