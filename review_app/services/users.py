@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
 
-from review_app.errors import ConflictError, NotFoundError, ValidationError
-from review_app.models import LoginThrottle, User, utcnow
+from review_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from review_app.models import LoginSession, LoginThrottle, Membership, User, utcnow
+from review_app.services.audit import record_event
+from review_app.services.permissions import ROLE_RANK, Actor
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,99}$")
+MAX_NAME_LENGTH = 100  # the column's length
 MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; a login form has no use for megabytes
 FREE_FAILURES = 3  # failures allowed before logins for that name are slowed down
 MAX_DELAY_SECONDS = 300
 LOGIN_FAILED = "Login failed: the name or the password is not right."
@@ -38,6 +46,8 @@ def create_user(session: Session, *, name: str, password: str) -> UserPublic:
     _check_name(name)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(f"password: at most {MAX_PASSWORD_LENGTH} characters")
     if session.exec(select(User).where(User.name == name)).first() is not None:
         raise ConflictError(f"user {name!r} already exists; choose another name")
     user = User(name=name, password_hash=hash_password(password))
@@ -48,7 +58,7 @@ def create_user(session: Session, *, name: str, password: str) -> UserPublic:
 
 
 def get_user_by_name(session: Session, name: str) -> UserPublic:
-    user = session.exec(select(User).where(User.name == name)).first()
+    user = session.exec(select(User).where(User.name == name)).first() if _storable(name) else None
     if user is None or user.id is None:
         raise NotFoundError(f"no user named {name!r}; add one with: review-app users add NAME")
     return UserPublic(id=user.id, name=user.name)
@@ -59,6 +69,11 @@ def get_user(session: Session, user_id: int) -> UserPublic:
     if user is None or user.id is None:
         raise NotFoundError(f"no user with id {user_id}")
     return UserPublic(id=user.id, name=user.name)
+
+
+def is_active_user(session: Session, user_id: int) -> bool:
+    user = session.get(User, user_id)
+    return user is not None and user.is_active
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,39 +93,150 @@ def authenticate(
     After FREE_FAILURES failures for a name (known or not), each further attempt must wait twice
     as long as the one before (2 s, 4 s, ... up to MAX_DELAY_SECONDS); attempts inside the wait
     are refused without checking the password.
+
+    Parallel attempts for one name queue behind each other: the first statement takes (creating
+    it when needed) the name's throttle row and holds it until the caller's unit of work ends, so
+    N guessers in parallel get no more tries than one guesser one at a time. A name no account
+    can have (too long for the column, control characters such as NUL) fails at once, without a
+    query, with the same message.
     """
-    now = now or utcnow()
-    throttle = session.get(LoginThrottle, name)
-    wait = _seconds_to_wait(throttle, now) if throttle else 0
+    if not _storable(name) or len(password) > MAX_PASSWORD_LENGTH:
+        return LoginOutcome(None, LOGIN_FAILED)
+    failures, last_failure_at = _take_throttle_row(session, name)
+    now = now or utcnow()  # read after the wait for the row, so a queued attempt is judged now
+    wait = _seconds_to_wait(failures, last_failure_at, now)
     if wait > 0:
         return LoginOutcome(None, f"Too many failed logins. Try again in {wait} s.")
-    user = session.exec(select(User).where(User.name == name, User.is_active)).first()
+    user = session.exec(select(User).where(User.name == name, col(User.is_active))).first()
     password_ok = _verify(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or user.id is None or not password_ok:
-        throttle = throttle or LoginThrottle(name=name)
-        throttle.failures += 1
-        throttle.last_failure_at = now
-        session.add(throttle)
-        session.flush()
+        _count_failure(session, name, now)
         return LoginOutcome(None, LOGIN_FAILED)
-    if throttle is not None:
-        session.delete(throttle)
-        session.flush()
+    session.execute(
+        LoginThrottle.__table__.delete().where(  # type: ignore[attr-defined]
+            LoginThrottle.__table__.c.name == name  # type: ignore[attr-defined]
+        )
+    )
     return LoginOutcome(UserPublic(id=user.id, name=user.name))
+
+
+def _insert(session: Session) -> Any:
+    """The dialect's INSERT, which has ON CONFLICT (both SQLite and PostgreSQL)."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(LoginThrottle)
+
+
+def _take_throttle_row(session: Session, name: str) -> tuple[int, datetime | None]:
+    """Create or lock the name's throttle row and read it, in one statement.
+
+    On PostgreSQL the no-op ON CONFLICT DO UPDATE locks the row (a parallel attempt waits here
+    until this unit of work ends); on SQLite the unit of work began with BEGIN IMMEDIATE and so
+    already holds the database's write lock.
+    """
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    statement = _insert(session).values(name=name, failures=0, last_failure_at=None)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.name], set_={"name": statement.excluded.name}
+    ).returning(table.c.failures, table.c.last_failure_at)
+    failures, last_failure_at = session.execute(statement).one()
+    return int(failures), last_failure_at
+
+
+def _count_failure(session: Session, name: str, now: datetime) -> None:
+    """failures + 1 as one atomic upsert (no read-modify-write)."""
+    table = LoginThrottle.__table__  # type: ignore[attr-defined]
+    statement = _insert(session).values(name=name, failures=1, last_failure_at=now)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.name],
+            set_={"failures": table.c.failures + 1, "last_failure_at": now},
+        )
+    )
+
+
+def _storable(name: str) -> bool:
+    """Whether a login name could belong to an account: fits the column and holds no control,
+    format or surrogate characters (PostgreSQL refuses NUL in text outright)."""
+    return 0 < len(name) <= MAX_NAME_LENGTH and not any(
+        unicodedata.category(char).startswith("C") for char in name
+    )
+
+
+def deactivate_user(session: Session, *, actor: Actor, user_id: int) -> UserPublic:
+    """Stop an account: it can no longer log in, and its open sessions end at its next action.
+
+    Allowed to the operator (command line) and to a user who is admin of every review the account
+    belongs to (and of at least one review); nobody deactivates themselves. Records the account
+    held on lease for screening go back to the pool.
+    """
+    user = session.get(User, user_id)
+    if user is None or user.id is None:
+        raise NotFoundError(f"no user with id {user_id}")
+    if not actor.is_operator:
+        _require_admin_over(session, actor=actor, user_id=user.id)
+    if user.is_active:
+        user.is_active = False
+        session.add(user)
+        record_event(
+            session,
+            review_id=None,
+            user_id=actor.user_id,
+            action="user.deactivate",
+            entity="user",
+            entity_id=user.id,
+            before={"is_active": True},
+            after={"is_active": False},
+        )
+    end_sessions_of(session, user_id=user.id)
+    session.flush()
+    return UserPublic(id=user.id, name=user.name)
+
+
+def end_sessions_of(session: Session, *, user_id: int, now: datetime | None = None) -> int:
+    """Revoke every open login session of a user and release their screening leases; returns how
+    many sessions ended."""
+    from review_app.services.screening import release_leases  # screening is a heavier module
+
+    result = session.execute(
+        update(LoginSession)
+        .where(col(LoginSession.user_id) == user_id, col(LoginSession.revoked_at).is_(None))
+        .values(revoked_at=now or utcnow())
+    )
+    release_leases(session, actor=Actor.user(user_id), review_id=None)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _require_admin_over(session: Session, *, actor: Actor, user_id: int) -> None:
+    if actor.user_id == user_id:
+        raise PermissionDeniedError(
+            "you cannot deactivate your own account; ask another admin or the operator"
+        )
+    mine = select(Membership).where(Membership.user_id == actor.user_id)
+    roles = {membership.review_id: membership.role for membership in session.exec(mine)}
+    target_reviews = session.exec(
+        select(Membership.review_id).where(Membership.user_id == user_id)
+    ).all()
+    admin = ROLE_RANK["admin"]
+    if not any(ROLE_RANK[role] >= admin for role in roles.values()) or any(
+        ROLE_RANK.get(roles.get(review_id, ""), 0) < admin for review_id in target_reviews
+    ):
+        raise PermissionDeniedError(
+            "deactivating an account needs the admin role in every review it belongs to"
+        )
 
 
 def _verify(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
+    except (VerificationError, InvalidHashError, UnicodeEncodeError):
         return False
 
 
-def _seconds_to_wait(throttle: LoginThrottle, now: datetime) -> int:
-    if throttle.failures < FREE_FAILURES or throttle.last_failure_at is None:
+def _seconds_to_wait(failures: int, last_failure_at: datetime | None, now: datetime) -> int:
+    if failures < FREE_FAILURES or last_failure_at is None:
         return 0
-    delay = min(2 ** (throttle.failures - FREE_FAILURES + 1), MAX_DELAY_SECONDS)
-    allowed_at = throttle.last_failure_at + timedelta(seconds=delay)
+    delay = min(2 ** (failures - FREE_FAILURES + 1), MAX_DELAY_SECONDS)
+    allowed_at = _aware(last_failure_at) + timedelta(seconds=delay)
     return max(0, int((allowed_at - now).total_seconds() + 0.999))
 
 
@@ -120,3 +246,8 @@ def _check_name(name: str) -> None:
             f"user name {name!r}: 2-100 characters, letters, digits and . _ @ - "
             "(starting with a letter or digit)"
         )
+
+
+def _aware(moment: datetime) -> datetime:
+    """A core-SQL read of a datetime column may come back naive on SQLite: it is UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

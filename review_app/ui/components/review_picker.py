@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from review_app.services.reviews import ReviewPublic, reviews_of_user
+from review_app.services.screening import release_leases
+from review_app.services.sessions import end_all_sessions, end_session
 from review_app.ui import deps, state
 
 
@@ -16,9 +18,29 @@ def show(user: state.CurrentUser) -> tuple[ReviewPublic, str] | None:
         st.markdown(f"Logged in as **{user.name}**")
         chosen = _pick(choices)
         if st.button("Log out", key="logout"):
-            state.log_out()
-            st.rerun()
+            _log_out(user, everywhere=False)
+        if st.button(
+            "Log out everywhere",
+            key="logout_everywhere",
+            help="End this login in every browser and on every device",
+        ):
+            _log_out(user, everywhere=True)
     return chosen
+
+
+def _log_out(user: state.CurrentUser, *, everywhere: bool) -> None:
+    """End the login on the server (the records held for this user's screening go back to the
+    pool), forget it in this tab, and delete the cookie on the next run."""
+    token = state.session_token()
+    with deps.unit_of_work() as session:
+        if everywhere:
+            end_all_sessions(session, actor=user.actor)
+        elif token is not None:
+            end_session(session, token=token)
+        else:  # a login without a session token (set by code): still give the leases back
+            release_leases(session, actor=user.actor)
+    state.log_out(notice="You logged out everywhere." if everywhere else None)
+    st.rerun()
 
 
 def _pick(choices: list[tuple[ReviewPublic, str]]) -> tuple[ReviewPublic, str] | None:
