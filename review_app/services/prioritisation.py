@@ -276,20 +276,25 @@ def latest_training(session: Session, *, review_id: int) -> datetime | None:
 
 
 def store_rankings(
-    session: Session, *, review_id: int, rankings: list[tuple[RankingInputs, Ranking]]
+    session: Session,
+    *,
+    review_id: int,
+    rankings: list[tuple[RankingInputs, Ranking]],
+    owners: list[int | None] | None = None,
 ) -> bool:
-    """Store a training run's rankings unless a newer run (another process) stored first.
+    """Store a training run's rankings unless a newer run (another process) stored first, and
+    remove the rankings of owners no longer trained (``owners``: every owner still trained,
+    by default those in ``rankings``; an owner left out of ``rankings`` keeps its scores).
 
     Call in a write unit of work: on SQLite it begins IMMEDIATE, so the check and the write are
     one step; on PostgreSQL the trainer holds the review's advisory lock. Returns whether stored.
     """
-    if not rankings:
-        drop_rankings_except(session, review_id=review_id, owners=[])
-        return True
-    read_at = min(inputs.read_at for inputs, _ in rankings)
-    latest = latest_training(session, review_id=review_id)
-    if latest is not None and latest > read_at:
-        return False
+    keep = [inputs.reviewer_id for inputs, _ in rankings] if owners is None else owners
+    if rankings:
+        read_at = min(inputs.read_at for inputs, _ in rankings)
+        latest = latest_training(session, review_id=review_id)
+        if latest is not None and latest > read_at:
+            return False
     for inputs, ranking in rankings:
         store_ranking(
             session,
@@ -298,8 +303,7 @@ def store_rankings(
             reviewer_id=inputs.reviewer_id,
             trained_at=inputs.read_at,
         )
-    owners = [inputs.reviewer_id for inputs, _ in rankings]
-    drop_rankings_except(session, review_id=review_id, owners=owners)
+    drop_rankings_except(session, review_id=review_id, owners=keep)
     return True
 
 

@@ -60,6 +60,8 @@ class RankingWorker:
         self._rankers: dict[int, tuple[tuple[int, ...], Ranker]] = {}  # kept while records stay
         self._last_request: dict[int, float] = {}
         self._requested_at: dict[int, datetime] = {}
+        self._trained: dict[tuple[int, int | None], int] = {}  # (review, owner) -> fingerprint
+        self._stored_at: dict[int, datetime] = {}  # the newest scores this process stored
 
     def request(self, review_id: int) -> None:
         """Retrain soon; returns at once."""
@@ -86,12 +88,38 @@ class RankingWorker:
                 latest = latest_training(session, review_id=review_id)
                 if latest is not None and latest >= requested_at:
                     return False
+                if latest != self._stored_at.get(review_id):  # another process stored since
+                    self._forget(review_id)
                 all_inputs = all_ranking_inputs(session, review_id=review_id, read_at=started)
                 ready = [inputs for inputs in all_inputs if inputs.is_ready]
                 ranker = self._ranker(session, ready[0]) if ready else None
-            rankings = [(inputs, compute_ranking(inputs, ranker)) for inputs in all_inputs]
+            changed = [inputs for inputs in all_inputs if self._has_changed(inputs)]
+            rankings = [(inputs, compute_ranking(inputs, ranker)) for inputs in changed]
+            owners = [inputs.reviewer_id for inputs in all_inputs]
             with session_scope(self._engine) as session:
-                return store_rankings(session, review_id=review_id, rankings=rankings)
+                stored = store_rankings(
+                    session, review_id=review_id, rankings=rankings, owners=owners
+                )
+            if stored:
+                with self._lock:
+                    for inputs in changed:
+                        self._trained[(review_id, inputs.reviewer_id)] = _fingerprint(inputs)
+                    if any(ranking.scores for _, ranking in rankings):
+                        self._stored_at[review_id] = started
+            return stored
+
+    def _forget(self, review_id: int) -> None:
+        with self._lock:
+            for key in [key for key in self._trained if key[0] == review_id]:
+                del self._trained[key]
+
+    def _has_changed(self, inputs: RankingInputs) -> bool:
+        """Whether an owner's labels or the records changed since this process last stored
+        their ranking (while blind a vote changes one reviewer's labels: the others' rankings
+        are not trained again)."""
+        with self._lock:
+            last = self._trained.get((inputs.review_id, inputs.reviewer_id))
+        return last != _fingerprint(inputs)
 
     @contextmanager
     def _training_lock(self, review_id: int) -> Iterator[None]:
@@ -148,3 +176,7 @@ class RankingWorker:
             with self._lock:
                 self._running.discard(review_id)
                 self._again.discard(review_id)
+
+
+def _fingerprint(inputs: RankingInputs) -> int:
+    return hash((inputs.record_ids, inputs.needs, tuple(sorted(inputs.labels.items()))))

@@ -110,3 +110,48 @@ def test_on_postgresql_one_process_trains_while_the_other_waits(
     assert results == {"first": True, "second": False}
     assert len(trainings) == 1  # one reviewer's ranking, trained once
     assert _ranked(committed_engine)
+
+
+def test_while_blind_a_vote_retrains_only_the_voters_ranking(
+    committed_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    review_id, ana, ids = _review_with_two_votes(committed_engine)
+    with session_scope(committed_engine) as session:
+        bo = create_user(session, name="bo", password="long password")
+        add_member(
+            session, actor=Actor.operator(), review_id=review_id, user_id=bo.id, role="reviewer"
+        )
+        for record_id, vote in ((ids[0], "include"), (ids[1], "exclude")):
+            record_vote(
+                session,
+                actor=Actor.user(bo.id),
+                review_id=review_id,
+                record_id=record_id,
+                stage="title_abstract",
+                vote=vote,
+            )
+    trained: list[int | None] = []
+    compute = ranking_worker.compute_ranking
+
+    def counting(inputs: RankingInputs, ranker: Ranker | None) -> Ranking:
+        trained.append(inputs.reviewer_id)
+        return compute(inputs, ranker)
+
+    monkeypatch.setattr(ranking_worker, "compute_ranking", counting)
+    worker = RankingWorker(committed_engine)
+    assert worker.retrain(review_id) is True
+    assert sorted(trained) == sorted([ana, bo.id])
+    with session_scope(committed_engine) as session:
+        record_vote(
+            session,
+            actor=Actor.user(bo.id),
+            review_id=review_id,
+            record_id=ids[2],
+            stage="title_abstract",
+            vote="include",
+        )
+    trained.clear()
+    assert worker.retrain(review_id) is True
+    assert trained == [bo.id]
+    owners = {owner for _, owner in _ranked(committed_engine)}
+    assert owners == {ana, bo.id}  # ana's ranking is kept, not trained again
