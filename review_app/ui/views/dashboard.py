@@ -76,7 +76,14 @@ def _show_stage(stage: StageCounts) -> None:
         left.metric("To screen", stage.eligible)
         middle.metric("Fully voted", stage.fully_voted)
         right.metric("Still needing votes", stage.eligible - stage.fully_voted)
-        st.caption("Blind review: conflicts and decisions are shown to leads only.")
+        st.caption(
+            "Blind review: conflicts and decisions are shown to leads only."
+            + (
+                " Full text counts the records a lead has sent on."
+                if stage.stage == "full_text"
+                else ""
+            )
+        )
     else:
         cols = st.columns(6)
         cols[0].metric("To screen", stage.eligible)
