@@ -16,6 +16,7 @@ from review_app.models import (
 )
 from review_app.services.permissions import Actor
 from review_app.services.progress import review_progress, unique_record_ids
+from review_app.services.releases import release_outcomes
 from review_app.services.reviews import ReviewPublic
 from review_app.services.users import UserPublic
 
@@ -128,3 +129,31 @@ def test_counts_follow_votes_duplicates_and_resolutions(
     votes = {r.name: r.votes for r in progress.reviewers}
     assert votes["rita"] == {"title_abstract": 6, "full_text": 1}
     assert votes["raj"] == {"title_abstract": 5, "full_text": 0}
+
+
+def test_a_blind_reviewers_full_text_count_moves_only_when_a_lead_sends_records_on(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+) -> None:
+    """The measured leak: the count used to move after rita's include exactly when raj had
+    included too."""
+    ids = add_records(session, review.id, 2)
+    rita, raj, lena = team["rita"], team["raj"], team["lena"]
+    vote(session, review.id, ids[0], raj, "include")
+    vote(session, review.id, ids[1], raj, "exclude")
+    session.flush()
+
+    def full_text_for_rita() -> int:
+        progress = review_progress(session, actor=Actor.user(rita.id), review_id=review.id)
+        return progress.stages[1].eligible
+
+    assert full_text_for_rita() == 0
+    vote(session, review.id, ids[0], rita, "include")
+    vote(session, review.id, ids[1], rita, "include")
+    session.flush()
+    assert full_text_for_rita() == 0  # the same whatever raj voted
+    lead_view = review_progress(session, actor=Actor.user(lena.id), review_id=review.id)
+    assert lead_view.stages[1].eligible == 1
+    release_outcomes(
+        session, actor=Actor.user(lena.id), review_id=review.id, stage="title_abstract"
+    )
+    assert full_text_for_rita() == 1  # sent on: the outcome is the team's now

@@ -20,6 +20,7 @@ from review_app.services.studies import (
     delete_study,
     family_name,
     get_study,
+    list_included_reports,
     list_studies,
     remove_report,
     set_main_report,
@@ -362,3 +363,28 @@ def test_suggest_label(records: list[Cite], taken: list[str], label: str) -> Non
 )
 def test_family_name(author: str, family: str) -> None:
     assert family_name(author) == family
+
+
+def test_while_blind_reviewers_see_only_the_included_reports_a_lead_released(
+    session: Session, review: ReviewPublic, records: list[int], actors: dict[str, Actor]
+) -> None:
+    from review_app.services.conflicts import resolve
+    from review_app.services.releases import release_outcomes
+    from review_app.services.screening import record_vote
+
+    lena = actors["lena"]
+    for record_id in records[:2]:
+        resolve(session, actor=lena, review_id=review.id, record_id=record_id,
+                stage="title_abstract", vote="include")  # fmt: skip
+        for name in ("rita", "raj"):
+            record_vote(session, actor=actors[name], review_id=review.id, record_id=record_id,
+                        stage="full_text", vote="include")  # fmt: skip
+
+    def listed(actor: Actor) -> list[int]:
+        reports = list_included_reports(session, actor=actor, review_id=review.id)
+        return [report.record_id for report, _ in reports]
+
+    assert listed(lena) == records[:2]
+    assert listed(actors["rita"]) == []  # agreed, but not yet sent on
+    release_outcomes(session, actor=lena, review_id=review.id, stage="full_text")
+    assert listed(actors["rita"]) == records[:2]
