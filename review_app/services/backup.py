@@ -13,7 +13,7 @@ What belongs to a review: the review row; every row of a table with a ``review_i
 holding it; rows of tables reached through a foreign key from those (cluster members, full texts,
 study reports, extraction values, outcome data, risk of bias); and every user a row points at
 (members, voters, leads, importers, assessors, the audit trail), with their password hashes.
-Login throttling is not review data. A table the rules cannot place is an error, so a new table
+Login throttling and login sessions (token hashes) are not review data. A table the rules cannot place is an error, so a new table
 is never left out silently.
 
 Values are written losslessly as JSON: datetimes in ISO 8601 with their offset (UTC), dates in
@@ -55,7 +55,7 @@ FORMAT = "review-app-backup"
 VERSION = 1
 DATA_NAME = "review-backup.json"
 FILES_PREFIX = "files/"
-NOT_REVIEW_DATA = frozenset({"loginthrottle"})
+NOT_REVIEW_DATA = frozenset({"loginthrottle", "loginsession"})
 INSERT_CHUNK = 1_000
 _SHA256_NAME = re.compile(r"[0-9a-f]{64}")
 

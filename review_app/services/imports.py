@@ -12,7 +12,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from review_app.errors import ConflictError, NotFoundError, Problem, ValidationError
-from review_app.importers import read_bytes
+from review_app.importers import DEFAULT_LIMITS, FORMATS, Limits, read_bytes
 from review_app.importers.record import RecordIn
 from review_app.models import (
     ClusterMember,
@@ -75,15 +75,22 @@ class BatchPublic:
 
 
 def preview_import(
-    *, data: bytes, file_name: str, format: str = "auto", skip_invalid: bool = False
+    *,
+    data: bytes,
+    file_name: str,
+    format: str = "auto",
+    skip_invalid: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ImportPreview:
-    """Parse a file without writing; raises ImportFileError with every problem when it can't."""
+    """Parse a file without writing; raises ImportFileError with every problem when it can't.
+    ``limits``: the largest file, most records, longest field and most XLSX cells accepted."""
     first: list[RecordIn] = []
     result = read_bytes(
         data,
         filename=file_name,
         format=format,
         skip_invalid=skip_invalid,
+        limits=limits,
         sink=lambda record: first.append(record) if len(first) < PREVIEW_RECORDS else None,
     )
     return ImportPreview(
@@ -111,15 +118,18 @@ def import_file(
     skip_invalid: bool = False,
     force: bool = False,
     progress: Progress | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ImportSummary:
     """Import one export file as a batch (leads and admins).
 
     The same file (by SHA-256) is refused a second time unless ``force``. Records are written as
     they are read, inside a savepoint: any problem undoes the whole file, so nothing of it stays.
-    With ``skip_invalid`` the valid records go in and the rest are listed.
+    With ``skip_invalid`` the valid records go in and the rest are listed. ``limits`` (from the
+    settings) caps the file's size, its records, each field's length and an XLSX's cells.
     """
     require_role(session, actor=actor, review_id=review_id, at_least="lead")
     _check_source(source_name, source_kind)
+    _check_format(format)
     digest = hashlib.sha256(data).hexdigest()
     if not force:
         _refuse_repeat(session, review_id=review_id, digest=digest, file_name=file_name)
@@ -140,7 +150,12 @@ def import_file(
         writer = _RecordWriter(session, review_id=review_id, batch_id=batch.id,
                                lines=data.count(b"\n") + 1, progress=progress)  # fmt: skip
         result = read_bytes(
-            data, filename=file_name, format=format, skip_invalid=skip_invalid, sink=writer.add
+            data,
+            filename=file_name,
+            format=format,
+            skip_invalid=skip_invalid,
+            sink=writer.add,
+            limits=limits,
         )
         writer.flush()
         batch.format = result.format
@@ -330,6 +345,12 @@ def _check_source(source_name: str, source_kind: str) -> None:
         raise ValidationError("source: name the database or register the file came from")
     if source_kind not in SOURCE_KINDS:
         raise ValidationError(f"source kind {source_kind!r}: allowed are {', '.join(SOURCE_KINDS)}")
+
+
+def _check_format(format: str) -> None:
+    """Before the batch row is written (its format column holds 20 characters)."""
+    if format != "auto" and format not in FORMATS:
+        raise ValidationError(f"format {format!r}: allowed are auto, {', '.join(FORMATS)}")
 
 
 def _public(batch: ImportBatch, imported_by: str | None, voted: int) -> BatchPublic:

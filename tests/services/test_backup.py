@@ -30,6 +30,7 @@ from review_app.models import (
     ExtractionValue,
     FullText,
     GradeAssessment,
+    ImportBatch,
     OutcomeData,
     Record,
     RiskOfBias,
@@ -41,6 +42,7 @@ from review_app.services import (
     deduplication,
     fulltext,
     imports,
+    releases,
     reviews,
     screening,
     studies,
@@ -48,13 +50,13 @@ from review_app.services import (
 from review_app.services.backup import backup_review, restore_review
 from review_app.services.permissions import Actor
 from review_app.services.users import create_user
-from tests.conftest import KRATOM_PROTOCOL
+from tests.conftest import KRATOM_PROTOCOL, shared_data
 
 OPERATOR = Actor.operator()
 PDF_A = b"%PDF-1.7\n% first version\n%%EOF\n"
 PDF_B = b"%PDF-1.7\n% corrected version\n%%EOF\n"
 WHEN = datetime(2024, 5, 17, 8, 30, 12, 345678, tzinfo=UTC)
-NotReviewData = ("loginthrottle",)
+NotReviewData = ("loginthrottle", "loginsession")
 
 
 @pytest.fixture
@@ -197,6 +199,7 @@ def populate(session: Session, files_dir: Path) -> int:
     fulltext.mark_not_retrieved(
         session, actor=lena, review_id=rid, record_id=ids[1], note="not held"
     )
+    releases.release_outcomes(session, actor=lena, review_id=rid, stage=ta)  # on to full text
     for actor in (rita, raj):
         screening.record_vote(
             session, actor=actor, review_id=rid, record_id=ids[0], stage=ft, vote="include"
@@ -448,3 +451,31 @@ def test_restore_needs_a_database_with_the_current_schema(tmp_path: Path) -> Non
         restore_review(session, data=data)
     bare.dispose()
     source.dispose()
+
+
+def test_a_sqlite_backup_of_a_real_export_with_long_fields_restores_into_postgresql(
+    fresh: Callable[[str], Engine],
+) -> None:
+    """Ovid via Zotero's record 3 has a 105-character issue and long file and source names;
+    SQLite kept them, and PostgreSQL's VARCHAR(100) refused the restore (issue 11)."""
+    path = shared_data("parsers", "asreview_demo_data", "ovid_zotero.ris")
+    origin, copy = fresh("sqlite"), fresh("postgresql")
+    long_name = "Ovid PsycINFO 1806 to November Week 3 2019, via Zotero, " * 3
+    with session_scope(origin) as session:
+        review = reviews.create_review(session, protocol_path=KRATOM_PROTOCOL, name="kratom")
+        imports.import_file(
+            session,
+            actor=OPERATOR,
+            review_id=review.id,
+            data=path.read_bytes(),
+            file_name=f"{long_name}.ris",
+            source_name=long_name,
+        )
+        data = backup_review(session, actor=OPERATOR, review_id=review.id)
+    with session_scope(copy) as session:
+        assert restore_review(session, data=data) == review.id
+    with Session(origin) as before, Session(copy) as after:
+        for table in (Record.__table__, ImportBatch.__table__):  # type: ignore[attr-defined]
+            assert rows_of(after, table) == rows_of(before, table)
+        issues = after.execute(select(col(Record.issue))).scalars()
+        assert max(len(issue or "") for issue in issues) == 105

@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 
 from review_app.errors import ConflictError, ImportFileError, PermissionDeniedError, ValidationError
 from review_app.exporters.tabular import COLUMNS
-from review_app.importers import read_bytes
+from review_app.importers import Limits, read_bytes
 from review_app.models import AuditEvent, Decision, ImportBatch, Record
 from review_app.services.demo import DEMO_SEARCH_FILES, DEMO_SEARCHES, DemoSearch
 from review_app.services.imports import (
@@ -24,7 +24,7 @@ from review_app.services.permissions import Actor
 from review_app.services.reporting import export_records
 from review_app.services.reviews import ReviewPublic
 from review_app.services.users import UserPublic
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, shared_data
 
 FIXTURES = REPO_ROOT / "tests" / "data" / "imports"
 OPERATOR = Actor.operator()
@@ -367,3 +367,71 @@ def test_a_bad_record_after_records_already_written_undoes_the_whole_file(
     summary = import_late(skip_invalid=True)
     assert (summary.imported, summary.skipped) == (2_100, 1)
     assert count_records(session, review.id) == 2_100
+
+
+# --- bad input (issue 11): every text column fits, limits reach the import --------------------
+
+
+def test_a_real_export_with_a_105_character_issue_imports_on_every_database(
+    session: Session, review: ReviewPublic
+) -> None:
+    """Ovid via Zotero wrote a reference into IS (record 3): it crashed PostgreSQL's
+    VARCHAR(100); the bibliographic columns are unbounded text since migration 0005."""
+    path = shared_data("parsers", "asreview_demo_data", "ovid_zotero.ris")
+    summary = import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=path.read_bytes(),
+        file_name=path.name,
+        source_name="PsycINFO",
+    )
+    assert summary.imported == count_records(session, review.id) > 3
+    third = session.exec(
+        select(Record).where(Record.import_batch_id == summary.batch_id, Record.position == 3)
+    ).one()
+    assert third.issue is not None and len(third.issue) == 105
+    assert third.issue.startswith("Achenbach, T. (1991). Child Behavior Checklist")
+
+
+def test_an_unknown_format_is_refused_before_the_batch_is_written(
+    session: Session, review: ReviewPublic
+) -> None:
+    """The batch row's format column holds 20 characters; a long name never reaches it."""
+    with pytest.raises(ValidationError, match="allowed are auto, ris"):
+        import_file(session, actor=OPERATOR, review_id=review.id, data=b"TY  - JOUR\n",
+                    file_name="s.ris", source_name="PubMed", format="x" * 40)  # fmt: skip
+    assert session.exec(select(ImportBatch)).all() == []
+
+
+def test_the_limits_given_hold_and_a_refused_file_leaves_nothing(
+    session: Session, review: ReviewPublic
+) -> None:
+    data = "".join(f"TY  - JOUR\nTI  - Study {i}\nPY  - 2020\nER  - \n\n" for i in range(30))
+
+    def run(limits: Limits) -> ImportSummary:
+        return import_file(session, actor=OPERATOR, review_id=review.id, data=data.encode(),
+                           file_name="s.ris", source_name="PubMed", limits=limits)  # fmt: skip
+
+    for limits, message in (
+        (Limits(max_records=29), "more than 29 records"),
+        (Limits(max_bytes=100), "at most 0 MB"),
+        (Limits(max_field_chars=5), "record 1, TI: 7 characters; a field may hold at most 5"),
+    ):
+        with pytest.raises(ImportFileError, match=message):
+            run(limits)
+        assert count_records(session, review.id) == 0
+        assert session.exec(select(ImportBatch)).all() == []
+    assert run(Limits(max_records=30)).imported == 30
+    with pytest.raises(ImportFileError, match="more than 1 records"):
+        preview_import(data=data.encode(), file_name="s.ris", limits=Limits(max_records=1))
+
+
+def test_a_wos_continuation_after_pt_imports_on_every_database(
+    session: Session, review: ReviewPublic
+) -> None:
+    data = b"FN Clarivate\nVR 1.0\nPT J\n   Journal article\nTI Kratom and pain\nPY 2020\nER\nEF\n"
+    summary = import_file(session, actor=OPERATOR, review_id=review.id, data=data,
+                          file_name="savedrecs.txt", source_name="Web of Science")  # fmt: skip
+    record = session.exec(select(Record).where(Record.import_batch_id == summary.batch_id)).one()
+    assert record.raw["PT"] == "J Journal article" and "line 4" in summary.warnings[0]
