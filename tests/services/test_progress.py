@@ -35,6 +35,7 @@ def add_records(
     )
     session.add(batch)
     session.flush()
+    assert batch.id is not None
     records = [
         Record(review_id=review_id, import_batch_id=batch.id, position=i + 1, title=f"Record {i}")
         for i in range(count)
@@ -75,6 +76,7 @@ def test_counts_follow_votes_duplicates_and_resolutions(
     cluster = DuplicateCluster(review_id=review.id, primary_record_id=ids[6], decided_by="auto")
     session.add(cluster)
     session.flush()
+    assert cluster.id is not None
     session.add_all(
         [
             ClusterMember(cluster_id=cluster.id, record_id=ids[6], is_primary=True),

@@ -53,7 +53,7 @@ def test_lead_can_unblind_a_reviewer_cannot(app: AppTest, demo_url: str) -> None
     app.button(key="toggle_blind").click().run()
     assert any("Unblinded" in w.value for w in app.warning)
     reviewer = DEMO_ACCOUNTS[1]
-    other = AppTest.from_file(app._script_path, default_timeout=30).run()  # type: ignore[attr-defined]
+    other = AppTest.from_file(app._script_path, default_timeout=30).run()
     log_in(other, reviewer.name, reviewer.password)
     assert not [b for b in other.button if b.key == "toggle_blind"]
 
