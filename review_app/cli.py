@@ -20,7 +20,7 @@ from review_app.db import make_engine, migrate, session_scope
 from review_app.domain.prioritisation import simulate as run_simulation
 from review_app.domain.prisma.wording import provisional_note
 from review_app.errors import NotFoundError, ReviewAppError, ValidationError
-from review_app.importers import FORMATS
+from review_app.importers import FORMATS, Limits
 from review_app.importers.labelled import read_labelled_csv
 from review_app.services import demo as demo_service
 from review_app.services.backup import backup_review, restore_review
@@ -164,6 +164,13 @@ def import_(
     """Import search results; all files go in together or none does."""
     state: CliState = ctx.obj
     searched = _parse_date(date_searched, "--date-searched")
+    settings = state.settings
+    limits = Limits.of(
+        max_upload_mb=settings.max_upload_mb,
+        max_records_per_file=settings.max_records_per_file,
+        max_field_chars=settings.max_field_chars,
+        max_sheet_cells=settings.max_sheet_cells,
+    )
     with session_scope(state.engine()) as session:
         review_id = resolve_review_id(session, state.review_id)
         summaries = [
@@ -179,6 +186,7 @@ def import_(
                 date_searched=searched,
                 skip_invalid=skip_invalid,
                 force=force,
+                limits=limits,
             )
             for path in files
         ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from sqlmodel import func, select
 from streamlit.testing.v1 import AppTest
 
@@ -102,3 +103,23 @@ def test_undo_an_import_nobody_voted_on(demo_url: str) -> None:
     app.button(key="undo_go").click().run()
     assert not app.exception
     assert list(app.dataframe[-1].value["Status"]) == ["active"] * 4 + ["undone"]
+
+
+def test_the_settings_limits_reach_the_preview_and_the_import(
+    demo_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """REVIEW_APP_MAX_RECORDS_PER_FILE and the others are read by the page (issue 11)."""
+    monkeypatch.setenv("REVIEW_APP_MAX_RECORDS_PER_FILE", "2")
+    monkeypatch.setenv("REVIEW_APP_MAX_FIELD_CHARS", "100")
+    app = open_as_lead(demo_url)
+    three = "".join(f"TY  - JOUR\nTI  - Kratom study {n}\nER  - \n" for n in range(3)).encode()
+    long_title = ("TY  - JOUR\nTI  - " + "k" * 101 + "\nER  - \n").encode()
+    app.file_uploader[0].set_value(
+        [("three.ris", three, "text/plain"), ("long.ris", long_title, "text/plain")]
+    )
+    app.run()
+    assert not app.exception
+    errors = [e.value for e in app.error]
+    assert any("three.ris" in e and "more than 2 records" in e for e in errors), errors
+    assert any("long.ris, line 1, record 1, TI: 101 characters" in e for e in errors), errors
+    assert not [b for b in app.button if b.key == "import_go"]

@@ -12,7 +12,9 @@ from sqlmodel import Session
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
+from review_app.config import Settings
 from review_app.errors import ImportFileError, ReviewAppError
+from review_app.importers import Limits
 from review_app.protocol import SearchSource
 from review_app.services.deduplication import run_automatic_pass
 from review_app.services.imports import (
@@ -39,7 +41,8 @@ def render() -> None:
     st.title("Import search results")
     st.caption(
         "RIS, PubMed/MEDLINE (.nbib/.txt), BibTeX, EndNote XML, Web of Science (.ciw/.txt), "
-        "CSV, TSV or XLSX exports. The format is detected from the content."
+        "CSV, TSV or XLSX exports. The format is detected from the content, and the file name's "
+        f"ending decides when both fit. {_limits_sentence(import_limits())}"
     )
     with deps.unit_of_work() as session:
         sources = get_protocol(session, review_id).search_sources
@@ -124,6 +127,25 @@ def _import(
         skip_invalid=skip_invalid,
         force=force,
         progress=progress,
+        limits=import_limits(),
+    )
+
+
+def _limits_sentence(limits: Limits) -> str:
+    return (
+        f"Up to {limits.max_megabytes:,.0f} MB (an XLSX unpacked), {limits.max_records:,} records "
+        f"and {limits.max_field_chars:,} characters a field per file."
+    )
+
+
+def import_limits() -> Limits:
+    """The settings' caps on one imported file."""
+    settings = Settings.from_env()
+    return Limits.of(
+        max_upload_mb=settings.max_upload_mb,
+        max_records_per_file=settings.max_records_per_file,
+        max_field_chars=settings.max_field_chars,
+        max_sheet_cells=settings.max_sheet_cells,
     )
 
 
@@ -150,7 +172,10 @@ def _plan(
         st.markdown(f"**{escape_markdown(upload.name)}**")
         try:
             preview = preview_import(
-                data=upload.getvalue(), file_name=upload.name, skip_invalid=skip_invalid
+                data=upload.getvalue(),
+                file_name=upload.name,
+                skip_invalid=skip_invalid,
+                limits=import_limits(),
             )
         except ImportFileError as error:
             st.error(str(error))
