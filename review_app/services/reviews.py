@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from review_app.errors import ConflictError, NotFoundError, ValidationError
-from review_app.models import Membership, Review, User
+from review_app.models import Membership, RecordRank, Review, User
 from review_app.protocol import Protocol, parse_protocol, protocol_from_dict, protocol_to_dict
 from review_app.services.audit import record_event
 from review_app.services.permissions import ROLE_RANK, Actor, require_role
@@ -156,12 +157,24 @@ def reviews_of_user(session: Session, *, user_id: int) -> list[tuple[ReviewPubli
 
 
 def set_blind(session: Session, *, actor: Actor, review_id: int, blind: bool) -> ReviewPublic:
-    """Leads may unblind (or re-blind) a review; reviewers then see each other's votes."""
+    """Leads may unblind (or re-blind) a review; reviewers then see each other's votes.
+
+    The rankings that no longer apply go at once (the shared one, trained on everyone's votes,
+    when the review is blinded again; the per-reviewer ones once unblinded), so no reviewer is
+    ordered by the team's votes while blind; the ranking worker trains the new ones.
+    """
     require_role(session, actor=actor, review_id=review_id, at_least="lead")
     review = _load(session, review_id)
     before = {"is_blind": review.is_blind}
     review.is_blind = blind
     session.add(review)
+    owner = col(RecordRank.reviewer_id)
+    session.execute(
+        delete(RecordRank).where(
+            col(RecordRank.review_id) == review_id,
+            owner.is_(None) if blind else owner.is_not(None),
+        )
+    )
     session.flush()
     record_event(
         session,

@@ -156,6 +156,10 @@ def test_once_unblinded_the_team_shares_one_ranking(
     for name in ("rita", "raj", "lena"):
         actor = Actor.user(team[name].id)
         assert relevance_of(session, actor=actor, review_id=review.id, record_id=records[1])
+    set_blind(session, actor=lena, review_id=review.id, blind=True)
+    assert session.exec(select(RecordRank)).all() == []  # the team's ranking goes at once
+    rita = Actor.user(team["rita"].id)
+    assert relevance_of(session, actor=rita, review_id=review.id, record_id=records[1]) is None
 
 
 def test_an_older_run_never_replaces_a_newer_one(
