@@ -1,0 +1,139 @@
+"""Every bounded text column is decided: either the app writes only values it controls, or the
+value is checked before the insert with a message naming the field and the limit (issue 11:
+an Ovid export's 105-character issue crashed PostgreSQL's VARCHAR(100), which SQLite never
+enforces, and the SQLite backup then failed to restore into PostgreSQL).
+
+A new ``max_length`` makes ``test_every_bounded_text_column_is_decided`` fail until someone adds
+it below, saying which of the two it is."""
+
+from __future__ import annotations
+
+from sqlalchemy import String, Text
+from sqlmodel import AutoString, SQLModel
+
+import review_app.models  # noqa: F401  (registers every table)
+from review_app import protocol
+from review_app.importers import FORMATS
+from review_app.models.base import ROLES, STAGES, VOTES
+from review_app.models.records import SOURCE_KINDS
+from review_app.services import studies, users
+
+APP = "app-controlled"  # a constant, a hash, a status or a name from a fixed list
+CHECKED = "checked"  # refused before the insert, with the field and the limit named
+PROTOCOL_ID = "protocol id"  # an id from the protocol, checked at load: at most 64 characters
+NO_WRITER = "no writer yet"  # only tests write it today: whoever adds one must check it
+
+BOUNDED: dict[str, tuple[int, str, str]] = {
+    # column: (length, kind, where)
+    "auditevent.action": (60, APP, "services/audit.py callers pass constants"),
+    "auditevent.entity": (40, APP, "table names"),
+    "candidatepair.status": (20, APP, "pending | decided states of services/deduplication.py"),
+    "decision.stage": (20, CHECKED, "STAGES, checked by services/screening.py"),
+    "decision.vote": (10, CHECKED, "VOTES, checked by services/screening.py"),
+    "decision.reason": (100, PROTOCOL_ID, "exclusion reason ids, checked against the protocol"),
+    "duplicatecluster.decided_by": (10, APP, "auto | manual"),
+    "duplicatecluster.status": (10, APP, "active | undone"),
+    "fulltext.status": (20, APP, "retrieved | not_retrieved | ..."),
+    "fulltext.sha256": (64, APP, "hex digest"),
+    "importbatch.sha256": (64, APP, "hex digest"),
+    "importbatch.source_kind": (20, CHECKED, "SOURCE_KINDS, services/imports._check_source"),
+    "importbatch.format": (20, CHECKED, "FORMATS, services/imports._check_format"),
+    "importbatch.status": (10, APP, "active | undone"),
+    "loginsession.token_sha256": (64, APP, "hex digest of the session token"),
+    "loginthrottle.name": (100, CHECKED, "users: names over MAX_NAME_LENGTH fail before a query"),
+    "membership.role": (20, CHECKED, "ROLES, checked by services/reviews.add_member"),
+    "recordrank.model": (40, APP, "the ranking model's name"),
+    "resolution.stage": (20, CHECKED, "STAGES, checked by services/conflicts.py"),
+    "resolution.vote": (10, CHECKED, "VOTES, checked by services/conflicts.py"),
+    "resolution.reason": (100, PROTOCOL_ID, "exclusion reason ids, checked against the protocol"),
+    "review.name": (200, CHECKED, "services/reviews._check_review_name: 1-200 characters"),
+    "screeningslot.stage": (20, APP, "STAGES"),
+    "stagerelease.stage": (20, APP, "STAGES"),
+    "study.label": (200, CHECKED, "services/studies.MAX_LABEL"),
+    "study.design": (100, CHECKED, "services/studies.MAX_DESIGN"),
+    "user.name": (100, CHECKED, "services/users.NAME_PATTERN / MAX_NAME_LENGTH"),
+    "analysis.outcome_id": (100, PROTOCOL_ID, "protocol outcome id"),
+    "analysis.measure": (10, NO_WRITER, "RR | OR | RD | MD | SMD"),
+    "analysis.method": (10, NO_WRITER, "EE | DL | REML | PM | MH | PETO"),
+    "gradeassessment.outcome_id": (100, PROTOCOL_ID, "protocol outcome id"),
+    "gradeassessment.certainty": (20, NO_WRITER, "high | moderate | low | very low"),
+    "extractionvalue.field_id": (100, PROTOCOL_ID, "protocol extraction field id"),
+    "outcomedata.outcome_id": (100, PROTOCOL_ID, "protocol outcome id"),
+    "outcomedata.timepoint": (100, NO_WRITER, "free text: the writer must check it"),
+    "outcomedata.arm": (20, NO_WRITER, "intervention | control"),
+    "riskofbias.outcome_id": (100, PROTOCOL_ID, "protocol outcome id"),
+    "riskofbias.tool": (40, NO_WRITER, "RoB 2 | ROBINS-I"),
+    "riskofbias.overall": (40, NO_WRITER, "a judgement from the tool's list"),
+}
+# Text from import files and people that must stay unbounded (migration 0005).
+UNBOUNDED = (
+    "record.title",
+    "record.source_record_id",
+    "record.volume",
+    "record.issue",
+    "record.pages",
+    "record.doi",
+    "record.pmid",
+    "record.issn",
+    "record.isbn",
+    "record.language",
+    "record.publication_type",
+    "record.journal",
+    "record.url",
+    "importbatch.file_name",
+    "importbatch.source_name",
+    "fulltext.file_name",
+)
+
+
+def bounded_columns() -> dict[str, int]:
+    return {
+        f"{table.name}.{column.name}": column.type.length
+        for table in SQLModel.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, (String, AutoString)) and column.type.length is not None
+    }
+
+
+def test_every_bounded_text_column_is_decided() -> None:
+    found = bounded_columns()
+    undecided = sorted(set(found) - set(BOUNDED))
+    assert not undecided, (
+        f"bounded text columns nobody has decided about: {undecided}; check the value before "
+        "the insert (a message naming the field and the limit) or make it unbounded, then list "
+        "it in BOUNDED with where it is checked"
+    )
+    stale = sorted(set(BOUNDED) - set(found))
+    assert not stale, f"no longer bounded (or gone): {stale}; take them out of BOUNDED"
+    changed = {name: (BOUNDED[name][0], length) for name, length in found.items()}
+    assert {name: pair for name, pair in changed.items() if pair[0] != pair[1]} == {}
+
+
+def test_text_from_import_files_is_unbounded() -> None:
+    tables = SQLModel.metadata.tables
+    for name in UNBOUNDED:
+        table, column = name.split(".")
+        kind = tables[table].c[column].type
+        assert isinstance(kind, (Text, String, AutoString)) and kind.length is None, name
+
+
+def test_the_checks_allow_no_more_than_their_columns_hold() -> None:
+    found = bounded_columns()
+    assert users.MAX_NAME_LENGTH == found["user.name"] == found["loginthrottle.name"]
+    assert found["study.label"] == studies.MAX_LABEL
+    assert found["study.design"] == studies.MAX_DESIGN
+    id_length = int(protocol._ID.pattern.rsplit(",", 1)[1].rstrip("}")) + 1
+    assert id_length == 64
+    for name, (length, kind, _) in BOUNDED.items():
+        if kind == PROTOCOL_ID:
+            assert id_length <= length, name
+    for values, columns in (
+        (STAGES, ("decision.stage", "resolution.stage", "screeningslot.stage",
+                  "stagerelease.stage")),
+        (VOTES, ("decision.vote", "resolution.vote")),
+        (ROLES, ("membership.role",)),
+        (SOURCE_KINDS, ("importbatch.source_kind",)),
+        (FORMATS, ("importbatch.format",)),
+    ):  # fmt: skip
+        for column in columns:
+            assert max(map(len, values)) <= found[column], column
