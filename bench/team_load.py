@@ -131,6 +131,8 @@ def build_review(url: str, *, reviewers: int, records: int, seed: int) -> Team:
 class ReviewerLog:
     reviewer_id: int
     latencies: list[float] = field(default_factory=list)
+    shows: list[float] = field(default_factory=list)  # next_record alone
+    casts: list[float] = field(default_factory=list)  # record_vote alone
     accepted: list[int] = field(default_factory=list)  # record ids the service took a vote on
     refused: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
@@ -196,7 +198,9 @@ def screen(
         try:
             began = time.perf_counter()
             record_id = unit(show)
-            spent += time.perf_counter() - began
+            took = time.perf_counter() - began
+            log.shows.append(took)
+            spent += took
             if record_id is None:
                 log.attempts -= 1
                 log.empty_offers += 1
@@ -205,7 +209,9 @@ def screen(
             time.sleep(pause * rng.uniform(0.5, 1.5) if pause else 0.0)
             began = time.perf_counter()
             unit(partial(cast, record_id=record_id, vote=rng.choice(VOTES)))
-            spent += time.perf_counter() - began
+            took = time.perf_counter() - began
+            log.casts.append(took)
+            spent += took
             log.accepted.append(record_id)
         except DatabaseBusyError as error:
             log.errors[_kind(error)] += 1
@@ -380,6 +386,8 @@ class Figures:
     p50: float
     p95: float
     worst: float
+    show_p95: float
+    cast_p95: float
     per_reviewer: list[int]
     empty_offers: int
     seconds: float
@@ -415,10 +423,16 @@ def measure(url: str, team: Team, logs: list[ReviewerLog], label: str, seconds: 
         p50=statistics.median(latencies) if latencies else 0.0,
         p95=quantiles[94],
         worst=latencies[-1] if latencies else 0.0,
+        show_p95=_p95([t for log in logs for t in log.shows]),
+        cast_p95=_p95([t for log in logs for t in log.casts]),
         per_reviewer=sorted(len(log.accepted) for log in logs),
         empty_offers=sum(log.empty_offers for log in logs),
         seconds=seconds,
     )
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[94] if len(values) > 1 else 0.0
 
 
 def report(f: Figures) -> None:
@@ -433,7 +447,8 @@ def report(f: Figures) -> None:
         print(f"  error   {n:5d}  {kind}")
     if f.empty_offers:
         print(f"  nothing to offer {f.empty_offers} time(s)")
-    print(f"seconds per vote: p50 {f.p50:.3f}, p95 {f.p95:.3f}, max {f.worst:.3f}")
+    print(f"seconds per vote: p50 {f.p50:.3f}, p95 {f.p95:.3f}, max {f.worst:.3f} "
+          f"(p95 of next_record {f.show_p95:.3f}, of record_vote {f.cast_p95:.3f})")  # fmt: skip
     print(f"votes per reviewer: min {counts[0]}, median {statistics.median(counts):g}, "
           f"max {counts[-1]}; below half the median: {f.starved}; "
           f"{f.stored / f.seconds * 60:.0f} votes stored a minute in all")  # fmt: skip
