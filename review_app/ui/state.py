@@ -110,6 +110,14 @@ def write_cookie(token: str | None, *, max_age_seconds: int) -> None:
         _cookie_script(value, max_age, secure=_served_over_https(), stamp=stamp),
         unsafe_allow_javascript=True,
     )
+    st.html(_HIDE_COOKIE_SCRIPT)  # style only: Streamlit puts it where it takes no space
+
+
+# The script's element is empty but the page's layout gap would still push the title down.
+_HIDE_COOKIE_SCRIPT = (
+    "<style>[data-testid=stElementContainer]:has(script[data-review-app-cookie])"
+    "{display: none}</style>"
+)
 
 
 def _cookie_script(value: str, max_age: int, *, secure: bool, stamp: int) -> str:

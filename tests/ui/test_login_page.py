@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from review_app.db import make_engine, session_scope
-from review_app.errors import ReviewAppError
+from review_app.errors import DatabaseBusyError
 from review_app.models import LoginSession, User
 from review_app.services.demo import DEMO_ACCOUNTS
 from review_app.services.permissions import Actor
@@ -235,11 +235,9 @@ def test_development_mode_shows_the_details(app: AppTest, monkeypatch: pytest.Mo
     assert "secret detail" in app.exception[0].message
 
 
-def test_a_review_app_error_shows_its_message(
-    app: AppTest, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_busy_database_shows_its_sentence(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
     def refused() -> None:
-        raise ReviewAppError("The database is busy; nothing was saved. Try again in a moment.")
+        raise DatabaseBusyError("The database is busy; nothing was saved. Try again in a moment.")
 
     monkeypatch.setattr("review_app.ui.views.dashboard.render", refused)
     log_in(app, LEAD.name, LEAD.password)

@@ -19,12 +19,10 @@ def show(user: state.CurrentUser) -> tuple[ReviewPublic, str] | None:
         chosen = _pick(choices)
         if st.button("Log out", key="logout"):
             _log_out(user, everywhere=False)
-        if st.button(
-            "Log out everywhere",
-            key="logout_everywhere",
-            help="End this login in every browser and on every device",
-        ):
-            _log_out(user, everywhere=True)
+        with st.expander("Other browsers and devices"):
+            st.caption("End your login everywhere, for instance after using a shared computer.")
+            if st.button("Log out everywhere", key="logout_everywhere"):
+                _log_out(user, everywhere=True)
     return chosen
 
 
