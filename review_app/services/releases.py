@@ -5,6 +5,12 @@ function of every reviewer's vote: a reviewer who voted include and then sees th
 full-text queue learns that the other reviewer voted include too. So, while blind, an outcome
 reaches the reviewers only once a lead has released it (``StageRelease``) or resolved it
 (``Resolution``); from then on the votes on it are final for the reviewers. Leads see everything.
+
+A release takes every record that has all its votes, the conflicts too (they still go to the
+lead, and only a resolution passes them on). Releasing agreed records alone would let a reviewer
+who included a record and does not find it at full text infer a conflict, and change their vote
+to agree before the lead sees it; with the conflicts frozen in the same release, which records
+are released depends only on how many votes each has, never on what they are.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from review_app.models.base import STAGES
 from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, require_role
 
-DECIDED = (StageStatus.INCLUDED, StageStatus.EXCLUDED)
+PENDING = (StageStatus.UNSCREENED, StageStatus.AWAITING)  # still waiting for votes
 
 
 def released_record_ids_select(review_id: int, stage: str) -> SelectOfScalar[int]:
@@ -40,7 +46,7 @@ def released_record_ids(session: Session, *, review_id: int, stage: str) -> set[
     return set(session.exec(released_record_ids_select(review_id, stage)))
 
 
-def _decided_unreleased(session: Session, *, review_id: int, stage: str) -> list[int]:
+def _unreleased(session: Session, *, review_id: int, stage: str) -> list[int]:
     # Imported here: progress imports this module for the blind reviewer's counts.
     from review_app.services.progress import stage_statuses, unique_record_ids
 
@@ -48,23 +54,25 @@ def _decided_unreleased(session: Session, *, review_id: int, stage: str) -> list
     ids = unique_record_ids(session, review_id=review_id)
     statuses = stage_statuses(session, review_id=review_id, stage=stage, record_ids=ids)
     released = released_record_ids(session, review_id=review_id, stage=stage)
-    return [rid for rid, status in statuses.items() if status in DECIDED and rid not in released]
+    return [
+        rid for rid, status in statuses.items() if status not in PENDING and rid not in released
+    ]
 
 
 def count_unreleased(session: Session, *, actor: Actor, review_id: int, stage: str) -> int:
-    """Records decided at ``stage`` (agreed or resolved) and not yet released (leads)."""
+    """Records with all their votes at ``stage`` (agreed or a conflict), unreleased (leads)."""
     require_role(session, actor=actor, review_id=review_id, at_least="lead")
-    return len(_decided_unreleased(session, review_id=review_id, stage=stage))
+    return len(_unreleased(session, review_id=review_id, stage=stage))
 
 
 def release_outcomes(session: Session, *, actor: Actor, review_id: int, stage: str) -> int:
-    """Release every decided, unreleased outcome at ``stage`` to the reviewers (leads); audited.
-
-    Returns how many records were released. Conflicts stay until a lead resolves them (a
-    resolution is itself a release).
+    """Release every record with all its votes at ``stage`` to the reviewers (leads; audited):
+    agreed ones move on (at title/abstract: to full text), conflicts wait for a lead's resolution,
+    and the votes on all of them are final. Returns how many records were released. A resolution
+    is a release by itself.
     """
     require_role(session, actor=actor, review_id=review_id, at_least="lead")
-    record_ids = _decided_unreleased(session, review_id=review_id, stage=stage)
+    record_ids = _unreleased(session, review_id=review_id, stage=stage)
     for record_id in record_ids:
         session.add(
             StageRelease(

@@ -220,8 +220,10 @@ def _show_releases(review_id: int, user: state.CurrentUser) -> None:
         }
     st.subheader("Decided records waiting to be sent on")
     st.caption(
-        "Blind review: a record agreed by every vote reaches the reviewers' next stage only "
-        "when you send it on (a resolved conflict goes on by itself); its votes are then final."
+        "Blind review: a record with all its votes reaches the reviewers' next stage only when "
+        "you send it on. Sending takes every such record: agreed ones move on, conflicts wait "
+        "for your resolution (a resolved conflict goes on by itself), and the votes on all of "
+        "them become final, so no reviewer can learn of a conflict and change their vote."
     )
     if not any(waiting.values()):
         st.write("Nothing is waiting.")
