@@ -61,7 +61,9 @@ def list_conflicts(
     statuses = stage_statuses(session, review_id=review_id, stage=stage, record_ids=ids)
     conflicted = [rid for rid, status in statuses.items() if status is StageStatus.CONFLICT]
     votes: dict[int, list[VoteView]] = defaultdict(list)
-    for vote in votes_on(session, record_ids=conflicted, stage=stage):
+    for vote in votes_on(
+        session, actor=actor, review_id=review_id, record_ids=conflicted, stage=stage
+    ):
         votes[vote.record_id].append(vote)
     records = session.exec(select(Record).where(col(Record.id).in_(conflicted)))
     conflicts = [ConflictView(record_view(r), stage, votes[r.id]) for r in records if r.id]

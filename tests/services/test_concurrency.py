@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from sqlalchemy import Engine
@@ -98,4 +99,40 @@ def test_a_double_click_records_one_vote(committed_engine: Engine) -> None:
         votes = session.exec(select(Decision)).all()
         created = session.exec(select(AuditEvent).where(AuditEvent.action == "vote.create")).all()
     assert len(votes) == ROUNDS and {v.vote for v in votes} == {"maybe"}
-    assert len(created) >= ROUNDS  # every vote audited (a lost race may log its create too)
+    assert len(created) == ROUNDS  # every vote audited once; the repeated clicks change nothing
+    assert session_events(committed_engine, "vote.update") == []
+
+
+def session_events(engine: Engine, action: str) -> list[AuditEvent]:
+    with session_scope(engine) as session:
+        return list(session.exec(select(AuditEvent).where(AuditEvent.action == action)).all())
+
+
+def test_a_second_tab_sending_another_vote_at_once_is_logged_as_a_change(
+    committed_engine: Engine,
+) -> None:
+    """Tab 1 has inserted the vote but not committed when tab 2 sends a different one: tab 2's
+    write waits for tab 1 (PostgreSQL: on the unique key; SQLite: on the write lock) and must be
+    logged as a change from tab 1's vote, not as a second create without a before."""
+    review_id, (ana, _), records = set_up(committed_engine)
+    second_tab = threading.Thread(
+        target=vote(committed_engine, review_id, ana, records[0], "exclude")
+    )
+    with session_scope(committed_engine) as first_tab:
+        record_vote(
+            first_tab, actor=Actor.user(ana), review_id=review_id, record_id=records[0],
+            stage="title_abstract", vote="include",
+        )  # fmt: skip
+        second_tab.start()
+        time.sleep(1.0)  # the second tab is now waiting for the first one's transaction
+    second_tab.join(timeout=60)
+    assert not second_tab.is_alive()
+    with session_scope(committed_engine) as session:
+        [decision] = session.exec(select(Decision)).all()
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.entity == "decision").order_by(AuditEvent.id)
+        ).all()
+    assert decision.vote == "exclude"
+    assert [e.action for e in events] == ["vote.create", "vote.update"]
+    assert events[0].before is None and events[0].after["vote"] == "include"  # type: ignore[index]
+    assert events[1].before["vote"] == "include" and events[1].after["vote"] == "exclude"  # type: ignore[index]

@@ -13,6 +13,7 @@ from review_app.models import AuditEvent, Decision
 from review_app.services.conflicts import list_conflicts, list_resolutions, resolve
 from review_app.services.permissions import Actor
 from review_app.services.progress import review_progress, stage_statuses
+from review_app.services.releases import release_outcomes
 from review_app.services.reviews import ReviewPublic, add_member, create_review, set_blind
 from review_app.services.screening import (
     count_remaining,
@@ -169,10 +170,21 @@ def test_full_text_needs_title_abstract_pass_and_a_reason_to_exclude(
         vote(session, review, actors["rita"], records[0], "include", stage=FT)
     vote(session, review, actors["rita"], records[0], "include")
     vote(session, review, actors["raj"], records[0], "maybe")  # maybe counts as include here
+    # While blind, the outcome reaches the reviewers' full-text queue only once a lead releases it
+    # (it would tell Rita that Raj did not exclude); the lead sees it at once.
+    assert next_record(session, actor=actors["rita"], review_id=review.id, stage=FT) is None
+    with pytest.raises(ValidationError, match="has not passed title/abstract"):
+        vote(session, review, actors["rita"], records[0], "include", stage=FT)
+    lead_item = next_record(session, actor=actors["lena"], review_id=review.id, stage=FT)
+    assert lead_item is not None and lead_item.record.id == records[0]
+    assert release_outcomes(session, actor=actors["lena"], review_id=review.id, stage=TA) == 1
     assert (
         next_record(session, actor=actors["rita"], review_id=review.id, stage=FT).record.id
         == records[0]
     )  # type: ignore[union-attr]
+    # Released votes are final for the reviewers.
+    with pytest.raises(ValidationError, match="is final"):
+        vote(session, review, actors["rita"], records[0], "exclude")
     with pytest.raises(ValidationError, match="needs a reason"):
         vote(session, review, actors["rita"], records[0], "exclude", stage=FT)
     vote(
