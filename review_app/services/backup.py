@@ -13,8 +13,8 @@ What belongs to a review: the review row; every row of a table with a ``review_i
 holding it; rows of tables reached through a foreign key from those (cluster members, full texts,
 study reports, extraction values, outcome data, risk of bias); and every user a row points at
 (members, voters, leads, importers, assessors, the audit trail), with their password hashes.
-Login throttling and login sessions (token hashes) are not review data. A table the rules cannot place is an error, so a new table
-is never left out silently.
+Login throttling and login sessions (token hashes) are not review data. A table the rules
+cannot place is an error, so a new table is never left out silently.
 
 Values are written losslessly as JSON: datetimes in ISO 8601 with their offset (UTC), dates in
 ISO 8601, JSON columns as JSON, booleans as booleans, floats as Python writes them (round trip).
