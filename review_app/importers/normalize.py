@@ -318,15 +318,18 @@ def add_record(result: ParseResult, record: RecordIn | None, problems: list[Prob
 
 
 def _too_long(record: RecordIn, limit: int) -> tuple[str, int] | None:
-    """(field as the file names it, length) of the first field longer than ``limit``."""
+    """(field as the file names it, length) of the first field longer than ``limit``: a raw
+    value, or a normalised one (a title wrapped over many lines is joined into one)."""
     for key, value in record.raw.items():
-        if (length := _longest(value)) > limit:
+        length = len(value) if isinstance(value, str) else _longest(value)
+        if length > limit:
             return str(key), length
     for name in ("title", "abstract", "journal", "url", "source_record_id"):
-        if (length := _longest(getattr(record, name))) > limit:
-            return name, length
+        text = getattr(record, name)
+        if text is not None and len(text) > limit:
+            return name, len(text)
     for name in ("authors", "keywords"):
-        if (length := _longest(getattr(record, name))) > limit:
+        if (length := max(map(len, getattr(record, name)), default=0)) > limit:
             return name, length
     return None
 
