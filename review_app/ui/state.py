@@ -20,7 +20,7 @@ USER_ID = "user_id"
 USER_NAME = "user_name"
 REVIEW_ID = "review_id"
 SESSION_TOKEN = "session_token"  # the login's token (also in the browser's cookie)
-ENDED_TOKEN = "ended_session_token"  # a token this tab ended: its cookie is not tried again
+ENDED_TOKENS = "ended_session_tokens"  # tokens this tab ended: their cookie is not tried again
 NOTICE = "login_notice"  # why the last login ended, shown once on the login page
 
 COOKIE = "review_app_session"
@@ -60,18 +60,19 @@ def session_token() -> str | None:
 
 def log_out(notice: str | None = None) -> None:
     """Forget everything about this login in this tab; ``notice`` says why, on the login page."""
-    ended = session_token() or st.session_state.get(ENDED_TOKEN)
+    # The connection's cookie stays as it was when the page connected, whatever the tab did
+    # since: it must not log in again (nor explain itself) until the next page load.
+    ended = {*_ended_tokens(), session_token(), _sent_cookie()} - {None, ""}
     for key in list(st.session_state.keys()):
         del st.session_state[key]
-    if ended:
-        st.session_state[ENDED_TOKEN] = ended
+    st.session_state[ENDED_TOKENS] = sorted(ended)
     if notice:
         st.session_state[NOTICE] = notice
 
 
 def forget_cookie_token(token: str, notice: str | None = None) -> None:
     """A cookie's token that did not log in: not tried again in this tab."""
-    st.session_state[ENDED_TOKEN] = token
+    st.session_state[ENDED_TOKENS] = sorted({*_ended_tokens(), token})
     if notice:
         st.session_state[NOTICE] = notice
 
@@ -85,15 +86,24 @@ def cookie_token() -> str | None:
     """The session token the browser sent when this page connected, unless this tab ended it.
 
     The cookies are those of the connection: a token written or deleted since then shows up only
-    after a reload, hence ``ENDED_TOKEN``."""
-    token = st.context.cookies.get(COOKIE)
-    if not token or token == st.session_state.get(ENDED_TOKEN):
+    after a reload, hence ``ENDED_TOKENS``."""
+    token = _sent_cookie()
+    if token is None or token in _ended_tokens():
         return None
-    return str(token)
+    return token
+
+
+def _sent_cookie() -> str | None:
+    token = st.context.cookies.get(COOKIE)
+    return token if isinstance(token, str) and token else None
+
+
+def _ended_tokens() -> list[str]:
+    return list(st.session_state.get(ENDED_TOKENS, []))
 
 
 def browser_has_cookie() -> bool:
-    return bool(st.context.cookies.get(COOKIE))
+    return _sent_cookie() is not None
 
 
 def write_cookie(token: str | None, *, max_age_seconds: int) -> None:

@@ -136,6 +136,23 @@ def test_a_logged_out_cookie_shows_the_login_form_and_is_deleted(
     assert "Max-Age=0" in cookie_scripts(reloaded)[0]
 
 
+def test_logging_out_again_in_the_same_tab_needs_no_explanation(
+    app: AppTest, browser_cookies: dict[str, str]
+) -> None:
+    """The tab's connection keeps sending the first cookie until a reload: after a second login
+    and logout in the tab, that old cookie must neither log in nor explain itself."""
+    log_in(app, LEAD.name, LEAD.password)
+    browser_cookies["review_app_session"] = logged_in_token(app)
+    tab = fresh_tab()
+    assert tab.session_state["user_name"] == LEAD.name
+    for _ in range(2):
+        tab.sidebar.button(key="logout").click().run()
+        assert not tab.exception and not tab.info
+        assert [t.label for t in tab.text_input] == ["Name", "Password"]
+        log_in(tab, LEAD.name, LEAD.password)
+        assert tab.session_state["user_name"] == LEAD.name
+
+
 def test_a_strange_cookie_is_ignored(browser_cookies: dict[str, str], demo_url: str) -> None:
     browser_cookies["review_app_session"] = "'; DROP TABLE user; --\x00"
     page = fresh_tab()
