@@ -17,7 +17,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from review_app.config import Settings
 from review_app.db import session_scope
 from review_app.errors import ReviewAppError
-from review_app.services.sessions import check_session
+from review_app.services.sessions import ENDED, check_session
 from review_app.services.users import is_active_user
 from review_app.ui import deps, state
 from review_app.ui.components import review_picker
@@ -84,7 +84,7 @@ def signed_in_user(settings: Settings) -> state.CurrentUser | None:
         with session_scope(deps.engine(), read_only=True) as session:
             active = is_active_user(session, user.id)
         if not active:
-            state.log_out(notice="Your account has been deactivated. Ask an admin of your review.")
+            state.log_out(notice=ENDED["inactive"])
             return None
         return user
     if token is None:
