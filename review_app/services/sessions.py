@@ -87,11 +87,11 @@ def check_session(
     row = session.get(LoginSession, token_digest(token))
     if row is None:
         return SessionCheck(None, "unknown")
-    if row.revoked_at is not None:
-        return SessionCheck(None, "revoked")
     user = session.get(User, row.user_id)
     if user is None or user.id is None or not user.is_active:
-        return SessionCheck(None, "inactive")
+        return SessionCheck(None, "inactive")  # said first: the reason the person can act on
+    if row.revoked_at is not None:
+        return SessionCheck(None, "revoked")
     now = now or utcnow()
     last_seen = _aware(row.last_seen_at)
     if now - last_seen > timedelta(hours=idle_hours):
