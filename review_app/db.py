@@ -2,10 +2,10 @@
 
 Concurrency, in one place (docs/deploy.md says what it means for a team):
 
-- SQLite: WAL, ``BEGIN IMMEDIATE`` (writers queue at the start of a unit of work) and a busy
-  timeout per attempt; a ``BEGIN`` that still finds the database locked is tried again after a
-  jittered, doubling pause. Nothing has run yet at that point, so every ``session_scope`` gets
-  these retries for free.
+- SQLite: WAL, ``BEGIN IMMEDIATE`` (writers queue at the start of a unit of work; the writers
+  of one process take turns in arrival order, ``WriteTurns``) and a busy timeout per attempt;
+  a ``BEGIN`` that still finds the database locked is tried again after a jittered, doubling
+  pause. Nothing has run yet at that point, so every ``session_scope`` gets these retries.
 - PostgreSQL: a pool sized from the settings; waiting longer than the pool timeout for a
   connection is not retried (the wait already happened).
 - A failure in the middle of a unit of work (SQLite locked after a read began, PostgreSQL
@@ -21,6 +21,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -101,9 +102,70 @@ def _sqlite_engine(url: str, pool: dict[str, Any], busy_timeout_ms: int) -> Engi
     def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
         _set_sqlite_pragmas(dbapi_connection, busy_timeout_ms)
 
+    turns = WriteTurns(busy_timeout_ms / 1000)
+
+    def begin(connection: Any) -> None:
+        _begin_immediate(connection, turns)
+
+    def end(connection: Any) -> None:
+        turns.give_back(connection.info)
+
+    def checkin(_dbapi_connection: Any, record: Any) -> None:
+        turns.give_back(record.info)  # a transaction that ended without commit or rollback
+
     event.listen(engine, "connect", set_pragmas)
-    event.listen(engine, "begin", _begin_immediate)
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "commit", end)
+    event.listen(engine, "rollback", end)
+    event.listen(engine.pool, "checkin", checkin)
     return engine
+
+
+class WriteTurns:
+    """First come, first served for this process's SQLite writers.
+
+    SQLite's own busy handler is not a queue: a writer that has waited sleeps up to 100 ms
+    between looks at the lock, and newer writers that look at the right moment take it first, so
+    under load one person can wait seconds while others save at once. Writers of one process
+    (the threads of one ``serve``) therefore take turns here, in arrival order, before
+    ``BEGIN IMMEDIATE``; the turn is handed to the next writer when the transaction commits or
+    rolls back. A writer that waits longer than ``timeout`` goes on to SQLite's busy handling
+    without its turn (so a mistake here can slow a save, never block it for good)."""
+
+    KEY = "review_app_write_turn"
+
+    def __init__(self, timeout: float) -> None:
+        self._timeout = timeout
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiting: deque[threading.Event] = deque()
+
+    def take(self, info: dict[str, Any]) -> None:
+        """Wait for this connection's turn (marked in ``info``, the connection's own dict)."""
+        if info.get(self.KEY):
+            return
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                info[self.KEY] = True
+                return
+            mine = threading.Event()
+            self._waiting.append(mine)
+        granted = mine.wait(self._timeout)
+        with self._mutex:
+            if not granted and not mine.is_set():
+                self._waiting.remove(mine)
+                return
+        info[self.KEY] = True
+
+    def give_back(self, info: dict[str, Any]) -> None:
+        if not info.pop(self.KEY, False):
+            return
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().set()  # handed over: still held, by the next writer
+            else:
+                self._held = False
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int) -> None:
@@ -117,7 +179,7 @@ def _set_sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int) -> None:
     cursor.close()
 
 
-def _begin_immediate(connection: Any) -> None:
+def _begin_immediate(connection: Any, turns: WriteTurns) -> None:
     """Take SQLite's write lock at BEGIN: two writers then queue (busy timeout) instead of one
     failing with "database is locked" when both try to upgrade a read transaction at once.
     A unit of work opened with ``read_only=True`` begins a plain read transaction instead, which
@@ -125,17 +187,24 @@ def _begin_immediate(connection: Any) -> None:
 
     When the busy timeout runs out the BEGIN is tried again after a pause (nothing has run yet,
     so this is always safe); after ``SQLITE_BEGIN_ATTEMPTS`` the action is refused as busy."""
-    begin = "BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE"
-    for attempt in range(1, SQLITE_BEGIN_ATTEMPTS + 1):
-        try:
-            connection.exec_driver_sql(begin)
-            return
-        except OperationalError as exc:
-            if _reason(exc) != "locked":
-                raise
-            if attempt == SQLITE_BEGIN_ATTEMPTS:
-                raise _busy_error(connection.engine, "locked", retryable=False) from exc
-            time.sleep(backoff_seconds(attempt))
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+        return
+    turns.take(connection.info)
+    try:
+        for attempt in range(1, SQLITE_BEGIN_ATTEMPTS + 1):
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if _reason(exc) != "locked":
+                    raise
+                if attempt == SQLITE_BEGIN_ATTEMPTS:
+                    raise _busy_error(connection.engine, "locked", retryable=False) from exc
+                time.sleep(backoff_seconds(attempt))
+    except BaseException:
+        turns.give_back(connection.info)
+        raise
 
 
 def backoff_seconds(attempt: int) -> float:

@@ -417,3 +417,40 @@ def test_serve_hides_error_details_outside_development(monkeypatch: pytest.Monke
         assert command[command.index("--client.showErrorDetails") + 1] == shown
         assert env["REVIEW_APP_POOL_SIZE"] == "7"
         assert env["REVIEW_APP_DEVELOPMENT"] == ("1" if development else "0")
+
+
+def test_writers_of_one_process_take_turns_in_arrival_order(tmp_path: Path) -> None:
+    """SQLite's busy handler lets a newcomer in before a writer that has waited; the writers of
+    one process queue instead, first come first served."""
+    engine = _probe_engine(f"sqlite:///{tmp_path / 'turns.db'}")
+    saved: list[int] = []
+
+    def writer(number: int) -> None:
+        with session_scope(engine) as session:
+            _bump(session)
+            saved.append(number)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(1, 6)]
+    with session_scope(engine) as session:
+        _bump(session)  # holds the write lock while the others arrive, one by one
+        for thread in threads:
+            thread.start()
+            time.sleep(0.15)
+    for thread in threads:
+        thread.join(timeout=20)
+    assert saved == [1, 2, 3, 4, 5]
+    assert _count(engine) == 6
+
+
+def test_a_second_writer_in_the_same_thread_is_refused_not_stuck(tmp_path: Path) -> None:
+    engine = _probe_engine(f"sqlite:///{tmp_path / 'nested.db'}", sqlite_busy_timeout_ms=50)
+    started = time.monotonic()
+    with session_scope(engine) as outer:
+        _bump(outer)
+        with pytest.raises(DatabaseBusyError), session_scope(engine) as inner:
+            _bump(inner)
+    assert time.monotonic() - started < 5
+    started = time.monotonic()
+    with session_scope(engine) as session:  # the turn was handed back: no wait now
+        assert _bump(session) == 2
+    assert time.monotonic() - started < 0.5
