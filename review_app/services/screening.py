@@ -11,7 +11,17 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Delete, Update, cast, delete, func, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Delete,
+    Update,
+    cast,
+    delete,
+    func,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
@@ -53,6 +63,7 @@ LEASE_MINUTES = 10.0
 # reviewers claim the last free slots first.
 CLAIM_CANDIDATES = 25
 CLAIM_ROUNDS = 3
+_LOCK_SPACE = 0x5107  # the advisory-lock key space of screening claims (PostgreSQL)
 STAGE_NAMES = {"title_abstract": "title/abstract", "full_text": "full text"}
 
 
@@ -115,16 +126,17 @@ def next_record(
     check_stage(stage)
     now = utcnow()
     until = now + timedelta(minutes=lease_minutes)
+    needed = _needed(session, review_id)
     record_id = _renew_my_lease(
         session,
         review_id=review_id,
         stage=stage,
         reviewer_id=reviewer_id,
         released_only=released_only,
+        needed=needed,
         now=now,
         until=until,
     )
-    needed = _needed(session, review_id)
     for _ in range(CLAIM_ROUNDS if record_id is None else 0):
         ranked = _ranked_candidates(
             session,
@@ -132,6 +144,7 @@ def next_record(
             stage=stage,
             reviewer_id=reviewer_id,
             released_only=released_only,
+            needed=needed,
             now=now,
         )
         tried = 0
@@ -169,6 +182,7 @@ def count_remaining(session: Session, *, actor: Actor, review_id: int, stage: st
         stage=stage,
         reviewer_id=reviewer_id,
         released_only=released_only,
+        needed=_needed(session, review_id),
         now=utcnow(),
     )
     return session.exec(select(func.count()).select_from(query.subquery())).one()
@@ -377,6 +391,8 @@ def _claim(
     slot = ScreeningSlot
     if _renew(session, record_id=record_id, stage=stage, reviewer_id=reviewer_id, until=until):
         return True
+    if until is not None and not _try_lock_record(session, record_id):
+        return False  # another reviewer is being given this record right now: take the next
     rows = session.exec(
         select(slot.slot, slot.id, slot.reviewer_id, slot.leased_until).where(
             slot.record_id == record_id, slot.stage == stage
@@ -429,6 +445,25 @@ def _claim(
     return _renew(session, record_id=record_id, stage=stage, reviewer_id=reviewer_id, until=until)
 
 
+def _try_lock_record(session: Session, record_id: int) -> bool:
+    """On PostgreSQL, a transaction-scoped advisory lock on the record, without waiting.
+
+    Reviewers share one order, so at once they all reach for the same top records; an INSERT on
+    a slot another transaction has inserted but not committed waits for that commit, and twenty
+    such waits queue up. With the try-lock a reviewer skips a record that someone else is being
+    given and takes the next one. The constraints stay the guarantee; this only spreads the
+    reviewers. SQLite runs one writer at a time (BEGIN IMMEDIATE), so there is nothing to skip.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return True
+    locked = connection.execute(
+        text("SELECT pg_try_advisory_xact_lock(:space, :key)"),
+        {"space": _LOCK_SPACE, "key": record_id},
+    ).scalar()
+    return bool(locked)
+
+
 def _renew(
     session: Session, *, record_id: int, stage: str, reviewer_id: int, until: datetime | None
 ) -> bool:
@@ -453,6 +488,7 @@ def _renew_my_lease(
     stage: str,
     reviewer_id: int,
     released_only: bool,
+    needed: int,
     now: datetime,
     until: datetime,
 ) -> int | None:
@@ -463,6 +499,7 @@ def _renew_my_lease(
         stage=stage,
         reviewer_id=reviewer_id,
         released_only=released_only,
+        needed=needed,
         now=now,
     )
     held = session.exec(
@@ -538,6 +575,7 @@ def _candidates(
     stage: str,
     reviewer_id: int,
     released_only: bool,
+    needed: int,
     now: datetime,
 ) -> SelectOfScalar[Any]:
     """Records at this stage that still have a slot for me: no resolution, no vote of mine, and
@@ -551,7 +589,6 @@ def _candidates(
     resolved = select(Resolution.record_id).where(
         Resolution.review_id == review_id, Resolution.stage == stage
     )
-    needed = _needed(session, review_id)
     held_by_others = (
         select(ScreeningSlot.record_id)
         .where(
@@ -570,19 +607,19 @@ def _candidates(
         select(Record.id)
         .where(*eligible)
         .where(col(Record.id).not_in(mine), col(Record.id).not_in(resolved))
-        .where(col(Record.id).not_in(_fully_voted(session, review_id=review_id, stage=stage)))
+        .where(col(Record.id).not_in(_fully_voted(review_id=review_id, stage=stage, needed=needed)))
         .where(col(Record.id).not_in(held_by_others))
     )
 
 
-def _fully_voted(session: Session, *, review_id: int, stage: str) -> SelectOfScalar[int]:
+def _fully_voted(*, review_id: int, stage: str, needed: int) -> SelectOfScalar[int]:
     """Records with all the votes the protocol asks for at this stage (one grouped pass over the
     votes, not a count per record)."""
     return (
         select(Decision.record_id)
         .where(Decision.review_id == review_id, Decision.stage == stage)
         .group_by(col(Decision.record_id))
-        .having(func.count() >= _needed(session, review_id))
+        .having(func.count() >= needed)
     )
 
 
@@ -593,6 +630,7 @@ def _ranked_candidates(
     stage: str,
     reviewer_id: int,
     released_only: bool,
+    needed: int,
     now: datetime,
 ) -> SelectOfScalar[Any]:
     """Ranked records first (active learning, likeliest includes on top), then the stable order.
@@ -606,6 +644,7 @@ def _ranked_candidates(
         stage=stage,
         reviewer_id=reviewer_id,
         released_only=released_only,
+        needed=needed,
         now=now,
     )
     if stage == "title_abstract":
@@ -909,7 +948,7 @@ def screening_progress(
     resolved = select(Resolution.record_id).where(
         Resolution.review_id == review_id, Resolution.stage == stage
     )
-    fully_voted = _fully_voted(session, review_id=review_id, stage=stage)
+    fully_voted = _fully_voted(review_id=review_id, stage=stage, needed=_needed(session, review_id))
     decided = col(Record.id).in_(fully_voted) | col(Record.id).in_(resolved)
     count = select(func.count()).select_from(Record).where(*eligible)
     my_votes = session.exec(
