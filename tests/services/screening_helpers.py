@@ -35,10 +35,11 @@ def mark_duplicate(session: Session, review_id: int, primary: int, secondary: in
     cluster = DuplicateCluster(review_id=review_id, primary_record_id=primary, decided_by="auto")
     session.add(cluster)
     session.flush()
+    assert cluster.id is not None
     session.add_all(
         [
-            ClusterMember(cluster_id=cluster.id, record_id=primary, is_primary=True),  # type: ignore[arg-type]
+            ClusterMember(cluster_id=cluster.id, record_id=primary, is_primary=True),
             ClusterMember(cluster_id=cluster.id, record_id=secondary),
         ]
-    )  # type: ignore[arg-type]
+    )
     session.flush()

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from sqlalchemy import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from review_app.db import session_scope
 from review_app.models import AuditEvent, Decision
@@ -130,7 +130,7 @@ def test_a_second_tab_sending_another_vote_at_once_is_logged_as_a_change(
     with session_scope(committed_engine) as session:
         [decision] = session.exec(select(Decision)).all()
         events = session.exec(
-            select(AuditEvent).where(AuditEvent.entity == "decision").order_by(AuditEvent.id)
+            select(AuditEvent).where(AuditEvent.entity == "decision").order_by(col(AuditEvent.id))
         ).all()
     assert decision.vote == "exclude"
     assert [e.action for e in events] == ["vote.create", "vote.update"]
