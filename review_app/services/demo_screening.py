@@ -21,9 +21,17 @@ from sqlmodel import Session, col, select
 
 from review_app.domain.consensus import StageStatus
 from review_app.errors import ValidationError
-from review_app.models import ClusterMember, DuplicateCluster, ImportBatch, Record, User
+from review_app.models import (
+    ClusterMember,
+    DuplicateCluster,
+    ImportBatch,
+    Membership,
+    Record,
+    User,
+)
 from review_app.services.permissions import Actor
 from review_app.services.progress import stage_statuses, unique_record_ids
+from review_app.services.releases import release_outcomes
 from review_app.services.screening import record_vote
 
 DEMO_SCREENING = Path(__file__).resolve().parents[1] / "demo" / "screening.json"
@@ -60,8 +68,13 @@ def seed_demo_screening(
         seen[record_id] = _label(entry)
     actors: dict[str, Actor] = {}
     cast = {"title_abstract": 0, "full_text": 0}
-    # Every title/abstract vote first: a record reaches full text only once both have passed it.
+    # Every title/abstract vote first: a record reaches full text only once both have passed it
+    # and a lead has released the outcomes, as the lead of a blind review does.
     for stage in VOTE_STAGES:
+        if stage != VOTE_STAGES[0] and any(entry.get(stage) for entry, _ in targets):
+            release_outcomes(
+                session, actor=_lead(session, review_id), review_id=review_id, stage=VOTE_STAGES[0]
+            )
         for entry, record_id in targets:
             for vote in entry.get(stage) or []:
                 name = vote["reviewer"]
@@ -95,6 +108,21 @@ def _summary(session: Session, review_id: int, cast: dict[str, int]) -> DemoScre
         conflicts=counts[StageStatus.CONFLICT],
         records_left=counts[StageStatus.UNSCREENED] + counts[StageStatus.AWAITING],
     )
+
+
+def _lead(session: Session, review_id: int) -> Actor:
+    """The review's first lead, who releases the title/abstract outcomes before full text."""
+    user_id = session.exec(
+        select(Membership.user_id)
+        .where(Membership.review_id == review_id, Membership.role == "lead")
+        .order_by(col(Membership.id))
+    ).first()
+    if user_id is None:
+        raise ValidationError(
+            "the demo screening has full-text votes but the review has no lead to release the "
+            "title/abstract outcomes"
+        )
+    return Actor.user(user_id)
 
 
 def _user_id(session: Session, name: str) -> int:

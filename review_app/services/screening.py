@@ -32,7 +32,6 @@ from review_app.models import (
     Decision,
     FullText,
     Record,
-    RecordRank,
     Resolution,
     ScreeningSlot,
     StageRelease,
@@ -43,6 +42,7 @@ from review_app.models.base import STAGES, VOTES
 from review_app.protocol import Protocol
 from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, can_see_all_votes, require_role, role_of
+from review_app.services.prioritisation import rank_order_join, ranking_owner
 from review_app.services.progress import (
     stage_statuses,
     unique_record_conditions,
@@ -635,8 +635,8 @@ def _ranked_candidates(
 ) -> SelectOfScalar[Any]:
     """Ranked records first (active learning, likeliest includes on top), then the stable order.
 
-    The ranking is this reviewer's own while they have one (a blind review ranks per reviewer),
-    else the team's."""
+    The ranking is this reviewer's own while the review is blind, else the team's
+    (``prioritisation.ranking_owner``)."""
     order = (cast(col(Record.id), BigInteger) * _ORDER_MULTIPLIER) % _ORDER_MODULUS
     query = _candidates(
         session,
@@ -648,18 +648,8 @@ def _ranked_candidates(
         now=now,
     )
     if stage == "title_abstract":
-        own = session.exec(
-            select(RecordRank.id).where(
-                RecordRank.review_id == review_id, RecordRank.reviewer_id == reviewer_id
-            )
-        ).first()
-        ranker = col(RecordRank.reviewer_id) == reviewer_id
-        query = query.outerjoin(
-            RecordRank,
-            (col(RecordRank.record_id) == Record.id)
-            & (col(RecordRank.review_id) == review_id)
-            & (ranker if own is not None else col(RecordRank.reviewer_id).is_(None)),
-        ).order_by(col(RecordRank.score).desc().nulls_last())
+        owner = ranking_owner(session, review_id=review_id, reviewer_id=reviewer_id)
+        query = rank_order_join(query, review_id=review_id, reviewer_id_or_none=owner)
     return query.order_by(order, col(Record.id))
 
 

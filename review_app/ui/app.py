@@ -53,7 +53,7 @@ REVIEWER_PAGES = ("dashboard", "screen")
 
 def main() -> None:
     st.set_page_config(page_title="review-app", page_icon=":material/fact_check:", layout="wide")
-    settings = Settings.from_env()
+    settings = deps.settings()
     user = signed_in_user(settings)
     if user is None:
         if state.browser_has_cookie():
@@ -190,7 +190,7 @@ def run() -> None:
 def _show_unexpected(error: Exception, sentence: str) -> None:
     st.error(sentence)
     try:
-        development = Settings.from_env().development
+        development = deps.settings().development
     except ReviewAppError:
         development = False
     if development:

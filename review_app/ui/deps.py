@@ -25,14 +25,19 @@ def _engine_for(url: str, pool_size: int, max_overflow: int, pool_timeout: float
     return engine
 
 
+def settings() -> Settings:
+    """This server's settings, from its environment."""
+    return Settings.from_env()
+
+
 def engine() -> Engine:
     """The process's engine (one pool shared by every session of this server)."""
-    settings = Settings.from_env()
+    configured = settings()
     return _engine_for(
-        settings.database_url,
-        settings.pool_size,
-        settings.pool_overflow,
-        settings.pool_timeout_seconds,
+        configured.database_url,
+        configured.pool_size,
+        configured.pool_overflow,
+        configured.pool_timeout_seconds,
     )
 
 

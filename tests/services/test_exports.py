@@ -15,7 +15,14 @@ from sqlmodel import Session, select
 from review_app.errors import PermissionDeniedError, ValidationError
 from review_app.importers import read_bytes
 from review_app.models import Record
-from review_app.services import conflicts, deduplication, imports, screening, studies
+from review_app.services import (
+    conflicts,
+    deduplication,
+    imports,
+    releases,
+    screening,
+    studies,
+)
 from review_app.services.audit import record_event
 from review_app.services.exports import (
     COMMAND_LINE,
@@ -68,6 +75,9 @@ def screened(session: Session, review: ReviewPublic, team: dict[str, UserPublic]
         for who in ("rita", "raj"):
             vote = "exclude" if i == 3 else "include"
             _vote(session, review, team[who], rid, "title_abstract", vote)
+    releases.release_outcomes(
+        session, actor=Actor.user(team["lena"].id), review_id=review.id, stage="title_abstract"
+    )
     for rid in record_ids[:3]:
         for who in ("rita", "raj"):
             _vote(session, review, team[who], rid, "full_text", "include")

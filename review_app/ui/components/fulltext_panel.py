@@ -19,7 +19,7 @@ from review_app.ui.components.links import link_text, web_link
 
 
 def show(review_id: int, record_id: int, user: state.CurrentUser) -> None:
-    settings = Settings.from_env()
+    settings = deps.settings()
     with deps.unit_of_work() as session:
         fulltext = get_fulltext(session, actor=user.actor, review_id=review_id, record_id=record_id)
         pdf = (

@@ -12,7 +12,6 @@ from sqlmodel import Session
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from review_app.config import Settings
 from review_app.errors import ImportFileError, ReviewAppError
 from review_app.importers import Limits
 from review_app.protocol import SearchSource
@@ -140,7 +139,7 @@ def _limits_sentence(limits: Limits) -> str:
 
 def import_limits() -> Limits:
     """The settings' caps on one imported file."""
-    settings = Settings.from_env()
+    settings = deps.settings()
     return Limits.of(
         max_upload_mb=settings.max_upload_mb,
         max_records_per_file=settings.max_records_per_file,

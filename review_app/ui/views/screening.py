@@ -100,7 +100,13 @@ def _current_item(
         return get_item(
             session, actor=user.actor, review_id=review_id, record_id=revisit[0], stage=stage
         )
-    return next_record(session, actor=user.actor, review_id=review_id, stage=stage)
+    return next_record(
+        session,
+        actor=user.actor,
+        review_id=review_id,
+        stage=stage,
+        lease_minutes=deps.settings().lease_minutes,
+    )
 
 
 # --- the record ------------------------------------------------------------------------------
@@ -210,8 +216,8 @@ def _cast(review_id: int, user_id: int, record_id: int, stage: str, vote: str) -
     note = st.session_state.get(f"note_{stage}_{record_id}")
     tags = [t.strip() for t in (st.session_state.get(f"tags_{stage}_{record_id}") or "").split(",")]
     try:
-        with deps.unit_of_work() as session:
-            record_vote(
+        deps.transaction(
+            lambda session: record_vote(
                 session,
                 actor=state.CurrentUser(user_id, "").actor,
                 review_id=review_id,
@@ -222,6 +228,7 @@ def _cast(review_id: int, user_id: int, record_id: int, stage: str, vote: str) -
                 note=note,
                 tags=tags,
             )
+        )
     except ReviewAppError as error:
         st.session_state[FLASH_KEY] = ("error", str(error))
         return
