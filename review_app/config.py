@@ -113,14 +113,14 @@ SETTINGS: tuple[Setting, ...] = (
         "REVIEW_APP_POOL_SIZE",
         "pool_size",
         "20",
-        "PostgreSQL connections kept open per server process (one per concurrent user)",
+        "database connections kept open per server process (one per concurrent user)",
         _whole_number(1),
     ),
     Setting(
         "REVIEW_APP_POOL_OVERFLOW",
         "pool_overflow",
         "10",
-        "extra PostgreSQL connections a busy process may open beyond the pool",
+        "extra database connections a busy process may open beyond the pool",
         _whole_number(0),
     ),
     Setting(
