@@ -19,6 +19,7 @@ from review_app.config import Settings
 from review_app.db import make_engine, migrate, session_scope
 from review_app.domain.prioritisation import simulate as run_simulation
 from review_app.domain.prisma.wording import provisional_note
+from review_app.domain.vocabulary import ROLES
 from review_app.errors import NotFoundError, ReviewAppError, ValidationError
 from review_app.importers import FORMATS, Limits
 from review_app.importers.labelled import read_labelled_csv
@@ -29,7 +30,7 @@ from review_app.services.deduplication import DedupSummary, run_automatic_pass
 from review_app.services.duplicates import duplicates_csv
 from review_app.services.exports import export_audit_log, export_included, export_record_statuses
 from review_app.services.imports import import_file
-from review_app.services.permissions import ROLE_RANK, Actor
+from review_app.services.permissions import Actor
 from review_app.services.prisma import prisma_counts, prisma_files
 from review_app.services.reporting import export_records
 from review_app.services.reviews import add_member, create_review, resolve_review_id
@@ -113,8 +114,8 @@ def users_add(
     ] = False,
 ) -> None:
     """Add a user with a role in the review (an existing user just gets the role)."""
-    if role not in ROLE_RANK:
-        raise ValidationError(f"--role {role!r}: allowed are {', '.join(ROLE_RANK)}")
+    if role not in ROLES:
+        raise ValidationError(f"--role {role!r}: allowed are {', '.join(ROLES)}")
     state: CliState = ctx.obj
     with session_scope(state.engine()) as session:
         review_id = resolve_review_id(session, state.review_id)

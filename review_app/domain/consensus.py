@@ -7,15 +7,10 @@ disagreement -> conflict, which only a lead's resolution settles. A lead's resol
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
 
+from review_app.domain.vocabulary import StageStatus
 
-class StageStatus(StrEnum):
-    UNSCREENED = "unscreened"  # no vote yet
-    AWAITING = "awaiting"  # some votes, fewer than the protocol asks for
-    CONFLICT = "conflict"
-    INCLUDED = "included"  # passes this stage
-    EXCLUDED = "excluded"
+__all__ = ["StageStatus", "stage_status"]
 
 
 def stage_status(

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint
 from sqlmodel import Field, SQLModel
 
+from review_app.domain.vocabulary import ROLES, STAGES, VOTES
+
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -16,9 +18,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-ROLES = ("reviewer", "lead", "admin")
-STAGES = ("title_abstract", "full_text")
-VOTES = ("include", "exclude", "maybe")
+__all__ = ["ROLES", "STAGES", "VOTES", "created_at_field", "json_field", "one_of", "utcnow"]
 
 
 def utcnow() -> datetime:

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from review_app.domain.consensus import StageStatus
+from review_app.domain.vocabulary import Stage, StageStatus
 from review_app.errors import ValidationError
 from review_app.models import (
     ClusterMember,
@@ -36,7 +36,7 @@ from review_app.services.screening import record_vote
 
 DEMO_SCREENING = Path(__file__).resolve().parents[1] / "demo" / "screening.json"
 # The keys of an entry that hold votes, in the order they are cast.
-VOTE_STAGES = ("title_abstract", "full_text")
+VOTE_STAGES = tuple(Stage)
 
 
 @dataclass(frozen=True, slots=True)

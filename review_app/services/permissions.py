@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from review_app.domain.vocabulary import Role, is_lead
 from review_app.errors import PermissionDeniedError
 from review_app.models import Membership
-
-ROLE_RANK = {"reviewer": 1, "lead": 2, "admin": 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +36,7 @@ class Actor:
 
 def role_of(session: Session, *, actor: Actor, review_id: int) -> str | None:
     if actor.is_operator:
-        return "admin"
+        return Role.ADMIN
     membership = session.exec(
         select(Membership).where(
             Membership.review_id == review_id, Membership.user_id == actor.user_id
@@ -49,7 +48,7 @@ def role_of(session: Session, *, actor: Actor, review_id: int) -> str | None:
 def require_role(session: Session, *, actor: Actor, review_id: int, at_least: str) -> str:
     """The actor's role in the review, or PermissionDeniedError if it ranks below ``at_least``."""
     role = role_of(session, actor=actor, review_id=review_id)
-    if role is None or ROLE_RANK[role] < ROLE_RANK[at_least]:
+    if role is None or not Role(role).at_least(at_least):
         held = f"your role is {role}" if role else "you are not a member of this review"
         raise PermissionDeniedError(f"this needs the {at_least} role or higher; {held}")
     return role
@@ -57,4 +56,4 @@ def require_role(session: Session, *, actor: Actor, review_id: int, at_least: st
 
 def can_see_all_votes(role: str | None) -> bool:
     """Leads and admins see every vote; reviewers see only their own while the review is blind."""
-    return role is not None and ROLE_RANK[role] >= ROLE_RANK["lead"]
+    return is_lead(role)

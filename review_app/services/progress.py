@@ -9,7 +9,8 @@ from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from review_app.domain.consensus import StageStatus, stage_status
+from review_app.domain.consensus import stage_status
+from review_app.domain.vocabulary import STAGES, StageStatus
 from review_app.models import (
     ClusterMember,
     Decision,
@@ -24,8 +25,6 @@ from review_app.models import (
 from review_app.services.permissions import Actor, can_see_all_votes, require_role
 from review_app.services.releases import released_record_ids
 from review_app.services.reviews import get_protocol, get_review
-
-STAGES = ("title_abstract", "full_text")
 
 
 @dataclass(frozen=True, slots=True)

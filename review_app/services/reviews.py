@@ -9,11 +9,12 @@ from pathlib import Path
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from review_app.domain.vocabulary import ROLES
 from review_app.errors import ConflictError, NotFoundError, ValidationError
 from review_app.models import Membership, RecordRank, Review, User
 from review_app.protocol import Protocol, parse_protocol, protocol_from_dict, protocol_to_dict
 from review_app.services.audit import record_event
-from review_app.services.permissions import ROLE_RANK, Actor, require_role
+from review_app.services.permissions import Actor, require_role
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +109,8 @@ def add_member(
     session: Session, *, actor: Actor, review_id: int, user_id: int, role: str
 ) -> MemberPublic:
     """Give a user a role in a review (admins only), replacing any role they had."""
-    if role not in ROLE_RANK:
-        raise ValidationError(f"role {role!r}: allowed are {', '.join(ROLE_RANK)}")
+    if role not in ROLES:
+        raise ValidationError(f"role {role!r}: allowed are {', '.join(ROLES)}")
     require_role(session, actor=actor, review_id=review_id, at_least="admin")
     _load(session, review_id)
     user = session.get(User, user_id)

@@ -14,10 +14,11 @@ from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from review_app.domain.vocabulary import Role
 from review_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
 from review_app.models import LoginSession, LoginThrottle, Membership, User, utcnow
 from review_app.services.audit import record_event
-from review_app.services.permissions import ROLE_RANK, Actor
+from review_app.services.permissions import Actor
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,99}$")
 MAX_NAME_LENGTH = 100  # the column's length
@@ -216,9 +217,8 @@ def _require_admin_over(session: Session, *, actor: Actor, user_id: int) -> None
     target_reviews = session.exec(
         select(Membership.review_id).where(Membership.user_id == user_id)
     ).all()
-    admin = ROLE_RANK["admin"]
-    if not any(ROLE_RANK[role] >= admin for role in roles.values()) or any(
-        ROLE_RANK.get(roles.get(review_id, ""), 0) < admin for review_id in target_reviews
+    if Role.ADMIN not in roles.values() or any(
+        roles.get(review_id) != Role.ADMIN for review_id in target_reviews
     ):
         raise PermissionDeniedError(
             "deactivating an account needs the admin role in every review it belongs to"

@@ -16,6 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from review_app.config import Settings
 from review_app.db import session_scope
+from review_app.domain.vocabulary import is_lead
 from review_app.errors import ReviewAppError
 from review_app.services.sessions import ENDED, check_session
 from review_app.services.users import is_active_user
@@ -117,7 +118,7 @@ def pages_for(role: str) -> list[st.Page]:
 
 
 def _allowed(role: str) -> tuple[str, ...]:
-    return tuple(PAGES) if role in ("lead", "admin") else REVIEWER_PAGES
+    return tuple(PAGES) if is_lead(role) else REVIEWER_PAGES
 
 
 def _hidden_pages(role: str) -> list[st.Page]:

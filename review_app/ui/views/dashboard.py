@@ -7,7 +7,7 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from review_app.domain.consensus import StageStatus
+from review_app.domain.vocabulary import StageStatus, is_lead
 from review_app.services.decisions import agreement_by_stage
 from review_app.services.prioritisation import stopping_aid
 from review_app.services.prisma import prisma_files, prisma_preview
@@ -43,15 +43,15 @@ def render() -> None:
     for stage in progress.stages:
         _show_stage(stage)
     _show_reviewers(progress)
-    is_lead = state.current_role() in ("lead", "admin")
-    if is_lead and review.is_blind:
+    lead = is_lead(state.current_role())
+    if lead and review.is_blind:
         _show_releases(review_id, user)
-    if is_lead or not review.is_blind:
+    if lead or not review.is_blind:
         _show_prisma(review_id, user)
     else:
         st.subheader("PRISMA 2020 flow diagram")
         st.info(BLIND_PRISMA)
-    if is_lead:
+    if lead:
         _show_agreement(review_id, user)
         _show_stopping_aid(review_id, user)
         _show_blinding(review_id, review.is_blind, user)

@@ -1,0 +1,75 @@
+"""The review's vocabulary: the words stored in the database, written in files and shown in
+exports, each declared once. Later stages (risk-of-bias judgements, GRADE levels, effect
+measures) join here.
+
+Members are ``StrEnum``s, so ``Stage.TITLE_ABSTRACT == "title_abstract"`` and they can be stored,
+compared with database values and written to CSV as they are.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    """A screening stage, in the order a record passes them."""
+
+    TITLE_ABSTRACT = "title_abstract"
+    FULL_TEXT = "full_text"
+
+    @property
+    def label(self) -> str:
+        return _STAGE_LABELS[self]
+
+    @property
+    def previous(self) -> Stage | None:
+        """The stage a record must pass before this one (None for the first)."""
+        order = list(Stage)
+        index = order.index(self)
+        return order[index - 1] if index else None
+
+
+_STAGE_LABELS = {Stage.TITLE_ABSTRACT: "Title and abstract", Stage.FULL_TEXT: "Full text"}
+
+
+class Vote(StrEnum):
+    """A reviewer's vote on a record at a stage (a lead's resolution uses the same words)."""
+
+    INCLUDE = "include"
+    EXCLUDE = "exclude"
+    MAYBE = "maybe"
+
+
+class Role(StrEnum):
+    """A user's role in one review, lowest first: each role may do what the ones before may."""
+
+    REVIEWER = "reviewer"
+    LEAD = "lead"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self) + 1
+
+    def at_least(self, other: Role | str) -> bool:
+        return self.rank >= Role(other).rank
+
+
+class StageStatus(StrEnum):
+    """Where one record stands at one stage, from its votes and any lead resolution."""
+
+    UNSCREENED = "unscreened"  # no vote yet
+    AWAITING = "awaiting"  # some votes, fewer than the protocol asks for
+    CONFLICT = "conflict"
+    INCLUDED = "included"  # passes this stage
+    EXCLUDED = "excluded"
+
+
+def is_lead(role: Role | str | None) -> bool:
+    """Whether ``role`` may do what a lead does (resolve, release, unblind, see every vote)."""
+    return role is not None and Role(role).at_least(Role.LEAD)
+
+
+STAGES: tuple[str, ...] = tuple(Stage)
+VOTES: tuple[str, ...] = tuple(Vote)
+ROLES: tuple[str, ...] = tuple(Role)
