@@ -16,9 +16,6 @@ import io
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from review_app.importers.record import RecordIn
 
 COLUMNS = (
@@ -54,6 +51,9 @@ def dumps_csv(records: Iterable[RecordIn]) -> bytes:
 
 def dumps_xlsx(records: Iterable[RecordIn]) -> bytes:
     """An XLSX workbook with one sheet, "records"; every cell is text."""
+    from openpyxl import Workbook  # here, not at start-up: openpyxl loads numpy
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("records")
     sheet.append(list(COLUMNS))
@@ -109,6 +109,8 @@ def table_csv(header: Sequence[str], rows: Iterable[Sequence[object]], *, excel:
 
 def table_xlsx(sheets: Mapping[str, Table]) -> bytes:
     """A workbook with one sheet per table; text neutralised, numbers kept as numbers."""
+    from openpyxl import Workbook  # here, not at start-up: openpyxl loads numpy
+
     workbook = Workbook(write_only=True)
     for title, (header, rows) in sheets.items():
         sheet = workbook.create_sheet(title)
@@ -130,4 +132,6 @@ def table_cell(value: object) -> object:
 
 
 def _xlsx_text(cell: object) -> object:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell

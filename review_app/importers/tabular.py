@@ -16,14 +16,15 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
-from typing import Any, NoReturn
-
-from openpyxl.reader.excel import ExcelReader
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from review_app.errors import ImportFileError, Problem
 from review_app.importers import normalize, wos
 from review_app.importers.decoding import refuse
 from review_app.importers.record import DEFAULT_LIMITS, Limits, ParseResult, RecordSink
+
+if TYPE_CHECKING:
+    from openpyxl.reader.excel import ExcelReader
 
 Row = tuple[int, list[str]]  # (1-based line of the row, its cells)
 
@@ -130,6 +131,8 @@ def parse_workbook(
     and at most ``limits.max_sheet_cells`` cells are read; the caller has checked the unpacked
     size (``workbook_size``) against ``limits.max_bytes``.
     """
+    from openpyxl.reader.excel import ExcelReader  # here, not at start-up: it loads numpy
+
     result = ParseResult(format="csv", encoding="xlsx", source=source, sink=sink, limits=limits)
     try:
         reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
