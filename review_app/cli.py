@@ -1,40 +1,35 @@
-"""The command line, `review-app ...` (contract in ARCHITECTURE.md); one unit of work a command."""
+"""The command line, `review-app ...` (contract in ARCHITECTURE.md); one unit of work a command.
+
+Start-up is kept light (`review-app --help` answers in well under a second): this module imports
+only typer and the settings at the top; each command imports the services it uses, which bring
+the database layer and, where they need them, the heavy libraries (scikit-learn, matplotlib).
+`tests/test_cli.py` checks that importing this module loads none of those.
+"""
 
 from __future__ import annotations
 
-import json
+import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from sqlalchemy import Engine
-from sqlmodel import Session
 
-from review_app.config import Settings
-from review_app.db import make_engine, migrate, session_scope
-from review_app.domain.prioritisation import simulate as run_simulation
-from review_app.domain.prisma.wording import provisional_note
+from review_app.config import Settings, setting
 from review_app.domain.vocabulary import ROLES
 from review_app.errors import NotFoundError, ReviewAppError, ValidationError
-from review_app.importers import FORMATS, Limits
-from review_app.importers.labelled import read_labelled_csv
-from review_app.services import demo as demo_service
-from review_app.services.backup import backup_review, restore_review
-from review_app.services.decisions import export_decisions
-from review_app.services.deduplication import DedupSummary, run_automatic_pass
-from review_app.services.duplicates import duplicates_csv
-from review_app.services.exports import export_audit_log, export_included, export_record_statuses
-from review_app.services.imports import import_file
-from review_app.services.permissions import Actor
-from review_app.services.prisma import prisma_counts, prisma_files
-from review_app.services.reporting import export_records
-from review_app.services.reviews import add_member, create_review, resolve_review_id
-from review_app.services.users import create_user, get_user_by_name
+from review_app.importers import FORMATS
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+    from review_app.services.deduplication import DedupSummary
 
 app = typer.Typer(
     help="review-app: a systematic-review workflow manager.",
@@ -48,6 +43,9 @@ app.add_typer(users_app, name="users")
 app.add_typer(export_app, name="export")
 
 UI_ENTRY = Path(__file__).resolve().parent / "ui" / "app.py"
+DEMO_DATABASE = "demo.db"  # `review-app demo` without --db: this file in the working folder
+_DATABASE_URL = setting("database_url")
+HOW_TO_CREATE = "create one with `review-app init --protocol PATH.toml`, or try `review-app demo`"
 
 
 @dataclass
@@ -55,8 +53,16 @@ class CliState:
     settings: Settings
     review_id: int | None
 
-    def engine(self) -> Engine:
+    def engine(self, *, create: bool = False) -> Engine:
+        """The database's engine, its schema migrated. A SQLite file that does not exist is
+        created only with ``create`` (init, demo, restore); otherwise the command is refused
+        in words, and no empty file is left behind."""
+        from review_app.db import make_engine, migrate, sqlite_file
+
         settings = self.settings
+        missing = sqlite_file(settings.database_url)
+        if not create and missing is not None and not missing.exists():
+            raise NotFoundError(_no_database(settings.database_url, missing))
         engine = make_engine(
             settings.database_url,
             pool_size=settings.pool_size,
@@ -66,6 +72,42 @@ class CliState:
         migrate(engine)
         return engine
 
+    @contextmanager
+    def review_scope(self) -> Iterator[tuple[Session, int]]:
+        """One unit of work on the review the command acts on: ``(session, review_id)``."""
+        from review_app.db import session_scope
+
+        with session_scope(self.engine()) as session:
+            yield session, _review_id(session, self)
+
+
+def _no_database(url: str, path: Path) -> str:
+    demo = Path(DEMO_DATABASE).resolve()
+    hint = (
+        f"; the demo's database is here: --db sqlite:///{demo}"
+        if demo.exists() and demo != path
+        else ""
+    )
+    return f"{url}: no database file {path}; {HOW_TO_CREATE}{hint}"
+
+
+def _review_id(session: Session, state: CliState) -> int:
+    """The review to act on (``--review``, or the only one); a database without any says so,
+    naming itself and how to create one."""
+    from review_app.services.reviews import list_reviews, resolve_review_id
+
+    if state.review_id is None and not list_reviews(session):
+        raise NotFoundError(
+            f"{_shown_url(state.settings.database_url)} holds no review yet; {HOW_TO_CREATE}"
+        )
+    return resolve_review_id(session, state.review_id)
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
 
 @app.callback()
 def main_options(
@@ -73,7 +115,7 @@ def main_options(
     db: Annotated[
         str | None,
         typer.Option(
-            help="Database URL (default $REVIEW_APP_DATABASE_URL, else sqlite:///review.db)."
+            help=f"Database URL (default ${_DATABASE_URL.name}, else {_DATABASE_URL.default})."
         ),
     ] = None,
     review: Annotated[
@@ -94,8 +136,11 @@ def init(
     ] = None,
 ) -> None:
     """Create or upgrade the schema; with --protocol, create a review."""
+    from review_app.db import session_scope
+    from review_app.services.reviews import create_review
+
     state: CliState = ctx.obj
-    engine = state.engine()
+    engine = state.engine(create=True)
     typer.echo(f"Schema is up to date on {engine.url.render_as_string(hide_password=True)}.")
     if protocol is None:
         return
@@ -114,11 +159,14 @@ def users_add(
     ] = False,
 ) -> None:
     """Add a user with a role in the review (an existing user just gets the role)."""
+    from review_app.services.permissions import Actor
+    from review_app.services.reviews import add_member
+    from review_app.services.users import create_user, get_user_by_name
+
     if role not in ROLES:
         raise ValidationError(f"--role {role!r}: allowed are {', '.join(ROLES)}")
     state: CliState = ctx.obj
-    with session_scope(state.engine()) as session:
-        review_id = resolve_review_id(session, state.review_id)
+    with state.review_scope() as (session, review_id):
         try:
             user = get_user_by_name(session, name)
             created = False
@@ -163,6 +211,11 @@ def import_(
     ] = False,
 ) -> None:
     """Import search results; all files go in together or none does."""
+    from review_app.importers import Limits
+    from review_app.services.deduplication import run_automatic_pass
+    from review_app.services.imports import import_file
+    from review_app.services.permissions import Actor
+
     state: CliState = ctx.obj
     searched = _parse_date(date_searched, "--date-searched")
     settings = state.settings
@@ -172,8 +225,7 @@ def import_(
         max_field_chars=settings.max_field_chars,
         max_sheet_cells=settings.max_sheet_cells,
     )
-    with session_scope(state.engine()) as session:
-        review_id = resolve_review_id(session, state.review_id)
+    with state.review_scope() as (session, review_id):
         summaries = [
             import_file(
                 session,
@@ -209,9 +261,11 @@ def import_(
 @app.command()
 def dedupe(ctx: typer.Context) -> None:
     """Automatic deduplication pass over records no pass has checked; prints merged / queued."""
+    from review_app.services.deduplication import run_automatic_pass
+    from review_app.services.permissions import Actor
+
     state: CliState = ctx.obj
-    with session_scope(state.engine()) as session:
-        review_id = resolve_review_id(session, state.review_id)
+    with state.review_scope() as (session, review_id):
         summary = run_automatic_pass(session, actor=Actor.operator(), review_id=review_id)
     _echo_dedup(summary)
 
@@ -236,10 +290,12 @@ def export_records_command(
     ] = "all",
 ) -> None:
     """Write the review's records as CSV, RIS or XLSX."""
+    from review_app.services.permissions import Actor
+    from review_app.services.reporting import export_records
+
     state: CliState = ctx.obj
     chosen = format or output.suffix.lstrip(".").lower()
-    with session_scope(state.engine()) as session:
-        review_id = resolve_review_id(session, state.review_id)
+    with state.review_scope() as (session, review_id):
         data = export_records(
             session, actor=Actor.operator(), review_id=review_id, format=chosen, stage=stage
         )
@@ -254,6 +310,9 @@ def export_duplicates_command(
 ) -> None:
     """One row per record: record_id, source_record_id, source, cluster_id, is_primary,
     decided_by, status."""
+    from review_app.services.duplicates import duplicates_csv
+    from review_app.services.permissions import Actor
+
     if output.suffix.lower() != ".csv":
         raise ValidationError(f"{output}: the duplicates export is a .csv file")
     _export(
@@ -272,10 +331,12 @@ def export_decisions_command(
 ) -> None:
     """Every reviewer's votes, the resolutions and each record's status, with agreement
     statistics (a second sheet in XLSX; PATH-agreement.csv beside a CSV)."""
+    from review_app.services.decisions import export_decisions
+    from review_app.services.permissions import Actor
+
     state: CliState = ctx.obj
     format = output.suffix.lstrip(".").lower()
-    with session_scope(state.engine()) as session:
-        review_id = resolve_review_id(session, state.review_id)
+    with state.review_scope() as (session, review_id):
         files = export_decisions(
             session, actor=Actor.operator(), review_id=review_id, format=format
         )
@@ -297,6 +358,9 @@ def export_included_command(
     ],
 ) -> None:
     """The reports of the included studies, with their study labels."""
+    from review_app.services.exports import export_included
+    from review_app.services.permissions import Actor
+
     _export(
         ctx,
         output,
@@ -312,6 +376,9 @@ def export_statuses_command(
     output: Annotated[Path, typer.Option("-o", "--output", help="PATH.csv or PATH.xlsx.")],
 ) -> None:
     """Every record (duplicates too) with its source, stage, votes and final status."""
+    from review_app.services.exports import export_record_statuses
+    from review_app.services.permissions import Actor
+
     _export(
         ctx,
         output,
@@ -327,6 +394,9 @@ def export_audit_command(
     output: Annotated[Path, typer.Option("-o", "--output", help="PATH.csv")],
 ) -> None:
     """The audit log: who changed what, when, before and after."""
+    from review_app.services.exports import export_audit_log
+    from review_app.services.permissions import Actor
+
     _export(
         ctx,
         output,
@@ -342,6 +412,10 @@ def prisma(
     output: Annotated[Path, typer.Option("-o", "--output", help="PATH.svg, .png, .pdf or .csv")],
 ) -> None:
     """The PRISMA 2020 flow diagram computed from the decisions (format from the suffix)."""
+    from review_app.domain.prisma.wording import provisional_note
+    from review_app.services.permissions import Actor
+    from review_app.services.prisma import prisma_counts, prisma_files
+
     notes: list[str] = []
 
     def make(session: Session, review_id: int) -> bytes:
@@ -364,9 +438,11 @@ def backup(
     ],
 ) -> None:
     """A full backup of the review (rows, accounts and full-text PDFs) in one file."""
+    from review_app.services.backup import backup_review
+    from review_app.services.permissions import Actor
+
     state: CliState = ctx.obj
-    with session_scope(state.engine()) as session:
-        review_id = resolve_review_id(session, state.review_id)
+    with state.review_scope() as (session, review_id):
         data = backup_review(
             session, actor=Actor.operator(), review_id=review_id, files_dir=state.settings.files_dir
         )
@@ -380,19 +456,21 @@ def restore(
     backup_file: Annotated[Path, typer.Argument(help="A file written by review-app backup.")],
 ) -> None:
     """Restore a backup into an empty database (SQLite or PostgreSQL)."""
+    from review_app.db import session_scope
+    from review_app.services.backup import restore_review
+
     state: CliState = ctx.obj
-    with session_scope(state.engine()) as session:
-        review_id = restore_review(
-            session, data=_read_file(backup_file), files_dir=state.settings.files_dir
-        )
+    data = _read_file(backup_file)  # before the database is created, so a typo creates nothing
+    with session_scope(state.engine(create=True)) as session:
+        review_id = restore_review(session, data=data, files_dir=state.settings.files_dir)
     typer.echo(f"Restored review {review_id} from {backup_file}.")
 
 
 def _export(ctx: typer.Context, output: Path, make: Callable[[Session, int], bytes]) -> None:
     """Resolve the review, build the file in one unit of work, then write it."""
     state: CliState = ctx.obj
-    with session_scope(state.engine()) as session:
-        data = make(session, resolve_review_id(session, state.review_id))
+    with state.review_scope() as (session, review_id):
+        data = make(session, review_id)
     _write_file(output, data)
     typer.echo(f"Wrote {output}.")
 
@@ -434,6 +512,11 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Seed for the priors (one include, one exclude).")] = 0,
 ) -> None:
     """Active-learning simulation: the order our model would have screened a labelled set in."""
+    import json
+
+    from review_app.domain.prioritisation import simulate as run_simulation
+    from review_app.importers.labelled import read_labelled_csv
+
     labelled = read_labelled_csv(_read_file(dataset), filename=dataset.name)
     result = run_simulation(
         labelled.titles, labelled.abstracts, labelled.labels, seed=seed, keywords=labelled.keywords
@@ -464,19 +547,31 @@ def demo(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
 ) -> None:
     """Create (or reuse) demo.db with the kratom review and demo accounts, then serve it."""
+    from review_app.db import absolute_url, session_scope
+    from review_app.services import demo as demo_service
+
     state: CliState = ctx.obj
     if ctx.find_root().params.get("db") is None:
-        state.settings = Settings.from_env(database_url="sqlite:///demo.db")
-    with session_scope(state.engine()) as session:
+        state.settings = Settings.from_env(database_url=f"sqlite:///{DEMO_DATABASE}")
+    engine = state.engine(create=True)
+    with session_scope(engine) as session:
         review = demo_service.seed_demo(session)
+    engine.dispose()
     typer.echo(f"Demo review {review.id}: {review.title}")
     typer.echo("Demo accounts (name / password / role):")
     for account in demo_service.DEMO_ACCOUNTS:
         typer.echo(f"  {account.name} / {account.password} / {account.role}")
+    url = absolute_url(state.settings.database_url)
+    typer.echo("The command line reaches this database with --db, e.g.")
+    typer.echo(f"  review-app --db {url} prisma -o prisma.svg")
+    typer.echo(f"or for every command in this shell: export {_DATABASE_URL.name}={url}")
     _run_streamlit(state.settings, host=host, port=port)
 
 
-def _run_streamlit(settings: Settings, *, host: str, port: int) -> None:
+def _run_streamlit(settings: Settings, *, host: str, port: int) -> NoReturn:
+    """Become the Streamlit server (exec): the process that was started is the one serving,
+    so a signal to its pid (kill, Ctrl+C, a service manager's stop) stops the server and frees
+    the port. Where exec is not available the server runs as a child and this process waits."""
     typer.echo(f"Serving on http://{host}:{port} (Ctrl+C stops it).")
     command = [
         sys.executable,
@@ -503,8 +598,13 @@ def _run_streamlit(settings: Settings, *, host: str, port: int) -> None:
         "--client.showErrorDetails",
         "full" if settings.development else "none",
     ]
+    environment = settings.child_environment()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execve(sys.executable, command, environment)
     try:
-        raise typer.Exit(subprocess.call(command, env=settings.child_environment()))
+        raise typer.Exit(subprocess.call(command, env=environment))
     except KeyboardInterrupt:
         raise typer.Exit(0) from None
 

@@ -15,8 +15,6 @@ from typing import Any
 
 from review_app.errors import ConfigError
 
-DEFAULT_DATABASE_URL = "sqlite:///review.db"
-
 
 def _text(name: str, text: str) -> str:
     return text
@@ -76,7 +74,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "REVIEW_APP_DATABASE_URL",
         "database_url",
-        DEFAULT_DATABASE_URL,
+        "sqlite:///review.db",
         "SQLAlchemy URL: `sqlite:///PATH` or `postgresql+psycopg://USER@HOST:PORT/DB`",
     ),
     Setting("REVIEW_APP_EXPORT_DIR", "export_dir", "exports", "default folder for exports", _path),
@@ -154,21 +152,35 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 
+def setting(field: str) -> Setting:
+    """The declaration of the setting held in ``Settings.<field>``."""
+    for declared in SETTINGS:
+        if declared.field == field:
+            return declared
+    raise KeyError(field)
+
+
+# Each setting's default value (its declared text, read as the environment's would be), by field.
+DEFAULTS: dict[str, Any] = {s.field: s.parse(s.name, s.default) for s in SETTINGS}
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
-    export_dir: Path = Path("exports")
-    files_dir: Path = Path("files")
-    max_upload_mb: int = 50
-    max_records_per_file: int = 200_000
-    max_field_chars: int = 100_000
-    max_sheet_cells: int = 5_000_000
-    pool_size: int = 20
-    pool_overflow: int = 10
-    pool_timeout_seconds: float = 10.0
-    session_idle_hours: float = 8.0
-    lease_minutes: float = 10.0
-    development: bool = False
+    """The settings' values. Each default comes from its declaration in ``SETTINGS``."""
+
+    database_url: str = DEFAULTS["database_url"]
+    export_dir: Path = DEFAULTS["export_dir"]
+    files_dir: Path = DEFAULTS["files_dir"]
+    max_upload_mb: int = DEFAULTS["max_upload_mb"]
+    max_records_per_file: int = DEFAULTS["max_records_per_file"]
+    max_field_chars: int = DEFAULTS["max_field_chars"]
+    max_sheet_cells: int = DEFAULTS["max_sheet_cells"]
+    pool_size: int = DEFAULTS["pool_size"]
+    pool_overflow: int = DEFAULTS["pool_overflow"]
+    pool_timeout_seconds: float = DEFAULTS["pool_timeout_seconds"]
+    session_idle_hours: float = DEFAULTS["session_idle_hours"]
+    lease_minutes: float = DEFAULTS["lease_minutes"]
+    development: bool = DEFAULTS["development"]
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:

@@ -33,18 +33,18 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
-from review_app.config import Settings
+from review_app.config import DEFAULTS
 from review_app.errors import ConfigError, DatabaseBusyError
 
 T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-_DEFAULTS = Settings()
 SQLITE_BUSY_TIMEOUT_MS = 5_000  # SQLite's own wait for the write lock, per attempt
 SQLITE_BEGIN_ATTEMPTS = 4  # BEGIN IMMEDIATE tries: about 20 s of waiting in all
 TRANSACTION_ATTEMPTS = 3  # run_in_transaction: runs of a unit of work that met a lock midway
@@ -65,9 +65,9 @@ JSON_CODEC: dict[str, Any] = {
 def make_engine(
     url: str,
     *,
-    pool_size: int = _DEFAULTS.pool_size,
-    max_overflow: int = _DEFAULTS.pool_overflow,
-    pool_timeout: float = _DEFAULTS.pool_timeout_seconds,
+    pool_size: int = DEFAULTS["pool_size"],
+    max_overflow: int = DEFAULTS["pool_overflow"],
+    pool_timeout: float = DEFAULTS["pool_timeout_seconds"],
     sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
 ) -> Engine:
     """An engine for ``url``. Pool sizes come from the settings (``REVIEW_APP_POOL_*``): one
@@ -88,6 +88,27 @@ def make_engine(
             f"database URL {url!r} is not usable ({exc}); allowed: sqlite:///PATH or "
             "postgresql+psycopg://USER@HOST:PORT/DB"
         ) from exc
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names, made absolute (relative paths are from the working folder);
+    None for an in-memory SQLite database, another database, or a URL that is not one."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.database.startswith("file:"):  # a URI filename (?uri=true): leave it alone
+        return None
+    return Path(parsed.database).resolve()
+
+
+def absolute_url(url: str) -> str:
+    """``url`` with a SQLite file's path made absolute, so that it works from any folder; any
+    other URL unchanged."""
+    path = sqlite_file(url)
+    return url if path is None else make_url(url).set(database=str(path)).render_as_string()
 
 
 def _sqlite_engine(url: str, pool: dict[str, Any], busy_timeout_ms: int) -> Engine:

@@ -3,23 +3,38 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from review_app.db import make_engine, session_scope
 from review_app.models import Membership, Record, Review, User
 from tests.conftest import KRATOM_PROTOCOL, REPO_ROOT
 
+HEAVY = ("sklearn", "scipy", "numpy", "pandas", "matplotlib", "openpyxl", "streamlit")
+
+
+def environment(**extra: str) -> dict[str, str]:
+    """This process's environment, this checkout first on the path (a command run in another
+    folder still runs this code), without a database URL unless one is given."""
+    env = {k: v for k, v in os.environ.items() if k != "REVIEW_APP_DATABASE_URL"}
+    return {**env, "PYTHONPATH": str(REPO_ROOT), **extra}
+
 
 def run(
     *args: str, stdin: str | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "review_app.cli", *args],
-        input=stdin, capture_output=True, text=True, cwd=cwd, check=False, timeout=120,
+        [sys.executable, "-m", "review_app.cli", *args], input=stdin, capture_output=True,
+        text=True, cwd=cwd, env=environment(), check=False, timeout=120,
     )  # fmt: skip
 
 
@@ -169,3 +184,147 @@ def test_prisma_exports_backup_and_restore(tmp_path: Path) -> None:
     assert restored.returncode == 0, restored.stderr
     again = run("--db", empty, "restore", str(tmp_path / "backup.zip"))
     assert again.returncode == 1 and "only into an empty database" in again.stderr
+
+
+def test_the_command_line_starts_without_the_heavy_libraries() -> None:
+    """`review-app --help` and the import of the CLI load no machine learning, plotting,
+    spreadsheet or web library: each command imports what it uses (the start-up time is in
+    bench/cli_startup.py)."""
+    code = (
+        "import sys\n"
+        "import review_app.cli\n"
+        "imported = [m for m in sys.argv[1:] if m in sys.modules]\n"
+        "sys.argv = ['review-app', '--help']\n"
+        "try:\n"
+        "    review_app.cli.main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(imported, [m for m in sys.argv[1:] if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *HEAVY],
+        capture_output=True, text=True, env=environment(), check=False, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[] []", result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("prisma", "-o", "x.png"),
+        ("export", "statuses", "-o", "x.csv"),
+        ("dedupe",),
+        ("users", "add", "ada", "--role", "lead", "--password-stdin"),
+        ("serve", "--port", "1"),
+    ],
+    ids=lambda command: command[0],
+)
+def test_a_missing_database_file_is_named_not_created(tmp_path: Path, command: tuple[str]) -> None:
+    result = run(*command, cwd=tmp_path, stdin="a long passphrase\n")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith("error: sqlite:///review.db: no database file")
+    assert str(tmp_path / "review.db") in lines[0] and "review-app init --protocol" in lines[0]
+    assert "review-app demo" in lines[0]
+    assert list(tmp_path.iterdir()) == []  # no empty review.db left behind
+
+
+def test_a_missing_database_points_to_the_demo_beside_it(tmp_path: Path) -> None:
+    (tmp_path / "demo.db").write_bytes(b"")
+    result = run("prisma", "-o", "x.png", cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"the demo's database is here: --db sqlite:///{tmp_path / 'demo.db'}" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.db"]
+
+
+def test_a_database_without_a_review_says_so(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert run("--db", url, "init").returncode == 0  # init creates the schema, no review
+    result = run("--db", url, "prisma", "-o", str(tmp_path / "x.png"))
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1
+    assert f"error: {url} holds no review yet" in result.stderr
+    assert "review-app init --protocol" in result.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _is_listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait_until_up(port: int, process: subprocess.Popen[str], seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"the server exited with {process.returncode}"
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/_stcore/health", timeout=2
+            ) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"nothing answered on port {port} within {seconds} s")
+
+
+def _stop_and_check_the_port_is_free(process: subprocess.Popen[str], port: int) -> None:
+    """`kill PID` of the process that was started frees the port: it is the server."""
+    try:
+        os.kill(process.pid, signal.SIGTERM)
+        process.wait(timeout=15)
+        deadline = time.monotonic() + 5
+        while _is_listening(port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _is_listening(port), f"port {port} still served after kill {process.pid}"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=15)
+
+
+def test_kill_of_serve_frees_the_port(sqlite_url: str) -> None:
+    assert run("--db", sqlite_url, "init", "--protocol", str(KRATOM_PROTOCOL)).returncode == 0
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "review_app.cli", "--db", sqlite_url, "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, env=environment(),
+    )  # fmt: skip
+    try:
+        _wait_until_up(port, process)
+    finally:
+        _stop_and_check_the_port_is_free(process, port)
+
+
+def test_demo_tells_how_to_reach_its_database_and_stops_on_kill(tmp_path: Path) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "review_app.cli", "demo", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=tmp_path,
+        env=environment(),
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        printed = []
+        while not printed or not printed[-1].startswith("Serving on"):
+            line = process.stdout.readline()
+            assert line, f"demo exited before serving: {printed}"
+            printed.append(line.rstrip("\n"))
+        url = f"sqlite:///{tmp_path / 'demo.db'}"
+        assert f"  review-app --db {url} prisma -o prisma.svg" in printed, printed
+        assert f"or for every command in this shell: export REVIEW_APP_DATABASE_URL={url}" in (
+            printed
+        )
+        _wait_until_up(port, process)
+        exported = run("--db", url, "export", "statuses", "-o", str(tmp_path / "s.csv"))
+        assert exported.returncode == 0, exported.stderr
+    finally:
+        _stop_and_check_the_port_is_free(process, port)

@@ -405,11 +405,11 @@ def test_serve_hides_error_details_outside_development(monkeypatch: pytest.Monke
 
     commands: list[tuple[list[str], dict[str, str]]] = []
 
-    def call(command: list[str], env: dict[str, str]) -> int:
-        commands.append((command, env))
-        return 0
+    def execve(path: str, command: list[str], env: dict[str, str]) -> None:
+        commands.append((command, env))  # serve becomes Streamlit (exec): here it stops instead
+        raise typer.Exit(0)
 
-    monkeypatch.setattr(cli.subprocess, "call", call)
+    monkeypatch.setattr(cli.os, "execve", execve)
     for development, shown in ((False, "none"), (True, "full")):
         settings = Settings(pool_size=7, development=development)
         with pytest.raises(typer.Exit):
