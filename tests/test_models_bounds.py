@@ -122,7 +122,7 @@ def test_the_checks_allow_no_more_than_their_columns_hold() -> None:
     assert users.MAX_NAME_LENGTH == found["user.name"] == found["loginthrottle.name"]
     assert found["study.label"] == studies.MAX_LABEL
     assert found["study.design"] == studies.MAX_DESIGN
-    id_length = int(protocol._ID.pattern.rsplit(",", 1)[1].rstrip("}")) + 1
+    id_length = int(protocol.ID_PATTERN.pattern.rsplit(",", 1)[1].rstrip("}")) + 1
     assert id_length == 64
     for name, (length, kind, _) in BOUNDED.items():
         if kind == PROTOCOL_ID:

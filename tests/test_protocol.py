@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import tomllib
-from dataclasses import fields, replace
+from dataclasses import fields
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, get_args
@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from review_app.domain.vocabulary import Stage
 from review_app.errors import ProtocolError
 from review_app.protocol import (
     ROB_TOOLS,
@@ -26,8 +27,6 @@ from review_app.protocol import (
     Protocol,
     ScreeningSettings,
     SearchSource,
-    compile_keywords,
-    keyword_lists,
     load_protocol,
     parse_protocol,
     protocol_from_dict,
@@ -110,6 +109,25 @@ def test_kratom_exclusion_reasons_are_ordered(kratom: Protocol) -> None:
     assert ids[0] == "duplicate"
     assert ids[-1] == "full_text_unavailable"
     assert ids.index("wrong_population") < ids.index("wrong_outcomes")
+
+
+def test_exclusion_reasons_for_a_stage(kratom: Protocol) -> None:
+    at_full_text = kratom.exclusion_reasons_for(Stage.FULL_TEXT)
+    assert at_full_text == kratom.exclusion_reasons  # every reason, in protocol order
+    at_title_abstract = kratom.exclusion_reasons_for(Stage.TITLE_ABSTRACT)
+    assert at_title_abstract == [r for r in kratom.exclusion_reasons if r.stage == "both"]
+    assert 0 < len(at_title_abstract) < len(at_full_text)
+    assert "full_text_unavailable" not in {r.id for r in at_title_abstract}
+    assert kratom.exclusion_reasons_for("title_abstract") == at_title_abstract
+
+
+def test_criteria_for_a_stage(kratom: Protocol) -> None:
+    at_title_abstract = kratom.criteria_for(Stage.TITLE_ABSTRACT)
+    assert {c.stage for c in at_title_abstract} <= {Stage.TITLE_ABSTRACT, "both"}
+    assert [c for c in kratom.criteria if c not in at_title_abstract] == [
+        c for c in kratom.criteria if c.stage == Stage.FULL_TEXT
+    ]
+    assert all(c.stage is Stage.FULL_TEXT for c in kratom.criteria if c.stage == "full_text")
 
 
 def test_template_loads() -> None:
@@ -304,42 +322,6 @@ def test_dates_as_text_or_toml_dates() -> None:
 def test_not_a_table_at_all() -> None:
     not_a_table: Any = ["not", "a", "table"]
     assert problems_of(protocol_from_dict, not_a_table).problems
-
-
-# ----------------------------------------------------------------------------- keywords
-
-
-def test_keyword_lists_follow_the_stage(kratom: Protocol) -> None:
-    include, exclude = keyword_lists(kratom, "title_abstract")
-    assert "mitragyn*" in include and "rat" in exclude
-    assert "placebo*" not in include  # the comparator criterion is judged at full text
-    include, _ = keyword_lists(kratom, "full_text")
-    assert "placebo*" in include and "mitragyn*" in include
-    with pytest.raises(ValueError, match="title_abstract"):
-        keyword_lists(kratom, "both")  # type: ignore[arg-type]
-
-
-def test_keyword_lists_drop_repeats() -> None:
-    protocol = load_protocol(TEMPLATE)
-    twice = replace(protocol.criteria[0], id="again", include_keywords=["ADULT*", "new"])
-    include, _ = keyword_lists(replace(protocol, criteria=[*protocol.criteria, twice]), "full_text")
-    assert include == ["adult*", "condition Y", "new"]
-
-
-def test_compile_keywords() -> None:
-    pattern = compile_keywords(["mitragyn*", "rat", "in vitro", "7-hydroxymitragynine"])
-    assert pattern is not None
-    text = "Mitragynine in rats; a Rat ratio; in\nvitro 7-hydroxymitragynine"
-    assert pattern.findall(text) == ["Mitragynine", "Rat", "in\nvitro", "7-hydroxymitragynine"]
-    assert compile_keywords([]) is None
-    assert compile_keywords(["*", " "]) is None
-
-
-@given(st.lists(st.text(max_size=12), max_size=5), st.text(max_size=40))
-def test_any_keywords_compile(keywords: list[str], text: str) -> None:
-    pattern = compile_keywords(keywords)
-    if pattern is not None:
-        pattern.findall(text)
 
 
 # ----------------------------------------------------------------------------- properties

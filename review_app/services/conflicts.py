@@ -144,9 +144,7 @@ def _check_resolution(
     if vote not in ("include", "exclude"):
         raise ValidationError(f"final decision {vote!r}: allowed are include, exclude")
     protocol = get_protocol(session, review_id)
-    reasons = [
-        r.id for r in protocol.exclusion_reasons if stage == "full_text" or r.stage == "both"
-    ]
+    reasons = [r.id for r in protocol.exclusion_reasons_for(stage)]
     if reason and (vote != "exclude" or reason not in reasons):
         raise ValidationError(
             f"exclusion reason {reason!r}: only with exclude; allowed are {', '.join(reasons)}"

@@ -64,6 +64,7 @@ from review_app.domain.prisma import (
     to_prisma2020_csv,
     validate,
 )
+from review_app.domain.vocabulary import Stage
 from review_app.errors import PermissionDeniedError, ValidationError
 from review_app.exporters.tabular import neutralise
 from review_app.models import (
@@ -238,7 +239,7 @@ def _screening(session: Session, review_id: int, record_ids: list[int]) -> _Scre
         record_ids=[rid for rid in passed if rid not in not_retrieved],
     )
     reasons = _exclusion_reasons(session, review_id, protocol)
-    order = [reason.label for reason in protocol.exclusion_reasons]
+    order = [reason.label for reason in protocol.exclusion_reasons_for(Stage.FULL_TEXT)]
     return _Screening(statuses, full_text, not_retrieved, reasons, order)
 
 
@@ -363,8 +364,9 @@ def _not_retrieved(session: Session, review_id: int) -> set[int]:
 def _exclusion_reasons(session: Session, review_id: int, protocol: Protocol) -> dict[int, str]:
     """Record id -> the label of its final full-text exclusion reason (see the module rules);
     for every record with a full-text vote or resolution (callers pick the excluded ones)."""
-    order = [reason.id for reason in protocol.exclusion_reasons]
-    labels = {reason.id: reason.label for reason in protocol.exclusion_reasons}
+    at_full_text = protocol.exclusion_reasons_for(Stage.FULL_TEXT)
+    order = [reason.id for reason in at_full_text]
+    labels = {reason.id: reason.label for reason in at_full_text}
     resolved = {
         rid: reason
         for rid, vote, reason in session.exec(

@@ -6,6 +6,7 @@ returns another reviewer's vote, reason or note to a reviewer. Leads and admins 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -27,6 +28,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from review_app.domain.consensus import StageStatus
+from review_app.domain.screening.keywords import compile_keywords, keyword_lists
 from review_app.errors import NotFoundError, ValidationError
 from review_app.models import (
     Decision,
@@ -810,6 +812,15 @@ def _check_not_final(session: Session, *, review_id: int, record_id: int, stage:
         )
 
 
+def keyword_patterns(
+    protocol: Protocol, stage: str
+) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """The include and exclude keywords of the criteria judged at ``stage``, as patterns to
+    highlight (None when there are none)."""
+    include, exclude = keyword_lists(protocol, stage)
+    return compile_keywords(include), compile_keywords(exclude)
+
+
 def check_stage(stage: str) -> None:
     if stage not in STAGES:
         raise ValidationError(f"stage {stage!r}: allowed are {', '.join(STAGES)}")
@@ -820,9 +831,7 @@ def _check_vote(protocol: Protocol, *, stage: str, vote: str, reason: str | None
     allowed = [v for v in VOTES if v != "maybe" or protocol.screening.allow_maybe]
     if vote not in allowed:
         raise ValidationError(f"vote {vote!r}: allowed are {', '.join(allowed)}")
-    reasons = [
-        r.id for r in protocol.exclusion_reasons if stage == "full_text" or r.stage == "both"
-    ]
+    reasons = [r.id for r in protocol.exclusion_reasons_for(stage)]
     if reason and vote != "exclude":
         raise ValidationError("an exclusion reason goes only with an exclude vote")
     if reason and reason not in reasons:

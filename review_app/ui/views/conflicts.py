@@ -30,7 +30,7 @@ def render() -> None:
     )
     with deps.unit_of_work() as session:
         conflicts = list_conflicts(session, actor=user.actor, review_id=review_id, stage=stage)
-        reasons = get_protocol(session, review_id).exclusion_reasons
+        reasons = get_protocol(session, review_id).exclusion_reasons_for(stage)
     for message in st.session_state.pop("conflict_messages", []):
         st.toast(message)
     pairs = sorted({" & ".join(c.reviewers) for c in conflicts})
@@ -39,7 +39,7 @@ def render() -> None:
     st.caption(f"{len(shown)} conflict(s) to resolve at {STAGES[stage].lower()}.")
     if not shown:
         st.success("No conflicts here.")
-    usable = {r.id: r.label for r in reasons if stage == "full_text" or r.stage == "both"}
+    usable = {r.id: r.label for r in reasons}
     for conflict in shown:
         _show_conflict(conflict, usable, review_id, user)
 

@@ -10,13 +10,14 @@ import streamlit as st
 from sqlmodel import Session
 
 from review_app.errors import ReviewAppError
-from review_app.protocol import Protocol, ScreeningStage, compile_keywords, keyword_lists
+from review_app.protocol import Protocol
 from review_app.services.prioritisation import relevance_of
 from review_app.services.reviews import get_protocol
 from review_app.services.screening import (
     ScreeningItem,
     ScreeningProgress,
     get_item,
+    keyword_patterns,
     list_my_votes,
     next_record,
     record_vote,
@@ -114,9 +115,7 @@ def _current_item(
 
 def _show_record(item: ScreeningItem, protocol: Protocol) -> None:
     record = item.record
-    include, exclude = (
-        compile_keywords(k) for k in keyword_lists(protocol, _protocol_stage(item.stage))
-    )
+    include, exclude = keyword_patterns(protocol, item.stage)
     st.markdown(
         f"<h3 data-testid='record-title'>{highlight(record.title, include, exclude)}</h3>",
         unsafe_allow_html=True,
@@ -162,10 +161,6 @@ def _show_record(item: ScreeningItem, protocol: Protocol) -> None:
         st.caption(escape_markdown(f"{other.reviewer}: {other.vote}{reason}"))
 
 
-def _protocol_stage(stage: str) -> ScreeningStage:
-    return "title_abstract" if stage == "title_abstract" else "full_text"
-
-
 # --- voting ----------------------------------------------------------------------------------
 
 
@@ -173,7 +168,7 @@ def _vote_controls(
     item: ScreeningItem, protocol: Protocol, review_id: int, user: state.CurrentUser
 ) -> None:
     record_id, stage = item.record.id, item.stage
-    reasons = [r for r in protocol.exclusion_reasons if stage == "full_text" or r.stage == "both"]
+    reasons = protocol.exclusion_reasons_for(stage)
     labels = {NO_REASON: "(no reason)" if stage == "title_abstract" else "Choose a reason…"}
     labels |= {r.id: r.label for r in reasons}
     current = item.my_vote
@@ -299,9 +294,8 @@ def _show_progress(progress: ScreeningProgress) -> None:
 
 def _show_criteria(protocol: Protocol, stage: str) -> None:
     st.markdown("**Eligibility criteria**")
-    for criterion in protocol.criteria:
-        if criterion.stage in (_protocol_stage(stage), "both"):
-            st.markdown(f"- {escape_markdown(criterion.text)}")
+    for criterion in protocol.criteria_for(stage):
+        st.markdown(f"- {escape_markdown(criterion.text)}")
     st.caption("Green: include keywords · red: exclude keywords (from the protocol).")
 
 

@@ -1,0 +1,206 @@
+"""The protocol model: what a review fixed before screening started (schema version 1).
+
+PICO, eligibility criteria (with keywords to highlight), ordered exclusion reasons, screening
+settings, outcomes (GRADE importance, direction of benefit, minimal important difference),
+extraction fields, a risk-of-bias tool per study design and the search sources.
+``protocols/_template.toml`` documents every key.
+
+Each field is declared once, with the rule its TOML value follows (the types from
+:mod:`review_app.protocol.rules`; a ``Literal`` is a choice); :mod:`review_app.protocol.validation`
+reads these declarations. Checks between fields of one table are the ``inconsistencies`` methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Annotated, Final, Literal
+
+from review_app.domain.vocabulary import Stage, Vote
+from review_app.protocol.rules import (
+    WHOLE_ENTRY,
+    CalendarDate,
+    Flag,
+    Identifier,
+    Keyword,
+    Listed,
+    Mid,
+    OptionalText,
+    SchemaVersion,
+    Text,
+    Texts,
+    Tools,
+    WholeNumber,
+)
+
+__all__ = [
+    "BOTH_STAGES",
+    "SUPPORTED_SCHEMA_VERSIONS",
+    "Criterion",
+    "CriterionStage",
+    "Direction",
+    "ExclusionReason",
+    "ExclusionStage",
+    "ExtractionField",
+    "FieldType",
+    "Importance",
+    "MaybeRule",
+    "Outcome",
+    "OutcomeType",
+    "Pico",
+    "Protocol",
+    "ScreeningSettings",
+    "ScreeningStage",
+    "SearchSource",
+    "SourceKind",
+]
+
+SUPPORTED_SCHEMA_VERSIONS = (1,)
+
+BOTH_STAGES: Final = "both"  # a criterion or exclusion reason that applies at every stage
+
+CriterionStage = Literal[Stage.TITLE_ABSTRACT, Stage.FULL_TEXT, "both"]
+ExclusionStage = Literal[Stage.FULL_TEXT, "both"]
+ScreeningStage = Stage  # the name protocol code used before the vocabulary existed
+MaybeRule = Literal[Vote.INCLUDE, "conflict"]
+OutcomeType = Literal["continuous", "dichotomous"]
+Importance = Literal["critical", "important", "not_important"]
+Direction = Literal["higher_is_better", "lower_is_better"]
+FieldType = Literal["text", "integer", "number", "choice", "boolean"]
+SourceKind = Literal["database", "register", "other"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pico:
+    """Population, intervention, comparator and outcomes in words, with optional lists."""
+
+    population: Text
+    intervention: Text
+    comparator: Text
+    outcomes: Text
+    conditions: Texts = field(default_factory=list)
+    interventions: Texts = field(default_factory=list)
+    comparators: Texts = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Criterion:
+    """One eligibility criterion, when it is judged, and keywords to highlight."""
+
+    id: Identifier
+    text: Text
+    stage: CriterionStage = "both"
+    include_keywords: list[Keyword] = field(default_factory=list)
+    exclude_keywords: list[Keyword] = field(default_factory=list)
+
+    def applies_at(self, stage: Stage | str) -> bool:
+        return self.stage in (stage, BOTH_STAGES)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExclusionReason:
+    """A reason to exclude; reviewers pick the first in protocol order that applies.
+
+    Every reason applies at full text; one whose stage is 'both' also at title and abstract.
+    """
+
+    id: Identifier
+    label: Text
+    stage: ExclusionStage = Stage.FULL_TEXT
+
+    def applies_at(self, stage: Stage | str) -> bool:
+        return self.stage in (stage, BOTH_STAGES)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ScreeningSettings:
+    """How votes are cast and combined."""
+
+    reviewers_per_record: WholeNumber = 2
+    blind: Flag = True
+    allow_maybe: Flag = True
+    maybe_counts_as: MaybeRule = Vote.INCLUDE
+    # Active learning ranks unscreened records once this many includes and excludes are known.
+    prioritise_after_includes: WholeNumber = 1
+    prioritise_after_excludes: WholeNumber = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """An outcome with its GRADE importance, direction of benefit and MID (in mid_unit)."""
+
+    id: Identifier
+    name: Text
+    type: OutcomeType
+    importance: Importance
+    direction: Direction
+    mid: Mid = None
+    mid_unit: OptionalText = ""
+    unit: OptionalText = ""
+    description: OptionalText = ""
+
+    def inconsistencies(self) -> Iterator[tuple[str, str]]:
+        """(key, what is wrong) for values that contradict each other."""
+        if self.mid is not None and not self.mid_unit.strip():
+            yield "mid_unit", "required when 'mid' is set (e.g. 'points 0-10')"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtractionField:
+    """One field of the study-level extraction form."""
+
+    id: Identifier
+    label: Text
+    type: FieldType = "text"
+    choices: Texts = field(default_factory=list)
+    required: Flag = False
+    help: OptionalText = ""
+
+    def inconsistencies(self) -> Iterator[tuple[str, str]]:
+        """(key, what is wrong) for values that contradict each other."""
+        if self.type == "choice" and not self.choices:
+            yield "choices", "a 'choice' field must list its choices"
+        if self.type != "choice" and self.choices:
+            yield "choices", "only a field of type 'choice' may have choices"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SearchSource:
+    """A database, register or other source, with the strategy as run."""
+
+    name: Text
+    kind: SourceKind
+    date_searched: CalendarDate = None
+    platform: OptionalText = ""
+    strategy: OptionalText = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Protocol:
+    """A review protocol, as validated from TOML (see protocols/_template.toml)."""
+
+    schema_version: SchemaVersion = 1
+    title: Text
+    question: Text
+    pico: Pico
+    designs: Annotated[list[Text], Listed(required=True, unique=WHOLE_ENTRY)]
+    criteria: Annotated[list[Criterion], Listed(required=True, unique="id")]
+    exclusion_reasons: Annotated[list[ExclusionReason], Listed(required=True, unique="id")]
+    screening: ScreeningSettings = field(default_factory=ScreeningSettings)
+    outcomes: Annotated[list[Outcome], Listed(required=True, unique="id")]
+    extraction_fields: Annotated[list[ExtractionField], Listed(unique="id")] = field(
+        default_factory=list
+    )
+    risk_of_bias: Tools  # every design has a tool: validation checks it across the two keys
+    search_sources: Annotated[list[SearchSource], Listed(required=True, unique="name")]
+
+    def exclusion_reasons_for(self, stage: Stage | str) -> list[ExclusionReason]:
+        """The reasons a reviewer may give at ``stage``, in protocol order.
+
+        At full text every reason; at title and abstract those whose stage is 'both'.
+        """
+        return [reason for reason in self.exclusion_reasons if reason.applies_at(stage)]
+
+    def criteria_for(self, stage: Stage | str) -> list[Criterion]:
+        """The criteria judged at ``stage`` (its own and those of both stages), in order."""
+        return [criterion for criterion in self.criteria if criterion.applies_at(stage)]
