@@ -18,10 +18,12 @@ space; missing parts are empty. A record with no text at all gets an all-zero ro
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 
 def record_texts(
@@ -40,6 +42,11 @@ def record_texts(
 
 def tfidf_matrix(texts: Sequence[str]) -> sparse.csr_matrix:
     """Rows = records, L2-normalised TF-IDF of words and word pairs (see the module doc)."""
+    # scikit-learn and SciPy take about a second to import: loaded here, when a ranking is
+    # computed, not by every command that imports this package.
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(
         ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode", dtype=np.float64
     )

@@ -31,14 +31,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeAlias
 
 import numpy as np
-from scipy import sparse
-from sklearn.linear_model import LogisticRegression
-from sklearn.naive_bayes import MultinomialNB
-from sklearn.svm import LinearSVC
 
-ScoreFunction = Callable[[sparse.csr_matrix, np.ndarray, np.ndarray, sparse.csr_matrix], np.ndarray]
+if TYPE_CHECKING:  # scikit-learn is imported by each model when it is fitted, not at start-up
+    from scipy import sparse
+
+ScoreFunction: TypeAlias = (
+    "Callable[[sparse.csr_matrix, np.ndarray, np.ndarray, sparse.csr_matrix], np.ndarray]"
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class ModelSpec:
 def _logistic(
     x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_all: sparse.csr_matrix
 ) -> np.ndarray:
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(C=1.0, solver="liblinear", dual=True, random_state=0)
     model.fit(x, y, sample_weight=w)
     return np.asarray(x_all @ model.coef_.ravel())
@@ -60,6 +64,8 @@ def _logistic(
 def _svm(
     x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_all: sparse.csr_matrix
 ) -> np.ndarray:
+    from sklearn.svm import LinearSVC
+
     model = LinearSVC(C=0.11, loss="squared_hinge", random_state=0)  # liblinear shuffles
     model.fit(x, y, sample_weight=w)
     return np.asarray(x_all @ model.coef_.ravel())
@@ -68,6 +74,8 @@ def _svm(
 def _naive_bayes(
     x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_all: sparse.csr_matrix
 ) -> np.ndarray:
+    from sklearn.naive_bayes import MultinomialNB
+
     model = MultinomialNB(alpha=3.822)
     model.fit(x, y, sample_weight=w)
     log_ratio = model.feature_log_prob_[1] - model.feature_log_prob_[0]

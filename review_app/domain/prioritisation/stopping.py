@@ -33,7 +33,6 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
-from scipy.stats import hypergeom
 
 from review_app.errors import ValidationError
 
@@ -135,6 +134,8 @@ def _smallest_k_below_target(r_ranked: int, k_sample: int, target: float) -> int
 
 
 def _p_value(k: int, population: int, k_target: int, n: int) -> float:
+    from scipy.stats import hypergeom  # here, not at start-up: scipy.stats is slow to import
+
     if k_target > population - (n - k):  # H0 impossible: too few records left to hold K_tar
         return 0.0
     return float(hypergeom.cdf(k, population, k_target, n))
@@ -142,6 +143,8 @@ def _p_value(k: int, population: int, k_target: int, n: int) -> float:
 
 def _upper_bound(k: int, population: int, n: int, alpha: float) -> int:
     """Largest K (includes among the sampled population) the test does not reject."""
+    from scipy.stats import hypergeom
+
     low, high = k, population - (n - k)  # K = k is never rejected: P(X <= k | K = k) = 1
     while low < high:
         middle = (low + high + 1) // 2
