@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from review_app.errors import ValidationError
+
 
 class Stage(StrEnum):
     """A screening stage, in the order a record passes them."""
@@ -19,7 +21,13 @@ class Stage(StrEnum):
 
     @property
     def label(self) -> str:
+        """The stage's name on a page heading or a button ("Title and abstract")."""
         return _STAGE_LABELS[self]
+
+    @property
+    def in_prose(self) -> str:
+        """The stage's name inside a sentence ("title/abstract", "full text")."""
+        return _STAGE_PROSE[self]
 
     @property
     def previous(self) -> Stage | None:
@@ -30,6 +38,14 @@ class Stage(StrEnum):
 
 
 _STAGE_LABELS = {Stage.TITLE_ABSTRACT: "Title and abstract", Stage.FULL_TEXT: "Full text"}
+_STAGE_PROSE = {Stage.TITLE_ABSTRACT: "title/abstract", Stage.FULL_TEXT: "full text"}
+
+
+def check_stage(stage: Stage | str) -> Stage:
+    """``stage`` as a :class:`Stage`, or ValidationError naming the allowed stages."""
+    if stage not in STAGES:
+        raise ValidationError(f"stage {stage!r}: allowed are {', '.join(STAGES)}")
+    return Stage(stage)
 
 
 class Vote(StrEnum):

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from review_app.domain.vocabulary import Role
 from review_app.models import AuditEvent
 from review_app.services.permissions import Actor, can_see_all_votes, require_role
 
@@ -40,7 +41,7 @@ def list_events(
 ) -> list[AuditEvent]:
     """The review's audit trail, newest first: every event for leads and admins; a reviewer gets
     only their own events (the trail records every vote, so it is never theirs to read whole)."""
-    role = require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    role = require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     query = (
         select(AuditEvent)
         .where(AuditEvent.review_id == review_id)

@@ -47,6 +47,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col
 
 from review_app.db import alembic_config
+from review_app.domain.vocabulary import Role
 from review_app.errors import ConflictError, NotFoundError, ValidationError
 from review_app.models import FullText, Record, Review, User, utcnow
 from review_app.services.permissions import Actor, require_role
@@ -73,7 +74,7 @@ def backup_review(
 ) -> bytes:
     """The review, its people and every row that belongs to it as one ZIP file (admins: the file
     holds password hashes); with ``files_dir``, the review's PDFs too."""
-    require_role(session, actor=actor, review_id=review_id, at_least="admin")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.ADMIN)
     review = session.get(Review, review_id)
     if review is None:
         raise NotFoundError(f"no review with id {review_id}")

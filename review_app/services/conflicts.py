@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from review_app.domain.consensus import StageStatus
+from review_app.domain.vocabulary import Role, Stage, Vote, check_stage
 from review_app.errors import ValidationError
 from review_app.models import Record, Resolution, User, utcnow
 from review_app.services.audit import record_event
@@ -18,7 +19,6 @@ from review_app.services.reviews import get_protocol
 from review_app.services.screening import (
     RecordView,
     VoteView,
-    check_stage,
     record_view,
     votes_on,
 )
@@ -55,7 +55,7 @@ def list_conflicts(
     reviewer_pair: tuple[str, str] | None = None,
 ) -> list[ConflictView]:
     """Records whose votes disagree and that no lead has resolved yet, with every vote."""
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     check_stage(stage)
     ids = _stage_record_ids(session, review_id=review_id, stage=stage)
     statuses = stage_statuses(session, review_id=review_id, stage=stage, record_ids=ids)
@@ -85,7 +85,7 @@ def resolve(
     note: str | None = None,
 ) -> ResolutionView:
     """A lead's final decision on a record at a stage; replaces an earlier one (audited)."""
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     check_stage(stage)
     _check_resolution(session, review_id=review_id, stage=stage, vote=vote, reason=reason)
     record = session.get(Record, record_id)
@@ -120,7 +120,7 @@ def resolve(
 
 
 def list_resolutions(session: Session, *, actor: Actor, review_id: int) -> list[ResolutionView]:
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     rows = session.exec(
         select(Resolution, User.name)
         .join(User, col(User.id) == Resolution.lead_id)
@@ -132,24 +132,26 @@ def list_resolutions(session: Session, *, actor: Actor, review_id: int) -> list[
 
 def _stage_record_ids(session: Session, *, review_id: int, stage: str) -> list[int]:
     ids = unique_record_ids(session, review_id=review_id)
-    if stage == "title_abstract":
+    if stage == Stage.TITLE_ABSTRACT:
         return ids
-    statuses = stage_statuses(session, review_id=review_id, stage="title_abstract", record_ids=ids)
+    statuses = stage_statuses(
+        session, review_id=review_id, stage=Stage.TITLE_ABSTRACT, record_ids=ids
+    )
     return [rid for rid, status in statuses.items() if status is StageStatus.INCLUDED]
 
 
 def _check_resolution(
     session: Session, *, review_id: int, stage: str, vote: str, reason: str | None
 ) -> None:
-    if vote not in ("include", "exclude"):
+    if vote not in (Vote.INCLUDE, Vote.EXCLUDE):
         raise ValidationError(f"final decision {vote!r}: allowed are include, exclude")
     protocol = get_protocol(session, review_id)
     reasons = [r.id for r in protocol.exclusion_reasons_for(stage)]
-    if reason and (vote != "exclude" or reason not in reasons):
+    if reason and (vote != Vote.EXCLUDE or reason not in reasons):
         raise ValidationError(
             f"exclusion reason {reason!r}: only with exclude; allowed are {', '.join(reasons)}"
         )
-    if stage == "full_text" and vote == "exclude" and not reason:
+    if stage == Stage.FULL_TEXT and vote == Vote.EXCLUDE and not reason:
         raise ValidationError(
             f"excluding at full text needs a reason; allowed are {', '.join(reasons)}"
         )

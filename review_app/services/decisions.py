@@ -17,6 +17,7 @@ from review_app.domain.agreement import (
     collapse,
 )
 from review_app.domain.consensus import StageStatus
+from review_app.domain.vocabulary import Role, Vote
 from review_app.errors import ValidationError
 from review_app.exporters.tabular import table_csv, table_xlsx
 from review_app.models import Decision, Record, Resolution, User
@@ -57,8 +58,8 @@ def agreement_by_stage(session: Session, *, actor: Actor, review_id: int) -> lis
     When "maybe" moves a record on (the protocol's maybe_counts_as = include), votes are compared
     as include vs exclude with maybe counted as include; otherwise on all three categories.
     """
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
-    maybe_is_include = get_protocol(session, review_id).screening.maybe_counts_as == "include"
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
+    maybe_is_include = get_protocol(session, review_id).screening.maybe_counts_as == Vote.INCLUDE
     votes = _votes(session, review_id)
     results = []
     for stage in STAGES:

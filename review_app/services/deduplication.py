@@ -27,6 +27,7 @@ from review_app.domain.dedup import (
 )
 from review_app.domain.dedup import merge_fields as merge_best_fields
 from review_app.domain.dedup.merging import MERGED_FIELDS
+from review_app.domain.vocabulary import Role
 from review_app.errors import ConflictError, NotFoundError, ValidationError
 from review_app.models import (
     CandidatePair,
@@ -53,7 +54,7 @@ class DedupSummary:
 
 def run_automatic_pass(session: Session, *, actor: Actor, review_id: int) -> DedupSummary:
     """Deduplicate the records no pass has checked yet against each other and the rest."""
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     rows = list(session.exec(_active_records(review_id)))
     new = [_dedup_record(r) for r in rows if not r.dedup_checked]
     if not new:
@@ -105,7 +106,7 @@ def decide_pair(
 ) -> int | None:
     """A lead's decision on a queued pair: duplicate (merge; returns the cluster id),
     not_duplicate, or skip (to decide later)."""
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     if decision not in PAIR_DECISIONS:
         raise ValidationError(f"decision {decision!r}: allowed are {', '.join(PAIR_DECISIONS)}")
     pair = session.get(CandidatePair, pair_id)
@@ -162,7 +163,7 @@ def decide_pair(
 def undo_merge(session: Session, *, actor: Actor, review_id: int, cluster_id: int) -> None:
     """Undo a merge, automatic or manual: the copies return to screening and the primary gets
     back the exact fields it had; a pair decided in the queue returns to the queue."""
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     cluster = session.get(DuplicateCluster, cluster_id)
     if cluster is None or cluster.review_id != review_id:
         raise NotFoundError(f"no duplicate cluster {cluster_id} in review {review_id}")

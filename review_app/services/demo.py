@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from review_app.domain.vocabulary import Role
 from review_app.models import Review, User
 from review_app.services.deduplication import run_automatic_pass
 from review_app.services.demo_screening import seed_demo_screening
@@ -39,14 +40,14 @@ DEMO_SEARCH_FILES = (
 @dataclass(frozen=True, slots=True)
 class DemoAccount:
     name: str
-    role: str
+    role: Role
     password: str  # demo only: printed so a newcomer can log in
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("lead", "lead", "demo-lead-2026"),
-    DemoAccount("reviewer1", "reviewer", "demo-reviewer1-2026"),
-    DemoAccount("reviewer2", "reviewer", "demo-reviewer2-2026"),
+    DemoAccount("lead", Role.LEAD, "demo-lead-2026"),
+    DemoAccount("reviewer1", Role.REVIEWER, "demo-reviewer1-2026"),
+    DemoAccount("reviewer2", Role.REVIEWER, "demo-reviewer2-2026"),
 )
 
 

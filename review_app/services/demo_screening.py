@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from review_app.domain.vocabulary import Stage, StageStatus
+from review_app.domain.vocabulary import Role, Stage, StageStatus
 from review_app.errors import ValidationError
 from review_app.models import (
     ClusterMember,
@@ -67,7 +67,7 @@ def seed_demo_screening(
             )
         seen[record_id] = _label(entry)
     actors: dict[str, Actor] = {}
-    cast = {"title_abstract": 0, "full_text": 0}
+    cast = dict.fromkeys(VOTE_STAGES, 0)
     # Every title/abstract vote first: a record reaches full text only once both have passed it
     # and a lead has released the outcomes, as the lead of a blind review does.
     for stage in VOTE_STAGES:
@@ -94,14 +94,16 @@ def seed_demo_screening(
     return _summary(session, review_id, cast)
 
 
-def _summary(session: Session, review_id: int, cast: dict[str, int]) -> DemoScreeningSummary:
+def _summary(session: Session, review_id: int, cast: dict[Stage, int]) -> DemoScreeningSummary:
     ids = unique_record_ids(session, review_id=review_id)
-    statuses = stage_statuses(session, review_id=review_id, stage="title_abstract", record_ids=ids)
+    statuses = stage_statuses(
+        session, review_id=review_id, stage=Stage.TITLE_ABSTRACT, record_ids=ids
+    )
     counts = defaultdict(int, {s: list(statuses.values()).count(s) for s in StageStatus})
     voted_by_both = len(ids) - counts[StageStatus.UNSCREENED] - counts[StageStatus.AWAITING]
     return DemoScreeningSummary(
         votes_cast=sum(cast.values()),
-        full_text_votes=cast["full_text"],
+        full_text_votes=cast[Stage.FULL_TEXT],
         voted_by_both=voted_by_both,
         voted_by_one=counts[StageStatus.AWAITING],
         not_screened=counts[StageStatus.UNSCREENED],
@@ -114,7 +116,7 @@ def _lead(session: Session, review_id: int) -> Actor:
     """The review's first lead, who releases the title/abstract outcomes before full text."""
     user_id = session.exec(
         select(Membership.user_id)
-        .where(Membership.review_id == review_id, Membership.role == "lead")
+        .where(Membership.review_id == review_id, Membership.role == Role.LEAD)
         .order_by(col(Membership.id))
     ).first()
     if user_id is None:

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from review_app.domain.consensus import StageStatus
+from review_app.domain.vocabulary import Role, Stage
 from review_app.errors import ConfigError, ConflictError, NotFoundError, ValidationError
 from review_app.models import FullText, Record, User, utcnow
 from review_app.services.audit import record_event
@@ -76,7 +77,7 @@ def attach_pdf(
     An earlier PDF stays on disk; only the row moves to the new file. The PDF is written before
     the row changes and removed again if the row cannot be saved, so an error leaves neither.
     """
-    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     _check_eligible(session, actor=actor, review_id=review_id, record_id=record_id)
     name = _display_name(file_name)
     _check_pdf(data, file_name=name, max_bytes=max_bytes)
@@ -110,7 +111,7 @@ def set_link(
 
     A link counts as retrieved: it undoes an earlier "not retrieved".
     """
-    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     _check_eligible(session, actor=actor, review_id=review_id, record_id=record_id)
     link = _check_url(url, record_id=record_id)
     fulltext = _find(session, record_id)
@@ -134,7 +135,7 @@ def mark_not_retrieved(
 
     A PDF or link already recorded is kept, so ``mark_retrieved`` restores it as it was.
     """
-    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     _check_eligible(session, actor=actor, review_id=review_id, record_id=record_id)
     reason = (note or "").strip()
     if not reason:
@@ -159,7 +160,7 @@ def mark_retrieved(
     session: Session, *, actor: Actor, review_id: int, record_id: int
 ) -> FullTextView:
     """Undo ``mark_not_retrieved``: the record returns to full-text screening (audited)."""
-    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     _check_eligible(session, actor=actor, review_id=review_id, record_id=record_id)
     fulltext = _find(session, record_id)
     if fulltext is None:
@@ -182,7 +183,7 @@ def get_fulltext(
     session: Session, *, actor: Actor, review_id: int, record_id: int
 ) -> FullTextView | None:
     """The record's full text, or None while nothing has been recorded for it."""
-    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     _record(session, review_id, record_id)
     fulltext = _find(session, record_id)
     return _view(session, fulltext) if fulltext else None
@@ -192,7 +193,7 @@ def read_pdf(
     session: Session, *, actor: Actor, review_id: int, record_id: int, files_dir: Path
 ) -> bytes:
     """The record's current PDF, checked against its SHA-256 (to download or view)."""
-    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     _record(session, review_id, record_id)
     fulltext = _find(session, record_id)
     if fulltext is None or fulltext.file_path is None:
@@ -215,7 +216,7 @@ def read_pdf(
 
 def list_fulltexts(session: Session, *, actor: Actor, review_id: int) -> list[FullTextView]:
     """Every full text recorded in the review (PDF, link or not retrieved), by record id."""
-    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     rows = session.exec(
         select(FullText, User.name)
         .join(Record, col(Record.id) == FullText.record_id)
@@ -334,14 +335,14 @@ def _check_eligible(session: Session, *, actor: Actor, review_id: int, record_id
         )
     role = role_of(session, actor=actor, review_id=review_id)
     if not can_see_all_votes(role) and get_review(session, review_id).is_blind:
-        released = released_record_ids(session, review_id=review_id, stage="title_abstract")
+        released = released_record_ids(session, review_id=review_id, stage=Stage.TITLE_ABSTRACT)
         if record_id not in released:
             raise ValidationError(
                 f"record {record_id} has not been passed on to full text by a lead yet; "
                 "full texts are recorded only for records a lead has sent on"
             )
     status = stage_statuses(
-        session, review_id=review_id, stage="title_abstract", record_ids=[record_id]
+        session, review_id=review_id, stage=Stage.TITLE_ABSTRACT, record_ids=[record_id]
     )[record_id]
     if status is not StageStatus.INCLUDED:
         raise ValidationError(

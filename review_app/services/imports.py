@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from review_app.domain.vocabulary import Role
 from review_app.errors import ConflictError, NotFoundError, Problem, ValidationError
 from review_app.importers import DEFAULT_LIMITS, FORMATS, Limits, read_bytes
 from review_app.importers.record import RecordIn
@@ -127,7 +128,7 @@ def import_file(
     With ``skip_invalid`` the valid records go in and the rest are listed. ``limits`` (from the
     settings) caps the file's size, its records, each field's length and an XLSX's cells.
     """
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     _check_source(source_name, source_kind)
     _check_format(format)
     digest = hashlib.sha256(data).hexdigest()
@@ -195,7 +196,7 @@ def import_file(
 
 def list_batches(session: Session, *, actor: Actor, review_id: int) -> list[BatchPublic]:
     """The review's import batches (any member): counts of records and of voted records only."""
-    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     voted = dict(
         session.exec(
             select(Record.import_batch_id, func.count(func.distinct(Decision.record_id)))
@@ -216,7 +217,7 @@ def list_batches(session: Session, *, actor: Actor, review_id: int) -> list[Batc
 def undo_import(session: Session, *, actor: Actor, review_id: int, batch_id: int) -> BatchPublic:
     """Remove a batch's records while none of them has a screening vote; the batch row stays,
     marked undone, so the audit trail keeps what was imported."""
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     batch = session.get(ImportBatch, batch_id)
     if batch is None or batch.review_id != review_id:
         raise NotFoundError(f"no import batch {batch_id} in review {review_id}")

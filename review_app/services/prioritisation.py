@@ -34,6 +34,7 @@ from review_app.domain.prioritisation import (
     record_texts,
     stopping_estimate,
 )
+from review_app.domain.vocabulary import Role, Stage, Vote
 from review_app.models import Decision, Membership, Record, RecordRank, utcnow
 from review_app.services.permissions import Actor, require_role
 from review_app.services.progress import (
@@ -43,7 +44,7 @@ from review_app.services.progress import (
 )
 from review_app.services.reviews import get_protocol, get_review
 
-STAGE = "title_abstract"
+STAGE = Stage.TITLE_ABSTRACT  # the stage whose queue the model ranks
 Query = TypeVar("Query", Select[Any], SelectOfScalar[Any])
 
 
@@ -109,7 +110,7 @@ def training_labels(
     reviewer's own votes, or (None) the team's labels."""
     ids = unique_record_ids(session, review_id=review_id)
     settings = get_protocol(session, review_id).screening
-    maybe_is_include = settings.maybe_counts_as == "include"
+    maybe_is_include = settings.maybe_counts_as == Vote.INCLUDE
     query = select(Decision.record_id, Decision.vote).where(
         Decision.review_id == review_id, Decision.stage == STAGE
     )
@@ -117,22 +118,22 @@ def training_labels(
         unique = set(ids)
         own = session.exec(query.where(Decision.reviewer_id == reviewer_id))
         return {
-            record_id: int(vote != "exclude")
+            record_id: int(vote != Vote.EXCLUDE)
             for record_id, vote in own
-            if record_id in unique and (vote != "maybe" or maybe_is_include)
+            if record_id in unique and (vote != Vote.MAYBE or maybe_is_include)
         }
     statuses = stage_statuses(session, review_id=review_id, stage=STAGE, record_ids=ids)
     votes: dict[int, set[str]] = defaultdict(set)
     for record_id, vote in session.exec(query):
-        votes[record_id].add("include" if vote == "maybe" and maybe_is_include else vote)
+        votes[record_id].add(Vote.INCLUDE if vote == Vote.MAYBE and maybe_is_include else vote)
     labels = {}
     for record_id, status in statuses.items():
         if status is StageStatus.INCLUDED:
             labels[record_id] = 1
         elif status is StageStatus.EXCLUDED:
             labels[record_id] = 0
-        elif votes.get(record_id) in ({"include"}, {"exclude"}):
-            labels[record_id] = int(votes[record_id] == {"include"})
+        elif votes.get(record_id) in ({Vote.INCLUDE}, {Vote.EXCLUDE}):
+            labels[record_id] = int(votes[record_id] == {Vote.INCLUDE})
     return labels
 
 
@@ -330,7 +331,7 @@ def relevance_of(
 ) -> tuple[int, int] | None:
     """(position, out of) of a record in the ranking the actor screens by (``ranking_owner``),
     or None when it has no score there."""
-    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     owner = ranking_owner(session, review_id=review_id, reviewer_id=actor.user_id)
     mine = (RecordRank.review_id == review_id, _owned_by(owner))
     score = session.exec(
@@ -350,7 +351,7 @@ def stopping_aid(
     hypergeometric stopping rule, from the records decided so far. Before a random sample of the
     remaining records has been screened it says how many such records, all excludes, would show
     the recall target is met; it never excludes anything."""
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     ids = unique_record_ids(session, review_id=review_id)
     statuses = stage_statuses(session, review_id=review_id, stage=STAGE, record_ids=ids)
     decided = [s for s in statuses.values() if s in (StageStatus.INCLUDED, StageStatus.EXCLUDED)]

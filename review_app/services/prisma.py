@@ -64,7 +64,7 @@ from review_app.domain.prisma import (
     to_prisma2020_csv,
     validate,
 )
-from review_app.domain.vocabulary import Stage
+from review_app.domain.vocabulary import Role, Stage, Vote
 from review_app.errors import PermissionDeniedError, ValidationError
 from review_app.exporters.tabular import neutralise
 from review_app.models import (
@@ -228,14 +228,14 @@ def _screening(session: Session, review_id: int, record_ids: list[int]) -> _Scre
     """The title/abstract and full-text outcome of the screened records ``record_ids``."""
     protocol = get_protocol(session, review_id)
     statuses = stage_statuses(
-        session, review_id=review_id, stage="title_abstract", record_ids=record_ids
+        session, review_id=review_id, stage=Stage.TITLE_ABSTRACT, record_ids=record_ids
     )
     not_retrieved = _not_retrieved(session, review_id)
     passed = [rid for rid in record_ids if statuses[rid] is StageStatus.INCLUDED]
     full_text = stage_statuses(
         session,
         review_id=review_id,
-        stage="full_text",
+        stage=Stage.FULL_TEXT,
         record_ids=[rid for rid in passed if rid not in not_retrieved],
     )
     reasons = _exclusion_reasons(session, review_id, protocol)
@@ -371,17 +371,17 @@ def _exclusion_reasons(session: Session, review_id: int, protocol: Protocol) -> 
         rid: reason
         for rid, vote, reason in session.exec(
             select(Resolution.record_id, Resolution.vote, Resolution.reason).where(
-                Resolution.review_id == review_id, Resolution.stage == "full_text"
+                Resolution.review_id == review_id, Resolution.stage == Stage.FULL_TEXT
             )
         )
-        if vote == "exclude" and reason
+        if vote == Vote.EXCLUDE and reason
     }
     voted: dict[int, list[str]] = defaultdict(list)
     for rid, reason in session.exec(
         select(Decision.record_id, Decision.reason).where(
             Decision.review_id == review_id,
-            Decision.stage == "full_text",
-            Decision.vote == "exclude",
+            Decision.stage == Stage.FULL_TEXT,
+            Decision.vote == Vote.EXCLUDE,
         )
     ):
         if reason:
@@ -424,7 +424,7 @@ def _safe_labels(parts: tuple[LabelledCount, ...]) -> tuple[LabelledCount, ...]:
 
 
 def _require_viewer(session: Session, *, actor: Actor, review_id: int) -> None:
-    role = require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    role = require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     if not can_see_all_votes(role) and get_review(session, review_id).is_blind:
         raise PermissionDeniedError(
             "the PRISMA flow diagram shows how everyone's votes add up, so while the review is "

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from review_app.domain.consensus import stage_status
-from review_app.domain.vocabulary import STAGES, StageStatus
+from review_app.domain.vocabulary import STAGES, Role, StageStatus
 from review_app.models import (
     ClusterMember,
     Decision,
@@ -123,7 +123,7 @@ def review_progress(session: Session, *, actor: Actor, review_id: int) -> Review
     released (``releases``): a count of records passed on would otherwise move after the
     reviewer's own include vote exactly when the other reviewer had included too.
     """
-    role = require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    role = require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     sees_outcomes = can_see_all_votes(role) or not get_review(session, review_id).is_blind
     imported = _count_imported(session, review_id)
     eligible = unique_record_ids(session, review_id=review_id)

@@ -20,9 +20,8 @@ from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from review_app.domain.consensus import StageStatus
-from review_app.errors import ValidationError
+from review_app.domain.vocabulary import Role, check_stage
 from review_app.models import Resolution, StageRelease
-from review_app.models.base import STAGES
 from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, require_role
 
@@ -50,7 +49,7 @@ def _unreleased(session: Session, *, review_id: int, stage: str) -> list[int]:
     # Imported here: progress imports this module for the blind reviewer's counts.
     from review_app.services.progress import stage_statuses, unique_record_ids
 
-    _check_stage(stage)
+    check_stage(stage)
     ids = unique_record_ids(session, review_id=review_id)
     statuses = stage_statuses(session, review_id=review_id, stage=stage, record_ids=ids)
     released = released_record_ids(session, review_id=review_id, stage=stage)
@@ -61,7 +60,7 @@ def _unreleased(session: Session, *, review_id: int, stage: str) -> list[int]:
 
 def count_unreleased(session: Session, *, actor: Actor, review_id: int, stage: str) -> int:
     """Records with all their votes at ``stage`` (agreed or a conflict), unreleased (leads)."""
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     return len(_unreleased(session, review_id=review_id, stage=stage))
 
 
@@ -71,7 +70,7 @@ def release_outcomes(session: Session, *, actor: Actor, review_id: int, stage: s
     and the votes on all of them are final. Returns how many records were released. A resolution
     is a release by itself.
     """
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     record_ids = _unreleased(session, review_id=review_id, stage=stage)
     for record_id in record_ids:
         session.add(
@@ -94,8 +93,3 @@ def release_outcomes(session: Session, *, actor: Actor, review_id: int, stage: s
             after={"stage": stage, "records": len(record_ids), "record_ids": record_ids},
         )
     return len(record_ids)
-
-
-def _check_stage(stage: str) -> None:
-    if stage not in STAGES:
-        raise ValidationError(f"stage {stage!r}: allowed are {', '.join(STAGES)}")

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from sqlmodel import Session, col, select
 
 from review_app.domain.consensus import StageStatus
+from review_app.domain.vocabulary import Stage
 from review_app.errors import ValidationError
 from review_app.exporters.ris import dumps_ris
 from review_app.exporters.tabular import dumps_csv, dumps_xlsx
@@ -17,7 +18,7 @@ from review_app.services.prisma import included_report_ids
 from review_app.services.progress import stage_statuses, unique_record_ids
 
 RECORD_FORMATS = ("csv", "ris", "xlsx")
-RECORD_STAGES = ("all", "unique", "title_abstract", "full_text", "included")
+RECORD_STAGES = ("all", "unique", *Stage, "included")  # the screening stages, and three sets
 STAGE_HELP = (
     "all: every imported record, duplicates too; unique: without duplicates; title_abstract: "
     "the records screened on title and abstract (= unique); full_text: those that passed title/"

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from review_app.domain.vocabulary import ROLES
+from review_app.domain.vocabulary import ROLES, Role
 from review_app.errors import ConflictError, NotFoundError, ValidationError
 from review_app.models import Membership, RecordRank, Review, User
 from review_app.protocol import Protocol, parse_protocol, protocol_from_dict, protocol_to_dict
@@ -111,7 +111,7 @@ def add_member(
     """Give a user a role in a review (admins only), replacing any role they had."""
     if role not in ROLES:
         raise ValidationError(f"role {role!r}: allowed are {', '.join(ROLES)}")
-    require_role(session, actor=actor, review_id=review_id, at_least="admin")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.ADMIN)
     _load(session, review_id)
     user = session.get(User, user_id)
     if user is None:
@@ -164,7 +164,7 @@ def set_blind(session: Session, *, actor: Actor, review_id: int, blind: bool) ->
     when the review is blinded again; the per-reviewer ones once unblinded), so no reviewer is
     ordered by the team's votes while blind; the ranking worker trains the new ones.
     """
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     review = _load(session, review_id)
     before = {"is_blind": review.is_blind}
     review.is_blind = blind

@@ -29,6 +29,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from review_app.domain.consensus import StageStatus
 from review_app.domain.screening.keywords import compile_keywords, keyword_lists
+from review_app.domain.vocabulary import VOTES, Role, Stage, Vote, check_stage
 from review_app.errors import NotFoundError, ValidationError
 from review_app.models import (
     Decision,
@@ -40,7 +41,6 @@ from review_app.models import (
     User,
     utcnow,
 )
-from review_app.models.base import STAGES, VOTES
 from review_app.protocol import Protocol
 from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, can_see_all_votes, require_role, role_of
@@ -66,7 +66,6 @@ LEASE_MINUTES = 10.0
 CLAIM_CANDIDATES = 25
 CLAIM_ROUNDS = 3
 _LOCK_SPACE = 0x5107  # the advisory-lock key space of screening claims (PostgreSQL)
-STAGE_NAMES = {"title_abstract": "title/abstract", "full_text": "full text"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +194,7 @@ def get_item(
 ) -> ScreeningItem:
     """A record with the votes this actor may see."""
     check_stage(stage)
-    role = require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    role = require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     record = _record(session, review_id, record_id)
     votes = votes_on(session, actor=actor, review_id=review_id, record_ids=[record_id], stage=stage)
     sees_all = can_see_all_votes(role) or not get_review(session, review_id).is_blind
@@ -556,7 +555,7 @@ def _take_slot_for_vote(
     votes = "vote" if needed == 1 else "votes"
     raise ValidationError(
         f"record {record_id} already has the {needed} {votes} the protocol asks for at "
-        f"{STAGE_NAMES[stage]}; it was given to other reviewers while you had it open. "
+        f"{Stage(stage).in_prose}; it was given to other reviewers while you had it open. "
         "Your vote was not saved: go on with the next record"
     )
 
@@ -649,7 +648,7 @@ def _ranked_candidates(
         needed=needed,
         now=now,
     )
-    if stage == "title_abstract":
+    if stage == Stage.TITLE_ABSTRACT:
         owner = ranking_owner(session, review_id=review_id, reviewer_id=reviewer_id)
         query = rank_order_join(query, review_id=review_id, reviewer_id_or_none=owner)
     return query.order_by(order, col(Record.id))
@@ -661,7 +660,7 @@ def _eligible_conditions(
     """Which records a stage screens, as conditions on ``Record``: the unique records at
     title/abstract (never the whole id list, which could pass the database's parameter limit),
     a short list at full text."""
-    if stage == "title_abstract":
+    if stage == Stage.TITLE_ABSTRACT:
         return unique_record_conditions(review_id)
     ids = _full_text_eligible_ids(session, review_id=review_id, released_only=released_only)
     return [col(Record.id).in_(ids)]
@@ -676,13 +675,15 @@ def _full_text_eligible_ids(
     released, since an outcome made of two votes tells one reviewer how the other voted.
     """
     ids = unique_record_ids(session, review_id=review_id)
-    statuses = stage_statuses(session, review_id=review_id, stage="title_abstract", record_ids=ids)
+    statuses = stage_statuses(
+        session, review_id=review_id, stage=Stage.TITLE_ABSTRACT, record_ids=ids
+    )
     passed = [rid for rid, status in statuses.items() if status is StageStatus.INCLUDED]
     not_retrieved = set(
         session.exec(select(FullText.record_id).where(FullText.status == "not_retrieved"))
     )
     if released_only:
-        released = released_record_ids(session, review_id=review_id, stage="title_abstract")
+        released = released_record_ids(session, review_id=review_id, stage=Stage.TITLE_ABSTRACT)
         passed = [rid for rid in passed if rid in released]
     return [rid for rid in passed if rid not in not_retrieved]
 
@@ -692,7 +693,7 @@ def votes_on(
 ) -> list[VoteView]:
     """The votes on these records this actor may see: every vote for leads (and for everyone once
     the review is unblinded), only their own for a reviewer while it is blind."""
-    role = require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    role = require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     check_stage(stage)
     query = (
         select(Decision, User.name)
@@ -763,7 +764,7 @@ def _record(session: Session, review_id: int, record_id: int) -> Record:
 
 
 def _reviewer_id(session: Session, actor: Actor, review_id: int) -> int:
-    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     if actor.user_id is None:
         raise ValidationError(
             "screening needs a reviewer: log in to vote (the command line cannot)"
@@ -807,7 +808,7 @@ def _check_not_final(session: Session, *, review_id: int, record_id: int, stage:
     if resolved is not None or released is not None:
         done = "resolved" if resolved is not None else "released"
         raise ValidationError(
-            f"your vote on record {record_id} at {STAGE_NAMES[stage]} is final: a lead has "
+            f"your vote on record {record_id} at {Stage(stage).in_prose} is final: a lead has "
             f"{done} its outcome; ask a lead to change the decision"
         )
 
@@ -821,22 +822,17 @@ def keyword_patterns(
     return compile_keywords(include), compile_keywords(exclude)
 
 
-def check_stage(stage: str) -> None:
-    if stage not in STAGES:
-        raise ValidationError(f"stage {stage!r}: allowed are {', '.join(STAGES)}")
-
-
 def _check_vote(protocol: Protocol, *, stage: str, vote: str, reason: str | None) -> None:
     check_stage(stage)
-    allowed = [v for v in VOTES if v != "maybe" or protocol.screening.allow_maybe]
+    allowed = [v for v in VOTES if v != Vote.MAYBE or protocol.screening.allow_maybe]
     if vote not in allowed:
         raise ValidationError(f"vote {vote!r}: allowed are {', '.join(allowed)}")
     reasons = [r.id for r in protocol.exclusion_reasons_for(stage)]
-    if reason and vote != "exclude":
+    if reason and vote != Vote.EXCLUDE:
         raise ValidationError("an exclusion reason goes only with an exclude vote")
     if reason and reason not in reasons:
         raise ValidationError(f"exclusion reason {reason!r}: allowed are {', '.join(reasons)}")
-    if stage == "full_text" and vote == "exclude" and not reason:
+    if stage == Stage.FULL_TEXT and vote == Vote.EXCLUDE and not reason:
         raise ValidationError(
             f"excluding at full text needs a reason; allowed are {', '.join(reasons)}"
         )
@@ -846,7 +842,7 @@ def _check_eligible(
     session: Session, *, review_id: int, record_id: int, stage: str, released_only: bool = False
 ) -> None:
     _record(session, review_id, record_id)
-    if stage == "title_abstract":
+    if stage == Stage.TITLE_ABSTRACT:
         query = unique_records_select(review_id).where(col(Record.id) == record_id)
         eligible = session.exec(query).first() is not None
     else:
@@ -856,7 +852,7 @@ def _check_eligible(
     if not eligible:
         where = (
             "is a duplicate"
-            if stage == "title_abstract"
+            if stage == Stage.TITLE_ABSTRACT
             else "has not passed title/abstract screening (or a lead has not released it yet) "
             "or its full text was not retrieved"
         )

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from review_app.domain.vocabulary import Role, Stage
 from review_app.errors import ConflictError, NotFoundError, ValidationError
 from review_app.models import (
     ClusterMember,
@@ -90,7 +91,7 @@ def create_study(
     design: str | None = None,
 ) -> StudyView:
     """A study made of these reports; the first is its main report (leads; audited)."""
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     ids = _distinct(record_ids)
     if not ids:
         raise ValidationError("a study needs at least one report: give one or more record ids")
@@ -110,7 +111,7 @@ def add_reports(
     session: Session, *, actor: Actor, review_id: int, study_id: int, record_ids: Sequence[int]
 ) -> StudyView:
     """Link more reports to a study (leads; audited)."""
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     study = _study(session, review_id, study_id)
     ids = _distinct(record_ids)
     if not ids:
@@ -128,7 +129,7 @@ def remove_report(
     session: Session, *, actor: Actor, review_id: int, study_id: int, record_id: int
 ) -> StudyView:
     """Unlink a report; if it was the main report, the earliest linked one left takes over."""
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     study = _study(session, review_id, study_id)
     reports = _reports(session, study_id)
     report = _report_of(study, reports, record_id)
@@ -151,7 +152,7 @@ def set_main_report(
     session: Session, *, actor: Actor, review_id: int, study_id: int, record_id: int
 ) -> StudyView:
     """Make one of the study's reports its main report (leads; audited)."""
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     study = _study(session, review_id, study_id)
     report = _report_of(study, _reports(session, study_id), record_id)
     if not report.is_main_report:
@@ -164,7 +165,7 @@ def set_main_report(
 
 def delete_study(session: Session, *, actor: Actor, review_id: int, study_id: int) -> None:
     """Remove a study and unlink its reports, while no data has been extracted for it."""
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     study = _study(session, review_id, study_id)
     if _has_data(session, study_id):
         raise ConflictError(
@@ -179,14 +180,14 @@ def delete_study(session: Session, *, actor: Actor, review_id: int, study_id: in
 
 
 def get_study(session: Session, *, actor: Actor, review_id: int, study_id: int) -> StudyView:
-    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     study = _study(session, review_id, study_id)
     return _view(study, _report_views(session, [study_id]).get(study_id, []))
 
 
 def list_studies(session: Session, *, actor: Actor, review_id: int) -> list[StudyView]:
     """The review's studies by label, each with its reports (any member)."""
-    require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     studies = list(
         session.exec(
             select(Study)
@@ -444,10 +445,10 @@ def list_included_reports(
     list would tell a reviewer who voted include how the others voted. Released outcomes are
     public to the team by design (the lead chose to pass them on), so these stay listed.
     """
-    role = require_role(session, actor=actor, review_id=review_id, at_least="reviewer")
+    role = require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
     included = included_report_ids(session, review_id=review_id)
     if not can_see_all_votes(role) and get_review(session, review_id).is_blind:
-        released = released_record_ids(session, review_id=review_id, stage="full_text")
+        released = released_record_ids(session, review_id=review_id, stage=Stage.FULL_TEXT)
         included = [rid for rid in included if rid in released]
     if not included:
         return []
