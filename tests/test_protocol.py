@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import tomllib
@@ -498,3 +499,28 @@ def test_stored_protocol_raises_only_protocol_errors(data: dict[str, Any]) -> No
     except ProtocolError as error:
         assert error.problems
         assert all(isinstance(p.field, str | None) and p.message for p in error.problems)
+
+
+# ----------------------------------------------------------------------------- layering
+
+
+def test_the_protocol_imports_only_the_vocabulary_from_the_domain() -> None:
+    """The protocol sits with the models at the bottom: of the app it reads only the vocabulary
+    and the errors (keyword matching lives in domain/screening)."""
+    package = ROOT / "review_app" / "protocol"
+    allowed = {"review_app.errors", "review_app.domain.vocabulary"}
+    for path in sorted(package.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+        } | {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
+        ours = {name for name in imported if name.startswith("review_app")}
+        outside = {name for name in ours if not name.startswith("review_app.protocol")}
+        assert outside <= allowed, f"{path.name} imports {sorted(outside - allowed)}"

@@ -40,7 +40,6 @@ from review_app.protocol.model import (
     Pico,
     Protocol,
     ScreeningSettings,
-    ScreeningStage,
     SearchSource,
     SourceKind,
 )
@@ -65,7 +64,6 @@ __all__ = [
     "Pico",
     "Protocol",
     "ScreeningSettings",
-    "ScreeningStage",
     "SearchSource",
     "SourceKind",
     "load_protocol",

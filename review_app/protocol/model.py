@@ -33,35 +33,12 @@ from review_app.protocol.rules import (
     WholeNumber,
 )
 
-__all__ = [
-    "BOTH_STAGES",
-    "SUPPORTED_SCHEMA_VERSIONS",
-    "Criterion",
-    "CriterionStage",
-    "Direction",
-    "ExclusionReason",
-    "ExclusionStage",
-    "ExtractionField",
-    "FieldType",
-    "Importance",
-    "MaybeRule",
-    "Outcome",
-    "OutcomeType",
-    "Pico",
-    "Protocol",
-    "ScreeningSettings",
-    "ScreeningStage",
-    "SearchSource",
-    "SourceKind",
-]
-
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 
 BOTH_STAGES: Final = "both"  # a criterion or exclusion reason that applies at every stage
 
 CriterionStage = Literal[Stage.TITLE_ABSTRACT, Stage.FULL_TEXT, "both"]
 ExclusionStage = Literal[Stage.FULL_TEXT, "both"]
-ScreeningStage = Stage  # the name protocol code used before the vocabulary existed
 MaybeRule = Literal[Vote.INCLUDE, "conflict"]
 OutcomeType = Literal["continuous", "dichotomous"]
 Importance = Literal["critical", "important", "not_important"]

@@ -20,30 +20,6 @@ from typing import Annotated, Any
 from review_app.errors import Problem
 from review_app.protocol.lines import key_path, line_of
 
-__all__ = [
-    "ID_PATTERN",
-    "ROB_TOOLS",
-    "WHOLE_ENTRY",
-    "CalendarDate",
-    "Checker",
-    "Flag",
-    "Identifier",
-    "Keyword",
-    "Listed",
-    "Mid",
-    "OptionalText",
-    "Rule",
-    "SchemaVersion",
-    "Text",
-    "Texts",
-    "Tools",
-    "WholeNumber",
-    "choice",
-    "describe",
-    "listing",
-    "read_list",
-]
-
 # Risk-of-bias tools a design may be appraised with (Cochrane Handbook ch. 8, 25; QUADAS-2 etc.).
 ROB_TOOLS = (
     "RoB 2",
