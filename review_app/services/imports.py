@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from review_app.config import Settings
 from review_app.domain.vocabulary import Role
 from review_app.errors import ConflictError, NotFoundError, Problem, ValidationError
 from review_app.importers import DEFAULT_LIMITS, FORMATS, Limits, read_bytes
@@ -73,6 +74,16 @@ class BatchPublic:
     skipped_count: int
     status: str
     voted_records: int  # records with a screening vote: the batch can be undone only at 0
+
+
+def import_limits(settings: Settings) -> Limits:
+    """The settings' caps on one imported file (the web app's and the command line's)."""
+    return Limits.of(
+        max_upload_mb=settings.max_upload_mb,
+        max_records_per_file=settings.max_records_per_file,
+        max_field_chars=settings.max_field_chars,
+        max_sheet_cells=settings.max_sheet_cells,
+    )
 
 
 def preview_import(

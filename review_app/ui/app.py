@@ -11,11 +11,8 @@ import logging
 from collections.abc import Callable
 
 import streamlit as st
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from review_app.config import Settings
-from review_app.db import session_scope
 from review_app.domain.vocabulary import is_lead
 from review_app.errors import ReviewAppError
 from review_app.services.sessions import ENDED, check_session
@@ -82,7 +79,7 @@ def signed_in_user(settings: Settings) -> state.CurrentUser | None:
     if user is not None and token is None:
         # A login without a session token (set by code, as page tests do): the account must
         # still be active.
-        with session_scope(deps.engine(), read_only=True) as session:
+        with deps.unit_of_work(read_only=True) as session:
             active = is_active_user(session, user.id)
         if not active:
             state.log_out(notice=ENDED["inactive"])
@@ -90,7 +87,7 @@ def signed_in_user(settings: Settings) -> state.CurrentUser | None:
         return user
     if token is None:
         return None
-    with session_scope(deps.engine(), read_only=True) as session:
+    with deps.unit_of_work(read_only=True) as session:
         check = check_session(
             session, token=token, idle_hours=settings.session_idle_hours, write=False
         )
@@ -179,7 +176,7 @@ def run() -> None:
         main()
     except ReviewAppError as error:
         st.error(str(error))
-    except (OperationalError, PoolTimeoutError) as error:
+    except deps.DATABASE_ERRORS as error:
         log.exception("database error in the web app")
         _show_unexpected(error, BUSY)
     except Exception as error:  # the last line before a person's screen (st.rerun, st.stop and

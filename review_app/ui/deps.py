@@ -1,4 +1,8 @@
-"""What pages need from below: the cached engine and a unit of work per user action."""
+"""What pages need from below: the cached engine and a unit of work per user action.
+
+The one module of ``ui/`` that imports the database layer (``tests/test_architecture.py``):
+pages reach the engine, the session type (``deps.Session`` in a signature) and the database's
+raw errors through it."""
 
 from __future__ import annotations
 
@@ -8,12 +12,19 @@ from typing import TypeVar
 
 import streamlit as st
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import Session
 
 from review_app.config import Settings
 from review_app.db import make_engine, migrate, run_in_transaction, session_scope
 
 T = TypeVar("T")
+
+__all__ = ["DATABASE_ERRORS", "Session", "engine", "settings", "transaction", "unit_of_work"]
+
+# What the database raises when it is unreachable or out of connections, below our own errors.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (OperationalError, PoolTimeoutError)
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,11 +53,12 @@ def engine() -> Engine:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[Session]:
-    """One transaction for one user action: committed at the end, rolled back on error.
+def unit_of_work(*, read_only: bool = False) -> Iterator[Session]:
+    """One transaction for one user action: committed at the end, rolled back on error;
+    ``read_only`` for a look that writes nothing (on SQLite it then takes no write lock).
 
     A busy database leaves as ``DatabaseBusyError`` (a ``ReviewAppError``: show it)."""
-    with session_scope(engine()) as session:
+    with session_scope(engine(), read_only=read_only) as session:
         yield session
 
 

@@ -8,19 +8,19 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from review_app.errors import ImportFileError, ReviewAppError
-from review_app.importers import Limits
 from review_app.protocol import SearchSource
 from review_app.services.deduplication import run_automatic_pass
 from review_app.services.imports import (
     ImportPreview,
     ImportSummary,
+    Limits,
     guess_source,
     import_file,
+    import_limits,
     list_batches,
     preview_import,
     undo_import,
@@ -41,7 +41,7 @@ def render() -> None:
     st.caption(
         "RIS, PubMed/MEDLINE (.nbib/.txt), BibTeX, EndNote XML, Web of Science (.ciw/.txt), "
         "CSV, TSV or XLSX exports. The format is detected from the content, and the file name's "
-        f"ending decides when both fit. {_limits_sentence(import_limits())}"
+        f"ending decides when both fit. {_limits_sentence(import_limits(deps.settings()))}"
     )
     with deps.unit_of_work() as session:
         sources = get_protocol(session, review_id).search_sources
@@ -106,7 +106,7 @@ def _confirm_and_import(
 
 
 def _import(
-    session: Session,
+    session: deps.Session,
     plan: ImportPlan,
     review_id: int,
     user: state.CurrentUser,
@@ -126,7 +126,7 @@ def _import(
         skip_invalid=skip_invalid,
         force=force,
         progress=progress,
-        limits=import_limits(),
+        limits=import_limits(deps.settings()),
     )
 
 
@@ -134,17 +134,6 @@ def _limits_sentence(limits: Limits) -> str:
     return (
         f"Up to {limits.max_megabytes:,.0f} MB (an XLSX unpacked), {limits.max_records:,} records "
         f"and {limits.max_field_chars:,} characters a field per file."
-    )
-
-
-def import_limits() -> Limits:
-    """The settings' caps on one imported file."""
-    settings = deps.settings()
-    return Limits.of(
-        max_upload_mb=settings.max_upload_mb,
-        max_records_per_file=settings.max_records_per_file,
-        max_field_chars=settings.max_field_chars,
-        max_sheet_cells=settings.max_sheet_cells,
     )
 
 
@@ -174,7 +163,7 @@ def _plan(
                 data=upload.getvalue(),
                 file_name=upload.name,
                 skip_invalid=skip_invalid,
-                limits=import_limits(),
+                limits=import_limits(deps.settings()),
             )
         except ImportFileError as error:
             st.error(str(error))

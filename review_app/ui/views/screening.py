@@ -7,7 +7,6 @@ a different record than the one the reviewer read.
 from __future__ import annotations
 
 import streamlit as st
-from sqlmodel import Session
 
 from review_app.errors import ReviewAppError
 from review_app.protocol import Protocol
@@ -94,7 +93,7 @@ def _progress(review_id: int, user_id: int, stage: str) -> ScreeningProgress:
 
 
 def _current_item(
-    session: Session, user: state.CurrentUser, review_id: int, stage: str
+    session: deps.Session, user: state.CurrentUser, review_id: int, stage: str
 ) -> ScreeningItem | None:
     revisit = st.session_state.get(REVISIT_KEY)
     if revisit and revisit[1] == stage:
