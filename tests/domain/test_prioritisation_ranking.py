@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -118,16 +116,3 @@ def test_simulate_needs_one_label_per_record_and_both_classes() -> None:
         simulate(TITLES, ABSTRACTS, LABELS[:-1], seed=0)
     with pytest.raises(ValidationError, match="label 1"):
         simulate(TITLES, ABSTRACTS, [0] * 10, seed=0)
-
-
-def test_retrain_time_on_20000_records_is_printed() -> None:
-    """Printed, not asserted (timing belongs to ``bench/prioritisation.py --speed``)."""
-    rng = np.random.default_rng(0)
-    words = np.array([f"w{i}" for i in range(3000)])
-    texts = [" ".join(rng.choice(words, 60)) for _ in range(20_000)]
-    ranker = Ranker(texts)
-    labels = {i: int(i % 40 == 0) for i in range(2_000)}
-    start = time.perf_counter()
-    ranking = ranker.rank(labels)
-    print(f"retrain + re-rank 20,000 records: {time.perf_counter() - start:.2f} s")
-    assert len(ranking) == 18_000
