@@ -43,11 +43,11 @@ from itertools import combinations
 from statistics import NormalDist
 from typing import TypeVar
 
+from review_app.domain.vocabulary import Vote
 from review_app.errors import ValidationError
 
-INCLUDE = "include"
-EXCLUDE = "exclude"
-MAYBE = "maybe"
+# Plain strings (the votes' values), so a note that quotes a category reads 'include'.
+INCLUDE, EXCLUDE, MAYBE = Vote.INCLUDE.value, Vote.EXCLUDE.value, Vote.MAYBE.value
 SCREENING_CATEGORIES: tuple[str, ...] = (INCLUDE, EXCLUDE, MAYBE)
 # "Does the record move on?": a maybe moves it on, as in Covidence and consensus.stage_status.
 MAYBE_AS_INCLUDE: Mapping[str, str] = {INCLUDE: INCLUDE, MAYBE: INCLUDE, EXCLUDE: EXCLUDE}

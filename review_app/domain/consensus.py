@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from review_app.domain.vocabulary import StageStatus
+from review_app.domain.vocabulary import StageStatus, Vote
 
 __all__ = ["StageStatus", "stage_status"]
 
@@ -17,7 +17,7 @@ def stage_status(
     votes: Sequence[str],
     *,
     reviewers_per_record: int,
-    maybe_counts_as: str = "include",
+    maybe_counts_as: str = Vote.INCLUDE,
     resolution: str | None = None,
 ) -> StageStatus:
     """The status of one record at one stage from its votes and any lead resolution.
@@ -26,14 +26,14 @@ def stage_status(
     (any maybe needs a lead).
     """
     if resolution is not None:
-        return StageStatus.INCLUDED if resolution == "include" else StageStatus.EXCLUDED
+        return StageStatus.INCLUDED if resolution == Vote.INCLUDE else StageStatus.EXCLUDED
     if not votes:
         return StageStatus.UNSCREENED
     if len(votes) < reviewers_per_record:
         return StageStatus.AWAITING
-    if "maybe" in votes and maybe_counts_as == "conflict":
+    if Vote.MAYBE in votes and maybe_counts_as == "conflict":
         return StageStatus.CONFLICT
-    passes = {vote != "exclude" for vote in votes}
+    passes = {vote != Vote.EXCLUDE for vote in votes}
     if passes == {True}:
         return StageStatus.INCLUDED
     if passes == {False}:

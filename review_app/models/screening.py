@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from review_app.domain.vocabulary import Vote
 from review_app.models.base import STAGES, VOTES, created_at_field, json_field, one_of, utcnow
 
 
@@ -38,7 +39,7 @@ class Resolution(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("record_id", "stage"),
         one_of("stage", STAGES, "stage"),
-        one_of("vote", ("include", "exclude"), "vote"),
+        one_of("vote", (Vote.INCLUDE, Vote.EXCLUDE), "vote"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

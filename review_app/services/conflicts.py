@@ -22,6 +22,7 @@ from review_app.services.screening import (
     record_view,
     votes_on,
 )
+from review_app.services.snapshots import snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ def list_conflicts(
     *,
     actor: Actor,
     review_id: int,
-    stage: str,
+    stage: Stage | str,
     reviewer_pair: tuple[str, str] | None = None,
 ) -> list[ConflictView]:
     """Records whose votes disagree and that no lead has resolved yet, with every vote."""
@@ -79,7 +80,7 @@ def resolve(
     actor: Actor,
     review_id: int,
     record_id: int,
-    stage: str,
+    stage: Stage | str,
     vote: str,
     reason: str | None = None,
     note: str | None = None,
@@ -130,7 +131,7 @@ def list_resolutions(session: Session, *, actor: Actor, review_id: int) -> list[
     return [_view(resolution, name) for resolution, name in rows]
 
 
-def _stage_record_ids(session: Session, *, review_id: int, stage: str) -> list[int]:
+def _stage_record_ids(session: Session, *, review_id: int, stage: Stage | str) -> list[int]:
     ids = unique_record_ids(session, review_id=review_id)
     if stage == Stage.TITLE_ABSTRACT:
         return ids
@@ -141,7 +142,7 @@ def _stage_record_ids(session: Session, *, review_id: int, stage: str) -> list[i
 
 
 def _check_resolution(
-    session: Session, *, review_id: int, stage: str, vote: str, reason: str | None
+    session: Session, *, review_id: int, stage: Stage | str, vote: str, reason: str | None
 ) -> None:
     if vote not in (Vote.INCLUDE, Vote.EXCLUDE):
         raise ValidationError(f"final decision {vote!r}: allowed are include, exclude")
@@ -157,15 +158,12 @@ def _check_resolution(
         )
 
 
+# What an audit event records of a resolution.
+_AUDITED = ("record_id", "stage", "vote", "reason", "note", "lead_id")
+
+
 def _state(resolution: Resolution) -> dict[str, object]:
-    return {
-        "record_id": resolution.record_id,
-        "stage": resolution.stage,
-        "vote": resolution.vote,
-        "reason": resolution.reason,
-        "note": resolution.note,
-        "lead_id": resolution.lead_id,
-    }
+    return snapshot(resolution, _AUDITED)
 
 
 def _view(resolution: Resolution, lead: str) -> ResolutionView:

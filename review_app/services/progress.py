@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from review_app.domain.consensus import stage_status
-from review_app.domain.vocabulary import STAGES, Role, StageStatus
+from review_app.domain.vocabulary import STAGES, Role, Stage, StageStatus
 from review_app.models import (
     ClusterMember,
     Decision,
@@ -86,7 +86,7 @@ def unique_record_ids(session: Session, *, review_id: int) -> list[int]:
 
 
 def stage_statuses(
-    session: Session, *, review_id: int, stage: str, record_ids: list[int]
+    session: Session, *, review_id: int, stage: Stage | str, record_ids: list[int]
 ) -> dict[int, StageStatus]:
     """The status of each given record at one stage, from all votes and resolutions."""
     settings = get_protocol(session, review_id).screening

@@ -20,7 +20,7 @@ from sqlmodel import Session, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from review_app.domain.consensus import StageStatus
-from review_app.domain.vocabulary import Role, check_stage
+from review_app.domain.vocabulary import Role, Stage, check_stage
 from review_app.models import Resolution, StageRelease
 from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, require_role
@@ -28,7 +28,7 @@ from review_app.services.permissions import Actor, require_role
 PENDING = (StageStatus.UNSCREENED, StageStatus.AWAITING)  # still waiting for votes
 
 
-def released_record_ids_select(review_id: int, stage: str) -> SelectOfScalar[int]:
+def released_record_ids_select(review_id: int, stage: Stage | str) -> SelectOfScalar[int]:
     """Ids of the records whose outcome at ``stage`` the reviewers may know: released by a lead
     or resolved by one. Use as ``col(Record.id).in_(released_record_ids_select(...))``."""
     released = select(StageRelease.record_id).where(
@@ -40,12 +40,12 @@ def released_record_ids_select(review_id: int, stage: str) -> SelectOfScalar[int
     return select(union(released, resolved).subquery().c[0])
 
 
-def released_record_ids(session: Session, *, review_id: int, stage: str) -> set[int]:
+def released_record_ids(session: Session, *, review_id: int, stage: Stage | str) -> set[int]:
     """The same ids, as a set (for code that filters in Python)."""
     return set(session.exec(released_record_ids_select(review_id, stage)))
 
 
-def _unreleased(session: Session, *, review_id: int, stage: str) -> list[int]:
+def _unreleased(session: Session, *, review_id: int, stage: Stage | str) -> list[int]:
     # Imported here: progress imports this module for the blind reviewer's counts.
     from review_app.services.progress import stage_statuses, unique_record_ids
 
@@ -58,13 +58,13 @@ def _unreleased(session: Session, *, review_id: int, stage: str) -> list[int]:
     ]
 
 
-def count_unreleased(session: Session, *, actor: Actor, review_id: int, stage: str) -> int:
+def count_unreleased(session: Session, *, actor: Actor, review_id: int, stage: Stage | str) -> int:
     """Records with all their votes at ``stage`` (agreed or a conflict), unreleased (leads)."""
     require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     return len(_unreleased(session, review_id=review_id, stage=stage))
 
 
-def release_outcomes(session: Session, *, actor: Actor, review_id: int, stage: str) -> int:
+def release_outcomes(session: Session, *, actor: Actor, review_id: int, stage: Stage | str) -> int:
     """Release every record with all its votes at ``stage`` to the reviewers (leads; audited):
     agreed ones move on (at title/abstract: to full text), conflicts wait for a lead's resolution,
     and the votes on all of them are final. Returns how many records were released. A resolution

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from review_app.domain.consensus import StageStatus
+from review_app.domain.record_fields import Bibliographic, field_values
 from review_app.domain.screening.keywords import compile_keywords, keyword_lists
 from review_app.domain.vocabulary import VOTES, Role, Stage, Vote, check_stage
 from review_app.errors import NotFoundError, ValidationError
@@ -53,6 +54,7 @@ from review_app.services.progress import (
 )
 from review_app.services.releases import released_record_ids
 from review_app.services.reviews import get_protocol, get_review
+from review_app.services.snapshots import snapshot
 
 # A stable pseudo-random screening order (Knuth's multiplicative hash of the id), so that
 # records from one source or one year do not come in a block; both reviewers share it.
@@ -68,21 +70,13 @@ CLAIM_ROUNDS = 3
 _LOCK_SPACE = 0x5107  # the advisory-lock key space of screening claims (PostgreSQL)
 
 
-@dataclass(frozen=True, slots=True)
-class RecordView:
+@dataclass(slots=True, kw_only=True)
+class RecordView(Bibliographic):
+    """A stored record as the pages show it: its id and the declared fields
+    (``domain.record_fields``); every stored record has a title."""
+
     id: int
     title: str
-    abstract: str | None
-    authors: list[str]
-    year: int | None
-    journal: str | None
-    volume: str | None
-    issue: str | None
-    pages: str | None
-    doi: str | None
-    pmid: str | None
-    url: str | None
-    keywords: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +108,7 @@ def next_record(
     *,
     actor: Actor,
     review_id: int,
-    stage: str,
+    stage: Stage | str,
     lease_minutes: float = LEASE_MINUTES,
 ) -> ScreeningItem | None:
     """The next record that still needs votes and that this reviewer has not voted on, reserved
@@ -173,7 +167,7 @@ def next_record(
     return get_item(session, actor=actor, review_id=review_id, record_id=record_id, stage=stage)
 
 
-def count_remaining(session: Session, *, actor: Actor, review_id: int, stage: str) -> int:
+def count_remaining(session: Session, *, actor: Actor, review_id: int, stage: Stage | str) -> int:
     """How many records this reviewer could still be given at this stage (the one they hold
     included; records whose slots other reviewers hold or filled left out)."""
     reviewer_id, released_only = _screener(session, actor, review_id)
@@ -212,7 +206,7 @@ def get_item(
 
 
 def list_my_votes(
-    session: Session, *, actor: Actor, review_id: int, stage: str, limit: int | None = None
+    session: Session, *, actor: Actor, review_id: int, stage: Stage | str, limit: int | None = None
 ) -> list[tuple[VoteView, RecordView]]:
     """This reviewer's own votes, newest first, to look back at and change."""
     reviewer_id = _reviewer_id(session, actor, review_id)
@@ -236,7 +230,7 @@ def record_vote(
     actor: Actor,
     review_id: int,
     record_id: int,
-    stage: str,
+    stage: Stage | str,
     vote: str,
     reason: str | None = None,
     note: str | None = None,
@@ -378,7 +372,7 @@ def _claim(
     *,
     review_id: int,
     record_id: int,
-    stage: str,
+    stage: Stage | str,
     reviewer_id: int,
     needed: int,
     now: datetime,
@@ -466,7 +460,12 @@ def _try_lock_record(session: Session, record_id: int) -> bool:
 
 
 def _renew(
-    session: Session, *, record_id: int, stage: str, reviewer_id: int, until: datetime | None
+    session: Session,
+    *,
+    record_id: int,
+    stage: Stage | str,
+    reviewer_id: int,
+    until: datetime | None,
 ) -> bool:
     """Extend (or turn into a vote's) this reviewer's own slot on the record, if they hold one."""
     changed = _execute(
@@ -486,7 +485,7 @@ def _renew_my_lease(
     session: Session,
     *,
     review_id: int,
-    stage: str,
+    stage: Stage | str,
     reviewer_id: int,
     released_only: bool,
     needed: int,
@@ -521,7 +520,13 @@ def _renew_my_lease(
 
 
 def _drop_other_leases(
-    session: Session, *, review_id: int, stage: str, reviewer_id: int, keep: int, now: datetime
+    session: Session,
+    *,
+    review_id: int,
+    stage: Stage | str,
+    reviewer_id: int,
+    keep: int,
+    now: datetime,
 ) -> None:
     """One record on screen at a time: leases of mine on other records (which stopped being
     candidates: resolved, marked duplicate...) are given back. Expired ones are left for others
@@ -539,7 +544,13 @@ def _drop_other_leases(
 
 
 def _take_slot_for_vote(
-    session: Session, *, review_id: int, record_id: int, stage: str, reviewer_id: int, needed: int
+    session: Session,
+    *,
+    review_id: int,
+    record_id: int,
+    stage: Stage | str,
+    reviewer_id: int,
+    needed: int,
 ) -> None:
     if _claim(
         session,
@@ -573,7 +584,7 @@ def _candidates(
     session: Session,
     *,
     review_id: int,
-    stage: str,
+    stage: Stage | str,
     reviewer_id: int,
     released_only: bool,
     needed: int,
@@ -613,7 +624,7 @@ def _candidates(
     )
 
 
-def _fully_voted(*, review_id: int, stage: str, needed: int) -> SelectOfScalar[int]:
+def _fully_voted(*, review_id: int, stage: Stage | str, needed: int) -> SelectOfScalar[int]:
     """Records with all the votes the protocol asks for at this stage (one grouped pass over the
     votes, not a count per record)."""
     return (
@@ -628,7 +639,7 @@ def _ranked_candidates(
     session: Session,
     *,
     review_id: int,
-    stage: str,
+    stage: Stage | str,
     reviewer_id: int,
     released_only: bool,
     needed: int,
@@ -655,7 +666,7 @@ def _ranked_candidates(
 
 
 def _eligible_conditions(
-    session: Session, *, review_id: int, stage: str, released_only: bool = False
+    session: Session, *, review_id: int, stage: Stage | str, released_only: bool = False
 ) -> list[ColumnElement[bool]]:
     """Which records a stage screens, as conditions on ``Record``: the unique records at
     title/abstract (never the whole id list, which could pass the database's parameter limit),
@@ -724,7 +735,7 @@ def _insert_decision(
     review_id: int,
     record_id: int,
     reviewer_id: int,
-    stage: str,
+    stage: Stage | str,
     values: dict[str, object],
 ) -> tuple[Decision, bool]:
     """Insert the vote; if a concurrent request (a double click, a second tab) inserted it first,
@@ -795,7 +806,9 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _check_not_final(session: Session, *, review_id: int, record_id: int, stage: str) -> None:
+def _check_not_final(
+    session: Session, *, review_id: int, record_id: int, stage: Stage | str
+) -> None:
     """A reviewer's vote is final once a lead has resolved or released the record's outcome."""
     resolved = session.exec(
         select(Resolution.id).where(Resolution.record_id == record_id, Resolution.stage == stage)
@@ -822,7 +835,7 @@ def keyword_patterns(
     return compile_keywords(include), compile_keywords(exclude)
 
 
-def _check_vote(protocol: Protocol, *, stage: str, vote: str, reason: str | None) -> None:
+def _check_vote(protocol: Protocol, *, stage: Stage | str, vote: str, reason: str | None) -> None:
     check_stage(stage)
     allowed = [v for v in VOTES if v != Vote.MAYBE or protocol.screening.allow_maybe]
     if vote not in allowed:
@@ -839,7 +852,12 @@ def _check_vote(protocol: Protocol, *, stage: str, vote: str, reason: str | None
 
 
 def _check_eligible(
-    session: Session, *, review_id: int, record_id: int, stage: str, released_only: bool = False
+    session: Session,
+    *,
+    review_id: int,
+    record_id: int,
+    stage: Stage | str,
+    released_only: bool = False,
 ) -> None:
     _record(session, review_id, record_id)
     if stage == Stage.TITLE_ABSTRACT:
@@ -862,15 +880,12 @@ def _check_eligible(
 # --- views -------------------------------------------------------------------------------------
 
 
+# What an audit event records of a vote.
+_AUDITED = ("record_id", "stage", "vote", "reason", "note", "tags")
+
+
 def _decision_state(decision: Decision) -> dict[str, object]:
-    return {
-        "record_id": decision.record_id,
-        "stage": decision.stage,
-        "vote": decision.vote,
-        "reason": decision.reason,
-        "note": decision.note,
-        "tags": list(decision.tags),
-    }
+    return snapshot(decision, _AUDITED)
 
 
 def _changed(decision: Decision, values: dict[str, object]) -> bool:
@@ -894,21 +909,7 @@ def _vote_view(decision: Decision, reviewer: str) -> VoteView:
 
 def record_view(record: Record) -> RecordView:
     assert record.id is not None
-    return RecordView(
-        id=record.id,
-        title=record.title,
-        abstract=record.abstract,
-        authors=list(record.authors),
-        year=record.year,
-        journal=record.journal,
-        volume=record.volume,
-        issue=record.issue,
-        pages=record.pages,
-        doi=record.doi,
-        pmid=record.pmid,
-        url=record.url,
-        keywords=list(record.keywords),
-    )
+    return RecordView(id=record.id, **field_values(record))
 
 
 @dataclass(frozen=True, slots=True)
@@ -962,7 +963,9 @@ def screening_progress(
     )
 
 
-def _pace(session: Session, *, review_id: int, reviewer_id: int, stage: str) -> float | None:
+def _pace(
+    session: Session, *, review_id: int, reviewer_id: int, stage: Stage | str
+) -> float | None:
     """Median seconds between my recent votes, leaving out breaks."""
     times = sorted(
         session.exec(
