@@ -153,7 +153,7 @@ def init(
 def users_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Login name.")],
-    role: Annotated[str, typer.Option(help="reviewer | lead | admin (in the review).")],
+    role: Annotated[str, typer.Option(help=f"{' | '.join(ROLES)} (in the review).")],
     password_stdin: Annotated[
         bool, typer.Option("--password-stdin", help="Read the password from standard input.")
     ] = False,

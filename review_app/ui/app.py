@@ -13,7 +13,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from review_app.config import Settings
-from review_app.domain.vocabulary import is_lead
+from review_app.domain.vocabulary import Role, is_lead
 from review_app.errors import ReviewAppError
 from review_app.services.sessions import ENDED, check_session
 from review_app.services.users import is_active_user
@@ -152,7 +152,7 @@ def _needs_lead(title: str) -> Callable[[], None]:
         st.title(title)
         st.info(
             f"{title} is for the review's leads and admins; your role is "
-            f"{state.current_role() or 'reviewer'}. The pages you can open are in the sidebar."
+            f"{state.current_role() or Role.REVIEWER}. The pages you can open are in the sidebar."
         )
 
     render.__name__ = f"needs_lead_{title.lower()}"
@@ -160,7 +160,7 @@ def _needs_lead(title: str) -> Callable[[], None]:
 
 
 def _to_dashboard() -> None:
-    st.switch_page(pages_for(state.current_role() or "reviewer")[0])
+    st.switch_page(pages_for(state.current_role() or Role.REVIEWER)[0])
 
 
 def _no_review() -> None:

@@ -7,7 +7,7 @@ import functools
 import pandas as pd
 import streamlit as st
 
-from review_app.domain.vocabulary import StageStatus, is_lead
+from review_app.domain.vocabulary import Stage, StageStatus, is_lead
 from review_app.services.decisions import agreement_by_stage
 from review_app.services.prioritisation import stopping_aid
 from review_app.services.prisma import prisma_files, prisma_preview
@@ -17,14 +17,13 @@ from review_app.services.reviews import get_review, set_blind
 from review_app.ui import background, deps, state
 from review_app.ui.components.text import escape_markdown
 
-STAGE_TITLES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
 BLIND_PRISMA = (
     "The review is blind: the flow diagram adds up everyone's votes, so it is shown to leads "
     "until a lead unblinds the review."
 )
 RELEASE_LABELS = {
-    "title_abstract": "Send {n} decided records on to full text",
-    "full_text": "Release {n} decided full-text outcomes to the team",
+    Stage.TITLE_ABSTRACT: "Send {n} decided records on to full text",
+    Stage.FULL_TEXT: "Release {n} decided full-text outcomes to the team",
 }
 
 
@@ -69,7 +68,7 @@ def _show_records(progress: ReviewProgress) -> None:
 
 
 def _show_stage(stage: StageCounts) -> None:
-    st.subheader(STAGE_TITLES[stage.stage])
+    st.subheader(Stage(stage.stage).label)
     counts = stage.counts
     if counts is None:  # a reviewer in a blind review: votes only, no outcomes
         left, middle, right = st.columns(3)
@@ -80,7 +79,7 @@ def _show_stage(stage: StageCounts) -> None:
             "Blind review: conflicts and decisions are shown to leads only."
             + (
                 " Full text counts the records a lead has sent on."
-                if stage.stage == "full_text"
+                if stage.stage == Stage.FULL_TEXT
                 else ""
             )
         )
@@ -105,7 +104,7 @@ def _show_reviewers(progress: ReviewProgress) -> None:
             "Name": reviewer.name,
             "Role": reviewer.role,
             **{
-                f"{STAGE_TITLES[stage]} votes": f"{votes} / {eligible[stage]}"
+                f"{Stage(stage).label} votes": f"{votes} / {eligible[stage]}"
                 for stage, votes in reviewer.votes.items()
             },
         }
@@ -162,7 +161,7 @@ def _show_agreement(review_id: int, user: state.CurrentUser) -> None:
         return
     rows = [
         {
-            "Stage": STAGE_TITLES[p.stage],
+            "Stage": Stage(p.stage).label,
             "Reviewers": f"{p.reviewer_a} & {p.reviewer_b}",
             "Records": p.agreement.n,
             "Agreement": _percent(p.agreement.observed_agreement),
