@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from review_app.domain.vocabulary import Stage, Vote
 from review_app.services.conflicts import ConflictView, list_conflicts, resolve
 from review_app.services.reviews import get_protocol
 from review_app.ui import deps, state
 from review_app.ui.components.text import escape_markdown
 
-STAGES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
 ALL_PAIRS = "All reviewer pairs"
 
 
@@ -21,12 +21,12 @@ def render() -> None:
     stage = (
         st.segmented_control(
             "Stage",
-            list(STAGES),
-            format_func=STAGES.__getitem__,
-            default="title_abstract",
+            list(Stage),
+            format_func=lambda stage: Stage(stage).label,
+            default=Stage.TITLE_ABSTRACT,
             key="conflict_stage",
         )
-        or "title_abstract"
+        or Stage.TITLE_ABSTRACT
     )
     with deps.unit_of_work() as session:
         conflicts = list_conflicts(session, actor=user.actor, review_id=review_id, stage=stage)
@@ -36,7 +36,7 @@ def render() -> None:
     pairs = sorted({" & ".join(c.reviewers) for c in conflicts})
     chosen = st.selectbox("Reviewer pair", [ALL_PAIRS, *pairs], key="conflict_pair")
     shown = [c for c in conflicts if chosen == ALL_PAIRS or " & ".join(c.reviewers) == chosen]
-    st.caption(f"{len(shown)} conflict(s) to resolve at {STAGES[stage].lower()}.")
+    st.caption(f"{len(shown)} conflict(s) to resolve at {Stage(stage).label.lower()}.")
     if not shown:
         st.success("No conflicts here.")
     usable = {r.id: r.label for r in reasons}
@@ -72,7 +72,7 @@ def _show_conflict(
             note = f" · note: {vote.note}" if vote.note else ""
             st.markdown(escape_markdown(f"{vote.reviewer}: {vote.vote}{reason}{note}"))
         cols = st.columns([1, 2, 2])
-        decision = cols[0].radio("Final decision", ["include", "exclude"], key=f"final_{key}")
+        decision = cols[0].radio("Final decision", [Vote.INCLUDE, Vote.EXCLUDE], key=f"final_{key}")
         reason = cols[1].selectbox(
             "Reason (to exclude)",
             ["", *reasons],
@@ -89,7 +89,7 @@ def _show_conflict(
                     record_id=record.id,
                     stage=conflict.stage,
                     vote=decision,
-                    reason=reason if decision == "exclude" and reason else None,
+                    reason=reason if decision == Vote.EXCLUDE and reason else None,
                     note=note,
                 )
             st.session_state["conflict_messages"] = [f"Record {record.id}: {decision}."]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from review_app.domain.vocabulary import Stage, Vote
 from review_app.errors import ReviewAppError
 from review_app.protocol import Protocol
 from review_app.services.prioritisation import relevance_of
@@ -29,7 +30,6 @@ from review_app.ui.components.highlight import highlight
 from review_app.ui.components.links import record_links
 from review_app.ui.components.text import escape_markdown
 
-STAGES = {"title_abstract": "Title and abstract", "full_text": "Full text"}
 STAGE_KEY = "screen_stage"
 REVISIT_KEY = "screen_revisit"  # a record the reviewer asked to see again (undo, change)
 FLASH_KEY = "screen_flash"
@@ -44,12 +44,12 @@ def render() -> None:
     stage = (
         st.segmented_control(
             "Stage",
-            list(STAGES),
-            format_func=STAGES.__getitem__,
-            default="title_abstract",
+            list(Stage),
+            format_func=lambda stage: Stage(stage).label,
+            default=Stage.TITLE_ABSTRACT,
             key=STAGE_KEY,
         )
-        or "title_abstract"
+        or Stage.TITLE_ABSTRACT
     )
     with deps.unit_of_work() as session:
         protocol = get_protocol(session, review_id)
@@ -67,7 +67,9 @@ def render() -> None:
         _show_criteria(protocol, stage)
     with left:
         if item is None:
-            st.success(f"Nothing left for you to screen at {STAGES[stage].lower()}. Thank you!")
+            st.success(
+                f"Nothing left for you to screen at {Stage(stage).label.lower()}. Thank you!"
+            )
         else:
             _show_record(item, protocol)
             if relevance:
@@ -75,7 +77,7 @@ def render() -> None:
                     f"Relevance: ranked {relevance[0]:,} of {relevance[1]:,} unscreened "
                     "records by the model (likely includes first)."
                 )
-            if stage == "full_text":
+            if stage == Stage.FULL_TEXT:
                 fulltext_panel.show(review_id, item.record.id, user)
             _vote_controls(item, protocol, review_id, user)
         _undo_control(review_id, user, stage)
@@ -168,11 +170,11 @@ def _vote_controls(
 ) -> None:
     record_id, stage = item.record.id, item.stage
     reasons = protocol.exclusion_reasons_for(stage)
-    labels = {NO_REASON: "(no reason)" if stage == "title_abstract" else "Choose a reason…"}
+    labels = {NO_REASON: "(no reason)" if stage == Stage.TITLE_ABSTRACT else "Choose a reason…"}
     labels |= {r.id: r.label for r in reasons}
     current = item.my_vote
     st.selectbox(
-        "Exclusion reason" + (" (required to exclude)" if stage == "full_text" else ""),
+        "Exclusion reason" + (" (required to exclude)" if stage == Stage.FULL_TEXT else ""),
         list(labels),
         format_func=labels.__getitem__,
         key=f"reason_{stage}_{record_id}",
@@ -189,9 +191,12 @@ def _vote_controls(
         value=", ".join(current.tags) if current else "",
         key=f"tags_{stage}_{record_id}",
     )
-    votes = [("Include", "include", "I", "primary"), ("Exclude", "exclude", "E", "secondary")]
+    votes = [
+        ("Include", Vote.INCLUDE, "I", "primary"),
+        ("Exclude", Vote.EXCLUDE, "E", "secondary"),
+    ]
     if protocol.screening.allow_maybe:
-        votes.append(("Maybe", "maybe", "M", "secondary"))
+        votes.append(("Maybe", Vote.MAYBE, "M", "secondary"))
     cols = st.columns(len(votes) + 1)
     for col, (label, vote, key, kind) in zip(cols, votes, strict=False):
         col.button(
@@ -218,7 +223,7 @@ def _cast(review_id: int, user_id: int, record_id: int, stage: str, vote: str) -
                 record_id=record_id,
                 stage=stage,
                 vote=vote,
-                reason=reason if vote == "exclude" else None,
+                reason=reason if vote == Vote.EXCLUDE else None,
                 note=note,
                 tags=tags,
             )
@@ -226,7 +231,7 @@ def _cast(review_id: int, user_id: int, record_id: int, stage: str, vote: str) -
     except ReviewAppError as error:
         st.session_state[FLASH_KEY] = ("error", str(error))
         return
-    if stage == "title_abstract":
+    if stage == Stage.TITLE_ABSTRACT:
         background.retrainer().request(review_id)
     st.session_state.pop(REVISIT_KEY, None)
     st.session_state[NOTE_OPEN_KEY] = False
@@ -255,7 +260,7 @@ def _undo(review_id: int, user_id: int, stage: str) -> None:
     if undone is None:
         st.session_state[FLASH_KEY] = ("error", "You have no vote to undo at this stage.")
         return
-    if stage == "title_abstract":
+    if stage == Stage.TITLE_ABSTRACT:
         background.retrainer().request(review_id)
     st.session_state[REVISIT_KEY] = (undone.record_id, stage)
     st.session_state[FLASH_KEY] = (
