@@ -14,30 +14,23 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
 
+from review_app.domain.record_fields import EXPORTED
 from review_app.importers.record import RecordIn
 
-COLUMNS = (
-    "source_record_id",
-    "title",
-    "abstract",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "issn",
-    "isbn",
-    "keywords",
-    "language",
-    "publication_type",
-    "url",
-)
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
+COLUMNS = EXPORTED  # the declared fields, in their order (domain.record_fields)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A workbook's created/modified dates and its zip entries' times: fixed, so the same data gives
+# the same bytes (the web app's download equals the command line's file); when a file was made
+# is its own modification time.
+WORKBOOK_TIME = datetime(2000, 1, 1)
 
 
 def dumps_csv(records: Iterable[RecordIn]) -> bytes:
@@ -59,9 +52,7 @@ def dumps_xlsx(records: Iterable[RecordIn]) -> bytes:
     sheet.append(list(COLUMNS))
     for record in records:
         sheet.append([ILLEGAL_CHARACTERS_RE.sub("", cell) for cell in _row(record)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return _saved(workbook)
 
 
 def _row(record: RecordIn) -> list[str]:
@@ -117,9 +108,7 @@ def table_xlsx(sheets: Mapping[str, Table]) -> bytes:
         sheet.append(list(header))
         for row in rows:
             sheet.append([_xlsx_text(table_cell(value)) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return _saved(workbook)
 
 
 def table_cell(value: object) -> object:
@@ -135,3 +124,27 @@ def _xlsx_text(cell: object) -> object:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     return ILLEGAL_CHARACTERS_RE.sub("", cell) if isinstance(cell, str) else cell
+
+
+def _saved(workbook: Workbook) -> bytes:
+    """The workbook's bytes, the same for the same cells: openpyxl's ``save`` stamps the clock
+    into docProps/core.xml and into every zip entry; here both are WORKBOOK_TIME."""
+    from openpyxl.writer.excel import ExcelWriter
+
+    workbook.properties.created = workbook.properties.modified = WORKBOOK_TIME
+    if not workbook.worksheets:
+        workbook.create_sheet()  # as openpyxl's save does: a workbook has a sheet
+    written = io.BytesIO()
+    with zipfile.ZipFile(written, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(workbook, archive).save()
+    fixed = io.BytesIO()
+    with (
+        zipfile.ZipFile(written) as source,
+        zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as target,
+    ):
+        for entry in source.infolist():
+            timeless = zipfile.ZipInfo(entry.filename, date_time=WORKBOOK_TIME.timetuple()[:6])
+            timeless.compress_type = zipfile.ZIP_DEFLATED
+            timeless.external_attr = entry.external_attr
+            target.writestr(timeless, source.read(entry))
+    return fixed.getvalue()

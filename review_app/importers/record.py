@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from review_app.domain.record_fields import Bibliographic
 from review_app.errors import Problem
 
 MEGABYTE = 1024 * 1024
@@ -50,30 +51,14 @@ DEFAULT_LIMITS = Limits()
 
 
 @dataclass(slots=True)
-class RecordIn:
+class RecordIn(Bibliographic):
     """One bibliographic record as read from an export file, normalised.
 
-    ``raw`` keeps every original field (tag or column -> value or list of values) so an
-    export can give the record back as it came.
+    Its fields are the declared ones (``domain.record_fields``; ``doi`` lower-case, no resolver
+    prefix), keyword-only. ``raw`` keeps every original field (tag or column -> value or list
+    of values) so an export can give the record back as it came.
     """
 
-    title: str | None = None
-    abstract: str | None = None
-    authors: list[str] = field(default_factory=list)
-    year: int | None = None
-    journal: str | None = None
-    volume: str | None = None
-    issue: str | None = None
-    pages: str | None = None
-    doi: str | None = None  # lower-case, no resolver prefix
-    pmid: str | None = None
-    issn: str | None = None
-    isbn: str | None = None
-    keywords: list[str] = field(default_factory=list)
-    language: str | None = None
-    publication_type: str | None = None
-    url: str | None = None
-    source_record_id: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
     position: int = 0  # 1-based record number in the file
     line: int | None = None  # 1-based line where the record starts, when known

@@ -22,6 +22,7 @@ from review_app.services.screening import (
     record_view,
     votes_on,
 )
+from review_app.services.snapshots import snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,15 +158,12 @@ def _check_resolution(
         )
 
 
+# What an audit event records of a resolution.
+_AUDITED = ("record_id", "stage", "vote", "reason", "note", "lead_id")
+
+
 def _state(resolution: Resolution) -> dict[str, object]:
-    return {
-        "record_id": resolution.record_id,
-        "stage": resolution.stage,
-        "vote": resolution.vote,
-        "reason": resolution.reason,
-        "note": resolution.note,
-        "lead_id": resolution.lead_id,
-    }
+    return snapshot(resolution, _AUDITED)
 
 
 def _view(resolution: Resolution, lead: str) -> ResolutionView:

@@ -26,7 +26,7 @@ from review_app.domain.dedup import (
     find_duplicates,
 )
 from review_app.domain.dedup import merge_fields as merge_best_fields
-from review_app.domain.dedup.merging import MERGED_FIELDS
+from review_app.domain.record_fields import MERGED, field_values
 from review_app.domain.vocabulary import Role
 from review_app.errors import ConflictError, NotFoundError, ValidationError
 from review_app.models import (
@@ -40,6 +40,7 @@ from review_app.models import (
 )
 from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, require_role
+from review_app.services.snapshots import snapshot
 
 PAIR_DECISIONS = ("duplicate", "not_duplicate", "skip")
 
@@ -280,9 +281,9 @@ def _apply_best_fields(
     primary: Record, copies: list[Record], *, only_missing: bool
 ) -> dict[str, Any]:
     """Give the primary the best value of each field; returns its fields as they were."""
-    before = {name: _copy(getattr(primary, name)) for name in MERGED_FIELDS}
+    before = snapshot(primary, MERGED)
     best = merge_best_fields([_dedup_record(r) for r in copies])
-    for name in MERGED_FIELDS:
+    for name in MERGED:
         value = best.get(name)
         if value in (None, "", []) or (only_missing and before[name] not in (None, "", [])):
             continue
@@ -354,23 +355,4 @@ def _active_cluster_of(session: Session, record_id: int) -> int | None:
 
 def _dedup_record(record: Record) -> DedupRecord:
     assert record.id is not None
-    return DedupRecord(
-        id=record.id,
-        title=record.title,
-        authors=list(record.authors),
-        year=record.year,
-        journal=record.journal,
-        volume=record.volume,
-        issue=record.issue,
-        pages=record.pages,
-        doi=record.doi,
-        pmid=record.pmid,
-        issn=record.issn,
-        isbn=record.isbn,
-        abstract=record.abstract,
-        publication_type=record.publication_type,
-    )
-
-
-def _copy(value: Any) -> Any:
-    return list(value) if isinstance(value, list) else value
+    return DedupRecord(id=record.id, **field_values(record))

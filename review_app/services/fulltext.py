@@ -35,6 +35,7 @@ from review_app.services.permissions import Actor, can_see_all_votes, require_ro
 from review_app.services.progress import stage_statuses, unique_records_select
 from review_app.services.releases import released_record_ids
 from review_app.services.reviews import get_review
+from review_app.services.snapshots import snapshot
 
 PDF_MAGIC = b"%PDF-"
 URL_SCHEMES = ("http", "https")
@@ -405,16 +406,12 @@ def _differs(fulltext: FullText, values: dict[str, object]) -> bool:
     return any(getattr(fulltext, name) != value for name, value in values.items())
 
 
+# What an audit event records of a full text.
+_AUDITED = ("record_id", "status", "file_path", "file_name", "sha256", "url", "note")
+
+
 def _state(fulltext: FullText) -> dict[str, object]:
-    return {
-        "record_id": fulltext.record_id,
-        "status": fulltext.status,
-        "file_path": fulltext.file_path,
-        "file_name": fulltext.file_name,
-        "sha256": fulltext.sha256,
-        "url": fulltext.url,
-        "note": fulltext.note,
-    }
+    return snapshot(fulltext, _AUDITED)
 
 
 def _view(session: Session, fulltext: FullText) -> FullTextView:

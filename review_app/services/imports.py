@@ -12,6 +12,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from review_app.config import Settings
+from review_app.domain.record_fields import field_values
 from review_app.domain.vocabulary import Role
 from review_app.errors import ConflictError, NotFoundError, Problem, ValidationError
 from review_app.importers import DEFAULT_LIMITS, FORMATS, Limits, read_bytes
@@ -282,23 +283,8 @@ def record_row(record: RecordIn, *, review_id: int, batch_id: int) -> dict[str, 
         "review_id": review_id,
         "import_batch_id": batch_id,
         "position": record.position,
-        "source_record_id": record.source_record_id,
+        **field_values(record),
         "title": record.title or "",
-        "abstract": record.abstract,
-        "authors": record.authors,
-        "year": record.year,
-        "journal": record.journal,
-        "volume": record.volume,
-        "issue": record.issue,
-        "pages": record.pages,
-        "doi": record.doi,
-        "pmid": record.pmid,
-        "issn": record.issn,
-        "isbn": record.isbn,
-        "keywords": record.keywords,
-        "language": record.language,
-        "publication_type": record.publication_type,
-        "url": record.url,
         "raw": record.raw,
         "created_at": utcnow(),
     }

@@ -28,6 +28,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from review_app.domain.consensus import StageStatus
+from review_app.domain.record_fields import Bibliographic, field_values
 from review_app.domain.screening.keywords import compile_keywords, keyword_lists
 from review_app.domain.vocabulary import VOTES, Role, Stage, Vote, check_stage
 from review_app.errors import NotFoundError, ValidationError
@@ -53,6 +54,7 @@ from review_app.services.progress import (
 )
 from review_app.services.releases import released_record_ids
 from review_app.services.reviews import get_protocol, get_review
+from review_app.services.snapshots import snapshot
 
 # A stable pseudo-random screening order (Knuth's multiplicative hash of the id), so that
 # records from one source or one year do not come in a block; both reviewers share it.
@@ -68,21 +70,13 @@ CLAIM_ROUNDS = 3
 _LOCK_SPACE = 0x5107  # the advisory-lock key space of screening claims (PostgreSQL)
 
 
-@dataclass(frozen=True, slots=True)
-class RecordView:
+@dataclass(slots=True, kw_only=True)
+class RecordView(Bibliographic):
+    """A stored record as the pages show it: its id and the declared fields
+    (``domain.record_fields``); every stored record has a title."""
+
     id: int
     title: str
-    abstract: str | None
-    authors: list[str]
-    year: int | None
-    journal: str | None
-    volume: str | None
-    issue: str | None
-    pages: str | None
-    doi: str | None
-    pmid: str | None
-    url: str | None
-    keywords: list[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -886,15 +880,12 @@ def _check_eligible(
 # --- views -------------------------------------------------------------------------------------
 
 
+# What an audit event records of a vote.
+_AUDITED = ("record_id", "stage", "vote", "reason", "note", "tags")
+
+
 def _decision_state(decision: Decision) -> dict[str, object]:
-    return {
-        "record_id": decision.record_id,
-        "stage": decision.stage,
-        "vote": decision.vote,
-        "reason": decision.reason,
-        "note": decision.note,
-        "tags": list(decision.tags),
-    }
+    return snapshot(decision, _AUDITED)
 
 
 def _changed(decision: Decision, values: dict[str, object]) -> bool:
@@ -918,21 +909,7 @@ def _vote_view(decision: Decision, reviewer: str) -> VoteView:
 
 def record_view(record: Record) -> RecordView:
     assert record.id is not None
-    return RecordView(
-        id=record.id,
-        title=record.title,
-        abstract=record.abstract,
-        authors=list(record.authors),
-        year=record.year,
-        journal=record.journal,
-        volume=record.volume,
-        issue=record.issue,
-        pages=record.pages,
-        doi=record.doi,
-        pmid=record.pmid,
-        url=record.url,
-        keywords=list(record.keywords),
-    )
+    return RecordView(id=record.id, **field_values(record))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,39 +9,7 @@ from typing import Any
 from review_app.domain.dedup.pages import normalise_pages
 from review_app.domain.dedup.records import DedupRecord
 from review_app.domain.dedup.text import normalise_doi, normalise_pmid, parse_title
-
-# How much each field adds to a record's completeness (identifiers and the abstract weigh
-# most: they are what screening and full-text retrieval need).
-_COMPLETENESS = {
-    "title": 3,
-    "abstract": 3,
-    "doi": 2,
-    "pmid": 2,
-    "authors": 2,
-    "year": 1,
-    "journal": 1,
-    "volume": 1,
-    "issue": 1,
-    "pages": 1,
-    "issn": 1,
-    "isbn": 1,
-    "publication_type": 1,
-}
-MERGED_FIELDS = (
-    "title",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "issn",
-    "isbn",
-    "abstract",
-    "publication_type",
-)
+from review_app.domain.record_fields import COMPLETENESS, MERGED
 
 
 def _present(value: Any) -> bool:
@@ -49,8 +17,8 @@ def _present(value: Any) -> bool:
 
 
 def completeness(record: DedupRecord) -> int:
-    """Weighted count of the fields a record has."""
-    return sum(w for name, w in _COMPLETENESS.items() if _present(getattr(record, name)))
+    """Weighted count of the fields a record has (the weights are declared with the fields)."""
+    return sum(w for name, w in COMPLETENESS.items() if _present(getattr(record, name)))
 
 
 def choose_primary(records: Sequence[DedupRecord]) -> int:
@@ -78,7 +46,8 @@ def _title_quality(title: str) -> tuple[int, int, int]:
 
 
 def merge_fields(records: Sequence[DedupRecord]) -> dict[str, Any]:
-    """Best value of each field across the copies of one record (JSON-safe dict).
+    """Best value of each merged field (``domain.record_fields.MERGED``) across the copies of
+    one record (JSON-safe dict).
 
     The primary (:func:`choose_primary`) is consulted first. Title: not a bracketed
     translation, not in capitals, else the longest. Authors: the longest list. Journal: the
@@ -94,24 +63,23 @@ def merge_fields(records: Sequence[DedupRecord]) -> dict[str, Any]:
     def values(name: str) -> list[Any]:
         return [getattr(r, name) for r in ordered if _present(getattr(r, name))]
 
-    merged: dict[str, Any] = {name: None for name in MERGED_FIELDS}
-    titles = values("title")
-    merged["title"] = max(titles, key=_title_quality) if titles else None
-    author_lists = [list(a) for a in values("authors")]
-    merged["authors"] = max(author_lists, key=_count) if author_lists else []
-    journals = values("journal")
-    merged["journal"] = max(journals, key=len) if journals else None
-    abstracts = values("abstract")
-    merged["abstract"] = max(abstracts, key=len) if abstracts else None
-    merged["pages"] = _best_pages(values("pages"))
-    merged["doi"] = _most_common(values("doi"), key=normalise_doi)
-    merged["pmid"] = _most_common(values("pmid"), key=normalise_pmid)
-    for name in ("year", "volume", "issue"):
-        merged[name] = _most_common(values(name))
-    for name in ("issn", "isbn", "publication_type"):
-        found = values(name)
-        merged[name] = found[0] if found else None
-    return merged
+    return {name: _BEST.get(name, _first)(values(name)) for name in MERGED}
+
+
+def _first(values: list[Any]) -> Any:
+    return values[0] if values else None
+
+
+def _best_title(titles: list[str]) -> str | None:
+    return max(titles, key=_title_quality) if titles else None
+
+
+def _longest_list(lists: list[list[str]]) -> list[str]:
+    return max((list(a) for a in lists), key=_count) if lists else []
+
+
+def _longest(texts: list[str]) -> str | None:
+    return max(texts, key=len) if texts else None
 
 
 def _best_pages(pages: list[str]) -> str | None:
@@ -121,3 +89,19 @@ def _best_pages(pages: list[str]) -> str | None:
     same = [p for p in pages if normalise_pages(p).start == normalise_pages(start).start]
     with_end = [p for p in same if normalise_pages(p).end]
     return max(with_end, key=len) if with_end else start
+
+
+# How the best value of a field is chosen from the copies' values (the primary's first); a
+# merged field not named here takes the first copy's value that is present.
+_BEST: dict[str, Callable[[list[Any]], Any]] = {
+    "title": _best_title,
+    "authors": _longest_list,
+    "journal": _longest,
+    "abstract": _longest,
+    "pages": _best_pages,
+    "doi": lambda dois: _most_common(dois, key=normalise_doi),
+    "pmid": lambda pmids: _most_common(pmids, key=normalise_pmid),
+    "year": _most_common,
+    "volume": _most_common,
+    "issue": _most_common,
+}

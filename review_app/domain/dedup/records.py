@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from review_app.domain.record_fields import Bibliographic
+
 Decision = Literal["certain", "uncertain", "different"]
 
 
 @dataclass(slots=True)
-class DedupRecord:
-    """One bibliographic record as the engine sees it; every field but ``id`` may be missing.
+class DedupRecord(Bibliographic):
+    """One bibliographic record as the engine sees it: an ``id`` and the declared fields
+    (``domain.record_fields``, keyword-only), every one of which may be missing.
 
     ``authors`` holds one name per item in any common style ("Family, Given", "Family GI",
     "Given Family"); an item that holds a whole author string ("A, B and C", "Kim S.Lee J.")
@@ -18,19 +21,6 @@ class DedupRecord:
     """
 
     id: int
-    title: str | None = None
-    authors: list[str] = field(default_factory=list)
-    year: int | None = None
-    journal: str | None = None
-    volume: str | None = None
-    issue: str | None = None
-    pages: str | None = None
-    doi: str | None = None
-    pmid: str | None = None
-    issn: str | None = None
-    isbn: str | None = None
-    abstract: str | None = None
-    publication_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
