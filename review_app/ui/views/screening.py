@@ -85,7 +85,7 @@ def render() -> None:
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def _progress(review_id: int, user_id: int, stage: str) -> ScreeningProgress:
+def _progress(review_id: int, user_id: int, stage: Stage | str) -> ScreeningProgress:
     """Counted at most every 10 s: exact counts over a large review cost more than a keypress
     may take, and a progress figure a few seconds old serves as well."""
     with deps.unit_of_work() as session:
@@ -210,7 +210,7 @@ def _vote_controls(
     cols[-1].button("Note", key="open_note", shortcut="N", on_click=_open_note)
 
 
-def _cast(review_id: int, user_id: int, record_id: int, stage: str, vote: str) -> None:
+def _cast(review_id: int, user_id: int, record_id: int, stage: Stage | str, vote: str) -> None:
     reason = st.session_state.get(f"reason_{stage}_{record_id}") or None
     note = st.session_state.get(f"note_{stage}_{record_id}")
     tags = [t.strip() for t in (st.session_state.get(f"tags_{stage}_{record_id}") or "").split(",")]
@@ -242,7 +242,7 @@ def _open_note() -> None:
     st.session_state[NOTE_OPEN_KEY] = True
 
 
-def _undo_control(review_id: int, user: state.CurrentUser, stage: str) -> None:
+def _undo_control(review_id: int, user: state.CurrentUser, stage: Stage | str) -> None:
     st.button(
         "Undo my last vote",
         key="undo_vote",
@@ -252,7 +252,7 @@ def _undo_control(review_id: int, user: state.CurrentUser, stage: str) -> None:
     )
 
 
-def _undo(review_id: int, user_id: int, stage: str) -> None:
+def _undo(review_id: int, user_id: int, stage: Stage | str) -> None:
     with deps.unit_of_work() as session:
         undone = undo_last_vote(
             session, actor=state.CurrentUser(user_id, "").actor, review_id=review_id, stage=stage
@@ -296,14 +296,14 @@ def _show_progress(progress: ScreeningProgress) -> None:
         )
 
 
-def _show_criteria(protocol: Protocol, stage: str) -> None:
+def _show_criteria(protocol: Protocol, stage: Stage | str) -> None:
     st.markdown("**Eligibility criteria**")
     for criterion in protocol.criteria_for(stage):
         st.markdown(f"- {escape_markdown(criterion.text)}")
     st.caption("Green: include keywords · red: exclude keywords (from the protocol).")
 
 
-def _my_votes(review_id: int, user: state.CurrentUser, stage: str) -> None:
+def _my_votes(review_id: int, user: state.CurrentUser, stage: Stage | str) -> None:
     recent = st.expander("My recent votes (change one)", key="my_votes_open", on_change="rerun")
     if not recent.open:  # drawn only when opened: closed, it costs a keypress nothing
         return
@@ -323,5 +323,5 @@ def _my_votes(review_id: int, user: state.CurrentUser, stage: str) -> None:
             )
 
 
-def _revisit(record_id: int, stage: str) -> None:
+def _revisit(record_id: int, stage: Stage | str) -> None:
     st.session_state[REVISIT_KEY] = (record_id, stage)
