@@ -8,6 +8,7 @@ the database layer and, where they need them, the heavy libraries (scikit-learn,
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -24,6 +25,7 @@ from review_app.config import Settings, setting
 from review_app.domain.vocabulary import ROLES
 from review_app.errors import NotFoundError, ReviewAppError, ValidationError
 from review_app.importers import FORMATS
+from review_app.services.exports.registry import EXPORTS, Export, output_help
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -271,132 +273,75 @@ def _echo_dedup(summary: DedupSummary) -> None:
     )
 
 
-@export_app.command("records")
-def export_records_command(
-    ctx: typer.Context,
-    output: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
-    format: Annotated[
-        str | None, typer.Option(help="csv | ris | xlsx (default: from the suffix).")
-    ] = None,
-    stage: Annotated[
-        str, typer.Option(help="all | unique | title_abstract | full_text | included")
-    ] = "all",
-) -> None:
-    """Write the review's records as CSV, RIS or XLSX."""
-    from review_app.services.permissions import Actor
-    from review_app.services.reporting import export_records
+def _export_command(export: Export) -> Callable[..., None]:
+    """The `review-app export NAME` command of a registry entry: -o PATH, --format when the
+    entry takes it, and the entry's options; the format comes from the file's suffix."""
 
-    state: CliState = ctx.obj
-    chosen = format or output.suffix.lstrip(".").lower()
-    with state.review_scope() as (session, review_id):
-        data = export_records(
-            session, actor=Actor.operator(), review_id=review_id, format=chosen, stage=stage
+    def command(ctx: typer.Context, output: Path, **values: Any) -> None:
+        from review_app.services.permissions import Actor
+
+        state: CliState = ctx.obj
+        chosen = values.pop("format", None) or _suffix(output)
+        if export.any_suffix:
+            chosen = export.formats[0]
+        elif len(export.formats) == 1 and chosen not in export.formats:
+            raise ValidationError(
+                f"{output}: the {export.name} export is a .{export.formats[0]} file"
+            )
+        with state.review_scope() as (session, review_id):
+            files = export.make(
+                session, actor=Actor.operator(), review_id=review_id, format=chosen, **values
+            )
+        paths = [
+            output.with_name(f"{output.stem}{file.suffix}.{chosen}") if file.suffix else output
+            for file in files
+        ]
+        for path, file in zip(paths, files, strict=True):
+            _write_file(path, file.data)
+        note = export.note(chosen, values)
+        written = " and ".join(str(path) for path in paths)
+        typer.echo(f"Wrote {written}{f' ({note})' if note else ''}.")
+
+    parameters = [
+        inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
+        inspect.Parameter(
+            "output",
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            annotation=Annotated[
+                Path, typer.Option("-o", "--output", help=f"{output_help(export)}.")
+            ],
+        ),
+    ]
+    if export.format_option:
+        formats = " | ".join(export.formats)
+        parameters.append(
+            inspect.Parameter(
+                "format",
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                default=None,
+                annotation=Annotated[
+                    str | None, typer.Option(help=f"{formats} (default: from the suffix).")
+                ],
+            )
         )
-    _write_file(output, data)
-    typer.echo(f"Wrote {output} ({chosen}, stage {stage}).")
-
-
-@export_app.command("duplicates")
-def export_duplicates_command(
-    ctx: typer.Context,
-    output: Annotated[Path, typer.Option("-o", "--output", help="CSV file to write.")],
-) -> None:
-    """One row per record: record_id, source_record_id, source, cluster_id, is_primary,
-    decided_by, status."""
-    from review_app.services.duplicates import duplicates_csv
-    from review_app.services.permissions import Actor
-
-    if output.suffix.lower() != ".csv":
-        raise ValidationError(f"{output}: the duplicates export is a .csv file")
-    _export(
-        ctx,
-        output,
-        lambda session, review_id: duplicates_csv(
-            session, actor=Actor.operator(), review_id=review_id
-        ),
-    )
-
-
-@export_app.command("decisions")
-def export_decisions_command(
-    ctx: typer.Context,
-    output: Annotated[Path, typer.Option("-o", "--output", help="PATH.csv or PATH.xlsx.")],
-) -> None:
-    """Every reviewer's votes, the resolutions and each record's status, with agreement
-    statistics (a second sheet in XLSX; PATH-agreement.csv beside a CSV)."""
-    from review_app.services.decisions import export_decisions
-    from review_app.services.permissions import Actor
-
-    state: CliState = ctx.obj
-    format = output.suffix.lstrip(".").lower()
-    with state.review_scope() as (session, review_id):
-        files = export_decisions(
-            session, actor=Actor.operator(), review_id=review_id, format=format
+    for option in export.options:
+        parameters.append(
+            inspect.Parameter(
+                option.name,
+                inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                default=option.default,
+                annotation=Annotated[str, typer.Option(help=" | ".join(option.choices))],
+            )
         )
-    if format == "xlsx":
-        _write_file(output, files["workbook"])
-        typer.echo(f"Wrote {output} (sheets: decisions, agreement).")
-        return
-    agreement_path = output.with_name(f"{output.stem}-agreement.csv")
-    _write_file(output, files["decisions"])
-    _write_file(agreement_path, files["agreement"])
-    typer.echo(f"Wrote {output} and {agreement_path}.")
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    command.__name__ = f"export_{export.name}_command"
+    return command
 
 
-@export_app.command("included")
-def export_included_command(
-    ctx: typer.Context,
-    output: Annotated[
-        Path, typer.Option("-o", "--output", help="PATH.ris, PATH.csv or PATH.xlsx.")
-    ],
-) -> None:
-    """The reports of the included studies, with their study labels."""
-    from review_app.services.exports import export_included
-    from review_app.services.permissions import Actor
-
-    _export(
-        ctx,
-        output,
-        lambda session, review_id: export_included(
-            session, actor=Actor.operator(), review_id=review_id, format=_suffix(output)
-        ),
-    )
-
-
-@export_app.command("statuses")
-def export_statuses_command(
-    ctx: typer.Context,
-    output: Annotated[Path, typer.Option("-o", "--output", help="PATH.csv or PATH.xlsx.")],
-) -> None:
-    """Every record (duplicates too) with its source, stage, votes and final status."""
-    from review_app.services.exports import export_record_statuses
-    from review_app.services.permissions import Actor
-
-    _export(
-        ctx,
-        output,
-        lambda session, review_id: export_record_statuses(
-            session, actor=Actor.operator(), review_id=review_id, format=_suffix(output)
-        ),
-    )
-
-
-@export_app.command("audit")
-def export_audit_command(
-    ctx: typer.Context,
-    output: Annotated[Path, typer.Option("-o", "--output", help="PATH.csv")],
-) -> None:
-    """The audit log: who changed what, when, before and after."""
-    from review_app.services.exports import export_audit_log
-    from review_app.services.permissions import Actor
-
-    _export(
-        ctx,
-        output,
-        lambda session, review_id: export_audit_log(
-            session, actor=Actor.operator(), review_id=review_id
-        ),
-    )
+for _entry in EXPORTS.values():
+    if _entry.words == ("export", _entry.name):
+        export_app.command(_entry.name, help=_entry.description)(_export_command(_entry))
 
 
 @app.command()
@@ -407,16 +352,17 @@ def prisma(
     """The PRISMA 2020 flow diagram computed from the decisions (format from the suffix)."""
     from review_app.domain.prisma.wording import provisional_note
     from review_app.services.permissions import Actor
-    from review_app.services.prisma import prisma_counts, prisma_files
+    from review_app.services.prisma import prisma_counts
 
     notes: list[str] = []
 
     def make(session: Session, review_id: int) -> bytes:
         counts = prisma_counts(session, actor=Actor.operator(), review_id=review_id)
         notes.extend(filter(None, [provisional_note(counts)]))
-        return prisma_files(
+        [diagram] = EXPORTS["prisma"].make(
             session, actor=Actor.operator(), review_id=review_id, format=_suffix(output)
         )
+        return diagram.data
 
     _export(ctx, output, make)
     for note in notes:

@@ -1,4 +1,5 @@
-"""Decisions and inter-rater agreement, for the dashboard and `review-app export decisions`."""
+"""Decisions and inter-rater agreement, for the dashboard and the decisions export
+(``services.exports.decisions``)."""
 
 from __future__ import annotations
 
@@ -18,30 +19,10 @@ from review_app.domain.agreement import (
 )
 from review_app.domain.consensus import StageStatus
 from review_app.domain.vocabulary import Role, Vote
-from review_app.errors import ValidationError
-from review_app.exporters.tabular import table_csv, table_xlsx
 from review_app.models import Decision, Record, Resolution, User
 from review_app.services.permissions import Actor, require_role
 from review_app.services.progress import STAGES, stage_statuses, unique_record_ids
 from review_app.services.reviews import get_protocol
-
-DECISION_FORMATS = ("csv", "xlsx")
-AGREEMENT_COLUMNS = (
-    "stage",
-    "reviewer_a",
-    "reviewer_b",
-    "n",
-    "categories",
-    "percent_agreement",
-    "kappa",
-    "kappa_ci_low",
-    "kappa_ci_high",
-    "pabak",
-    "ac1",
-    "ac1_ci_low",
-    "ac1_ci_high",
-    "notes",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,50 +95,6 @@ def decisions_rows(
         row.append(_final_status(rid, statuses))
         rows.append(row)
     return header, rows
-
-
-def export_decisions(
-    session: Session, *, actor: Actor, review_id: int, format: str
-) -> dict[str, bytes]:
-    """Files to write: CSV gives ``decisions`` and ``agreement`` tables; XLSX one workbook."""
-    if format not in DECISION_FORMATS:
-        raise ValidationError(f"format {format!r}: allowed are {', '.join(DECISION_FORMATS)}")
-    header, rows = decisions_rows(session, actor=actor, review_id=review_id)
-    stats = [
-        _agreement_row(p) for p in agreement_by_stage(session, actor=actor, review_id=review_id)
-    ]
-    if format == "csv":
-        return {
-            "decisions": table_csv(header, rows, excel=False),
-            "agreement": table_csv(AGREEMENT_COLUMNS, stats, excel=False),
-        }
-    tables = {"decisions": (header, rows), "agreement": (AGREEMENT_COLUMNS, stats)}
-    return {"workbook": table_xlsx(tables)}
-
-
-def _agreement_row(pair: PairAgreement) -> list[object]:
-    a = pair.agreement
-    kci, aci = a.kappa_ci or (None, None), a.ac1_ci or (None, None)
-    return [
-        pair.stage,
-        pair.reviewer_a,
-        pair.reviewer_b,
-        a.n,
-        "/".join(a.categories),
-        _round(a.observed_agreement),
-        _round(a.kappa),
-        _round(kci[0]),
-        _round(kci[1]),
-        _round(a.pabak),
-        _round(a.ac1),
-        _round(aci[0]),
-        _round(aci[1]),
-        "; ".join(a.notes),
-    ]
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)
 
 
 def _votes(session: Session, review_id: int) -> dict[str, dict[int, dict[str, str]]]:

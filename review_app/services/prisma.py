@@ -38,15 +38,14 @@ Rules (Page et al. 2021, BMJ 372:n71, fig. 1, new reviews):
   Reports of included studies: the records included at full text.
 - While anything awaits a decision the counts carry it in the domain's "awaiting" boxes; the
   drawing marks the diagram provisional and the PRISMA2020 CSV notes them in the box labels.
+
+The files (SVG, PNG, PDF, the PRISMA2020 CSV) are the prisma export, ``services.exports.prisma``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
@@ -58,15 +57,11 @@ from review_app.domain.prisma import (
     LabelledCount,
     OtherMethods,
     PrismaCounts,
-    render_pdf,
-    render_png,
     render_svg,
-    to_prisma2020_csv,
     validate,
 )
 from review_app.domain.vocabulary import Role, Stage, Vote
-from review_app.errors import PermissionDeniedError, ValidationError
-from review_app.exporters.tabular import neutralise
+from review_app.errors import PermissionDeniedError
 from review_app.models import (
     ClusterMember,
     Decision,
@@ -83,7 +78,6 @@ from review_app.services.permissions import Actor, can_see_all_votes, require_ro
 from review_app.services.progress import stage_statuses, unique_record_ids
 from review_app.services.reviews import get_protocol, get_review
 
-PRISMA_FORMATS = ("svg", "png", "pdf", "csv")
 DATABASE_KINDS = ("database", "register")
 OTHER_SOURCE_LABELS = {
     "website": WEBSITES,
@@ -92,7 +86,6 @@ OTHER_SOURCE_LABELS = {
 }
 REASON_NOT_STATED = "Reason not stated"
 AWAITING = (StageStatus.UNSCREENED, StageStatus.AWAITING, StageStatus.CONFLICT)
-_CSV_SEPARATORS = re.compile(r"\s*[,;]\s*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,56 +110,10 @@ def prisma_counts(session: Session, *, actor: Actor, review_id: int) -> PrismaCo
     return validate(_counts(session, review_id))
 
 
-def prisma_files(session: Session, *, actor: Actor, review_id: int, format: str) -> bytes:
-    """The diagram as SVG, PNG (300 dpi) or PDF, or the PRISMA2020 R package's CSV.
-
-    In the CSV, commas and semicolons in labels become " / " (the package separates labels and
-    counts with them); while screening goes on, what awaits a decision is noted in the labels of
-    the CSV's "Records screened" and "Reports assessed" rows.
-    """
-    if format not in PRISMA_FORMATS:
-        raise ValidationError(f"format {format!r}: allowed are {', '.join(PRISMA_FORMATS)}")
-    counts = prisma_counts(session, actor=actor, review_id=review_id)
-    if format == "csv":
-        return neutralised_csv(to_prisma2020_csv(csv_safe(counts))).encode("utf-8")
-    title = get_review(session, review_id).title
-    if format == "svg":
-        return render_svg(counts, title=title)
-    if format == "png":
-        return render_png(counts, title=title)
-    return render_pdf(counts, title=title)
-
-
 def prisma_preview(session: Session, *, actor: Actor, review_id: int) -> bytes:
     """The diagram as an SVG cut to its content, for a screen (the files stay A4)."""
     counts = prisma_counts(session, actor=actor, review_id=review_id)
     return render_svg(counts, title=get_review(session, review_id).title, crop=True)
-
-
-def csv_safe(counts: PrismaCounts) -> PrismaCounts:
-    """The counts with "," and ";" in labels replaced by " / " (labels that become equal merge)."""
-    other = counts.other_methods
-    return replace(
-        counts,
-        databases=_safe_labels(counts.databases),
-        registers=_safe_labels(counts.registers),
-        reports_excluded=_safe_labels(counts.reports_excluded),
-        other_methods=(
-            replace(other, reports_excluded=_safe_labels(other.reports_excluded))
-            if other is not None
-            else None
-        ),
-    )
-
-
-def neutralised_csv(text: str) -> str:
-    """Every cell of a CSV through ``exporters.tabular.neutralise``, as in the other exports: a
-    source named ``=HYPERLINK(...)`` must reach a spreadsheet as text, never as a formula."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    for row in csv.reader(io.StringIO(text)):
-        writer.writerow([neutralise(cell) for cell in row])
-    return out.getvalue()
 
 
 # --- counting -----------------------------------------------------------------------------------
@@ -413,14 +360,6 @@ def _count_studies(session: Session, review_id: int, included: list[int]) -> int
         ).all()
     )
     return len(set(linked.values())) + sum(1 for rid in included if rid not in linked)
-
-
-def _safe_labels(parts: tuple[LabelledCount, ...]) -> tuple[LabelledCount, ...]:
-    merged: dict[str, int] = {}
-    for label, n in parts:
-        safe = _CSV_SEPARATORS.sub(" / ", label).strip(" /") or label
-        merged[safe] = merged.get(safe, 0) + n
-    return tuple(merged.items())
 
 
 def _require_viewer(session: Session, *, actor: Actor, review_id: int) -> None:

@@ -23,6 +23,7 @@ from review_app.ui.views import (
     conflicts,
     dashboard,
     duplicates,
+    exports,
     imports,
     login,
     screening,
@@ -45,6 +46,7 @@ PAGES: dict[str, tuple[str, Callable[[], None]]] = {
     "duplicates": ("Duplicates", duplicates.render),
     "conflicts": ("Conflicts", conflicts.render),
     "studies": ("Studies", studies.render),
+    "exports": ("Exports", exports.render),
 }
 REVIEWER_PAGES = ("dashboard", "screen")
 

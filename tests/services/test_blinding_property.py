@@ -213,9 +213,10 @@ def calls_for(function: FunctionType, world: World) -> Iterator[dict[str, Any]]:
 
 
 def service_modules() -> list[ModuleType]:
+    """Every module under services/, those of its packages (exports/) too."""
     return [
-        importlib.import_module(f"review_app.services.{m.name}")
-        for m in pkgutil.iter_modules(review_app.services.__path__)
+        importlib.import_module(m.name)
+        for m in pkgutil.walk_packages(review_app.services.__path__, "review_app.services.")
     ]
 
 

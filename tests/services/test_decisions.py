@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from review_app.errors import PermissionDeniedError, ValidationError
 from review_app.services.conflicts import resolve
-from review_app.services.decisions import agreement_by_stage, decisions_rows, export_decisions
+from review_app.services.decisions import agreement_by_stage, decisions_rows
+from review_app.services.exports.decisions import export_decisions
 from review_app.services.permissions import Actor
 from review_app.services.reviews import ReviewPublic
 from review_app.services.screening import record_vote

@@ -12,7 +12,8 @@ from review_app.errors import ConflictError, PermissionDeniedError, ValidationEr
 from review_app.models import CandidatePair, DuplicateCluster, Record
 from review_app.services.deduplication import decide_pair, run_automatic_pass, undo_merge
 from review_app.services.demo import DEMO_SEARCH_FILES, DEMO_SEARCHES
-from review_app.services.duplicates import duplicates_csv, list_clusters, list_queue
+from review_app.services.duplicates import list_clusters, list_queue
+from review_app.services.exports.duplicates import export_duplicates
 from review_app.services.imports import import_file
 from review_app.services.permissions import Actor
 from review_app.services.progress import unique_record_ids
@@ -113,7 +114,7 @@ def test_primary_keeps_every_source_and_gains_the_best_fields(
     assert stored.decided_by == "auto" and stored.evidence["pairs"][0]["evidence"]  # type: ignore[union-attr]
     rows = list(
         csv.DictReader(
-            io.StringIO(duplicates_csv(session, actor=OPERATOR, review_id=review.id).decode())
+            io.StringIO(export_duplicates(session, actor=OPERATOR, review_id=review.id).decode())
         )
     )
     assert {(r["source"], r["status"], r["decided_by"]) for r in rows} == {

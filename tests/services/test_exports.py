@@ -24,11 +24,11 @@ from review_app.services import (
     studies,
 )
 from review_app.services.audit import record_event
-from review_app.services.exports import (
+from review_app.services.exports.tables import (
     COMMAND_LINE,
-    export_audit_log,
+    export_audit,
     export_included,
-    export_record_statuses,
+    export_statuses,
 )
 from review_app.services.permissions import Actor
 from review_app.services.reviews import ReviewPublic
@@ -160,7 +160,7 @@ def test_every_record_with_its_votes_stage_and_final_status(
     session: Session, review: ReviewPublic, team: dict[str, UserPublic], screened: list[int]
 ) -> None:
     header, *body = rows(
-        export_record_statuses(session, actor=OPERATOR, review_id=review.id, format="csv")
+        export_statuses(session, actor=OPERATOR, review_id=review.id, format="csv")
     )
     assert header[:12] == [
         "record_id",
@@ -195,9 +195,7 @@ def test_every_record_with_its_votes_stage_and_final_status(
         "wrong_design",
     )
     assert excluded["final_status"] == "excluded at title/abstract"
-    cells = sheet(
-        export_record_statuses(session, actor=OPERATOR, review_id=review.id, format="xlsx")
-    )
+    cells = sheet(export_statuses(session, actor=OPERATOR, review_id=review.id, format="xlsx"))
     assert cells[0] == header and len(cells) == 6
     assert "'" + TITLES[0] in cells[1]
 
@@ -224,7 +222,7 @@ def test_the_audit_log_as_csv_with_json_before_and_after(
         entity_id=review.id,
         after={"note": "-2 é"},
     )
-    header, *body = rows(export_audit_log(session, actor=lena, review_id=review.id))
+    header, *body = rows(export_audit(session, actor=lena, review_id=review.id))
     assert header == ["at", "user", "action", "entity", "entity_id", "before", "after"]
     times = [datetime.fromisoformat(r[0]) for r in body]
     assert times == sorted(times) and all(t.utcoffset() is not None for t in times)
@@ -242,15 +240,15 @@ def test_exports_are_for_leads_and_check_the_format(
     rita = Actor.user(team["rita"].id)
     for export in (
         lambda: export_included(session, actor=rita, review_id=review.id, format="ris"),
-        lambda: export_record_statuses(session, actor=rita, review_id=review.id, format="csv"),
-        lambda: export_audit_log(session, actor=rita, review_id=review.id),
+        lambda: export_statuses(session, actor=rita, review_id=review.id, format="csv"),
+        lambda: export_audit(session, actor=rita, review_id=review.id),
     ):
         with pytest.raises(PermissionDeniedError, match="lead"):
             export()
     with pytest.raises(ValidationError, match="allowed are ris, csv, xlsx"):
         export_included(session, actor=OPERATOR, review_id=review.id, format="bib")
     with pytest.raises(ValidationError, match="allowed are csv, xlsx"):
-        export_record_statuses(session, actor=OPERATOR, review_id=review.id, format="ris")
+        export_statuses(session, actor=OPERATOR, review_id=review.id, format="ris")
     assert (
         rows(export_included(session, actor=OPERATOR, review_id=review.id, format="csv"))[1:] == []
     )

@@ -12,6 +12,7 @@ from review_app.exporters.tabular import COLUMNS
 from review_app.importers import Limits, read_bytes
 from review_app.models import AuditEvent, Decision, ImportBatch, Record
 from review_app.services.demo import DEMO_SEARCH_FILES, DEMO_SEARCHES, DemoSearch
+from review_app.services.exports.records import export_records
 from review_app.services.imports import (
     ImportSummary,
     guess_source,
@@ -21,7 +22,6 @@ from review_app.services.imports import (
     undo_import,
 )
 from review_app.services.permissions import Actor
-from review_app.services.reporting import export_records
 from review_app.services.reviews import ReviewPublic
 from review_app.services.users import UserPublic
 from tests.conftest import REPO_ROOT, shared_data

@@ -39,8 +39,9 @@ from review_app.models import (
     StudyReport,
 )
 from review_app.services import conflicts, deduplication, fulltext, imports, screening, studies
+from review_app.services.exports.prisma import csv_safe, export_prisma
 from review_app.services.permissions import Actor
-from review_app.services.prisma import csv_safe, prisma_counts, prisma_files
+from review_app.services.prisma import prisma_counts
 from review_app.services.progress import stage_statuses, unique_record_ids
 from review_app.services.releases import release_outcomes
 from review_app.services.reviews import (
@@ -279,10 +280,10 @@ def test_a_review_in_progress_adds_up_and_says_what_awaits(
         reports_awaiting_assessment=1,
     )
     assert check_invariants(counts) == []
-    svg = prisma_files(session, actor=OPERATOR, review_id=review.id, format="svg").decode()
+    svg = export_prisma(session, actor=OPERATOR, review_id=review.id, format="svg").decode()
     assert "Provisional: screening in progress" in svg
     assert "Records awaiting a" in svg and "Reports awaiting a" in svg
-    csv_text = prisma_files(session, actor=OPERATOR, review_id=review.id, format="csv").decode()
+    csv_text = export_prisma(session, actor=OPERATOR, review_id=review.id, format="csv").decode()
     assert "Records screened (provisional: 3 awaiting a decision)" in csv_text
     assert "Reports assessed for eligibility (provisional: 1 awaiting a decision)" in csv_text
     assert from_prisma2020_csv(csv_text) == csv_safe(counts)
@@ -323,14 +324,14 @@ def test_a_finished_review_writes_the_r_package_csv_and_every_picture(
     assert not counts.is_provisional
     assert (counts.records_excluded, counts.reports_sought, counts.reports_assessed) == (4, 6, 5)
     assert (counts.new_studies, counts.new_reports) == (3, 4)  # Smith 2020 has two reports
-    text = prisma_files(session, actor=OPERATOR, review_id=rid, format="csv").decode()
+    text = export_prisma(session, actor=OPERATOR, review_id=rid, format="csv").decode()
     assert from_prisma2020_csv(text) == csv_safe(counts)
     assert "Wrong study design (no concurrent control group / review / case report" in text
-    assert prisma_files(session, actor=lena, review_id=rid, format="png").startswith(b"\x89PNG")
-    assert prisma_files(session, actor=lena, review_id=rid, format="pdf").startswith(b"%PDF-")
-    assert b"<svg" in prisma_files(session, actor=lena, review_id=rid, format="svg")
+    assert export_prisma(session, actor=lena, review_id=rid, format="png").startswith(b"\x89PNG")
+    assert export_prisma(session, actor=lena, review_id=rid, format="pdf").startswith(b"%PDF-")
+    assert b"<svg" in export_prisma(session, actor=lena, review_id=rid, format="svg")
     with pytest.raises(ValidationError, match="allowed are svg, png, pdf, csv"):
-        prisma_files(session, actor=lena, review_id=rid, format="jpg")
+        export_prisma(session, actor=lena, review_id=rid, format="jpg")
 
 
 def test_reason_rules_resolution_then_agreement_then_the_most_common(
@@ -390,7 +391,7 @@ def test_other_sources_are_labelled_as_in_the_template_and_refused_by_the_csv_wh
     for rec in screened_ids(session, rid).values():
         both(session, team, rec, "title_abstract", "exclude", "exclude")
     with pytest.raises(PrismaCsvError, match="'Author contact'"):
-        prisma_files(session, actor=OPERATOR, review_id=rid, format="csv")
+        export_prisma(session, actor=OPERATOR, review_id=rid, format="csv")
 
 
 def test_undone_imports_and_merges_leave_the_counts(session: Session, review: ReviewPublic) -> None:
@@ -418,8 +419,8 @@ def test_an_empty_review_draws_a_diagram_of_zeros(session: Session, review: Revi
     counts = prisma_counts(session, actor=OPERATOR, review_id=review.id)
     assert counts.records_identified == 0 and counts.other_methods is None
     assert not counts.is_provisional
-    assert b"<svg" in prisma_files(session, actor=OPERATOR, review_id=review.id, format="svg")
-    csv_text = prisma_files(session, actor=OPERATOR, review_id=review.id, format="csv").decode()
+    assert b"<svg" in export_prisma(session, actor=OPERATOR, review_id=review.id, format="svg")
+    csv_text = export_prisma(session, actor=OPERATOR, review_id=review.id, format="csv").decode()
     assert from_prisma2020_csv(csv_text) == counts
 
 
@@ -431,7 +432,7 @@ def test_reviewers_see_the_counts_only_once_the_review_is_unblinded(
         prisma_counts(session, actor=rita, review_id=review.id)
     outsider = create_user(session, name="olga", password="olga-password")
     with pytest.raises(PermissionDeniedError, match="not a member"):
-        prisma_files(session, actor=Actor.user(outsider.id), review_id=review.id, format="svg")
+        export_prisma(session, actor=Actor.user(outsider.id), review_id=review.id, format="svg")
     prisma_counts(session, actor=Actor.user(team["lena"].id), review_id=review.id)
     set_blind(session, actor=Actor.user(team["lena"].id), review_id=review.id, blind=False)
     assert prisma_counts(session, actor=rita, review_id=review.id).records_screened == 0
@@ -925,7 +926,7 @@ def independent_counts(session: Session, review_id: int) -> PrismaCounts:
 
 def test_the_r_package_csv_is_formula_neutralised(session: Session, review: ReviewPublic) -> None:
     load(session, review.id, [0, 1], source='=HYPERLINK("http://x")')
-    text = prisma_files(session, actor=OPERATOR, review_id=review.id, format="csv").decode()
+    text = export_prisma(session, actor=OPERATOR, review_id=review.id, format="csv").decode()
     cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
     [source] = [cell for cell in cells if "HYPERLINK" in cell]
     assert source.startswith("'=HYPERLINK(")

@@ -9,8 +9,9 @@ import streamlit as st
 
 from review_app.domain.vocabulary import Stage, StageStatus, is_lead
 from review_app.services.decisions import agreement_by_stage
+from review_app.services.exports.prisma import export_prisma
 from review_app.services.prioritisation import stopping_aid
-from review_app.services.prisma import prisma_files, prisma_preview
+from review_app.services.prisma import prisma_preview
 from review_app.services.progress import ReviewProgress, StageCounts, review_progress
 from review_app.services.releases import count_unreleased, release_outcomes
 from review_app.services.reviews import get_review, set_blind
@@ -149,7 +150,7 @@ def _show_prisma(review_id: int, user: state.CurrentUser) -> None:
 
 def _prisma_file(review_id: int, user: state.CurrentUser, format: str) -> bytes:
     with deps.unit_of_work() as session:
-        return prisma_files(session, actor=user.actor, review_id=review_id, format=format)
+        return export_prisma(session, actor=user.actor, review_id=review_id, format=format)
 
 
 def _show_agreement(review_id: int, user: state.CurrentUser) -> None:

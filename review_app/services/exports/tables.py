@@ -1,4 +1,4 @@
-"""Exports for leads: the included studies, every record with its votes and status, the audit log.
+"""The included studies, every record with its votes and status (statuses), the audit log.
 
 Spreadsheet exports (CSV: UTF-8 with a BOM, as ``review_app.exporters.tabular`` writes them; XLSX)
 neutralise text cells that start with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from review_app.errors import ValidationError
+from review_app.domain.vocabulary import Role, Stage, StageStatus
 from review_app.exporters import dumps_ris
 from review_app.exporters.tabular import COLUMNS, table_csv, table_xlsx
 from review_app.importers.record import RecordIn
@@ -30,12 +30,11 @@ from review_app.models import (
     User,
 )
 from review_app.services.decisions import decisions_rows
+from review_app.services.exports.registry import EXPORTS
 from review_app.services.permissions import Actor, require_role
 from review_app.services.prisma import included_report_ids
 from review_app.services.reporting import to_record_in
 
-INCLUDED_FORMATS = ("ris", "csv", "xlsx")
-TABLE_FORMATS = ("csv", "xlsx")
 STUDY_COLUMNS = ("study", "study_id", "is_main_report", "record_id")
 RECORD_COLUMNS = (
     "record_id",
@@ -49,7 +48,7 @@ RECORD_COLUMNS = (
     "pmid",
     "duplicate_of",
     "stage",
-    "full_text",
+    "full_text",  # the full text's status (retrieved, not_retrieved...)
 )
 AUDIT_COLUMNS = ("at", "user", "action", "entity", "entity_id", "before", "after")
 COMMAND_LINE = "(command line)"  # the user of an event made by the operator; not a valid name
@@ -73,8 +72,8 @@ def export_included(session: Session, *, actor: Actor, review_id: int, format: s
     Ordered by study label with each study's main report first; reports not linked to a study
     yet come last, with an empty study label.
     """
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
-    _check_format(format, INCLUDED_FORMATS)
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
+    EXPORTS["included"].check_format(format)
     reports = _included_reports(session, review_id=review_id)
     if format == "ris":
         return "\n".join(_ris(report) for report in reports).encode("utf-8")
@@ -131,12 +130,12 @@ def _included_reports(session: Session, *, review_id: int) -> list[IncludedRepor
     )
 
 
-def export_record_statuses(session: Session, *, actor: Actor, review_id: int, format: str) -> bytes:
+def export_statuses(session: Session, *, actor: Actor, review_id: int, format: str) -> bytes:
     """Every record of the active imports, duplicates too: where it came from, the stage it
     reached (duplicate, title_abstract, full_text, included), each reviewer's vote and reason per
     stage, the lead's resolutions, the status per stage and the final status."""
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
-    _check_format(format, TABLE_FORMATS)
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
+    EXPORTS["statuses"].check_format(format)
     header, decided = decisions_rows(session, actor=actor, review_id=review_id)
     by_id = {row[0]: row[2:] for row in decided}  # without record_id and title
     votes = header[2:-1]
@@ -172,10 +171,11 @@ def export_record_statuses(session: Session, *, actor: Actor, review_id: int, fo
     return _table(format, "records", [*RECORD_COLUMNS, *votes, "final_status"], rows)
 
 
-def export_audit_log(session: Session, *, actor: Actor, review_id: int) -> bytes:
+def export_audit(session: Session, *, actor: Actor, review_id: int, format: str = "csv") -> bytes:
     """The review's audit trail as CSV, oldest first: when (ISO 8601, UTC), who ("(command
     line)" for the operator), what, on which row, and the state before and after as JSON."""
-    require_role(session, actor=actor, review_id=review_id, at_least="lead")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
+    EXPORTS["audit"].check_format(format)
     events = session.exec(
         select(AuditEvent, User.name)
         .join(User, col(User.id) == AuditEvent.user_id, isouter=True)
@@ -239,8 +239,9 @@ def _stage(
         return "duplicate"
     if is_included:
         return "included"
-    title_abstract = decisions[votes.index("title_abstract:status")]
-    return "full_text" if title_abstract == "included" else "title_abstract"
+    title_abstract = decisions[votes.index(f"{Stage.TITLE_ABSTRACT}:status")]
+    passed = title_abstract == StageStatus.INCLUDED
+    return (Stage.FULL_TEXT if passed else Stage.TITLE_ABSTRACT).value
 
 
 def _ris(report: IncludedReport) -> str:
@@ -262,11 +263,6 @@ def _json(value: object) -> str:
 
 
 # --- files --------------------------------------------------------------------------------------
-
-
-def _check_format(format: str, allowed: tuple[str, ...]) -> None:
-    if format not in allowed:
-        raise ValidationError(f"format {format!r}: allowed are {', '.join(allowed)}")
 
 
 def _table(format: str, sheet: str, header: list[str], rows: Rows) -> bytes:

@@ -1,0 +1,76 @@
+"""The decisions export: every reviewer's votes, the resolutions and each record's status, with
+the agreement statistics per stage and reviewer pair (a second sheet in XLSX, a second CSV)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from review_app.domain.vocabulary import Role
+from review_app.errors import ValidationError
+from review_app.exporters.tabular import table_csv, table_xlsx
+from review_app.services.decisions import PairAgreement, agreement_by_stage, decisions_rows
+from review_app.services.exports.registry import EXPORTS
+from review_app.services.permissions import Actor, require_role
+
+DECISION_FORMATS = EXPORTS["decisions"].formats
+AGREEMENT_COLUMNS = (
+    "stage",
+    "reviewer_a",
+    "reviewer_b",
+    "n",
+    "categories",
+    "percent_agreement",
+    "kappa",
+    "kappa_ci_low",
+    "kappa_ci_high",
+    "pabak",
+    "ac1",
+    "ac1_ci_low",
+    "ac1_ci_high",
+    "notes",
+)
+
+
+def export_decisions(
+    session: Session, *, actor: Actor, review_id: int, format: str
+) -> dict[str, bytes]:
+    """Files to write: CSV gives ``decisions`` and ``agreement`` tables; XLSX one workbook."""
+    if format not in DECISION_FORMATS:
+        raise ValidationError(f"format {format!r}: allowed are {', '.join(DECISION_FORMATS)}")
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
+    header, rows = decisions_rows(session, actor=actor, review_id=review_id)
+    stats = [
+        _agreement_row(p) for p in agreement_by_stage(session, actor=actor, review_id=review_id)
+    ]
+    if format == "csv":
+        return {
+            "decisions": table_csv(header, rows, excel=False),
+            "agreement": table_csv(AGREEMENT_COLUMNS, stats, excel=False),
+        }
+    tables = {"decisions": (header, rows), "agreement": (AGREEMENT_COLUMNS, stats)}
+    return {"workbook": table_xlsx(tables)}
+
+
+def _agreement_row(pair: PairAgreement) -> list[object]:
+    a = pair.agreement
+    kci, aci = a.kappa_ci or (None, None), a.ac1_ci or (None, None)
+    return [
+        pair.stage,
+        pair.reviewer_a,
+        pair.reviewer_b,
+        a.n,
+        "/".join(a.categories),
+        _round(a.observed_agreement),
+        _round(a.kappa),
+        _round(kci[0]),
+        _round(kci[1]),
+        _round(a.pabak),
+        _round(a.ac1),
+        _round(aci[0]),
+        _round(aci[1]),
+        "; ".join(a.notes),
+    ]
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

@@ -1,0 +1,203 @@
+"""Every file a review can be exported to, declared once.
+
+The command line's ``review-app export ...`` commands (and ``review-app prisma``) and the web
+app's Exports page are both made from :data:`EXPORTS`, so an export added here (extraction, risk
+of bias, a meta-analysis...) appears in both, with the same bytes.
+
+This module is light on purpose: it imports no service. Each entry names its function by module
+and name, imported when a file is made, so the command line can build its commands at start-up.
+Every export function checks the actor itself (the role here says what that check asks, for the
+page and the help); it is called as ``function(session, actor=..., review_id=..., format=...,
+**options)`` and returns the file's bytes, or named files (``parts``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from review_app.domain.vocabulary import Role, Stage
+from review_app.errors import NotFoundError, ValidationError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from review_app.services.permissions import Actor
+
+MEDIA_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ris": "application/x-research-info-systems",
+    "svg": "image/svg+xml",
+    "png": "image/png",
+    "pdf": "application/pdf",
+}
+RECORD_STAGES = ("all", "unique", *Stage, "included")  # the screening stages, and three sets
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A choice an export takes besides its format (the records' stage)."""
+
+    name: str
+    choices: tuple[str, ...]
+    default: str
+    label: str  # on the Exports page
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFile:
+    """One file of an export: its name is the chosen name's stem + ``suffix`` + ``.format``."""
+
+    suffix: str  # "" for the main file, e.g. "-agreement" for a file written beside it
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    name: str  # the command: `review-app export NAME`, unless ``command`` says otherwise
+    formats: tuple[str, ...]
+    role: Role  # the role the export function asks for while the review is blind
+    description: str  # one line: the command's help and the page's caption
+    function: str  # "module:function", the module under review_app.services.exports
+    options: tuple[Option, ...] = ()
+    # a lower role that may have it once a lead unblinds the review (None: ``role`` always)
+    role_unblinded: Role | None = None
+    # format -> the named files the function returns for it -> their name suffixes; a format
+    # not listed gives one file (bytes)
+    parts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    format_option: bool = False  # the command line takes --format besides the suffix of -o
+    any_suffix: bool = False  # the one format, whatever the suffix of -o
+    command: tuple[str, ...] = ()  # the command's words; () for ("export", name)
+    # format ("*" for any) -> what the command line adds in brackets after "Wrote PATH"; it may
+    # name {format} and the options
+    notes: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return self.command or ("export", self.name)
+
+    def suffixes(self, format: str) -> tuple[str, ...]:
+        """The name suffixes of the files ``format`` gives ("" for the main file)."""
+        return tuple(self.parts.get(format, {"": ""}).values())
+
+    def check_format(self, format: str) -> None:
+        """ValidationError unless the export has ``format``, naming the ones it has."""
+        if format not in self.formats:
+            raise ValidationError(f"format {format!r}: allowed are {', '.join(self.formats)}")
+
+    def load(self) -> Callable[..., bytes | Mapping[str, bytes]]:
+        module, name = self.function.split(":")
+        function: Callable[..., bytes | Mapping[str, bytes]] = getattr(
+            importlib.import_module(f"review_app.services.exports.{module}"), name
+        )
+        return function
+
+    def make(
+        self, session: Session, *, actor: Actor, review_id: int, format: str, **options: Any
+    ) -> list[ExportFile]:
+        """The export's files in ``format``; the function checks the actor and the format."""
+        made = self.load()(session, actor=actor, review_id=review_id, format=format, **options)
+        if isinstance(made, bytes):
+            return [ExportFile("", made)]
+        names = self.parts[format]
+        return [ExportFile(names[key], data) for key, data in made.items()]
+
+    def note(self, format: str, options: Mapping[str, Any]) -> str:
+        template = self.notes.get(format, self.notes.get("*", ""))
+        return template.format(format=format, **options)
+
+
+EXPORTS: dict[str, Export] = {
+    export.name: export
+    for export in (
+        Export(
+            name="records",
+            formats=("csv", "ris", "xlsx"),
+            role=Role.LEAD,
+            description="Write the review's records as CSV, RIS or XLSX.",
+            function="records:export_records",
+            options=(Option("stage", RECORD_STAGES, "all", "Records"),),
+            format_option=True,
+            notes={"*": "{format}, stage {stage}"},
+        ),
+        Export(
+            name="duplicates",
+            formats=("csv",),
+            role=Role.LEAD,
+            description=(
+                "One row per record: record_id, source_record_id, source, cluster_id, "
+                "is_primary, decided_by, status."
+            ),
+            function="duplicates:export_duplicates",
+        ),
+        Export(
+            name="decisions",
+            formats=("csv", "xlsx"),
+            role=Role.LEAD,
+            description=(
+                "Every reviewer's votes, the resolutions and each record's status, with "
+                "agreement statistics (a second sheet in XLSX; PATH-agreement.csv beside a CSV)."
+            ),
+            function="decisions:export_decisions",
+            parts={
+                "csv": {"decisions": "", "agreement": "-agreement"},
+                "xlsx": {"workbook": ""},
+            },
+            notes={"xlsx": "sheets: decisions, agreement"},
+        ),
+        Export(
+            name="included",
+            formats=("ris", "csv", "xlsx"),
+            role=Role.LEAD,
+            description="The reports of the included studies, with their study labels.",
+            function="tables:export_included",
+        ),
+        Export(
+            name="statuses",
+            formats=("csv", "xlsx"),
+            role=Role.LEAD,
+            description=(
+                "Every record (duplicates too) with its source, stage, votes and final status."
+            ),
+            function="tables:export_statuses",
+        ),
+        Export(
+            name="audit",
+            formats=("csv",),
+            role=Role.LEAD,
+            description="The audit log: who changed what, when, before and after.",
+            function="tables:export_audit",
+            any_suffix=True,
+        ),
+        Export(
+            name="prisma",
+            formats=("svg", "png", "pdf", "csv"),
+            role=Role.LEAD,
+            role_unblinded=Role.REVIEWER,
+            description=(
+                "The PRISMA 2020 flow diagram computed from the decisions (format from the "
+                "suffix; the CSV in the PRISMA2020 R package's layout)."
+            ),
+            function="prisma:export_prisma",
+            command=("prisma",),
+        ),
+    )
+}
+
+
+def get_export(name: str) -> Export:
+    try:
+        return EXPORTS[name]
+    except KeyError:
+        raise NotFoundError(
+            f"export {name!r}: there is none; the exports are {', '.join(EXPORTS)}"
+        ) from None
+
+
+def output_help(export: Export) -> str:
+    """The file names an export writes, for ``-o``: "PATH.csv or PATH.xlsx"."""
+    paths = [f"PATH.{format}" for format in export.formats]
+    return paths[0] if len(paths) == 1 else f"{', '.join(paths[:-1])} or {paths[-1]}"

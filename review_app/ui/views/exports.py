@@ -1,0 +1,83 @@
+"""Exports (leads and admins): every export the command line has, from the one registry
+(``services.exports.EXPORTS``), each format a download button.
+
+A file is made when its button is clicked (not on every visit), through the same export function
+the command line calls, so the bytes are the command line's. The function checks the user's role
+itself; this page is only offered to leads and admins.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import streamlit as st
+
+from review_app.domain.vocabulary import is_lead
+from review_app.services.exports import EXPORTS, MEDIA_TYPES, Export
+from review_app.ui import deps, state
+
+FORMAT_LABELS = {"csv": "CSV", "xlsx": "XLSX", "ris": "RIS", "svg": "SVG", "png": "PNG"}
+
+
+def render() -> None:
+    review_id, user = state.current_review_id(), state.current_user()
+    if review_id is None or user is None:
+        return
+    st.title("Exports")
+    if not is_lead(state.current_role()):
+        st.info("Exports are for the review's leads and admins.")
+        return
+    st.caption(
+        "Every export of the command line (`review-app export ...`, `review-app prisma`), "
+        "with the same files. Spreadsheet cells that look like formulas are written as text."
+    )
+    for export in EXPORTS.values():
+        _show(export, review_id, user)
+
+
+def _show(export: Export, review_id: int, user: state.CurrentUser) -> None:
+    st.subheader(export.name.capitalize())
+    st.caption(f"{export.description} Command line: `review-app {' '.join(export.words)}`.")
+    options = {
+        option.name: st.selectbox(
+            option.label,
+            option.choices,
+            index=option.choices.index(option.default),
+            key=f"export_{export.name}_{option.name}",
+        )
+        for option in export.options
+    }
+    stem = export.name + "".join(
+        f"-{value}" for option, value in zip(export.options, options.values(), strict=True)
+        if value != option.default
+    )  # fmt: skip
+    buttons = [(format, suffix) for format in export.formats for suffix in export.suffixes(format)]
+    for column, (format, suffix) in zip(st.columns(len(buttons)), buttons, strict=True):
+        label = FORMAT_LABELS.get(format, format.upper())
+        column.download_button(
+            f"{label} ({suffix.lstrip('-')})" if suffix else label,
+            # made when clicked, so the page does not build every file on each visit
+            functools.partial(_file, export.name, review_id, user, format, suffix, options),
+            file_name=f"{stem}{suffix}.{format}",
+            mime=MEDIA_TYPES[format],
+            key=f"export_{export.name}_{format}{suffix}",
+            icon=":material/download:",
+            # no rerun on click: a rerun would replace the button (and its deferred file) while
+            # the browser is still fetching it
+            on_click="ignore",
+        )
+
+
+def _file(
+    name: str,
+    review_id: int,
+    user: state.CurrentUser,
+    format: str,
+    suffix: str,
+    options: dict[str, str],
+) -> bytes:
+    with deps.unit_of_work(read_only=True) as session:
+        files = EXPORTS[name].make(
+            session, actor=user.actor, review_id=review_id, format=format, **options
+        )
+    return next(file.data for file in files if file.suffix == suffix)
