@@ -9,21 +9,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from review_app.domain.record_fields import COMPARED, field_values
 from review_app.models import CandidatePair, ClusterMember, DuplicateCluster, ImportBatch, Record
 from review_app.services.permissions import Actor, require_role
 
-COMPARED_FIELDS = (
-    "title",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "abstract",
-)
+COMPARED_FIELDS = COMPARED  # shown side by side in the queue (domain.record_fields)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +114,7 @@ def _sourced(session: Session, ids: set[int]) -> dict[int, SourcedRecord]:
         .where(col(Record.id).in_(ids), ImportBatch.status == "active")
     )
     return {
-        record.id: SourcedRecord(
-            record.id, source, {f: getattr(record, f) for f in COMPARED_FIELDS}
-        )
+        record.id: SourcedRecord(record.id, source, field_values(record, COMPARED_FIELDS))
         for record, source in rows
         if record.id is not None
     }
