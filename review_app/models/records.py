@@ -38,7 +38,12 @@ class ImportBatch(SQLModel, table=True):
 
 
 class Record(SQLModel, table=True):
-    """One bibliographic record as imported, normalised, with its original fields in ``raw``."""
+    """One bibliographic record as imported, normalised, with its original fields in ``raw``.
+
+    Its bibliographic columns are the fields declared in ``domain/record_fields.py``, written
+    out here because Alembic reads them; ``tests/test_record_fields.py`` fails when the two
+    disagree (a field without its column, a column without its declaration, another type).
+    """
 
     __table_args__ = (
         Index("ix_record_review_doi", "review_id", "doi"),
