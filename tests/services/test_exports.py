@@ -6,13 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
+import zipfile
 from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import Session, select
 
-from review_app.errors import PermissionDeniedError, ValidationError
+from review_app.domain.vocabulary import Role, Stage
+from review_app.errors import NotFoundError, PermissionDeniedError, ValidationError
 from review_app.importers import read_bytes
 from review_app.models import Record
 from review_app.services import (
@@ -24,6 +27,7 @@ from review_app.services import (
     studies,
 )
 from review_app.services.audit import record_event
+from review_app.services.exports import EXPORTS, get_export
 from review_app.services.exports.tables import (
     COMMAND_LINE,
     export_audit,
@@ -31,7 +35,7 @@ from review_app.services.exports.tables import (
     export_statuses,
 )
 from review_app.services.permissions import Actor
-from review_app.services.reviews import ReviewPublic
+from review_app.services.reviews import ReviewPublic, set_blind
 from review_app.services.users import UserPublic
 
 OPERATOR = Actor.operator()
@@ -252,3 +256,78 @@ def test_exports_are_for_leads_and_check_the_format(
     assert (
         rows(export_included(session, actor=OPERATOR, review_id=review.id, format="csv"))[1:] == []
     )
+
+
+# --- the registry -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(EXPORTS))
+def test_every_export_of_the_registry_keeps_its_role_and_formats(
+    session: Session,
+    review: ReviewPublic,
+    team: dict[str, UserPublic],
+    screened: list[int],
+    name: str,
+) -> None:
+    """A lead gets every format (the files the registry names); a reviewer is refused while the
+    review is blind, and after unblinding only where the registry says so (the PRISMA diagram);
+    the function checks the format itself."""
+    export = EXPORTS[name]
+    lead, rita = Actor.user(team["lena"].id), Actor.user(team["rita"].id)
+    assert review.is_blind and export.role is Role.LEAD
+    for format in export.formats:
+        files = export.make(session, actor=lead, review_id=review.id, format=format)
+        assert [file.suffix for file in files] == list(export.suffixes(format))
+        assert all(file.data for file in files)
+        with pytest.raises(PermissionDeniedError):
+            export.make(session, actor=rita, review_id=review.id, format=format)
+    with pytest.raises(ValidationError, match="format 'docx': allowed are"):
+        export.make(session, actor=lead, review_id=review.id, format="docx")
+    set_blind(session, actor=lead, review_id=review.id, blind=False)
+    format = export.formats[0]
+    if export.role_unblinded is Role.REVIEWER:
+        assert export.make(session, actor=rita, review_id=review.id, format=format)
+    else:
+        assert export.role_unblinded is None
+        with pytest.raises(PermissionDeniedError):
+            export.make(session, actor=rita, review_id=review.id, format=format)
+
+
+def test_the_records_export_takes_its_stage_option(
+    session: Session, review: ReviewPublic, screened: list[int]
+) -> None:
+    export = EXPORTS["records"]
+    (stage,) = export.options
+    assert stage.name == "stage" and stage.default == "all" and Stage.FULL_TEXT in stage.choices
+    included = export.make(
+        session, actor=OPERATOR, review_id=review.id, format="ris", stage="included"
+    )
+    everything = export.make(session, actor=OPERATOR, review_id=review.id, format="ris")
+    assert included[0].data.count(b"ER  - ") == 3 and everything[0].data.count(b"ER  - ") == 5
+
+
+def test_a_workbook_is_the_same_bytes_whenever_it_is_made(
+    session: Session, review: ReviewPublic, screened: list[int]
+) -> None:
+    """No clock in an XLSX (docProps dates, zip entry times): the web app's download and the
+    command line's file of the same data are equal."""
+    made = [
+        EXPORTS["decisions"].make(session, actor=OPERATOR, review_id=review.id, format="xlsx")
+        for _ in range(2)
+    ]
+    time.sleep(2.1)  # a zip entry's time has a resolution of two seconds
+    made.append(
+        EXPORTS["decisions"].make(session, actor=OPERATOR, review_id=review.id, format="xlsx")
+    )
+    assert made[0] == made[1] == made[2]
+    with zipfile.ZipFile(io.BytesIO(made[0][0].data)) as archive:
+        core = archive.read("docProps/core.xml").decode()
+        assert {entry.date_time for entry in archive.infolist()} == {(2000, 1, 1, 0, 0, 0)}
+    assert '<dcterms:modified xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z' in core
+
+
+def test_an_unknown_export_is_named_with_the_ones_there_are() -> None:
+    with pytest.raises(
+        NotFoundError, match="export 'extraction': there is none; the exports are records"
+    ):
+        get_export("extraction")

@@ -1,0 +1,111 @@
+"""The command line's exports are the registry's: one command per entry with its options, the
+registry's bytes in the files, and the messages the README shows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from review_app.cli import app
+from review_app.db import make_engine, migrate, session_scope
+from review_app.services.demo import seed_demo
+from review_app.services.exports import EXPORTS
+from review_app.services.permissions import Actor
+
+
+def command(words: tuple[str, ...]) -> object:
+    found = get_command(app)
+    for word in words:
+        found = found.commands[word]  # type: ignore[attr-defined]
+    return found
+
+
+@pytest.mark.parametrize("name", list(EXPORTS))
+def test_every_export_of_the_registry_is_a_command_with_its_options(name: str) -> None:
+    export = EXPORTS[name]
+    options = {opt for param in command(export.words).params for opt in param.opts}  # type: ignore[attr-defined]
+    expected = {"-o", "--output"} | {f"--{option.name}" for option in export.options}
+    assert options == expected | ({"--format"} if export.format_option else set())
+
+
+def test_the_export_group_has_the_registry_commands_and_no_other() -> None:
+    generated = [e.name for e in EXPORTS.values() if e.words == ("export", e.name)]
+    assert list(command(("export",)).commands) == generated  # type: ignore[attr-defined]
+    assert generated == ["records", "duplicates", "decisions", "included", "statuses", "audit"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('cli-exports') / 'demo.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        seed_demo(session)
+    engine.dispose()
+    return url
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), prog_name="review-app", env={"COLUMNS": "200"})
+    return result.exit_code, result.output
+
+
+def made(url: str, name: str, format: str, **options: str) -> dict[str, bytes]:
+    with session_scope(make_engine(url)) as session:
+        files = EXPORTS[name].make(
+            session, actor=Actor.operator(), review_id=1, format=format, **options
+        )
+    return {file.suffix: file.data for file in files}
+
+
+def test_the_files_are_the_registrys_bytes_with_the_same_messages(
+    demo: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "d.csv"
+    assert run("--db", demo, "export", "decisions", "-o", str(out)) == (
+        0,
+        f"Wrote {out} and {tmp_path / 'd-agreement.csv'}.\n",
+    )
+    files = made(demo, "decisions", "csv")
+    assert out.read_bytes() == files[""]
+    assert (tmp_path / "d-agreement.csv").read_bytes() == files["-agreement"]
+    xlsx = tmp_path / "d.xlsx"
+    assert run("--db", demo, "export", "decisions", "-o", str(xlsx)) == (
+        0,
+        f"Wrote {xlsx} (sheets: decisions, agreement).\n",
+    )
+    assert xlsx.read_bytes() == made(demo, "decisions", "xlsx")[""]
+    records = tmp_path / "r.txt"
+    code, output = run(
+        "--db",
+        demo,
+        "export",
+        "records",
+        "-o",
+        str(records),
+        "--format",
+        "ris",
+        "--stage",
+        "full_text",
+    )
+    assert (code, output) == (0, f"Wrote {records} (ris, stage full_text).\n")
+    assert records.read_bytes() == made(demo, "records", "ris", stage="full_text")[""]
+    audit = tmp_path / "audit.log"  # the audit log is CSV whatever the name
+    assert run("--db", demo, "export", "audit", "-o", str(audit)) == (0, f"Wrote {audit}.\n")
+    assert audit.read_bytes() == made(demo, "audit", "csv")[""]
+    assert audit.read_bytes().startswith(b"\xef\xbb\xbfat,user,action")
+
+
+def test_a_wrong_suffix_is_refused_in_words(demo: str, tmp_path: Path) -> None:
+    for words, name, message in (
+        (("duplicates",), "d.xlsx", f"{tmp_path / 'd.xlsx'}: the duplicates export is a .csv file"),
+        (("included",), "i.bib", "format 'bib': allowed are ris, csv, xlsx"),
+    ):
+        result = CliRunner().invoke(
+            app, ["--db", demo, "export", *words, "-o", str(tmp_path / name)]
+        )
+        assert result.exit_code == 1 and str(result.exception) == message
+        assert not (tmp_path / name).exists()
