@@ -119,7 +119,7 @@ EXPORTS: dict[str, Export] = {
             role=Role.LEAD,
             description="Write the review's records as CSV, RIS or XLSX.",
             function="records:export_records",
-            options=(Option("stage", RECORD_STAGES, "all", "Records"),),
+            options=(Option("stage", RECORD_STAGES, "all", "Which records"),),
             format_option=True,
             notes={"*": "{format}, stage {stage}"},
         ),
