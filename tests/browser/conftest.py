@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,14 +59,15 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-@pytest.fixture(scope="session")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The demo review served by `review-app serve` on a free port; yields its URL."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('server') / 'review.db'}"
+@contextmanager
+def serve_demo(folder: Path, *, screening: bool) -> Iterator[tuple[str, str]]:
+    """`review-app serve` on a fresh demo database in ``folder`` (partly screened or not);
+    yields (server URL, database URL) and stops the server afterwards."""
+    url = f"sqlite:///{folder / 'review.db'}"
     engine = make_engine(url)
     migrate(engine)
     with session_scope(engine) as session:
-        seed_demo(session, screening=False)  # a clean slate: every journey starts unscreened
+        seed_demo(session, screening=screening)
     engine.dispose()
     port = _free_port()
     process = subprocess.Popen(
@@ -74,10 +76,18 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     address = f"http://127.0.0.1:{port}"
-    SERVER_DATABASES[address] = url
     try:
         _wait_until_up(address, process)
-        yield address
+        yield address, url
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo review served by `review-app serve` on a free port; yields its URL. A clean
+    slate: every journey starts unscreened."""
+    with serve_demo(tmp_path_factory.mktemp("server"), screening=False) as (address, url):
+        SERVER_DATABASES[address] = url
+        yield address

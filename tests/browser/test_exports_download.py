@@ -11,9 +11,7 @@ from typing import Any
 
 import pytest
 
-from review_app.db import make_engine, migrate, session_scope
-from review_app.services.demo import seed_demo
-from tests.browser.conftest import _free_port, _wait_until_up
+from tests.browser.conftest import serve_demo
 from tests.browser.helpers import log_in, settle
 from tests.browser.test_login_journey import LEAD
 
@@ -24,25 +22,8 @@ pytestmark = pytest.mark.browser
 def screened_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """`review-app serve` on the demo as `review-app demo` makes it (partly screened, so the
     decisions hold votes, resolutions and agreement); yields (server URL, database URL)."""
-    database = f"sqlite:///{tmp_path_factory.mktemp('exports') / 'review.db'}"
-    engine = make_engine(database)
-    migrate(engine)
-    with session_scope(engine) as session:
-        seed_demo(session)
-    engine.dispose()
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "review_app.cli", "--db", database, "serve", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    address = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(address, process)
-        yield address, database
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with serve_demo(tmp_path_factory.mktemp("exports"), screening=True) as served:
+        yield served
 
 
 def test_a_lead_downloads_the_decisions_xlsx_with_the_command_lines_bytes(
