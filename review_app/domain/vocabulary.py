@@ -86,6 +86,60 @@ def is_lead(role: Role | str | None) -> bool:
     return role is not None and Role(role).at_least(Role.LEAD)
 
 
+class ArmRole(StrEnum):
+    """What an arm of a study is in the comparison the review makes."""
+
+    INTERVENTION = "intervention"
+    COMPARATOR = "comparator"
+
+
+class StudyDesign(StrEnum):
+    """The design facts an analysis needs (Cochrane Handbook 23: crossover and cluster trials)."""
+
+    PARALLEL = "parallel"  # individuals randomised (or allocated) to parallel groups
+    CROSSOVER = "crossover"  # each participant receives each intervention in turn
+    CLUSTER = "cluster"  # groups of people allocated together
+
+
+class EffectMeasure(StrEnum):
+    """An effect measure of a between-arm (contrast) result or an analysis."""
+
+    MD = "MD"  # mean difference
+    SMD = "SMD"  # standardised mean difference (Hedges' g)
+    RR = "RR"  # risk ratio
+    OR = "OR"  # odds ratio
+    RD = "RD"  # risk difference
+    HR = "HR"  # hazard ratio
+    IRR = "IRR"  # rate ratio (incidence rate ratio, metafor's name)
+
+    @property
+    def is_ratio(self) -> bool:
+        """Ratios are analysed on the log scale (Cochrane Handbook 6.3.1, 10.3)."""
+        return self in {EffectMeasure.RR, EffectMeasure.OR, EffectMeasure.HR, EffectMeasure.IRR}
+
+    @property
+    def label(self) -> str:
+        return _MEASURE_LABELS[self]
+
+
+_MEASURE_LABELS = {
+    EffectMeasure.MD: "Mean difference",
+    EffectMeasure.SMD: "Standardised mean difference",
+    EffectMeasure.RR: "Risk ratio",
+    EffectMeasure.OR: "Odds ratio",
+    EffectMeasure.RD: "Risk difference",
+    EffectMeasure.HR: "Hazard ratio",
+    EffectMeasure.IRR: "Rate ratio",
+}
+
+
+class ExtractionStatus(StrEnum):
+    """Where one copy of a study's extraction stands."""
+
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
+
+
 STAGES: tuple[str, ...] = tuple(Stage)
 VOTES: tuple[str, ...] = tuple(Vote)
 ROLES: tuple[str, ...] = tuple(Role)
