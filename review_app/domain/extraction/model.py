@@ -104,6 +104,14 @@ class StudyExtraction:
     arms: tuple[Arm, ...] = ()
     results: tuple[Result, ...] = ()
     complete: bool = False
+    # Why the study answers a different question than the protocol's (population, intervention,
+    # comparator or outcome; GRADE's indirectness): non-empty marks it as indirect evidence, shown
+    # and extracted but left out of the main analyses. Empty: direct evidence.
+    indirect_evidence: str = ""
+
+    @property
+    def is_indirect(self) -> bool:
+        return bool(self.indirect_evidence.strip())
 
     @property
     def is_consensus(self) -> bool:
