@@ -38,9 +38,9 @@ BUSY_SENTENCE = (
 
 TABLES = {
     "analysis", "auditevent", "candidatepair", "clustermember", "decision", "duplicatecluster",
-    "extractionvalue", "fulltext", "gradeassessment", "importbatch", "loginthrottle", "membership",
-    "outcomedata", "record", "recordrank", "resolution", "review", "riskofbias", "study",
-    "studyreport", "user",
+    "extraction", "extractionarm", "extractionresult", "extractionvalue", "fulltext",
+    "gradeassessment", "importbatch", "loginthrottle", "membership", "record", "recordrank",
+    "resolution", "review", "riskofbias", "study", "studyreport", "user",
 }  # fmt: skip
 
 

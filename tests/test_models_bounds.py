@@ -15,6 +15,13 @@ import review_app.models  # noqa: F401  (registers every table)
 from review_app import protocol
 from review_app.importers import FORMATS
 from review_app.models.base import ROLES, STAGES, VOTES
+from review_app.models.extraction import (
+    ARM_ROLES,
+    EFFECT_MEASURES,
+    EXTRACTION_STATUSES,
+    MAX_ARM_LABEL,
+    STUDY_DESIGNS,
+)
 from review_app.models.records import SOURCE_KINDS
 from review_app.services import studies, users
 
@@ -57,10 +64,15 @@ BOUNDED: dict[str, tuple[int, str, str]] = {
     "analysis.method": (10, NO_WRITER, "EE | DL | REML | PM | MH | PETO"),
     "gradeassessment.outcome_id": (100, PROTOCOL_ID, "protocol outcome id"),
     "gradeassessment.certainty": (20, NO_WRITER, "high | moderate | low | very low"),
+    "extraction.status": (20, APP, "ExtractionStatus, set by services/extraction.py"),
+    "extraction.design_kind": (20, CHECKED, "StudyDesign, services/extraction.py checks it"),
     "extractionvalue.field_id": (100, PROTOCOL_ID, "protocol extraction field id"),
-    "outcomedata.outcome_id": (100, PROTOCOL_ID, "protocol outcome id"),
-    "outcomedata.timepoint": (100, NO_WRITER, "free text: the writer must check it"),
-    "outcomedata.arm": (20, NO_WRITER, "intervention | control"),
+    "extractionarm.label": (200, CHECKED, "models/extraction.MAX_ARM_LABEL, services/extraction"),
+    "extractionarm.role": (20, CHECKED, "ArmRole, services/extraction.py checks it"),
+    "extractionresult.result_key": (64, APP, "hex digest of Result.key"),
+    "extractionresult.outcome_id": (100, PROTOCOL_ID, "protocol outcome id"),
+    "extractionresult.format": (40, CHECKED, "a key of domain/extraction/formats.FORMATS"),
+    "extractionresult.measure": (10, CHECKED, "EffectMeasure, services/extraction.py checks it"),
     "riskofbias.outcome_id": (100, PROTOCOL_ID, "protocol outcome id"),
     "riskofbias.tool": (40, NO_WRITER, "RoB 2 | ROBINS-I"),
     "riskofbias.overall": (40, NO_WRITER, "a judgement from the tool's list"),
@@ -122,6 +134,7 @@ def test_the_checks_allow_no_more_than_their_columns_hold() -> None:
     assert users.MAX_NAME_LENGTH == found["user.name"] == found["loginthrottle.name"]
     assert found["study.label"] == studies.MAX_LABEL
     assert found["study.design"] == studies.MAX_DESIGN
+    assert found["extractionarm.label"] == MAX_ARM_LABEL
     id_length = int(protocol.ID_PATTERN.pattern.rsplit(",", 1)[1].rstrip("}")) + 1
     assert id_length == 64
     for name, (length, kind, _) in BOUNDED.items():
@@ -134,6 +147,10 @@ def test_the_checks_allow_no_more_than_their_columns_hold() -> None:
         (ROLES, ("membership.role",)),
         (SOURCE_KINDS, ("importbatch.source_kind",)),
         (FORMATS, ("importbatch.format",)),
+        (EXTRACTION_STATUSES, ("extraction.status",)),
+        (STUDY_DESIGNS, ("extraction.design_kind",)),
+        (ARM_ROLES, ("extractionarm.role",)),
+        (EFFECT_MEASURES, ("extractionresult.measure",)),
     ):  # fmt: skip
         for column in columns:
             assert max(map(len, values)) <= found[column], column

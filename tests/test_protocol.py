@@ -22,6 +22,7 @@ from review_app.protocol import (
     Criterion,
     ExclusionReason,
     ExtractionField,
+    ExtractionSettings,
     FieldType,
     Outcome,
     Pico,
@@ -72,6 +73,7 @@ def test_kratom_protocol_loads(kratom: Protocol) -> None:
     assert kratom.screening == ScreeningSettings(
         reviewers_per_record=2, blind=True, allow_maybe=True, maybe_counts_as="include"
     )
+    assert kratom.extraction == ExtractionSettings(extractors_per_study=2, blind=True)
 
 
 def test_kratom_outcomes_follow_the_protocol(kratom: Protocol) -> None:
@@ -147,6 +149,7 @@ def test_template_shows_every_key() -> None:
         (ScreeningSettings, data["screening"]),
         (Outcome, data["outcomes"][0]),
         (ExtractionField, data["extraction_fields"][0]),
+        (ExtractionSettings, data["extraction"]),
         (SearchSource, data["search_sources"][0]),
     ]
     for cls, table in tables:
@@ -320,6 +323,46 @@ def test_dates_as_text_or_toml_dates() -> None:
     assert problem.field == "search_sources[0].date_searched"
 
 
+def test_extraction_settings_default_to_two_blind_extractors() -> None:
+    data = kratom_dict()
+    del data["extraction"]  # also how a protocol stored before the key existed reads back
+    assert protocol_from_dict(data).extraction == ExtractionSettings(
+        extractors_per_study=2, blind=True
+    )
+    data["extraction"] = {"extractors_per_study": 1}
+    assert protocol_from_dict(data).extraction == ExtractionSettings(
+        extractors_per_study=1, blind=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "allowed"),
+    [
+        ("extractors_per_study", 0, "whole number of at least 1"),
+        ("extractors_per_study", 1.5, "whole number of at least 1"),
+        ("extractors_per_study", "2", "whole number of at least 1"),
+        ("extractors_per_study", True, "whole number of at least 1"),
+        ("blind", "yes", "true or false"),
+        ("extractor_per_study", 2, "did you mean 'extractors_per_study'"),
+    ],
+)
+def test_extraction_settings_name_what_is_allowed(key: str, value: object, allowed: str) -> None:
+    data = kratom_dict()
+    data["extraction"] = {key: value}
+    [problem] = problems_of(protocol_from_dict, data).problems
+    assert problem.field == f"extraction.{key}"
+    assert allowed in problem.message
+
+
+def test_extraction_settings_name_their_line_in_the_file() -> None:
+    text = KRATOM.read_text(encoding="utf-8").replace(
+        "extractors_per_study = 2", "extractors_per_study = 0", 1
+    )
+    [problem] = problems_of(parse_protocol, text, source="k.toml").problems
+    assert problem.field == "extraction.extractors_per_study"
+    assert problem.line == text.splitlines().index("extractors_per_study = 0") + 1
+
+
 def test_not_a_table_at_all() -> None:
     not_a_table: Any = ["not", "a", "table"]
     assert problems_of(protocol_from_dict, not_a_table).problems
@@ -440,6 +483,13 @@ def protocols(draw: st.DrawFn) -> Protocol:
         ),
         outcomes=draw(several(outcomes, ids)),
         extraction_fields=draw(several(extraction_fields, ids, min_size=0)),
+        extraction=draw(
+            st.builds(
+                ExtractionSettings,
+                extractors_per_study=st.integers(1, 5),
+                blind=st.booleans(),
+            )
+        ),
         risk_of_bias={d: draw(st.sampled_from(ROB_TOOLS)) for d in designs},
         search_sources=draw(several(sources, texts)),
     )

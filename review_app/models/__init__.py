@@ -4,6 +4,12 @@ Times are aware UTC (``utcnow()``); SQLModel's UTCDateTime reads them back as UT
 """
 
 from review_app.models.base import utcnow
+from review_app.models.extraction import (
+    Extraction,
+    ExtractionArm,
+    ExtractionResult,
+    ExtractionValue,
+)
 from review_app.models.people import (
     AuditEvent,
     LoginSession,
@@ -29,9 +35,7 @@ from review_app.models.screening import (
 )
 from review_app.models.synthesis import (
     Analysis,
-    ExtractionValue,
     GradeAssessment,
-    OutcomeData,
     RiskOfBias,
     Study,
     StudyReport,
@@ -44,6 +48,9 @@ __all__ = [
     "ClusterMember",
     "Decision",
     "DuplicateCluster",
+    "Extraction",
+    "ExtractionArm",
+    "ExtractionResult",
     "ExtractionValue",
     "FullText",
     "GradeAssessment",
@@ -51,7 +58,6 @@ __all__ = [
     "LoginSession",
     "LoginThrottle",
     "Membership",
-    "OutcomeData",
     "Record",
     "RecordRank",
     "Resolution",

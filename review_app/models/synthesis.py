@@ -1,4 +1,4 @@
-"""Studies, extracted data, risk of bias, analyses and GRADE assessments."""
+"""Studies, risk of bias, analyses and GRADE assessments (extraction: models/extraction.py)."""
 
 from __future__ import annotations
 
@@ -28,36 +28,6 @@ class StudyReport(SQLModel, table=True):
     study_id: int = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
     record_id: int = Field(foreign_key="record.id", ondelete="CASCADE")
     is_main_report: bool = False
-
-
-class ExtractionValue(SQLModel, table=True):
-    """One protocol extraction field's value for one study, by one extractor."""
-
-    __table_args__ = (UniqueConstraint("study_id", "field_id", "extractor_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    study_id: int = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
-    field_id: str = Field(max_length=100)
-    extractor_id: int = Field(foreign_key="user.id")
-    value: str | None = Field(default=None, sa_type=Text)
-    updated_at: datetime = created_at_field()
-
-
-class OutcomeData(SQLModel, table=True):
-    """Arm-level outcome data for one study, outcome and time point."""
-
-    __table_args__ = (UniqueConstraint("study_id", "outcome_id", "timepoint", "arm"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    study_id: int = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
-    outcome_id: str = Field(max_length=100)  # protocol outcome id
-    timepoint: str = Field(default="", max_length=100)
-    arm: str = Field(max_length=20)  # "intervention" | "control"
-    n: int | None = None
-    mean: float | None = None
-    sd: float | None = None
-    events: int | None = None
-    note: str | None = Field(default=None, sa_type=Text)
 
 
 class RiskOfBias(SQLModel, table=True):

@@ -2,7 +2,7 @@
 
 PICO, eligibility criteria (with keywords to highlight), ordered exclusion reasons, screening
 settings, outcomes (GRADE importance, direction of benefit, minimal important difference),
-extraction fields, a risk-of-bias tool per study design and the search sources.
+extraction fields and settings, a risk-of-bias tool per study design and the search sources.
 ``protocols/_template.toml`` documents every key.
 
 Each field is declared once, with the rule its TOML value follows (the types from
@@ -142,6 +142,19 @@ class ExtractionField:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ExtractionSettings:
+    """How studies are extracted: by how many people independently, and whether blind.
+
+    Each extractor fills a copy of the study's form; a lead fixes the consensus copy from them
+    (Covidence's reviewer 1 + reviewer 2 + consensus). While blind an extractor sees only their
+    own copy; otherwise the extractors of a study may read the other copies and their comparison.
+    """
+
+    extractors_per_study: WholeNumber = 2
+    blind: Flag = True
+
+
+@dataclass(frozen=True, kw_only=True)
 class SearchSource:
     """A database, register or other source, with the strategy as run."""
 
@@ -168,6 +181,7 @@ class Protocol:
     extraction_fields: Annotated[list[ExtractionField], Listed(unique="id")] = field(
         default_factory=list
     )
+    extraction: ExtractionSettings = field(default_factory=ExtractionSettings)
     risk_of_bias: Tools  # every design has a tool: validation checks it across the two keys
     search_sources: Annotated[list[SearchSource], Listed(required=True, unique="name")]
 

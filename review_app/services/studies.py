@@ -25,8 +25,7 @@ from review_app.errors import ConflictError, NotFoundError, ValidationError
 from review_app.models import (
     ClusterMember,
     DuplicateCluster,
-    ExtractionValue,
-    OutcomeData,
+    Extraction,
     Record,
     RiskOfBias,
     Study,
@@ -169,7 +168,7 @@ def delete_study(session: Session, *, actor: Actor, review_id: int, study_id: in
     study = _study(session, review_id, study_id)
     if _has_data(session, study_id):
         raise ConflictError(
-            f"study {study_id} ({study.label}) has extracted data or risk-of-bias ratings; "
+            f"study {study_id} ({study.label}) has extraction copies or risk-of-bias ratings; "
             "it cannot be deleted (remove or move its reports instead)"
         )
     before = {"label": study.label, "design": study.design, **_report_state(session, study_id)}
@@ -303,7 +302,9 @@ def _primary_of(session: Session, record_id: int) -> int | None:
 
 
 def _has_data(session: Session, study_id: int) -> bool:
-    tables = (ExtractionValue, OutcomeData, RiskOfBias)
+    """Whether any extraction copy (an extractor's or the consensus, even one only opened) or
+    risk-of-bias rating is held for the study: deleting it would take them along."""
+    tables = (Extraction, RiskOfBias)
     return any(
         session.exec(select(table.id).where(table.study_id == study_id).limit(1)).first()
         is not None

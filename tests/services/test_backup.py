@@ -27,11 +27,13 @@ from review_app.errors import (
 from review_app.models import (
     Analysis,
     DuplicateCluster,
+    Extraction,
+    ExtractionArm,
+    ExtractionResult,
     ExtractionValue,
     FullText,
     GradeAssessment,
     ImportBatch,
-    OutcomeData,
     Record,
     RiskOfBias,
     Study,
@@ -208,24 +210,41 @@ def populate(session: Session, files_dir: Path) -> int:
         session, actor=lena, review_id=rid, label="Smith 2020", record_ids=[ids[0]], design="RCT"
     )
     reviews.set_blind(session, actor=lena, review_id=rid, blind=False)
+    copy = Extraction(
+        study_id=view.id,
+        slot=1,
+        extractor_id=people["rita"].id,
+        status="complete",
+        design_kind="cluster",
+        mean_cluster_size=12.5,
+        icc=0.02,
+        design_note="ünïcode",
+        created_at=WHEN,
+        updated_at=WHEN,
+        updated_by_id=people["rita"].id,
+    )
+    session.add(copy)
+    session.flush()
+    assert copy.id is not None
     session.add_all(
         [
-            ExtractionValue(
-                study_id=view.id,
-                field_id="country",
-                extractor_id=people["rita"].id,
-                value="Malaysia",
-                updated_at=WHEN,
+            ExtractionValue(extraction_id=copy.id, field_id="country", value="Malaysia"),
+            ExtractionArm(
+                extraction_id=copy.id,
+                position=0,
+                label="Kratom",
+                role="intervention",
+                randomised=40,
             ),
-            OutcomeData(
-                study_id=view.id,
+            ExtractionResult(
+                extraction_id=copy.id,
+                position=0,
+                result_key="0" * 64,
                 outcome_id="pain",
                 timepoint="12 weeks",
-                arm="intervention",
-                n=40,
-                mean=0.1 + 0.2,
-                sd=1e-300,
-                events=None,
+                arm="Kratom",
+                format="mean_sd",
+                values={"n": 40, "mean": 0.1 + 0.2, "sd": 1e-300},
                 note="ünïcode",
             ),
             RiskOfBias(
@@ -278,10 +297,13 @@ def expected(session: Session, table: Table, rid: int, user_ids: set[int]) -> li
         "clustermember": ("cluster_id", DuplicateCluster),
         "fulltext": ("record_id", Record),
         "studyreport": ("study_id", Study),
-        "extractionvalue": ("study_id", Study),
-        "outcomedata": ("study_id", Study),
+        "extraction": ("study_id", Study),
         "riskofbias": ("study_id", Study),
     }
+    studies_of_review = select(Study.id).where(Study.review_id == rid)
+    if table.name in ("extractionvalue", "extractionarm", "extractionresult"):
+        copies = select(Extraction.id).where(col(Extraction.study_id).in_(studies_of_review))
+        return rows_of(session, table, c.extraction_id.in_(copies))
     column, parent = parents[table.name]
     owned = select(parent.id).where(parent.review_id == rid)  # type: ignore[attr-defined]
     return rows_of(session, table, c[column].in_(owned))
@@ -309,7 +331,7 @@ def test_a_backup_restores_every_table_unchanged_on_the_other_database(
             want, got = expected(before, table, rid, users), rows_of(after, table)
             assert got == want, table.name
             compared += bool(want)
-        assert compared >= 19  # every table but recordrank holds rows of this review
+        assert compared >= 21  # every table but recordrank holds rows of this review
         record = after.execute(select(FullText).where(FullText.file_path.is_not(None))).scalar_one()  # type: ignore[union-attr]
         moments = [r["created_at"] for r in rows_of(after, Record.__table__)]  # type: ignore[attr-defined]
         assert all(m.utcoffset() is not None and m.microsecond for m in moments)
