@@ -56,7 +56,7 @@ def seed_demo_screening(
     """Cast the demo reviewers' votes from ``path``; an entry that matches no record is an error."""
     data = json.loads(path.read_text(encoding="utf-8"))
     entries: list[dict[str, Any]] = data["entries"]
-    finder = _RecordFinder(session, review_id)
+    finder = RecordFinder(session, review_id)
     targets = [(entry, finder.find(entry)) for entry in entries]
     seen: dict[int, str] = {}
     for entry, record_id in targets:
@@ -73,13 +73,16 @@ def seed_demo_screening(
     for stage in VOTE_STAGES:
         if stage != VOTE_STAGES[0] and any(entry.get(stage) for entry, _ in targets):
             release_outcomes(
-                session, actor=_lead(session, review_id), review_id=review_id, stage=VOTE_STAGES[0]
+                session,
+                actor=lead_actor(session, review_id),
+                review_id=review_id,
+                stage=VOTE_STAGES[0],
             )
         for entry, record_id in targets:
             for vote in entry.get(stage) or []:
                 name = vote["reviewer"]
                 if name not in actors:
-                    actors[name] = Actor.user(_user_id(session, name))
+                    actors[name] = user_actor(session, name)
                 record_vote(
                     session,
                     actor=actors[name],
@@ -112,8 +115,8 @@ def _summary(session: Session, review_id: int, cast: dict[Stage, int]) -> DemoSc
     )
 
 
-def _lead(session: Session, review_id: int) -> Actor:
-    """The review's first lead, who releases the title/abstract outcomes before full text."""
+def lead_actor(session: Session, review_id: int) -> Actor:
+    """The review's first lead (who releases the title/abstract outcomes, makes studies...)."""
     user_id = session.exec(
         select(Membership.user_id)
         .where(Membership.review_id == review_id, Membership.role == Role.LEAD)
@@ -125,6 +128,11 @@ def _lead(session: Session, review_id: int) -> Actor:
             "title/abstract outcomes"
         )
     return Actor.user(user_id)
+
+
+def user_actor(session: Session, name: str) -> Actor:
+    """The demo user ``name`` acting as themselves."""
+    return Actor.user(_user_id(session, name))
 
 
 def _user_id(session: Session, name: str) -> int:
@@ -147,7 +155,7 @@ def normalize_title(title: str) -> str:
     return re.sub(r"[\W_]+", "", bare.casefold())
 
 
-class _RecordFinder:
+class RecordFinder:
     """The review's records by PMID, DOI and title, each mapped to the copy that is screened.
 
     An identifier may sit only on a duplicate (an export that dropped the DOI may hold the
