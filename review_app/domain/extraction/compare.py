@@ -165,13 +165,17 @@ def _may_start_with(key: tuple[str, ...], copies: Sequence[StudyExtraction]) -> 
 def _take_agreed(
     consensus: StudyExtraction, source: StudyExtraction, key: tuple[str, ...]
 ) -> StudyExtraction:
-    """An agreed item into the consensus, unless the arm it belongs to did not come in."""
+    """An agreed item into the consensus: an arm bare (label and role; its other attributes
+    are items of their own), an arm's attribute or a result only when its arms came in."""
+    if key[0] == ARM and len(key) == 2:
+        arm = _arm_by_key(source, key[1])
+        return consensus if arm is None else _with_arm(consensus, Arm(arm.label, arm.role))
+    if key[0] == ARM and _arm_by_key(consensus, key[1]) is None:
+        return consensus
     if key[0] == RESULT:
         result = _result_by_key(source, key)
         if result is None or not all(consensus.arm(label) for label in _arms_of(result)):
             return consensus
-    if key[0] == ARM and len(key) == 3 and _arm_by_key(consensus, key[1]) is None:
-        return consensus
     return take(consensus, source, key)
 
 
