@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from review_app.config import Settings, setting
 from review_app.domain.vocabulary import ROLES
@@ -30,8 +31,24 @@ from review_app.services.exports.registry import EXPORTS, Export, output_help
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlmodel import Session
+    from typer._click.core import Context as ClickContext  # the click typer bundles
 
     from review_app.services.deduplication import DedupSummary
+
+
+class DefaultCommandGroup(TyperGroup):
+    """A command group whose first word may be left out: ``review-app import FILE...`` is
+    ``review-app import records FILE...``. Arguments that do not start with one of the group's
+    command names (nor ``--help``) go to its ``default_command``, options and all; a file that
+    happens to be named like a command is reached as ``./NAME``."""
+
+    default_command = "records"
+
+    def parse_args(self, ctx: ClickContext, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
 
 app = typer.Typer(
     help="review-app: a systematic-review workflow manager.",
@@ -41,7 +58,18 @@ app = typer.Typer(
 )
 users_app = typer.Typer(help="Manage user accounts.", no_args_is_help=True)
 export_app = typer.Typer(help="Write records and reports to files.", no_args_is_help=True)
+# `review-app import NAME PATH` for each kind of file a review takes in; search results are the
+# default (`review-app import FILE... --source NAME`, as the contract has it).
+import_app = typer.Typer(
+    cls=DefaultCommandGroup,
+    help=(
+        "Import search results (`review-app import FILE... --source NAME`, the same as "
+        "`import records`), or work done in another tool."
+    ),
+    no_args_is_help=True,
+)
 app.add_typer(users_app, name="users")
+app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
 
 UI_ENTRY = Path(__file__).resolve().parent / "ui" / "app.py"
@@ -188,8 +216,8 @@ def _read_password(from_stdin: bool) -> str:
     return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
-@app.command("import")
-def import_(
+@import_app.command("records")
+def import_records(
     ctx: typer.Context,
     files: Annotated[
         list[Path],
@@ -251,6 +279,37 @@ def import_(
             for problem in summary.problems:
                 typer.echo(f"    - {problem}")
     _echo_dedup(dedup)
+
+
+@import_app.command("decisions")
+def import_decisions(
+    ctx: typer.Context,
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="PATH.csv|.xlsx",
+            help="One row per vote: record, reviewer, stage, vote[, reason, note, kind].",
+        ),
+    ],
+) -> None:
+    """Votes and lead resolutions made in another tool, cast as the people named (all or none)."""
+    from review_app.services.decision_import import import_decisions as import_file
+    from review_app.services.imports import import_limits
+    from review_app.services.permissions import Actor
+
+    state: CliState = ctx.obj
+    data = _read_file(path)
+    with state.review_scope() as (session, review_id):
+        summary = import_file(
+            session,
+            actor=Actor.operator(),
+            review_id=review_id,
+            data=data,
+            file_name=path.name,
+            limits=import_limits(state.settings),
+        )
+    for line in summary.describe():
+        typer.echo(line)
 
 
 @app.command()
