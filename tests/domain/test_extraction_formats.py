@@ -17,6 +17,7 @@ from review_app.domain.extraction.formats import (
     Derived,
     Problem,
     ResultFormat,
+    check_design,
     check_result,
     derive,
     formats_for,
@@ -442,3 +443,21 @@ def test_every_format_derives_what_an_analysis_needs(format_id: str) -> None:
     assert needed <= derived.values.keys()
     for step in derived.steps:
         assert step.source and step.formula and step.outputs
+
+
+def test_impossible_design_facts_are_refused_and_derive_nothing() -> None:
+    design = Design(kind=StudyDesign.CLUSTER, mean_cluster_size=0.5, icc=1.5)
+    assert [p.field for p in check_design(design)] == ["mean_cluster_size", "icc"]
+    assert check_design(Design(crossover_correlation=-1)) == []
+    derived = derive(arm("mean_sd", n=29, mean=1, sd=1), design=design)
+    assert derived.missing == ("mean_cluster_size", "icc") and not derived.usable
+    means = contrast("crossover_means", MD, n=20, mean_e=15, sd_e=10, mean_c=12, sd_c=12)
+    bad_correlation = derive(means, design=Design(crossover_correlation=2))
+    assert bad_correlation.missing == ("crossover_correlation",)
+
+
+def test_numbers_outside_a_formulas_range_derive_nothing_and_say_why() -> None:
+    # exp(ln 2 + 1.96 x 400) overflows: the CI of a ratio with an SE of 400 on the log scale.
+    derived = derive(contrast("estimate_se", HR, estimate=2, se=400))
+    assert derived.values == {} and not derived.usable
+    assert "outside the formulas' range" in derived.warnings[0]

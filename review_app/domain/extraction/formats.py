@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 from review_app.domain.extraction import conversions as cv
 from review_app.domain.extraction.conversions import HANDBOOK, Citation
-from review_app.domain.extraction.model import Design, Result
+from review_app.domain.extraction.model import Design, Result, same_label
 from review_app.domain.vocabulary import EffectMeasure, StudyDesign
 from review_app.errors import ValidationError
 
@@ -300,7 +300,7 @@ class ResultFormat:
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
 
-    def field(self, name: str) -> FormatField | None:
+    def field_named(self, name: str) -> FormatField | None:
         return next((f for f in self.fields if f.name == name), None)
 
 
@@ -555,9 +555,14 @@ def _correlation(work: _Work) -> float | None:
     """The result's own correlation, else the design's (imputed: the result is estimated)."""
     if "correlation" in work.reported:
         return work.reported["correlation"]
-    if work.design.crossover_correlation is not None:
+    correlation = work.design.crossover_correlation
+    if correlation is not None:
+        problem = DESIGN_FIELDS["crossover_correlation"].problem(correlation)
+        if problem is not None:
+            work.refuse("crossover_correlation", f"{problem}.")
+            return None
         work.estimated = True
-        return work.design.crossover_correlation
+        return correlation
     work.need("correlation")
     return None
 
@@ -802,7 +807,11 @@ def _shape_problems(
     result: Result, result_format: ResultFormat, outcome_type: str
 ) -> Iterable[Problem]:
     """Whether the format, the arms and the measure fit together and the outcome type."""
-    if outcome_type not in result_format.outcome_types:
+    if outcome_type not in OUTCOME_TYPES:
+        yield Problem(
+            "format", f"'{outcome_type}' is not an outcome type: {', '.join(OUTCOME_TYPES)}."
+        )
+    elif outcome_type not in result_format.outcome_types:
         allowed = ", ".join(f.label for f in formats_for(outcome_type, contrast=result.is_contrast))
         yield Problem(
             "format",
@@ -822,9 +831,7 @@ def _shape_problems(
             f"{result_format.label} is one arm's result: it has no "
             "comparator (use a between-arm format for a contrast).",
         )
-    if result.comparator is not None and result.comparator.strip().casefold() == (
-        result.arm.strip().casefold()
-    ):
+    if result.comparator is not None and same_label(result.comparator) == same_label(result.arm):
         yield Problem("comparator", f"The comparator must be another arm than '{result.arm}'.")
     yield from _measure_problems(result, result_format, outcome_type)
 
@@ -845,13 +852,17 @@ def _measure_problems(
     if result.measure is None:
         yield Problem("measure", f"A result between two arms needs its effect measure: {names}.")
     elif result.measure not in allowed and outcome_type in OUTCOME_TYPES:
-        yield Problem("measure", f"{result.measure.label} is not allowed here: {names}.")
+        yield Problem(
+            "measure",
+            f"{result.measure.label} is not a measure of {result_format.label} for a "
+            f"{outcome_type} outcome; allowed: {names}.",
+        )
 
 
 def _value_problems(result: Result, result_format: ResultFormat) -> Iterable[Problem]:
     """Unknown fields, values out of bounds, values out of order, ratios not above 0."""
     for name, value in result.values.items():
-        format_field = result_format.field(name)
+        format_field = result_format.field_named(name)
         if format_field is None:
             yield Problem(
                 name,
@@ -895,8 +906,9 @@ def _order_problems(result: Result, result_format: ResultFormat) -> Iterable[Pro
 def derive(result: Result, *, design: Design | None = None) -> Derived:
     """What an analysis needs from ``result`` (see the module's docstring), with every step.
 
-    A result with impossible values derives nothing: its offending fields are ``missing`` and
-    the problems are its warnings. An unknown format raises ValidationError.
+    A result with impossible values (or numbers outside a formula's range, such as a ratio's SE
+    so large that its CI overflows) derives nothing: its fields are ``missing`` and the reasons
+    are its warnings. An unknown format raises ValidationError.
     """
     result_format = _format_of(result)
     work = _Work(result, design or Design())
@@ -905,9 +917,42 @@ def derive(result: Result, *, design: Design | None = None) -> Derived:
         for problem in problems:
             work.refuse(problem.field, problem.message)
         return work.done()
-    result_format.derivation(work)
-    _adjust_for_design(work, result_format)
+    try:
+        result_format.derivation(work)
+        _adjust_for_design(work, result_format)
+    except (ArithmeticError, ValueError) as error:
+        return _out_of_range(result, error)
     return work.done()
+
+
+def _out_of_range(result: Result, error: Exception) -> Derived:
+    why = f"The numbers are outside the formulas' range ({error}); nothing is derived."
+    return Derived(
+        values={}, estimated=False, steps=(), missing=tuple(result.values), warnings=(why,)
+    )
+
+
+# The numeric design facts and the values they may take.
+DESIGN_FIELDS: Mapping[str, FormatField] = MappingProxyType(
+    {
+        "mean_cluster_size": FormatField("mean_cluster_size", "Mean cluster size", minimum=1),
+        "icc": FormatField("icc", "ICC", minimum=0, maximum=1),
+        "crossover_correlation": FormatField(
+            "crossover_correlation", "Crossover correlation", minimum=-1, maximum=1
+        ),
+    }
+)
+
+
+def check_design(design: Design) -> list[Problem]:
+    """Impossible design facts: a mean cluster size below 1, an ICC or a correlation outside
+    its range (Problem.field is the attribute's name)."""
+    problems = []
+    for name, bound in DESIGN_FIELDS.items():
+        value = getattr(design, name)
+        if value is not None and (problem := bound.problem(value)) is not None:
+            problems.append(Problem(name, f"{problem}."))
+    return problems
 
 
 def _adjust_for_design(work: _Work, result_format: ResultFormat) -> None:
@@ -970,6 +1015,11 @@ def _design_effect(work: _Work) -> float | None:
                 "A cluster trial's result needs the mean cluster size and the ICC "
                 "for its design effect (Cochrane Handbook 23.1.4).",
             )
+        return None
+    problems = [p for p in check_design(work.design) if p.field != "crossover_correlation"]
+    for problem in problems:
+        work.refuse(problem.field, problem.message)
+    if problems:
         return None
     inputs = {"mean_cluster_size": size, "icc": icc}
     effect = cv.design_effect(size, icc)
