@@ -275,7 +275,13 @@ def _text_reader(get: Callable[[StudyExtraction], str | None]) -> _Reader:
 
 
 def _number(value: float) -> float:
+    """A number as compared: to 10 significant digits (conversions differ in the last bits)."""
     return float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+
+
+def _shown_number(value: float) -> str:
+    """A number as shown: as typed, to the digits compared (12, 4.5, 0.1234567891)."""
+    return f"{value:.{SIGNIFICANT_DIGITS}g}"
 
 
 def _plain(value: object) -> _Reading | None:
@@ -286,7 +292,7 @@ def _plain(value: object) -> _Reading | None:
         text = _normal_text(value)
         return None if text is None else _Reading(text, text)
     if isinstance(value, int | float):
-        return _Reading(f"{value:g}", _number(value))
+        return _Reading(f"{_shown_number(value)}", _number(value))
     return None
 
 
@@ -325,7 +331,7 @@ def _shown(result: Result) -> str:
 
 
 def _listed(pairs: Iterable[tuple[str, float]]) -> str:
-    return ", ".join(f"{label} {value:g}" for label, value in pairs) or "no numbers"
+    return ", ".join(f"{label} {_shown_number(value)}" for label, value in pairs) or "no numbers"
 
 
 def _compared_names(result: Result) -> tuple[str, ...]:
