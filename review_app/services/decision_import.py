@@ -114,7 +114,8 @@ class DecisionImportSummary:
                 "has full-text decisions, so the team knew them)."
             )
         if self.studies:
-            lines.append(f"Made {len(self.studies)} studies: {', '.join(self.studies)}.")
+            studies = "study" if len(self.studies) == 1 else "studies"
+            lines.append(f"Made {len(self.studies)} {studies}: {', '.join(self.studies)}.")
         if self.ignored_columns:
             lines.append(f"Columns not read: {', '.join(self.ignored_columns)}.")
         return lines
