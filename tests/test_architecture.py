@@ -23,13 +23,15 @@ FORBIDDEN = {
 # ui/ talks to people through services only: besides Streamlit (and pandas for its tables) it
 # imports the services, its own modules, the errors, the vocabulary, the settings, and the
 # protocol's model (the plain data `services.reviews.get_protocol` returns, read to render the
-# criteria and the search sources). The engine, the session type and the database layer are
-# reached through ui/deps.py alone.
+# criteria and the search sources), and the extraction's plain copies with their formats and
+# conversions (pure: the form edits a copy and shows what it derives as people type). The engine,
+# the session type and the database layer are reached through ui/deps.py alone.
 UI_ALLOWED = (
     "review_app.services",
     "review_app.ui",
     "review_app.errors",
     "review_app.domain.vocabulary",
+    "review_app.domain.extraction",
     "review_app.config",
     "review_app.protocol",
 )
