@@ -86,3 +86,29 @@ class ProtocolError(ProblemsError):
 
 class ImportFileError(ProblemsError):
     """A search-result file cannot be imported as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One thing wrong with a form a person filled in: where on it, which field, what is allowed.
+
+    ``where`` names the part of the form ("characteristics", "design", "arm 'Placebo'", "Pain
+    intensity at '1 h', arm 'Kratom'"); ``field`` the field there ("sd", "label", "country").
+    """
+
+    where: str
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        place = f"{self.where}, {self.field}" if self.field else self.where
+        return f"{place}: {self.message}"
+
+
+class ExtractionProblems(ValidationError):
+    """A study's extraction cannot be saved as it is; lists every problem, nothing was written."""
+
+    def __init__(self, problems: list[FieldProblem], *, summary: str | None = None) -> None:
+        self.problems = list(problems)
+        head = summary or f"{len(self.problems)} problem(s) found; nothing was saved"
+        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))

@@ -61,6 +61,9 @@ class Extraction(SQLModel, table=True):
     crossover_correlation: float | None = None
     design_note: str = Field(default="", sa_type=Text)
     indirect_evidence: str = Field(default="", sa_type=Text)
+    # The consensus copy only: the comparison items (domain/extraction/compare keys) a lead has
+    # decided by taking or editing them; an item the extractors agree on needs no decision.
+    decided: list[list[str]] = json_field(list)
     created_at: datetime = created_at_field()
     updated_at: datetime = Field(default_factory=utcnow, nullable=False)
     updated_by_id: int | None = Field(default=None, foreign_key="user.id")

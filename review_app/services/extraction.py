@@ -1,0 +1,1336 @@
+"""Data extraction: each study is extracted in copies, one per extractor, and a consensus copy.
+
+The rules live here, not in the pages:
+
+- **Slots.** A member who opens a study for extraction claims a free slot 1..N, N being the
+  protocol's ``[extraction] extractors_per_study`` (default 2); leads may extract too. When every
+  slot is taken by others, a sentence says so. Only the review's studies (made on the Studies
+  page from reports included at full text) are extracted.
+- **Blinding** (``[extraction] blind``, default true). A reviewer sees and edits only their own
+  copy; leads see every copy, the comparison and the consensus. When not blind, the extractors of
+  a study may also read its other copies and their comparison. Only leads write the consensus.
+  A blind reviewer's progress shows their own status and how many slots are taken, never another
+  extractor's values or status.
+- **Saves** replace a copy's content with a :class:`StudyExtraction` checked whole: the
+  protocol's characteristics by type, arms unique by label with a valid role, results of the
+  protocol's outcomes naming arms of the copy, with no impossible value
+  (:func:`~review_app.domain.extraction.formats.check_result`). Every problem is listed in one
+  :class:`ExtractionProblems` and nothing is written.
+- **Audit.** Each changed item of a save is one event (entity ``extraction``, actions
+  ``extraction.value``, ``.indirect_evidence``, ``.design``, ``.arm``, ``.result``, ``.status``,
+  ``.claim``, ``.consensus_take``, ``.consensus_start``, ``.consensus_from_copy``, ``.import``)
+  with the item's value before and after.
+- **Consensus.** A lead starts it from the items the complete copies agree on
+  (:func:`~review_app.domain.extraction.compare.agreed`), takes single items from a copy, or
+  edits it like a copy. With one extractor per study, completing a copy makes it the consensus.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import delete, func, insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from review_app.domain.extraction.compare import Comparison, Item, agreed, compare, take
+from review_app.domain.extraction.fields import check_characteristic, missing_required
+from review_app.domain.extraction.formats import Derived, check_result, derive
+from review_app.domain.extraction.model import Arm, Design, Result, StudyExtraction, same_label
+from review_app.domain.vocabulary import (
+    ArmRole,
+    EffectMeasure,
+    ExtractionStatus,
+    Role,
+    StudyDesign,
+    is_lead,
+)
+from review_app.errors import (
+    ConflictError,
+    ExtractionProblems,
+    FieldProblem,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from review_app.models import (
+    Extraction,
+    ExtractionArm,
+    ExtractionResult,
+    ExtractionValue,
+    Membership,
+    Study,
+    StudyReport,
+    User,
+    utcnow,
+)
+from review_app.models.extraction import CONSENSUS_SLOT, MAX_ARM_LABEL, result_key_digest
+from review_app.protocol import Protocol
+from review_app.services.audit import record_event
+from review_app.services.permissions import Actor, require_role
+from review_app.services.reviews import get_protocol
+
+ResultKey = tuple[str, str, str, str, str, bool]  # Result.key
+ItemKey = tuple[str, ...]  # a comparison item's key (domain/extraction/compare)
+Values = Literal["consensus", "all"]
+VALUES: tuple[Values, ...] = ("consensus", "all")
+_CHUNK = 500  # ids per IN (...) list
+
+# Design facts a number must respect (Cochrane Handbook 23.1.4: an ICC is a proportion of the
+# variance, a mean cluster size counts people; 23.2.7: a correlation lies in [-1, 1]).
+DESIGN_BOUNDS: Mapping[str, tuple[float, float, str]] = {
+    "mean_cluster_size": (1.0, math.inf, "a number of at least 1"),
+    "icc": (0.0, 1.0, "a number from 0 to 1"),
+    "crossover_correlation": (-1.0, 1.0, "a number from -1 to 1"),
+}
+
+
+# --- views --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CopyView:
+    """One copy as a page shows and edits it; ``derived`` holds, per result (``Result.key``),
+    what the analysis gets from it and by which formulas."""
+
+    extraction_id: int
+    study_id: int
+    study_label: str
+    slot: int  # 0: the consensus; 1..N: an extractor's
+    extractor_id: int | None
+    extractor_name: str | None
+    status: ExtractionStatus
+    updated_at: datetime
+    data: StudyExtraction
+    derived: Mapping[ResultKey, Derived]
+
+    @property
+    def is_consensus(self) -> bool:
+        return self.slot == CONSENSUS_SLOT
+
+
+@dataclass(frozen=True, slots=True)
+class StudyProgress:
+    """Where one study's extraction stands, as much as the actor may know.
+
+    ``extractors`` (name and status per extractor, by slot) and ``consensus`` are given to leads,
+    and to everyone when extraction is not blind; ``discrepancies`` (items on which the complete
+    extractor copies differ; None until two are complete) likewise.
+    """
+
+    study_id: int
+    label: str
+    record_ids: list[int]  # the study's reports, main report first
+    slots: int  # extractors per study (protocol)
+    taken: int  # extractor copies claimed
+    mine: ExtractionStatus | None
+    extractors: list[tuple[str, ExtractionStatus]]
+    consensus: ExtractionStatus | None
+    discrepancies: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CopyColumn:
+    """Who one column of a comparison is."""
+
+    extraction_id: int
+    slot: int
+    extractor_name: str | None  # None: the consensus
+    status: ExtractionStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ComparedItem:
+    """One item of a study's extraction across the extractors' copies and the consensus.
+
+    ``resolved``: the consensus holds a decision on it, because the lead took or edited it, or
+    because the extractors agree and the consensus has what they have.
+    """
+
+    item: Item
+    values: tuple[str | None, ...]  # per column of StudyComparison.columns
+    same: bool  # the extractors agree
+    consensus: str | None
+    resolved: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StudyComparison:
+    """The extractors' copies of one study side by side, with the consensus."""
+
+    study_id: int
+    study_label: str
+    columns: tuple[CopyColumn, ...]  # the extractors' copies, by slot
+    comparison: Comparison  # the extractors' copies compared (agreement, discrepancies)
+    consensus: CopyColumn | None
+    items: tuple[ComparedItem, ...]  # the comparison's items, then those only the consensus has
+
+    @property
+    def agreement(self) -> float | None:
+        return self.comparison.agreement
+
+    @property
+    def unresolved(self) -> int:
+        return sum(not item.resolved for item in self.items)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplacedCopies:
+    """What :func:`replace_copies` did."""
+
+    created: int
+    replaced: int
+
+
+# --- who may do what ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Access:
+    user_id: int | None
+    lead: bool
+    protocol: Protocol
+
+    @property
+    def blind(self) -> bool:
+        return self.protocol.extraction.blind
+
+    @property
+    def per_study(self) -> int:
+        return self.protocol.extraction.extractors_per_study
+
+
+def _access(
+    session: Session, actor: Actor, review_id: int, *, at_least: Role = Role.REVIEWER
+) -> _Access:
+    role = require_role(session, actor=actor, review_id=review_id, at_least=at_least)
+    return _Access(actor.user_id, is_lead(role), get_protocol(session, review_id))
+
+
+def _copy_name(row: Extraction, study: Study) -> str:
+    owner = "the consensus" if row.slot == CONSENSUS_SLOT else f"extractor {row.slot}'s copy"
+    return f"{owner} of {study.label}"
+
+
+def _check_read(access: _Access, row: Extraction, study: Study, rows: Sequence[Extraction]) -> None:
+    """Own copy; leads any; the other copies of a study one extracts, when not blind."""
+    if access.lead or (access.user_id is not None and row.extractor_id == access.user_id):
+        return
+    extracts = any(r.extractor_id == access.user_id for r in rows if r.extractor_id is not None)
+    if not access.blind and extracts:
+        return
+    if access.blind:
+        raise PermissionDeniedError(
+            f"{_copy_name(row, study)} is not yours: while extraction is blind each extractor "
+            "sees only their own copy (leads see every copy)"
+        )
+    raise PermissionDeniedError(
+        f"{_copy_name(row, study)} is not yours: the copies of a study are open to its "
+        "extractors (open the study for extraction) and to leads"
+    )
+
+
+def _check_write(access: _Access, row: Extraction, study: Study) -> None:
+    """An extractor writes their own copy; only leads write the consensus."""
+    if row.slot == CONSENSUS_SLOT:
+        if not access.lead:
+            raise PermissionDeniedError(
+                f"only leads edit {_copy_name(row, study)}; your role is reviewer"
+            )
+        return
+    if access.user_id is None or row.extractor_id != access.user_id:
+        raise PermissionDeniedError(
+            f"{_copy_name(row, study)} is another extractor's; you edit only your own copy"
+        )
+
+
+def _person(actor: Actor) -> int:
+    if actor.user_id is None:
+        raise ValidationError(
+            "the command line's operator holds no extraction copy; act as a user (--as NAME)"
+        )
+    return actor.user_id
+
+
+# --- public functions ---------------------------------------------------------------------------
+
+
+def list_progress(session: Session, *, actor: Actor, review_id: int) -> list[StudyProgress]:
+    """Every study of the review by label, with the actor's own status and, when the actor may
+    know them, the extractors', the consensus's and the discrepancies."""
+    access = _access(session, actor, review_id)
+    studies = _studies(session, review_id)
+    rows = _copies_of(session, [s.id for s in studies if s.id is not None])
+    names = _names(session, [r.extractor_id for r in rows if r.extractor_id is not None])
+    reports = _record_ids(session, [s.id for s in studies if s.id is not None])
+    open_book = access.lead or not access.blind
+    counts = _discrepancy_counts(session, access, studies, rows) if open_book else {}
+    progress = []
+    for study in studies:
+        assert study.id is not None
+        own = [r for r in rows if r.study_id == study.id]
+        extractors = [r for r in own if r.slot != CONSENSUS_SLOT]
+        mine = next((r for r in extractors if r.extractor_id == access.user_id), None)
+        consensus = next((r for r in own if r.slot == CONSENSUS_SLOT), None)
+        progress.append(
+            StudyProgress(
+                study_id=study.id,
+                label=study.label,
+                record_ids=reports.get(study.id, []),
+                slots=access.per_study,
+                taken=len(extractors),
+                mine=ExtractionStatus(mine.status) if mine else None,
+                extractors=[
+                    (names.get(r.extractor_id or 0, "?"), ExtractionStatus(r.status))
+                    for r in extractors
+                ]
+                if open_book
+                else [],
+                consensus=ExtractionStatus(consensus.status) if consensus and open_book else None,
+                discrepancies=counts.get(study.id),
+            )
+        )
+    return progress
+
+
+def open_copy(session: Session, *, actor: Actor, review_id: int, study_id: int) -> CopyView:
+    """The actor's own copy of the study, claiming a free slot the first time (audited)."""
+    access = _access(session, actor, review_id)
+    user_id = _person(actor)
+    study = _study(session, review_id, study_id)
+    for _attempt in range(2):  # a concurrent claim of the same slot: look again once
+        own = _own_copy(session, study_id, user_id)
+        if own is not None:
+            return _view(session, own, study)
+        try:
+            with session.begin_nested():
+                row = _claim(session, access, study, user_id)
+        except IntegrityError:
+            continue
+        _event(session, study, row, actor, "claim", None, {"slot": row.slot})
+        return _view(session, row, study)
+    raise ConflictError(
+        f"{study.label}: another extractor claimed a slot at the same moment; try again"
+    )
+
+
+def get_copy(session: Session, *, actor: Actor, review_id: int, extraction_id: int) -> CopyView:
+    """One copy: the actor's own; any for leads; a study's other copies for its extractors
+    when extraction is not blind."""
+    access = _access(session, actor, review_id)
+    row, study = _copy_row(session, review_id, extraction_id)
+    _check_read(access, row, study, _copies_of(session, [study.id or 0]))
+    return _view(session, row, study)
+
+
+def save_copy(
+    session: Session, *, actor: Actor, review_id: int, extraction_id: int, data: StudyExtraction
+) -> CopyView:
+    """Replace the copy's content with ``data`` (its ``study``, ``extractor`` and ``complete``
+    are the copy's own and are not read: :func:`set_complete` changes the status).
+
+    The copy's extractor saves their copy; leads save the consensus. ``data`` is checked whole:
+    every problem is listed in one :class:`ExtractionProblems` and nothing is written. Each
+    changed item is audited with its value before and after.
+    """
+    access = _access(session, actor, review_id)
+    row, study = _copy_row(session, review_id, extraction_id)
+    _check_write(access, row, study)
+    clean = _checked(access.protocol, data)
+    row, study = _copy_row(session, review_id, extraction_id, lock=True)
+    before = _load(session, [row], {study.id or 0: study.label})[row.id or 0]
+    after = dataclasses.replace(
+        clean, study=study.label, extractor=before.extractor, complete=before.complete
+    )
+    if row.slot == CONSENSUS_SLOT:
+        _decide(row, _changed_keys(access.protocol, before, after))
+    _store(session, {row.id or 0: (row, after)}, actor)
+    _audit_changes(session, study, row, actor, before, after)
+    return _view(session, row, study, after)
+
+
+def set_complete(
+    session: Session, *, actor: Actor, review_id: int, extraction_id: int, complete: bool
+) -> CopyView:
+    """Mark a copy complete (refused while a required characteristic is empty, naming it) or in
+    progress again. With one extractor per study, a completed copy becomes the consensus."""
+    access = _access(session, actor, review_id)
+    row, study = _copy_row(session, review_id, extraction_id)
+    _check_write(access, row, study)
+    row, study = _copy_row(session, review_id, extraction_id, lock=True)
+    data = _load(session, [row], {study.id or 0: study.label})[row.id or 0]
+    if complete:
+        _check_required(access.protocol, data, where=_copy_name(row, study))
+    status = ExtractionStatus.COMPLETE if complete else ExtractionStatus.IN_PROGRESS
+    if row.status != status:
+        _event(session, study, row, actor, "status", {"status": row.status}, {"status": status})
+        row.status = status
+        _touch(session, row, actor)
+    data = dataclasses.replace(data, complete=complete)
+    if complete and row.slot != CONSENSUS_SLOT and access.per_study == 1:
+        _consensus_from(session, study, data, actor)
+    return _view(session, row, study, data)
+
+
+def compare_study(
+    session: Session, *, actor: Actor, review_id: int, study_id: int
+) -> StudyComparison:
+    """The extractors' copies of a study compared item by item, with the consensus's value of
+    each item and whether it is resolved (leads; a study's extractors when not blind)."""
+    access = _access(session, actor, review_id)
+    study = _study(session, review_id, study_id)
+    rows = _copies_of(session, [study_id])
+    extracts = any(r.extractor_id == access.user_id for r in rows)
+    if not access.lead and (access.blind or not extracts):
+        readers = "leads while extraction is blind" if access.blind else "leads and its extractors"
+        raise PermissionDeniedError(f"the comparison of {study.label}'s copies is for {readers}")
+    names = _names(session, [r.extractor_id for r in rows if r.extractor_id is not None])
+    data = _load(session, rows, {study_id: study.label})
+    extractors = [r for r in rows if r.slot != CONSENSUS_SLOT]
+    consensus = next((r for r in rows if r.slot == CONSENSUS_SLOT), None)
+    copies = [data[r.id or 0] for r in extractors]
+    fields, outcomes = _form(access.protocol)
+    comparison = compare(copies, fields=fields, outcomes=outcomes)
+    items = _compared_items(
+        comparison,
+        compare([*copies, data[consensus.id or 0]], fields=fields, outcomes=outcomes)
+        if consensus
+        else None,
+        decided={tuple(key) for key in consensus.decided} if consensus else set(),
+    )
+    return StudyComparison(
+        study_id=study_id,
+        study_label=study.label,
+        columns=tuple(_column(r, names) for r in extractors),
+        comparison=comparison,
+        consensus=_column(consensus, names) if consensus else None,
+        items=items,
+    )
+
+
+def start_consensus(session: Session, *, actor: Actor, review_id: int, study_id: int) -> CopyView:
+    """The study's consensus copy (leads): made, the first time, of every item the complete
+    extractor copies agree on; afterwards the copy as it stands."""
+    access = _access(session, actor, review_id, at_least=Role.LEAD)
+    study = _study(session, review_id, study_id)
+    rows = _copies_of(session, [study_id])
+    existing = next((r for r in rows if r.slot == CONSENSUS_SLOT), None)
+    if existing is not None:
+        return _view(session, existing, study)
+    complete = [r for r in rows if r.slot != CONSENSUS_SLOT and r.status == "complete"]
+    if not complete:
+        raise ConflictError(
+            f"no extractor has marked {study.label} complete yet; the consensus starts from "
+            "the complete copies"
+        )
+    copies = _load(session, complete, {study_id: study.label})
+    fields, _outcomes = _form(access.protocol)
+    start = agreed([copies[r.id or 0] for r in complete], study=study.label, fields=fields)
+    row = _insert_copy(session, study, slot=CONSENSUS_SLOT, extractor_id=None, actor=actor)
+    _store(session, {row.id or 0: (row, start)}, actor)
+    after = {"from_slots": [r.slot for r in complete], "copy": _snapshot(start)}
+    _event(session, study, row, actor, "consensus_start", None, after)
+    return _view(session, row, study, start)
+
+
+def take_item(
+    session: Session,
+    *,
+    actor: Actor,
+    review_id: int,
+    study_id: int,
+    key: Sequence[str],
+    from_extraction_id: int,
+) -> CopyView:
+    """Copy one item (a comparison key) from an extractor's copy into the consensus (leads;
+    audited as ``extraction.consensus_take``, one event per item it changed)."""
+    access = _access(session, actor, review_id, at_least=Role.LEAD)
+    study = _study(session, review_id, study_id)
+    rows = _copies_of(session, [study_id])
+    source = next((r for r in rows if r.id == from_extraction_id), None)
+    if source is None or source.slot == CONSENSUS_SLOT:
+        raise NotFoundError(
+            f"no extractor copy {from_extraction_id} of {study.label}; take items from one of "
+            f"its extractors' copies: {', '.join(str(r.id) for r in rows if r.slot) or 'none'}"
+        )
+    consensus = next((r for r in rows if r.slot == CONSENSUS_SLOT), None)
+    if consensus is None:
+        raise ConflictError(f"start the consensus of {study.label} before taking items into it")
+    consensus, study = _copy_row(session, review_id, consensus.id or 0, lock=True)
+    copies = _load(session, [consensus, source], {study_id: study.label})
+    before = copies[consensus.id or 0]
+    after = _checked(access.protocol, take(before, copies[source.id or 0], tuple(key)))
+    after = dataclasses.replace(after, study=study.label, extractor=None, complete=before.complete)
+    _decide(consensus, [tuple(key)])
+    _store(session, {consensus.id or 0: (consensus, after)}, actor)
+    taken = {"item": list(key), "from_slot": source.slot}
+    _audit_changes(session, study, consensus, actor, before, after, taken=taken)
+    return _view(session, consensus, study, after)
+
+
+def read_copies(
+    session: Session, *, actor: Actor, review_id: int, values: Values
+) -> list[StudyExtraction]:
+    """The review's extraction for export (leads): the consensus copies, or every copy
+    ("all": per study the extractors' copies by slot, then the consensus), studies by label."""
+    _access(session, actor, review_id, at_least=Role.LEAD)
+    if values not in VALUES:
+        raise ValidationError(f"values {values!r}: allowed are {', '.join(VALUES)}")
+    studies = _studies(session, review_id)
+    labels = {s.id or 0: s.label for s in studies}
+    rows = _copies_of(session, list(labels), consensus_only=values == "consensus")
+    data = _load(session, rows, labels)
+    order = {study_id: position for position, study_id in enumerate(labels)}
+    rows.sort(key=lambda r: (order[r.study_id], r.slot == CONSENSUS_SLOT, r.slot))
+    return [data[r.id or 0] for r in rows]
+
+
+def replace_copies(
+    session: Session, *, actor: Actor, review_id: int, copies: Sequence[StudyExtraction]
+) -> ReplacedCopies:
+    """Replace whole copies (leads; the import of a file): each names its study by label and
+    its extractor by user name (None: the consensus); an extractor without a copy of the study
+    gets a free slot. Everything or nothing: every problem is listed in one
+    :class:`ExtractionProblems`. Each copy is audited as ``extraction.import`` with its content
+    before and after."""
+    access = _access(session, actor, review_id, at_least=Role.LEAD)
+    studies = {same_label(s.label): s for s in _studies(session, review_id)}
+    members = _members(session, review_id)
+    rows = _copies_of(session, [s.id for s in studies.values() if s.id is not None])
+    plan, problems = _import_plan(access, copies, studies, members, rows)
+    if problems:
+        raise ExtractionProblems(
+            problems, summary=f"{len(problems)} problem(s) in the extraction; nothing was imported"
+        )
+    existing = {(r.study_id, r.extractor_id): r for r in rows}
+    labels = {s.id or 0: s.label for s in studies.values()}
+    before = _load(session, list(existing.values()), labels)
+    targets: dict[int, tuple[Extraction, StudyExtraction]] = {}
+    created = 0
+    for study, user_id, slot, data in plan:
+        row = existing.get((study.id or 0, user_id))
+        if row is None:
+            row = _insert_copy(session, study, slot=slot, extractor_id=user_id, actor=actor)
+            created += 1
+        status = ExtractionStatus.COMPLETE if data.complete else ExtractionStatus.IN_PROGRESS
+        row.status = status
+        targets[row.id or 0] = (row, data)
+    _store(session, targets, actor)
+    by_id = {s.id: s for s in studies.values()}
+    for copy_id, (row, data) in targets.items():
+        old = before.get(copy_id)
+        _event(
+            session,
+            by_id[row.study_id],
+            row,
+            actor,
+            "import",
+            _snapshot(old) if old else None,
+            _snapshot(data),
+        )
+    return ReplacedCopies(created=created, replaced=len(targets) - created)
+
+
+# --- checking a copy ----------------------------------------------------------------------------
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.found: list[FieldProblem] = []
+
+    def add(self, where: str, field: str, message: str) -> None:
+        self.found.append(FieldProblem(where, field, message))
+
+
+def _checked(protocol: Protocol, data: StudyExtraction) -> StudyExtraction:
+    clean, problems = _check_copy(protocol, data)
+    if problems:
+        raise ExtractionProblems(problems)
+    return clean
+
+
+def _check_copy(
+    protocol: Protocol, data: StudyExtraction
+) -> tuple[StudyExtraction, list[FieldProblem]]:
+    """``data`` in its stored form (trimmed, normalised), and everything wrong with it."""
+    problems = _Problems()
+    characteristics = _check_characteristics(protocol, data.characteristics, problems)
+    design = _check_design(data.design, problems)
+    arms = _check_arms(data.arms, problems)
+    results = _check_results(protocol, data.results, arms, problems)
+    clean = StudyExtraction(
+        study=data.study,
+        extractor=data.extractor,
+        design=design,
+        characteristics=characteristics,
+        arms=tuple(arms.values()),
+        results=tuple(results),
+        complete=data.complete,
+        indirect_evidence=(data.indirect_evidence or "").strip(),
+    )
+    return clean, problems.found
+
+
+def _check_characteristics(
+    protocol: Protocol, characteristics: Mapping[str, str], problems: _Problems
+) -> dict[str, str]:
+    fields = {field.id: field for field in protocol.extraction_fields}
+    clean = {}
+    for field_id, raw in characteristics.items():
+        field = fields.get(field_id)
+        if field is None:
+            allowed = ", ".join(fields) or "none (the protocol has no extraction fields)"
+            problems.add(
+                "characteristics",
+                field_id,
+                f"not a field of the protocol's extraction form; allowed: {allowed}",
+            )
+            continue
+        try:
+            value = check_characteristic(field, raw if isinstance(raw, str) else str(raw))
+        except ValidationError as error:
+            problems.add("characteristics", field_id, str(error).removeprefix(f"{field.label}: "))
+            continue
+        if value is not None:
+            clean[field_id] = value
+    return {field.id: clean[field.id] for field in protocol.extraction_fields if field.id in clean}
+
+
+def _check_design(design: Design, problems: _Problems) -> Design:
+    kind = design.kind
+    if kind is not None and kind not in tuple(StudyDesign):
+        allowed = ", ".join(StudyDesign)
+        problems.add("design", "kind", f"{kind!r} is not a study design; allowed: {allowed}")
+        kind = None
+    numbers: dict[str, float | None] = {}
+    for name, (low, high, allowed) in DESIGN_BOUNDS.items():
+        value = getattr(design, name)
+        if value is not None and not (_is_number(value) and low <= value <= high):
+            problems.add("design", name, f"must be {allowed} (got {value!r})")
+            value = None
+        numbers[name] = value
+    return Design(
+        kind=StudyDesign(kind) if kind is not None else None,
+        note=(design.note or "").strip(),
+        **numbers,
+    )
+
+
+def _check_arms(arms: Sequence[Arm], problems: _Problems) -> dict[str, Arm]:
+    """The arms by key (same_label), labels trimmed, in the order given."""
+    clean: dict[str, Arm] = {}
+    for position, arm in enumerate(arms, 1):
+        label = (arm.label or "").strip()
+        where = f"arm '{label}'" if label else f"arm {position}"
+        role = arm.role if arm.role in tuple(ArmRole) else None
+        if role is None:
+            allowed = ", ".join(ArmRole)
+            problems.add(where, "role", f"{arm.role!r} is not an arm role; allowed: {allowed}")
+        randomised = arm.randomised
+        if randomised is not None and not (_is_number(randomised) and randomised >= 0):
+            problems.add(
+                where, "randomised", f"must be a whole number of at least 0 (got {randomised!r})"
+            )
+        elif randomised is not None and randomised != int(randomised):
+            problems.add(where, "randomised", f"must be a whole number (got {randomised:g})")
+        if not label:
+            problems.add(where, "label", "an arm needs a label, such as 'Placebo'")
+            continue
+        if len(label) > MAX_ARM_LABEL:
+            problems.add(where, "label", f"{len(label)} characters; at most {MAX_ARM_LABEL}")
+            continue
+        twin = clean.get(same_label(label))
+        if twin is not None:
+            problems.add(
+                where,
+                "label",
+                f"another arm is labelled '{twin.label}' (labels are compared ignoring case "
+                "and spaces); give each arm its own label",
+            )
+            continue
+        clean[same_label(label)] = Arm(
+            label=label,
+            role=ArmRole(role or ArmRole.INTERVENTION),
+            description=(arm.description or "").strip(),
+            randomised=int(randomised)
+            if randomised is not None and _is_number(randomised)
+            else None,
+        )
+    return clean
+
+
+def _check_results(
+    protocol: Protocol, results: Sequence[Result], arms: Mapping[str, Arm], problems: _Problems
+) -> list[Result]:
+    outcomes = {outcome.id: outcome for outcome in protocol.outcomes}
+    clean: dict[ResultKey, Result] = {}
+    for result in results:
+        outcome = outcomes.get(result.outcome_id)
+        where = _result_where(result, outcome.name if outcome else result.outcome_id)
+        if outcome is None:
+            allowed = ", ".join(outcomes)
+            problems.add(
+                where,
+                "outcome",
+                f"{result.outcome_id!r} is not an outcome of the protocol; allowed: {allowed}",
+            )
+            continue
+        tidy = _tidy_result(result, arms, where, problems)
+        if tidy is None:
+            continue
+        for problem in check_result(tidy, outcome_type=outcome.type):
+            problems.add(where, problem.field, problem.message)
+        if tidy.key in clean:
+            problems.add(where, "", "entered twice: one result per outcome, time point and arm(s)")
+            continue
+        clean[tidy.key] = tidy
+    return list(clean.values())
+
+
+def _tidy_result(
+    result: Result, arms: Mapping[str, Arm], where: str, problems: _Problems
+) -> Result | None:
+    """The result with its arms named as the copy's arms are, its measure as an EffectMeasure
+    and only numeric values; None when something makes it uncheckable (reported)."""
+    ok = True
+    named: dict[str, str | None] = {}
+    for field, label in (("arm", result.arm), ("comparator", result.comparator)):
+        if label is None or not label.strip():
+            named[field] = label
+            continue
+        arm = arms.get(same_label(label))
+        if arm is None:
+            problems.add(where, field, f"no arm labelled '{label}' in this copy; add the arm first")
+            ok = False
+        named[field] = arm.label if arm else label
+    measure = result.measure
+    if measure is not None and measure not in tuple(EffectMeasure):
+        allowed = ", ".join(EffectMeasure)
+        problems.add(where, "measure", f"{measure!r} is not an effect measure; allowed: {allowed}")
+        ok = False
+    for name, value in result.values.items():
+        if not _is_number(value):
+            problems.add(where, name, f"must be a number (got {value!r})")
+            ok = False
+    if not ok:
+        return None
+    return dataclasses.replace(
+        result,
+        timepoint=(result.timepoint or "").strip(),
+        arm=named["arm"] or "",
+        comparator=named["comparator"],
+        measure=EffectMeasure(measure) if measure is not None else None,
+        values={name: value for name, value in result.values.items()},
+        note=(result.note or "").strip(),
+    )
+
+
+def _result_where(result: Result, outcome_name: str) -> str:
+    """Where a result is, for people: "Pain intensity at '1 h', arm 'Kratom'"."""
+    at = f" at '{result.timepoint.strip()}'" if (result.timepoint or "").strip() else ""
+    if result.comparator is not None:
+        return f"{outcome_name}{at}, '{result.arm}' vs '{result.comparator}'"
+    return f"{outcome_name}{at}, arm '{result.arm}'"
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _check_required(protocol: Protocol, data: StudyExtraction, *, where: str) -> None:
+    missing = missing_required(protocol.extraction_fields, data.characteristics)
+    if missing:
+        raise ExtractionProblems(
+            [
+                FieldProblem("characteristics", field.id, f"{field.label} is required")
+                for field in missing
+            ],
+            summary=f"{where} cannot be marked complete: {len(missing)} required field(s) empty "
+            f"({', '.join(field.label for field in missing)}); it stays in progress",
+        )
+
+
+# --- rows <-> copies ----------------------------------------------------------------------------
+
+
+def _studies(session: Session, review_id: int) -> list[Study]:
+    return list(
+        session.exec(
+            select(Study)
+            .where(Study.review_id == review_id)
+            .order_by(func.lower(Study.label), col(Study.id))
+        )
+    )
+
+
+def _study(session: Session, review_id: int, study_id: int) -> Study:
+    study = session.get(Study, study_id)
+    if study is None or study.review_id != review_id:
+        raise NotFoundError(
+            f"no study {study_id} in review {review_id}; studies are made on the Studies page "
+            "from reports included at full text"
+        )
+    return study
+
+
+def _copy_row(
+    session: Session, review_id: int, extraction_id: int, *, lock: bool = False
+) -> tuple[Extraction, Study]:
+    """The copy and its study; ``lock`` holds the copy's row until the end of the transaction
+    (PostgreSQL; SQLite has one writer at a time), so two saves of one copy take turns."""
+    query = select(Extraction, Study).join(Study, col(Study.id) == Extraction.study_id)
+    query = query.where(Extraction.id == extraction_id, Study.review_id == review_id)
+    if lock:
+        query = query.with_for_update(of=Extraction).execution_options(populate_existing=True)
+    found = session.exec(query).first()
+    if found is None:
+        raise NotFoundError(f"no extraction copy {extraction_id} in review {review_id}")
+    return found
+
+
+def _copies_of(
+    session: Session, study_ids: Sequence[int], *, consensus_only: bool = False
+) -> list[Extraction]:
+    rows: list[Extraction] = []
+    for chunk in _chunks(study_ids):
+        query = select(Extraction).where(col(Extraction.study_id).in_(chunk))
+        if consensus_only:
+            query = query.where(Extraction.slot == CONSENSUS_SLOT)
+        rows.extend(session.exec(query.order_by(col(Extraction.study_id), col(Extraction.slot))))
+    return rows
+
+
+def _own_copy(session: Session, study_id: int, user_id: int) -> Extraction | None:
+    return session.exec(
+        select(Extraction).where(
+            Extraction.study_id == study_id, Extraction.extractor_id == user_id
+        )
+    ).first()
+
+
+def _claim(session: Session, access: _Access, study: Study, user_id: int) -> Extraction:
+    taken = {r.slot for r in _copies_of(session, [study.id or 0]) if r.slot != CONSENSUS_SLOT}
+    free = next((slot for slot in range(1, access.per_study + 1) if slot not in taken), None)
+    if free is None:
+        raise ConflictError(
+            f"{study.label} already has its {access.per_study} extractor(s) (the protocol's "
+            "extractors_per_study); every slot is taken by others, so there is no copy for you"
+        )
+    return _insert_copy(session, study, slot=free, extractor_id=user_id, actor=Actor.user(user_id))
+
+
+def _insert_copy(
+    session: Session, study: Study, *, slot: int, extractor_id: int | None, actor: Actor
+) -> Extraction:
+    row = Extraction(
+        study_id=study.id or 0, slot=slot, extractor_id=extractor_id, updated_by_id=actor.user_id
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    rows = session.exec(select(User.id, User.name).where(col(User.id).in_(ids))).all()
+    return {user_id: name for user_id, name in rows if user_id is not None}
+
+
+def _members(session: Session, review_id: int) -> dict[str, int]:
+    rows = session.exec(
+        select(User.name, User.id)
+        .join(Membership, col(Membership.user_id) == User.id)
+        .where(Membership.review_id == review_id)
+    ).all()
+    return {name: user_id for name, user_id in rows if user_id is not None}
+
+
+def _record_ids(session: Session, study_ids: Sequence[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for chunk in _chunks(study_ids):
+        rows = session.exec(
+            select(StudyReport.study_id, StudyReport.record_id)
+            .where(col(StudyReport.study_id).in_(chunk))
+            .order_by(col(StudyReport.is_main_report).desc(), col(StudyReport.id))
+        )
+        for study_id, record_id in rows:
+            found.setdefault(study_id, []).append(record_id)
+    return found
+
+
+def _load(
+    session: Session, rows: Sequence[Extraction], labels: Mapping[int, str]
+) -> dict[int, StudyExtraction]:
+    """Each copy as plain data, by copy id (four queries per 500 copies)."""
+    ids = [r.id for r in rows if r.id is not None]
+    values: dict[int, dict[str, str]] = {}
+    arms: dict[int, list[Arm]] = {}
+    results: dict[int, list[Result]] = {}
+    for chunk in _chunks(ids):
+        for value in session.exec(
+            select(ExtractionValue).where(col(ExtractionValue.extraction_id).in_(chunk))
+        ):
+            values.setdefault(value.extraction_id, {})[value.field_id] = value.value
+        for arm in session.exec(
+            select(ExtractionArm)
+            .where(col(ExtractionArm.extraction_id).in_(chunk))
+            .order_by(col(ExtractionArm.position))
+        ):
+            arms.setdefault(arm.extraction_id, []).append(_arm_of(arm))
+        for result in session.exec(
+            select(ExtractionResult)
+            .where(col(ExtractionResult.extraction_id).in_(chunk))
+            .order_by(col(ExtractionResult.position))
+        ):
+            results.setdefault(result.extraction_id, []).append(_result_of(result))
+    names = _names(session, [r.extractor_id for r in rows if r.extractor_id is not None])
+    return {
+        row.id or 0: StudyExtraction(
+            study=labels.get(row.study_id, ""),
+            extractor=names.get(row.extractor_id) if row.extractor_id is not None else None,
+            design=Design(
+                kind=StudyDesign(row.design_kind) if row.design_kind else None,
+                mean_cluster_size=row.mean_cluster_size,
+                icc=row.icc,
+                crossover_correlation=row.crossover_correlation,
+                note=row.design_note,
+            ),
+            characteristics=values.get(row.id or 0, {}),
+            arms=tuple(arms.get(row.id or 0, [])),
+            results=tuple(results.get(row.id or 0, [])),
+            complete=row.status == ExtractionStatus.COMPLETE,
+            indirect_evidence=row.indirect_evidence,
+        )
+        for row in rows
+    }
+
+
+def _arm_of(row: ExtractionArm) -> Arm:
+    return Arm(
+        label=row.label,
+        role=ArmRole(row.role),
+        description=row.description,
+        randomised=row.randomised,
+    )
+
+
+def _result_of(row: ExtractionResult) -> Result:
+    return Result(
+        outcome_id=row.outcome_id,
+        timepoint=row.timepoint,
+        arm=row.arm,
+        format=row.format,
+        values=dict(row.values),
+        comparator=row.comparator,
+        measure=EffectMeasure(row.measure) if row.measure else None,
+        adjusted=row.adjusted,
+        note=row.note,
+    )
+
+
+def _store(
+    session: Session, copies: Mapping[int, tuple[Extraction, StudyExtraction]], actor: Actor
+) -> None:
+    """Replace the content of these copies (their rows already exist) with bulk statements."""
+    ids = list(copies)
+    for chunk in _chunks(ids):
+        for table in (ExtractionValue, ExtractionArm, ExtractionResult):
+            session.execute(delete(table).where(col(table.extraction_id).in_(chunk)))
+    values: list[dict[str, Any]] = []
+    arms: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
+    for copy_id, (row, data) in copies.items():
+        _set_design(row, data)
+        _touch(session, row, actor, flush=False)
+        values.extend(
+            {"extraction_id": copy_id, "field_id": field_id, "value": value}
+            for field_id, value in data.characteristics.items()
+        )
+        arms.extend(_arm_row(copy_id, position, arm) for position, arm in enumerate(data.arms))
+        results.extend(
+            _result_row(copy_id, position, result) for position, result in enumerate(data.results)
+        )
+    session.flush()
+    for model, rows in (
+        (ExtractionValue, values),
+        (ExtractionArm, arms),
+        (ExtractionResult, results),
+    ):
+        for start in range(0, len(rows), _CHUNK * 2):
+            session.execute(insert(model), rows[start : start + _CHUNK * 2])
+
+
+def _set_design(row: Extraction, data: StudyExtraction) -> None:
+    row.design_kind = data.design.kind
+    row.mean_cluster_size = data.design.mean_cluster_size
+    row.icc = data.design.icc
+    row.crossover_correlation = data.design.crossover_correlation
+    row.design_note = data.design.note
+    row.indirect_evidence = data.indirect_evidence
+
+
+def _arm_row(copy_id: int, position: int, arm: Arm) -> dict[str, Any]:
+    return {
+        "extraction_id": copy_id,
+        "position": position,
+        "label": arm.label,
+        "role": str(arm.role),
+        "description": arm.description,
+        "randomised": arm.randomised,
+    }
+
+
+def _result_row(copy_id: int, position: int, result: Result) -> dict[str, Any]:
+    return {
+        "extraction_id": copy_id,
+        "position": position,
+        "result_key": result_key_digest(result),
+        "outcome_id": result.outcome_id,
+        "timepoint": result.timepoint,
+        "arm": result.arm,
+        "comparator": result.comparator,
+        "format": result.format,
+        "values": dict(result.values),
+        "measure": str(result.measure) if result.measure is not None else None,
+        "adjusted": result.adjusted,
+        "note": result.note,
+    }
+
+
+def _touch(session: Session, row: Extraction, actor: Actor, *, flush: bool = True) -> None:
+    row.updated_at = utcnow()
+    row.updated_by_id = actor.user_id
+    session.add(row)
+    if flush:
+        session.flush()
+
+
+def _view(
+    session: Session, row: Extraction, study: Study, data: StudyExtraction | None = None
+) -> CopyView:
+    if data is None:
+        data = _load(session, [row], {study.id or 0: study.label})[row.id or 0]
+    names = _names(session, [row.extractor_id] if row.extractor_id is not None else [])
+    return CopyView(
+        extraction_id=row.id or 0,
+        study_id=study.id or 0,
+        study_label=study.label,
+        slot=row.slot,
+        extractor_id=row.extractor_id,
+        extractor_name=names.get(row.extractor_id or 0),
+        status=ExtractionStatus(row.status),
+        updated_at=row.updated_at,
+        data=data,
+        derived={result.key: derive(result, design=data.design) for result in data.results},
+    )
+
+
+def _column(row: Extraction, names: Mapping[int, str]) -> CopyColumn:
+    return CopyColumn(
+        extraction_id=row.id or 0,
+        slot=row.slot,
+        extractor_name=names.get(row.extractor_id) if row.extractor_id is not None else None,
+        status=ExtractionStatus(row.status),
+    )
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    items = list(ids)
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+# --- consensus ----------------------------------------------------------------------------------
+
+
+def _form(protocol: Protocol) -> tuple[Sequence[Any], dict[str, str]]:
+    return protocol.extraction_fields, {o.id: o.name for o in protocol.outcomes}
+
+
+def _changed_keys(
+    protocol: Protocol, before: StudyExtraction, after: StudyExtraction
+) -> list[ItemKey]:
+    fields, outcomes = _form(protocol)
+    return [
+        row.item.key
+        for row in compare([before, after], fields=fields, outcomes=outcomes).discrepancies
+    ]
+
+
+def _decide(row: Extraction, keys: Iterable[ItemKey]) -> None:
+    """Remember that a lead decided these items of the consensus."""
+    decided = [list(key) for key in row.decided]
+    for key in keys:
+        if list(key) not in decided:
+            decided.append(list(key))
+    row.decided = decided
+
+
+def _compared_items(
+    comparison: Comparison, with_consensus: Comparison | None, *, decided: set[ItemKey]
+) -> tuple[ComparedItem, ...]:
+    same = {row.item.key: row.same for row in comparison.items}
+    if with_consensus is None:
+        return tuple(
+            ComparedItem(row.item, row.values, row.same, None, resolved=False)
+            for row in comparison.items
+        )
+    return tuple(
+        ComparedItem(
+            item=row.item,
+            values=row.values[:-1],
+            same=same.get(row.item.key, True),
+            consensus=row.values[-1],
+            resolved=row.item.key in decided or (same.get(row.item.key, False) and row.same),
+        )
+        for row in with_consensus.items
+    )
+
+
+def _consensus_from(session: Session, study: Study, data: StudyExtraction, actor: Actor) -> None:
+    """With one extractor per study, the completed copy is the consensus (made or replaced)."""
+    rows = _copies_of(session, [study.id or 0])
+    row = next((r for r in rows if r.slot == CONSENSUS_SLOT), None)
+    labels = {study.id or 0: study.label}
+    before = _load(session, [row], labels)[row.id or 0] if row else None
+    if row is None:
+        row = _insert_copy(session, study, slot=CONSENSUS_SLOT, extractor_id=None, actor=actor)
+    consensus = dataclasses.replace(data, extractor=None, complete=True)
+    row.status = ExtractionStatus.COMPLETE
+    _store(session, {row.id or 0: (row, consensus)}, actor)
+    _event(
+        session,
+        study,
+        row,
+        actor,
+        "consensus_from_copy",
+        _snapshot(before) if before else None,
+        _snapshot(consensus),
+    )
+
+
+# --- import -------------------------------------------------------------------------------------
+
+
+def _import_plan(
+    access: _Access,
+    copies: Sequence[StudyExtraction],
+    studies: Mapping[str, Study],
+    members: Mapping[str, int],
+    rows: Sequence[Extraction],
+) -> tuple[list[tuple[Study, int | None, int, StudyExtraction]], list[FieldProblem]]:
+    """Each copy's study, extractor and slot (a free one for a new extractor), checked data."""
+    problems: list[FieldProblem] = []
+    plan: list[tuple[Study, int | None, int, StudyExtraction]] = []
+    seen: set[tuple[int, int | None]] = set()
+    slots: dict[int, dict[int | None, int]] = {}
+    for row in rows:
+        slots.setdefault(row.study_id, {})[row.extractor_id] = row.slot
+    for copy in copies:
+        where = f"{copy.study} ({copy.extractor or 'consensus'})"
+        study = studies.get(same_label(copy.study or ""))
+        user_id = members.get(copy.extractor) if copy.extractor is not None else None
+        if study is None:
+            problems.append(
+                FieldProblem(where, "study", f"no study labelled {copy.study!r} in this review")
+            )
+        if copy.extractor is not None and user_id is None:
+            problems.append(
+                FieldProblem(
+                    where, "extractor", f"{copy.extractor!r} is not a member of this review"
+                )
+            )
+        clean, found = _check_copy(access.protocol, copy)
+        problems.extend(FieldProblem(f"{where}, {p.where}", p.field, p.message) for p in found)
+        if clean.complete:
+            missing = missing_required(access.protocol.extraction_fields, clean.characteristics)
+            problems.extend(
+                FieldProblem(where, field.id, f"{field.label} is required in a complete copy")
+                for field in missing
+            )
+        if study is None or (copy.extractor is not None and user_id is None):
+            continue
+        taken = slots.setdefault(study.id or 0, {})
+        if (study.id or 0, user_id) in seen:
+            problems.append(FieldProblem(where, "", "given twice; give each copy once"))
+            continue
+        seen.add((study.id or 0, user_id))
+        slot = _import_slot(access, taken, user_id)
+        if slot is None:
+            problems.append(
+                FieldProblem(
+                    where,
+                    "extractor",
+                    f"{study.label} already has its {access.per_study} extractor(s) (the "
+                    "protocol's extractors_per_study): no slot is free",
+                )
+            )
+            continue
+        taken[user_id] = slot
+        data = dataclasses.replace(clean, study=study.label, extractor=copy.extractor)
+        plan.append((study, user_id, slot, data))
+    return plan, problems
+
+
+def _import_slot(
+    access: _Access, taken: Mapping[int | None, int], user_id: int | None
+) -> int | None:
+    if user_id is None:
+        return CONSENSUS_SLOT
+    if user_id in taken:
+        return taken[user_id]
+    used = set(taken.values())
+    return next((s for s in range(1, access.per_study + 1) if s not in used), None)
+
+
+# --- audit --------------------------------------------------------------------------------------
+
+
+def _event(
+    session: Session,
+    study: Study,
+    row: Extraction,
+    actor: Actor,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    where = {"study_id": study.id, "study": study.label, "slot": row.slot}
+    record_event(
+        session,
+        review_id=study.review_id,
+        user_id=actor.user_id,
+        action=f"extraction.{action}",
+        entity="extraction",
+        entity_id=row.id,
+        before={**where, **before} if before is not None else None,
+        after={**where, **after} if after is not None else None,
+    )
+
+
+def _audit_changes(
+    session: Session,
+    study: Study,
+    row: Extraction,
+    actor: Actor,
+    before: StudyExtraction,
+    after: StudyExtraction,
+    *,
+    taken: dict[str, Any] | None = None,
+) -> None:
+    """One event per changed item; a lead's take is named so, with the item and source slot."""
+    for kind, item, old, new in _changes(before, after):
+        action = "consensus_take" if taken is not None else kind
+        extra = {**(taken or {}), "changed": kind, **item} if taken is not None else item
+        _event(session, study, row, actor, action, {**extra, "value": old}, {**extra, "value": new})
+
+
+def _changes(
+    before: StudyExtraction, after: StudyExtraction
+) -> Iterator[tuple[str, dict[str, Any], Any, Any]]:
+    """(kind, which item, value before, value after) for each item that differs."""
+    for field_id in dict.fromkeys([*before.characteristics, *after.characteristics]):
+        old, new = before.characteristics.get(field_id), after.characteristics.get(field_id)
+        if old != new:
+            yield "value", {"field": field_id}, old, new
+    if before.indirect_evidence != after.indirect_evidence:
+        yield "indirect_evidence", {}, before.indirect_evidence, after.indirect_evidence
+    for attribute in ("kind", "mean_cluster_size", "icc", "crossover_correlation", "note"):
+        old, new = getattr(before.design, attribute), getattr(after.design, attribute)
+        if old != new:
+            yield "design", {"attribute": attribute}, old, new
+    old_arms = {arm.key: arm for arm in before.arms}
+    new_arms = {arm.key: arm for arm in after.arms}
+    for arm_key in dict.fromkeys([*old_arms, *new_arms]):
+        old_arm, new_arm = old_arms.get(arm_key), new_arms.get(arm_key)
+        if old_arm != new_arm:
+            label = new_arm.label if new_arm else old_arm.label if old_arm else arm_key
+            yield "arm", {"arm": label}, _arm_json(old_arm), _arm_json(new_arm)
+    old_results = {result.key: result for result in before.results}
+    new_results = {result.key: result for result in after.results}
+    for result_key in dict.fromkeys([*old_results, *new_results]):
+        old_result, new_result = old_results.get(result_key), new_results.get(result_key)
+        if _result_json(old_result) != _result_json(new_result):
+            yield (
+                "result",
+                {"result": list(result_key)},
+                _result_json(old_result),
+                _result_json(new_result),
+            )
+
+
+def _arm_json(arm: Arm | None) -> dict[str, Any] | None:
+    if arm is None:
+        return None
+    return {
+        "label": arm.label,
+        "role": str(arm.role),
+        "description": arm.description,
+        "randomised": arm.randomised,
+    }
+
+
+def _result_json(result: Result | None) -> dict[str, Any] | None:
+    if result is None:
+        return None
+    return {
+        "outcome_id": result.outcome_id,
+        "timepoint": result.timepoint,
+        "arm": result.arm,
+        "comparator": result.comparator,
+        "format": result.format,
+        "values": dict(result.values),
+        "measure": str(result.measure) if result.measure is not None else None,
+        "adjusted": result.adjusted,
+        "note": result.note,
+    }
+
+
+def _snapshot(data: StudyExtraction) -> dict[str, Any]:
+    """A whole copy as JSON (the audit of a start, an import or a copy made the consensus)."""
+    design = {
+        "kind": str(data.design.kind) if data.design.kind else None,
+        "mean_cluster_size": data.design.mean_cluster_size,
+        "icc": data.design.icc,
+        "crossover_correlation": data.design.crossover_correlation,
+        "note": data.design.note,
+    }
+    return {
+        "complete": data.complete,
+        "indirect_evidence": data.indirect_evidence,
+        "design": design,
+        "characteristics": dict(data.characteristics),
+        "arms": [_arm_json(arm) for arm in data.arms],
+        "results": [_result_json(result) for result in data.results],
+    }
+
+
+def _discrepancy_counts(
+    session: Session, access: _Access, studies: Sequence[Study], rows: Sequence[Extraction]
+) -> dict[int, int]:
+    """Per study with two or more complete extractor copies: the items on which they differ."""
+    complete: dict[int, list[Extraction]] = {}
+    for row in rows:
+        if row.slot != CONSENSUS_SLOT and row.status == ExtractionStatus.COMPLETE:
+            complete.setdefault(row.study_id, []).append(row)
+    compared = {study_id: copies for study_id, copies in complete.items() if len(copies) > 1}
+    if not compared:
+        return {}
+    labels = {s.id or 0: s.label for s in studies}
+    data = _load(session, [r for copies in compared.values() for r in copies], labels)
+    fields, outcomes = _form(access.protocol)
+    return {
+        study_id: len(
+            compare(
+                [data[r.id or 0] for r in copies], fields=fields, outcomes=outcomes
+            ).discrepancies
+        )
+        for study_id, copies in compared.items()
+    }
