@@ -43,7 +43,6 @@ from review_app.models import (
     Record,
     Resolution,
     ScreeningSlot,
-    StudyReport,
     User,
     utcnow,
 )
@@ -145,8 +144,12 @@ def import_decisions(
     first_event = _last_event_id(session)
     released = _cast(session, actor=actor, review_id=review_id, rows=rows, file_name=file_name)
     studies = _make_studies(session, actor=actor, review_id=review_id, rows=rows)
-    _mark_imported(session, review_id, rows, after_event=first_event, file_name=file_name)
-    summary = _summary(file_name, table, rows, released, studies)
+    written = _lines_of_written(session, review_id, rows)
+    written.update({("study", study_id): None for study_id in studies})
+    if released:
+        written["review", review_id] = None  # the release of title/abstract outcomes
+    _mark_imported(session, review_id, written, after_event=first_event, file_name=file_name)
+    summary = _summary(file_name, table, rows, released, tuple(studies.values()))
     record_event(
         session,
         review_id=review_id,
@@ -210,6 +213,8 @@ def read_table(data: bytes, *, source: str, limits: Limits = DEFAULT_LIMITS) -> 
                 "from one file (setting REVIEW_APP_MAX_RECORDS_PER_FILE): split the file",
             )
         body.append(row)
+    if not body:
+        refuse(source, "no rows below the header; one row per vote or resolution")
     return Table(header[0], [name.strip() for name in header[1]], body)
 
 
@@ -683,9 +688,9 @@ def _not_at_full_text(
             resolutions[row.record_id] = row.vote
     not_retrieved = set(
         session.exec(
-            select(FullText.record_id).where(
-                col(FullText.record_id).in_(wanted), FullText.status == "not_retrieved"
-            )
+            select(FullText.record_id)
+            .join(Record, col(Record.id) == FullText.record_id)
+            .where(Record.review_id == review_id, FullText.status == "not_retrieved")
         )
     )
     settings = protocol.screening
@@ -763,26 +768,28 @@ def _cast_row(session: Session, *, review_id: int, row: _Row, file_name: str) ->
 
 def _make_studies(
     session: Session, *, actor: Actor, review_id: int, rows: list[_Row]
-) -> tuple[str, ...]:
+) -> dict[int, str]:
     """A study for each report of the file included at full text that belongs to none, labelled
-    as the Studies page suggests ("Vicknasingam 2020", a letter added when taken)."""
+    as the Studies page suggests ("Vicknasingam 2020", a letter added when taken). Returns
+    their ids and labels."""
     decided = {row.record_id for row in rows if row.stage is Stage.FULL_TEXT}
     included = [rid for rid in included_report_ids(session, review_id=review_id) if rid in decided]
-    linked = set(
-        session.exec(select(StudyReport.record_id).where(col(StudyReport.record_id).in_(included)))
-    )
-    labels = [s.label for s in list_studies(session, actor=actor, review_id=review_id)]
-    made = []
+    studies = list_studies(session, actor=actor, review_id=review_id)
+    linked = {record_id for study in studies for record_id in study.record_ids}
+    labels = [study.label for study in studies]
+    made = {}
     for record_id in included:
         if record_id in linked:
             continue
         record = session.get(Record, record_id)
         assert record is not None
         label = suggest_label([record], taken=labels)
-        create_study(session, actor=actor, review_id=review_id, label=label, record_ids=[record_id])
+        study = create_study(
+            session, actor=actor, review_id=review_id, label=label, record_ids=[record_id]
+        )
         labels.append(label)
-        made.append(label)
-    return tuple(made)
+        made[study.id] = label
+    return made
 
 
 def _last_event_id(session: Session) -> int:
@@ -793,19 +800,28 @@ _IMPORTED_ACTIONS = {"vote.create": "vote.import", "resolution.create": "resolut
 
 
 def _mark_imported(
-    session: Session, review_id: int, rows: list[_Row], *, after_event: int, file_name: str
+    session: Session,
+    review_id: int,
+    written: Mapping[tuple[str, int | None], int | None],
+    *,
+    after_event: int,
+    file_name: str,
 ) -> None:
-    """The import's audit events name the file (and for a vote or resolution, its row); votes
-    and resolutions are ``vote.import`` / ``resolution.import``."""
-    line_of = _lines_of_written(session, review_id, rows)
+    """The import's audit events (those after ``after_event`` on what it ``written``: entity and
+    id -> the file's row, if one) name the file and row; votes and resolutions become
+    ``vote.import`` / ``resolution.import``. Keyed by entity, so an event another person's
+    transaction wrote meanwhile is left as it is."""
     events = session.exec(
         select(AuditEvent).where(
             AuditEvent.review_id == review_id, col(AuditEvent.id) > after_event
         )
     )
     for event in events:
+        key = (event.entity, event.entity_id)
+        if key not in written:
+            continue
         imported: dict[str, object] = {"file": file_name}
-        if (line := line_of.get((event.entity, event.entity_id))) is not None:
+        if (line := written[key]) is not None:
             imported["row"] = line
         event.action = _IMPORTED_ACTIONS.get(event.action, event.action)
         event.after = {**(event.after or {}), "imported": imported}
@@ -815,7 +831,7 @@ def _mark_imported(
 
 def _lines_of_written(
     session: Session, review_id: int, rows: list[_Row]
-) -> dict[tuple[str, int | None], int]:
+) -> dict[tuple[str, int | None], int | None]:
     """(entity, id) of each decision and resolution the rows wrote -> the row's line."""
     votes: dict[tuple[int, str, int], int] = {
         (r.record_id, r.stage, r.person_id): r.line for r in rows if r.kind is RowKind.VOTE
@@ -823,18 +839,17 @@ def _lines_of_written(
     resolved: dict[tuple[int, str], int] = {
         (r.record_id, r.stage): r.line for r in rows if r.kind is RowKind.RESOLUTION
     }
-    record_ids = list({r.record_id for r in rows})
-    found: dict[tuple[str, int | None], int] = {}
+    found: dict[tuple[str, int | None], int | None] = {}
     for decision_id, record_id, stage, reviewer_id in session.exec(
         select(Decision.id, Decision.record_id, Decision.stage, Decision.reviewer_id).where(
-            Decision.review_id == review_id, col(Decision.record_id).in_(record_ids)
+            Decision.review_id == review_id
         )
     ):
         if (line := votes.get((record_id, stage, reviewer_id))) is not None:
             found["decision", decision_id] = line
     for resolution_id, record_id, stage in session.exec(
         select(Resolution.id, Resolution.record_id, Resolution.stage).where(
-            Resolution.review_id == review_id, col(Resolution.record_id).in_(record_ids)
+            Resolution.review_id == review_id
         )
     ):
         if (line := resolved.get((record_id, stage))) is not None:

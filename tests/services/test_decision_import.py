@@ -545,8 +545,45 @@ def test_a_workbook_is_read_with_its_row_numbers(
     assert [(line, column) for line, column, _ in found] == [(4, "stage")]
 
 
-def test_every_column_is_documented_in_the_readme() -> None:
+def test_a_file_without_rows_is_refused() -> None:
+    with pytest.raises(ImportFileError, match="no rows below the header"):
+        read_table(b"record,reviewer,stage,vote\n,,,\n", source="d.csv")
+
+
+def test_the_readme_documents_each_column_once_as_declared() -> None:
     from tests.conftest import REPO_ROOT
 
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    assert all(f"`{column.name}`" in readme for column in COLUMNS)
+    section = readme.split("### Moving a review in mid-way", 1)[1].split("\n#", 1)[0]
+    rows = [line.split(" | ")[:2] for line in section.splitlines() if line.startswith("| `")]
+    shown = [(name.strip("| `"), required == "yes") for name, required in rows]
+    assert shown == [(column.name, column.required) for column in COLUMNS]
+
+
+# --- blinding and the queues after an import -----------------------------------------------------
+
+
+def test_after_an_import_each_reviewer_is_given_what_they_have_not_voted_on(
+    session: Session, review: ReviewPublic, team: Team, records: dict[str, int]
+) -> None:
+    """Rita's full-text vote is in the file, Raj's is not: the blind review gives Raj the record
+    at full text (its title/abstract outcome released), and Rita nothing more there."""
+    rows = [
+        "S1,rita,title_abstract,include,,,",
+        "S1,raj,title_abstract,include,,,",
+        "S1,rita,full_text,include,,,",
+    ]
+    import_decisions(
+        session,
+        actor=Actor.operator(),
+        review_id=review.id,
+        data=decisions_file(rows),
+        file_name="d.csv",
+    )
+    raj, rita = Actor.user(team["raj"].id), Actor.user(team["rita"].id)
+    given = next_record(session, actor=raj, review_id=review.id, stage=FT)
+    assert given is not None and given.record.id == records["S1"]
+    assert given.my_vote is None and given.other_votes == []  # blind: not Rita's vote
+    assert next_record(session, actor=rita, review_id=review.id, stage=FT) is None
+    shown = next_record(session, actor=rita, review_id=review.id, stage=TA)
+    assert shown is not None and shown.record.id != records["S1"]
