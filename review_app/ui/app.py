@@ -24,6 +24,7 @@ from review_app.ui.views import (
     dashboard,
     duplicates,
     exports,
+    extraction,
     imports,
     login,
     screening,
@@ -46,9 +47,10 @@ PAGES: dict[str, tuple[str, Callable[[], None]]] = {
     "duplicates": ("Duplicates", duplicates.render),
     "conflicts": ("Conflicts", conflicts.render),
     "studies": ("Studies", studies.render),
+    "extract": ("Extraction", extraction.render),
     "exports": ("Exports", exports.render),
 }
-REVIEWER_PAGES = ("dashboard", "screen")
+REVIEWER_PAGES = ("dashboard", "screen", "extract")
 
 
 def main() -> None:

@@ -3,12 +3,23 @@ naming the field, derived values as typed, nothing lost), and a lead's compariso
 
 from __future__ import annotations
 
-import pytest
+from dataclasses import dataclass
 
+import pytest
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from review_app.db import make_engine, session_scope
 from review_app.domain.extraction.model import Arm, Design, Result, StudyExtraction
 from review_app.domain.vocabulary import ArmRole, EffectMeasure, StudyDesign
+from review_app.models import Review as ReviewRow
+from review_app.models import StudyReport, User
 from review_app.protocol import load_protocol
 from review_app.services.demo import DEMO_PROTOCOL
+from review_app.services.extraction import get_copy, open_copy
+from review_app.services.permissions import Actor
+from review_app.services.progress import unique_record_ids
+from review_app.services.studies import create_study
 from review_app.ui.components.extraction_draft import from_extraction, read_number, to_extraction
 from review_app.ui.components.extraction_form import labels_for
 
@@ -97,3 +108,144 @@ def test_typed_numbers(typed: str, number: float | None) -> None:
 def test_typed_numbers_refused(typed: str, whole: bool, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         read_number(typed, whole=whole)
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+STUDY = "Trial 2021"
+
+
+def extraction_page() -> None:
+    from review_app.ui.views import extraction
+
+    extraction.render()
+
+
+@dataclass(frozen=True)
+class Review:
+    url: str
+    review_id: int
+    study_id: int
+    users: dict[str, int]
+
+    def actor(self, name: str) -> Actor:
+        return Actor.user(self.users[name])
+
+
+@pytest.fixture
+def review(demo_url: str) -> Review:
+    """The demo review with one more study ("Trial 2021", one report), made through the
+    services as a lead would on the Studies page."""
+    with session_scope(make_engine(demo_url)) as session:
+        review_id = session.exec(select(ReviewRow.id)).one()
+        users = {u.name: u.id for u in session.exec(select(User)) if u.id is not None}
+        taken = set(session.exec(select(StudyReport.record_id)))
+        record_id = next(
+            r for r in unique_record_ids(session, review_id=review_id) if r not in taken
+        )
+        study = create_study(
+            session,
+            actor=Actor.operator(),
+            review_id=review_id,
+            label=STUDY,
+            record_ids=[record_id],
+        )
+    return Review(demo_url, review_id, study.id, users)
+
+
+def page_as(review: Review, name: str, role: str) -> AppTest:
+    app = AppTest.from_function(extraction_page, default_timeout=60)
+    app.session_state["user_id"], app.session_state["user_name"] = review.users[name], name
+    app.session_state["review_id"], app.session_state["role"] = review.review_id, role
+    app.session_state["extract_study"] = review.study_id
+    return app.run()
+
+
+def text_of(app: AppTest) -> str:
+    parts = [m.value for m in app.markdown] + [c.value for c in app.caption]
+    parts += [e.value for e in app.error] + [s.value for s in app.success]
+    return "\n".join(str(p) for p in parts).replace("\\", "")  # Markdown escapes off
+
+
+def own_copy_id(review: Review, name: str) -> int:
+    with session_scope(make_engine(review.url)) as session:
+        view = open_copy(
+            session, actor=review.actor(name), review_id=review.review_id, study_id=review.study_id
+        )
+    return view.extraction_id
+
+
+def fill(app: AppTest, copy_id: int, path: str, value: str) -> AppTest:
+    return app.text_input(key=f"xw:{copy_id}:{path}").input(value).run()
+
+
+def add_arm(app: AppTest, copy_id: int, label: str, role: str) -> AppTest:
+    app.text_input(key=f"xw:{copy_id}:add_arm:label").input(label)
+    app.selectbox(key=f"xw:{copy_id}:add_arm:role").set_value(role)
+    return app.button(key=f"FormSubmitter:xw:{copy_id}:add_arm-Add arm").click().run()
+
+
+def add_arm_results(app: AppTest, copy_id: int, outcome: str, timepoint: str, fmt: str) -> AppTest:
+    form = f"xw:{copy_id}:add_arm_results:{outcome}"
+    app.text_input(key=f"{form}:time").input(timepoint)
+    app.selectbox(key=f"{form}:format").set_value(fmt)
+    return app.button(key=f"FormSubmitter:{form}-Add per-arm results").click().run()
+
+
+def result_tokens(app: AppTest, copy_id: int) -> list[int]:
+    draft = app.session_state[f"xd:{copy_id}"]
+    return list(draft.results)
+
+
+def test_a_reviewer_starts_a_copy_sees_derived_values_and_a_refused_save_keeps_the_typing(
+    review: Review,
+) -> None:
+    app = page_as(review, "reviewer1", "reviewer")
+    assert not app.exception
+    assert "Compare and agree" not in text_of(app)
+    app.button(key="extract_open").click().run()
+    copy_id = own_copy_id(review, "reviewer1")
+    assert not app.exception and f"xd:{copy_id}" in app.session_state
+    fill(app, copy_id, "char:country", "Malaysia")
+    add_arm(app, copy_id, "Kratom", "intervention")
+    add_arm(app, copy_id, "Placebo", "comparator")
+    add_arm_results(app, copy_id, "pain_intensity", "1 hour", "mean_se")
+    kratom, placebo = result_tokens(app, copy_id)
+    for path, value in (("n", "26"), ("mean", "4.5"), ("se", "0.3")):
+        fill(app, copy_id, f"res:{kratom}:v:{path}", value)
+    # SD = SE x sqrt(n) (Cochrane Handbook 6.5.2.2): 0.3 x sqrt(26) = 1.530
+    assert "SD = 1.53 :blue-badge[converted]" in text_of(app)
+    assert "SD = SE × √n (Cochrane Handbook 6.4, 6.5.2.2); from se = 0.3, n = 26" in text_of(app)
+    fill(app, copy_id, f"res:{placebo}:v:n", "25.5")
+    fill(app, copy_id, f"res:{placebo}:v:se", "-1")
+    assert "whole number" in text_of(app)  # said as it is typed, before any save
+    app.button(key=f"extract_save_{copy_id}").click().run()
+    assert not app.exception
+    [error] = app.error
+    assert "Nothing was saved" in error.value
+    lines = error.value.replace("\\", "").splitlines()
+    assert "- Pain intensity, 1 hour, Placebo, n: 25.5 is not a whole number" in lines[1]
+    assert lines[2].startswith("- Pain intensity, 1 hour, Placebo, SE: ")  # -1, all listed
+    # The typed values stay on the form, and in the draft, after the refused save.
+    assert app.text_input(key=f"xw:{copy_id}:res:{placebo}:v:n").value == "25.5"
+    assert app.text_input(key=f"xw:{copy_id}:char:country").value == "Malaysia"
+    fill(app, copy_id, f"res:{placebo}:v:n", "25")
+    app.button(key=f"extract_save_{copy_id}").click().run()
+    [error] = app.error
+    assert "SE" in error.value and "-1" in error.value  # the service's check, naming the field
+    fill(app, copy_id, f"res:{placebo}:v:se", "0.4")
+    app.button(key=f"extract_save_{copy_id}").click().run()
+    assert not app.error and "Saved." in text_of(app)
+    with session_scope(make_engine(review.url)) as session:
+        saved = get_copy(
+            session,
+            actor=review.actor("reviewer1"),
+            review_id=review.review_id,
+            extraction_id=copy_id,
+        ).data
+    assert saved.characteristics == {"country": "Malaysia"}
+    assert [a.label for a in saved.arms] == ["Kratom", "Placebo"]
+    assert {r.arm: dict(r.values) for r in saved.results} == {
+        "Kratom": {"n": 26, "mean": 4.5, "se": 0.3},
+        "Placebo": {"n": 25, "se": 0.4},
+    }
