@@ -1,13 +1,15 @@
 """Blinding as a property: while a review is blind, nothing a reviewer can reach through the
-services depends on another reviewer's vote.
+services depends on another reviewer's vote (or, extraction being blind, their extraction).
 
 Two worlds are built, each in a fresh database, identical except for reviewer B's votes on the
 shared records (include in one world, exclude in the other; reviewer A voted on them too, so their
-outcome differs between the worlds). Then every public service function that takes an ``actor``
-(found by introspection, so a new one is covered without editing this file) is called as A in
-both worlds, with arguments built from its parameter names, and the results must be identical:
-the same value (timestamps normalised) or the same refusal. A function whose parameters this file
-cannot fill fails the test by name: teach ``VALUES`` (or ``RECIPES``) how to call it.
+outcome differs between the worlds) and B's copy of the study's extraction (other values, complete
+in one world only, so the consensus the lead starts from the complete copies differs too). Then
+every public service function that takes an ``actor`` (found by introspection, so a new one is
+covered without editing this file) is called as A in both worlds, with arguments built from its
+parameter names, and the results must be identical: the same value (timestamps normalised) or
+the same refusal. A function whose parameters this file cannot fill fails the test by name:
+teach ``VALUES`` (or ``RECIPES``) how to call it.
 
 A second test finds every public service function that reads votes (directly, or through the
 module functions it calls) and checks it takes an actor, unless it is an internal helper listed
@@ -34,8 +36,11 @@ from sqlmodel import Session
 
 import review_app.services
 from review_app.db import make_engine, migrate
+from review_app.domain.extraction.model import Arm, Result, StudyExtraction
+from review_app.domain.vocabulary import ArmRole
 from review_app.errors import ReviewAppError
 from review_app.services.conflicts import resolve
+from review_app.services.extraction import open_copy, save_copy, set_complete, start_consensus
 from review_app.services.imports import import_file
 from review_app.services.permissions import Actor
 from review_app.services.prioritisation import refresh_ranking
@@ -70,6 +75,11 @@ class World:
     passed: list[int]  # both include at title/abstract, sent on; B differs at full text on [0]
     unscreened: list[int]
     files_dir: Path
+    extraction_ids: list[int]  # A's copy, B's copy, the consensus
+
+    @property
+    def b_extraction_id(self) -> int:
+        return self.extraction_ids[1]
 
     @property
     def record_ids(self) -> list[int]:
@@ -139,6 +149,7 @@ def build_world(session: Session, *, b_votes: str, files_dir: Path) -> World:
     for record_id in [*shared, *a_excludes]:
         vote(b, record_id, TA, b_votes)
     vote(b, passed[0], FT, b_votes)
+    extraction_ids = extract(session, review.id, study.id, a=a, b=b, lead=lead, b_votes=b_votes)
     refresh_ranking(session, review_id=review.id)
     session.flush()
     return World(
@@ -155,7 +166,67 @@ def build_world(session: Session, *, b_votes: str, files_dir: Path) -> World:
         passed=passed,
         unscreened=unscreened,
         files_dir=files_dir,
+        extraction_ids=extraction_ids,
     )
+
+
+# Every required characteristic of the kratom protocol's extraction form.
+REQUIRED = {
+    "study_id": "Anon 2020",
+    "country": "Malaysia",
+    "design": "crossover RCT",
+    "condition": "other",
+    "n_randomised": "26",
+    "kratom_product": "decoction",
+    "dose": "as usual",
+    "comparator": "placebo",
+}
+
+
+def extraction_of(*, country: str, mean: float) -> StudyExtraction:
+    return StudyExtraction(
+        study="Anon 2020",
+        extractor=None,
+        characteristics={**REQUIRED, "country": country},
+        arms=(Arm("Kratom", ArmRole.INTERVENTION), Arm("Placebo", ArmRole.COMPARATOR)),
+        results=(
+            Result("pain_intensity", "1 h", "Kratom", "mean_sd", {"n": 26, "mean": mean, "sd": 2}),
+        ),
+    )
+
+
+def extract(
+    session: Session,
+    review_id: int,
+    study_id: int,
+    *,
+    a: Actor,
+    b: Actor,
+    lead: Actor,
+    b_votes: str,
+) -> list[int]:
+    """A's copy (the same in both worlds, complete), B's (other values; complete only when B
+    voted include) and the consensus the lead starts from the complete copies."""
+    ids = []
+    differs = b_votes == "include"
+    for actor, data, complete in (
+        (a, extraction_of(country="Malaysia", mean=10), True),
+        (
+            b,
+            extraction_of(country="Thailand" if differs else "Laos", mean=11 if differs else 9),
+            differs,
+        ),
+    ):
+        copy_id = open_copy(
+            session, actor=actor, review_id=review_id, study_id=study_id
+        ).extraction_id
+        save_copy(session, actor=actor, review_id=review_id, extraction_id=copy_id, data=data)
+        set_complete(
+            session, actor=actor, review_id=review_id, extraction_id=copy_id, complete=complete
+        )
+        ids.append(copy_id)
+    consensus = start_consensus(session, actor=lead, review_id=review_id, study_id=study_id)
+    return [*ids, consensus.extraction_id]
 
 
 # --- how to call a function as reviewer A ------------------------------------------------------
@@ -187,9 +258,32 @@ VALUES: dict[str, Callable[[World], list[Any]]] = {
     "cluster_id": lambda w: [1],
     "pair_id": lambda w: [1],
     "decision": lambda w: ["duplicate"],
+    "extraction_id": lambda w: w.extraction_ids,
+    "complete": lambda w: [True, False],
+    "key": lambda w: [("characteristic", "country"), ("result", "pain_intensity")],
+    "from_extraction_id": lambda w: [w.b_extraction_id],
+    "values": lambda w: ["consensus", "all"],
 }
+
+
+def _as_a(world: World, **kwargs: Any) -> dict[str, Any]:
+    return {"session": world.session, "actor": world.a, "review_id": world.review_id, **kwargs}
+
+
 # Functions called another way than by their parameter names: name -> keyword arguments.
-RECIPES: dict[str, Callable[[World], list[dict[str, Any]]]] = {}
+RECIPES: dict[str, Callable[[World], list[dict[str, Any]]]] = {
+    # "data" is a PDF for the full-text upload; a copy of the study's extraction here.
+    "review_app.services.extraction.save_copy": lambda w: [
+        _as_a(w, extraction_id=copy_id, data=extraction_of(country="Peru", mean=1))
+        for copy_id in w.extraction_ids
+    ],
+    "review_app.services.extraction.replace_copies": lambda w: [
+        _as_a(w, copies=[extraction_of(country="Peru", mean=1)]),
+        _as_a(
+            w, copies=[dataclasses.replace(extraction_of(country="Peru", mean=1), extractor="ana")]
+        ),
+    ],
+}
 
 
 def calls_for(function: FunctionType, world: World) -> Iterator[dict[str, Any]]:
@@ -354,6 +448,7 @@ def test_the_worlds_really_differ_for_a_lead(
     fresh_engines: Callable[[str], Engine], tmp_path: Path
 ) -> None:
     """The property is not vacuous: the lead sees the difference A must not see."""
+    from review_app.services.extraction import read_copies
     from review_app.services.progress import review_progress
     from review_app.services.studies import list_included_reports
 
@@ -363,9 +458,11 @@ def test_the_worlds_really_differ_for_a_lead(
             world = build_world(session, b_votes=b_votes, files_dir=tmp_path)
             progress = review_progress(session, actor=world.lead, review_id=world.review_id)
             reports = list_included_reports(session, actor=world.lead, review_id=world.review_id)
-            seen.append((progress.stages, len(reports)))
+            copies = read_copies(session, actor=world.lead, review_id=world.review_id, values="all")
+            seen.append((progress.stages, len(reports), copies[1:]))
             session.rollback()
-    assert seen[0] != seen[1]
+    assert seen[0][0] != seen[1][0] and seen[0][1] != seen[1][1]
+    assert seen[0][2] != seen[1][2]  # B's extraction and the consensus started from it
 
 
 # Public service functions that read votes without an actor: internal helpers whose callers
