@@ -3,7 +3,7 @@ naming the field, derived values as typed, nothing lost), and a lead's compariso
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from sqlmodel import select
@@ -16,7 +16,13 @@ from review_app.models import Review as ReviewRow
 from review_app.models import StudyReport, User
 from review_app.protocol import load_protocol
 from review_app.services.demo import DEMO_PROTOCOL
-from review_app.services.extraction import get_copy, open_copy
+from review_app.services.extraction import (
+    compare_study,
+    get_copy,
+    open_copy,
+    save_copy,
+    set_complete,
+)
 from review_app.services.permissions import Actor
 from review_app.services.progress import unique_record_ids
 from review_app.services.studies import create_study
@@ -249,3 +255,87 @@ def test_a_reviewer_starts_a_copy_sees_derived_values_and_a_refused_save_keeps_t
         "Kratom": {"n": 26, "mean": 4.5, "se": 0.3},
         "Placebo": {"n": 25, "se": 0.4},
     }
+
+
+def required_characteristics() -> dict[str, str]:
+    """A value for each required field of the demo protocol, of the field's type."""
+    values = {"choice": None, "integer": "26", "number": "1.5", "boolean": "yes", "text": "x"}
+    return {
+        f.id: values[f.type] or f.choices[0]
+        for f in load_protocol(DEMO_PROTOCOL).extraction_fields
+        if f.required
+    }
+
+
+def extract(review: Review, name: str, *, mean: float, registration: str = "") -> int:
+    """``name``'s complete copy of the study (through the services): SAVED's arms, its first
+    result with this ``mean``, the required characteristics and ``registration``."""
+    characteristics = required_characteristics()
+    if registration:
+        characteristics["registration"] = registration
+    first = replace(SAVED.results[0], values={"n": 26, "mean": mean, "se": 0.3})
+    data = replace(
+        SAVED, study=STUDY, extractor=name, characteristics=characteristics, results=(first,)
+    )
+    with session_scope(make_engine(review.url)) as session:
+        actor = review.actor(name)
+        copy = open_copy(session, actor=actor, review_id=review.review_id, study_id=review.study_id)
+        ids = {"actor": actor, "review_id": review.review_id, "extraction_id": copy.extraction_id}
+        save_copy(session, data=data, **ids)
+        set_complete(session, complete=True, **ids)
+    return copy.extraction_id
+
+
+def test_a_blind_reviewer_sees_only_their_own_copy(review: Review) -> None:
+    extract(review, "reviewer2", mean=5.0, registration="SECRET-NCT-2")
+    app = page_as(review, "reviewer1", "reviewer")
+    assert not app.exception
+    assert "SECRET" not in text_of(app) and "reviewer2" not in text_of(app)
+    assert not app.segmented_control  # no comparison or consensus view
+    app.button(key="extract_open").click().run()
+    copy_id = own_copy_id(review, "reviewer1")
+    assert app.text_input(key=f"xw:{copy_id}:char:registration").value == ""
+    assert "SECRET" not in text_of(app)
+
+
+def test_a_lead_compares_the_copies_and_settles_the_discrepancy(review: Review) -> None:
+    extract(review, "reviewer1", mean=4.5)
+    second = extract(review, "reviewer2", mean=5.0)
+    app = page_as(review, "lead", "lead")
+    app.segmented_control(key="extract_view").set_value("Compare and agree").run()
+    assert not app.exception
+    [agreement, differing] = app.metric[:2]
+    assert differing.value == "1"
+    assert agreement.value.endswith("%") and agreement.value != "100%"
+    table = app.dataframe[-1]  # after the progress table
+    differing_rows = table.value[table.value["Extractors"] == "differ"]
+    assert list(differing_rows["Item"]) == ["Pain intensity at 1 hour, Kratom: n/mean/SD"]
+    assert list(differing_rows["reviewer2"]) == ["Mean and SE: n 26, Mean 5, SE 0.3"]
+    app.button(key=f"extract_start_{review.study_id}").click().run()
+    assert not app.exception
+    keep = [b for b in app.button if b.label == "Keep reviewer2's"]
+    assert len(keep) == 1
+    keep[0].click().run()
+    assert not app.exception
+    with session_scope(make_engine(review.url)) as session:
+        comparison = compare_study(
+            session,
+            actor=review.actor("lead"),
+            review_id=review.review_id,
+            study_id=review.study_id,
+        )
+        assert comparison.consensus is not None
+        consensus = get_copy(
+            session,
+            actor=review.actor("lead"),
+            review_id=review.review_id,
+            extraction_id=comparison.consensus.extraction_id,
+        ).data
+    assert comparison.unresolved == 0
+    assert consensus.results[0].values["mean"] == 5.0
+    assert "Every item is settled" in text_of(app)
+    # The consensus form is the lead's to edit and mark complete, like a copy.
+    consensus_id = comparison.consensus.extraction_id
+    assert consensus_id != second
+    app.button(key=f"extract_complete_{consensus_id}").click().run()
+    assert not app.exception and "Saved and marked complete." in text_of(app)
