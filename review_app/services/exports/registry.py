@@ -35,6 +35,7 @@ MEDIA_TYPES = {
     "pdf": "application/pdf",
 }
 RECORD_STAGES = ("all", "unique", *Stage, "included")  # the screening stages, and three sets
+EXTRACTION_VALUES = ("consensus", "all")  # the consensus copies, or every copy
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,18 @@ EXPORTS: dict[str, Export] = {
             description="The audit log: who changed what, when, before and after.",
             function="tables:export_audit",
             any_suffix=True,
+        ),
+        Export(
+            name="extraction",
+            formats=("csv", "xlsx"),
+            role=Role.LEAD,
+            description=(
+                "Every study's extraction, one row per arm, result and contrast (the columns: "
+                "docs/extraction-columns.md); XLSX adds a RevMan sheet per outcome."
+            ),
+            function="extraction:export_extraction",
+            options=(Option("values", EXTRACTION_VALUES, "consensus", "Which copies"),),
+            notes={"csv": "values {values}", "xlsx": "values {values}; RevMan sheet per outcome"},
         ),
         Export(
             name="prisma",

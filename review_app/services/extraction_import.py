@@ -1,0 +1,281 @@
+"""``review-app import extraction``: a file in the layout of ``review-app export extraction``
+(:mod:`review_app.domain.extraction.table`) replaces the copies it names, the whole file or
+nothing.
+
+For teams moving from Covidence or a spreadsheet, and for the round trip (export, edit, import).
+The file is read within the import limits (``REVIEW_APP_MAX_UPLOAD_MB`` and the others) with the
+search importers' helpers (``importers.tabular``, ``importers.decoding``); a row names its study
+by label or by a report (source record id, DOI or PMID of any report linked to the study on the
+Studies page). Every problem is listed with its row (as a spreadsheet shows it: the header is
+row 1) and column, and nothing is written until there is none; then
+:func:`services.extraction.replace_copies` validates, writes and audits the copies.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import NoReturn
+
+from sqlmodel import Session, col, select
+
+from review_app.domain.extraction import table
+from review_app.domain.extraction.fields import check_characteristic
+from review_app.domain.extraction.model import StudyExtraction, same_label
+from review_app.errors import ExtractionProblems, ImportFileError, Problem, ValidationError
+from review_app.importers import tabular
+from review_app.importers.decoding import decode, not_imported, refuse
+from review_app.importers.normalize import normalize_doi, normalize_pmid
+from review_app.importers.record import DEFAULT_LIMITS, MEGABYTE, Limits
+from review_app.models import Record
+from review_app.protocol.model import ExtractionField
+from review_app.services.extraction import replace_copies
+from review_app.services.permissions import Actor
+from review_app.services.reviews import get_protocol
+from review_app.services.studies import StudyView, list_studies
+
+SHEET = "Extraction"  # the sheet read from a workbook (else its first)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionImportSummary:
+    """What an import wrote: the copies replaced, of how many studies, with their results."""
+
+    file_name: str
+    copies: int
+    studies: int
+    arms: int
+    results: int
+
+    def describe(self) -> str:
+        return (
+            f"{self.file_name}: imported {self.copies} extraction cop"
+            f"{'y' if self.copies == 1 else 'ies'} of {self.studies} stud"
+            f"{'y' if self.studies == 1 else 'ies'} ({self.arms} arms, {self.results} results)"
+        )
+
+
+def import_extraction(
+    session: Session,
+    *,
+    actor: Actor,
+    review_id: int,
+    data: bytes,
+    file_name: str,
+    limits: Limits = DEFAULT_LIMITS,
+) -> ExtractionImportSummary:
+    """Read ``data`` (CSV or XLSX) and replace the copies it names; ImportFileError listing
+    every problem (nothing written) when any row is wrong."""
+    studies = list_studies(session, actor=actor, review_id=review_id)
+    protocol = get_protocol(session, review_id)
+    fields = {field.id: field for field in protocol.extraction_fields}
+    read = table.read_table(
+        read_rows(data, source=file_name, limits=limits),
+        field_ids=list(fields),
+        study_of_report=_ReportIndex(session, studies).study_of,
+    )
+    labels = {same_label(study.label): study.label for study in studies}
+    problems = [
+        *read.problems,
+        *_unknown_studies(read.copies, labels),
+        *table.check_copies(
+            read.copies, outcome_types={o.id: str(o.type) for o in protocol.outcomes}
+        ),
+    ]
+    copies = [_checked_copy(parsed, labels, fields, problems) for parsed in read.copies]
+    if problems:
+        _refuse(file_name, problems)
+    try:
+        replace_copies(session, actor=actor, review_id=review_id, copies=copies)
+    except ExtractionProblems as error:
+        raise ImportFileError(
+            [Problem(source=file_name, message=str(problem)) for problem in error.problems],
+            summary=not_imported(file_name, len(error.problems)),
+        ) from None
+    return ExtractionImportSummary(
+        file_name=file_name,
+        copies=len(copies),
+        studies=len({same_label(copy.study) for copy in copies}),
+        arms=sum(len(copy.arms) for copy in copies),
+        results=sum(len(copy.results) for copy in copies),
+    )
+
+
+def _refuse(file_name: str, problems: Sequence[table.RowProblem]) -> NoReturn:
+    ordered = sorted(problems, key=lambda problem: problem.row)
+    raise ImportFileError(
+        [Problem(source=file_name, message=str(problem)) for problem in ordered],
+        summary=not_imported(file_name, len(ordered)),
+    )
+
+
+# --- studies and reports ----------------------------------------------------------------------
+
+
+class _ReportIndex:
+    """A report's source record id, DOI or PMID -> the labels of the studies it reports."""
+
+    def __init__(self, session: Session, studies: Sequence[StudyView]) -> None:
+        label_of = {report.record_id: s.label for s in studies for report in s.reports}
+        self.labels: dict[str, set[str]] = {}
+        records = session.exec(select(Record).where(col(Record.id).in_(list(label_of))))
+        for record in records if label_of else ():
+            for key in _record_keys(record):
+                self.labels.setdefault(key, set()).add(label_of[record.id or 0])
+
+    def study_of(self, report: str) -> str:
+        found = set().union(*(self.labels.get(key, set()) for key in _cell_keys(report)))
+        if not found:
+            raise LookupError(
+                f"{report!r} is not the source record id, DOI or PMID of a report of a study "
+                "of this review (link the report to a study on the Studies page, or name the "
+                "study in 'study')"
+            )
+        if len(found) > 1:
+            raise LookupError(
+                f"{report!r} names reports of several studies ({', '.join(sorted(found))}); "
+                "name the study in 'study'"
+            )
+        return found.pop()
+
+
+def _record_keys(record: Record) -> list[str]:
+    keys = [f"id:{record.source_record_id.strip().casefold()}"] if record.source_record_id else []
+    if record.doi and (doi := normalize_doi(record.doi)):
+        keys.append(f"doi:{doi}")
+    if record.pmid and (pmid := normalize_pmid(record.pmid)):
+        keys.append(f"pmid:{pmid}")
+    return keys
+
+
+def _cell_keys(text: str) -> list[str]:
+    keys = [f"id:{text.strip().casefold()}"]
+    if doi := normalize_doi(text):
+        keys.append(f"doi:{doi}")
+    if pmid := normalize_pmid(text):
+        keys.append(f"pmid:{pmid}")
+    return keys
+
+
+def _unknown_studies(
+    copies: Sequence[table.ParsedCopy], labels: Mapping[str, str]
+) -> list[table.RowProblem]:
+    known = ", ".join(labels.values()) or "none yet (add them on the Studies page)"
+    return [
+        table.RowProblem(
+            parsed.first_row,
+            "study",
+            f"{parsed.copy.study!r} is not a study of this review; its studies: {known}",
+        )
+        for parsed in copies
+        if same_label(parsed.copy.study) not in labels
+    ]
+
+
+def _checked_copy(
+    parsed: table.ParsedCopy,
+    labels: Mapping[str, str],
+    fields: Mapping[str, ExtractionField],
+    problems: list[table.RowProblem],
+) -> StudyExtraction:
+    """The copy under its study's own label, its characteristics in their normal form (as the
+    page keeps them); a value its field refuses becomes a problem of the copy's first row."""
+    copy = parsed.copy
+    characteristics: dict[str, str] = {}
+    for field_id, raw in copy.characteristics.items():
+        try:
+            value = check_characteristic(fields[field_id], raw)
+        except ValidationError as error:
+            problems.append(table.RowProblem(parsed.first_row, f"field:{field_id}", str(error)))
+            continue
+        if value is not None:
+            characteristics[field_id] = value
+    label = labels.get(same_label(copy.study), copy.study)
+    return replace(copy, study=label, characteristics=characteristics)
+
+
+# --- the file ---------------------------------------------------------------------------------
+
+
+def read_rows(
+    data: bytes, *, source: str, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[tuple[int, list[str]]]:
+    """(row number as a spreadsheet shows it, cells) of a CSV file or of a workbook's
+    "Extraction" sheet (else its first), within the import limits; ImportFileError when the
+    file cannot be read."""
+    if len(data) > limits.max_bytes:
+        _refuse_size(source, len(data), limits)
+    if data.startswith(b"PK\x03\x04"):
+        unpacked = tabular.workbook_size(data)
+        if unpacked is not None and unpacked > limits.max_bytes:
+            _refuse_size(source, unpacked, limits)
+        return _limited(_workbook_rows(data, source=source, limits=limits), source, limits)
+    return _limited(_text_rows(decode(data, source=source).text, source=source), source, limits)
+
+
+def _refuse_size(source: str, size: int, limits: Limits) -> NoReturn:
+    refuse(
+        source,
+        f"the file is {size / MEGABYTE:,.1f} MB; at most {limits.max_megabytes:,.0f} MB is read "
+        "(setting REVIEW_APP_MAX_UPLOAD_MB): split the file",
+    )
+
+
+def _limited(
+    rows: Iterator[tuple[int, list[str]]], source: str, limits: Limits
+) -> Iterator[tuple[int, list[str]]]:
+    for count, row in enumerate(rows):
+        if count > limits.max_records:  # the header, then at most max_records rows
+            refuse(
+                source,
+                f"more than {limits.max_records:,} rows; at most {limits.max_records:,} are read "
+                "from one file (setting REVIEW_APP_MAX_RECORDS_PER_FILE): split the file",
+            )
+        yield row
+
+
+def _text_rows(text: str, *, source: str) -> Iterator[tuple[int, list[str]]]:
+    """Delimited text's rows, numbered as a spreadsheet opening it would (a quoted cell may
+    span lines: still one row)."""
+    delimiter = tabular._delimiter(text, source)
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # as tabular.parse does
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            yield number, cells
+    except csv.Error as error:
+        message = f"row {number + 1}: {error}: a quote is not closed or the file is cut short"
+        raise ImportFileError(
+            [Problem(source=source, line=reader.line_num, message=message)],
+            summary=not_imported(source, 1),
+        ) from None
+
+
+def _workbook_rows(data: bytes, *, source: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
+    """The sheet's rows with their row numbers, streamed as ``tabular.parse_workbook`` reads
+    them (the cells counted first against the limits)."""
+    from openpyxl.reader.excel import ExcelReader  # here, not at start-up: it loads numpy
+
+    try:
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+        reader.read_manifest()
+        reader.read_workbook()
+        tabular._count_sheets(reader, source=source, limits=limits)
+        reader.read()
+    except ImportFileError:
+        raise
+    except Exception as error:  # zipfile/openpyxl raise many types for a damaged workbook
+        raise ImportFileError(
+            [tabular._unreadable(source, error)], summary=not_imported(source, 1)
+        ) from None
+    workbook = reader.wb
+    try:
+        names = workbook.sheetnames
+        sheet = workbook[SHEET] if SHEET in names else workbook.worksheets[0]
+        sheet.reset_dimensions()  # never trust <dimension ref="A1:XFD1048576"/>
+        yield from tabular._sheet_rows(sheet, source=source, limits=limits)
+    finally:
+        workbook.close()
