@@ -784,6 +784,8 @@ def _make_studies(
         record = session.get(Record, record_id)
         assert record is not None
         label = suggest_label([record], taken=labels)
+        if label.casefold() in {taken.casefold() for taken in labels}:  # a to z all taken
+            label = f"{label} (record {record_id})"
         study = create_study(
             session, actor=actor, review_id=review_id, label=label, record_ids=[record_id]
         )

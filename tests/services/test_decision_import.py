@@ -368,18 +368,47 @@ def test_every_problem_is_listed_with_row_and_column_and_nothing_is_written(
 def test_maybe_is_refused_where_the_protocol_does_not_allow_it(
     session: Session, review: ReviewPublic, team: Team, records: dict[str, int]
 ) -> None:
-    row = session.get(Review, review.id)
-    assert row is not None
-    row.protocol = {
-        **row.protocol,
-        "screening": {**row.protocol["screening"], "allow_maybe": False},
-    }
-    session.add(row)
-    session.flush()
+    _set_screening(session, review.id, allow_maybe=False)
     [(line, column, message)] = problems_of(
         session, review.id, decisions_file(["S1,rita,title_abstract,maybe,,,"])
     )
     assert (line, column) == (2, "vote") and "allow_maybe is false" in message
+
+
+def test_each_included_report_gets_a_study_of_its_own_even_past_anonymous_z(
+    session: Session, review: ReviewPublic, team: Team
+) -> None:
+    """28 included reports without authors or year: "Anonymous", "Anonymousa".."Anonymousz",
+    then the record id tells the 28th apart (one reviewer a record, to keep the file short)."""
+    _set_screening(session, review.id, reviewers_per_record=1)
+    rows = [(f"A{i}", "", "", "", "", f"Untitled report {i}") for i in range(28)]
+    import_file(
+        session,
+        actor=Actor.operator(),
+        review_id=review.id,
+        data=records_csv(rows),  # type: ignore[arg-type]
+        file_name="anonymous.csv",
+        source_name="PubMed",
+    )
+    lines = [f"A{i},rita,{stage},include,,," for i in range(28) for stage in Stage]
+    summary = import_decisions(
+        session,
+        actor=Actor.operator(),
+        review_id=review.id,
+        data=decisions_file(lines),
+        file_name="d.csv",
+    )
+    assert len(set(summary.studies)) == 28
+    assert summary.studies[:2] == ("Anonymous", "Anonymousa") and "(record " in summary.studies[-1]
+
+
+def _set_screening(session: Session, review_id: int, **settings: object) -> None:
+    """Change the review's screening settings as stored (a protocol of another review)."""
+    row = session.get(Review, review_id)
+    assert row is not None
+    row.protocol = {**row.protocol, "screening": {**row.protocol["screening"], **settings}}
+    session.add(row)
+    session.flush()
 
 
 def test_an_identifier_of_several_records_is_ambiguous(
