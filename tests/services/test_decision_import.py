@@ -402,6 +402,39 @@ def test_each_included_report_gets_a_study_of_its_own_even_past_anonymous_z(
     assert summary.studies[:2] == ("Anonymous", "Anonymousa") and "(record " in summary.studies[-1]
 
 
+def test_a_covidence_style_file_of_lead_decisions_only(
+    session: Session, review: ReviewPublic, team: Team, records: dict[str, int]
+) -> None:
+    """Where each reference ended up (README: Covidence's lists) as the lead's resolutions:
+    the statuses and PRISMA follow without any reviewer's vote."""
+    lists = {"S1": ("include", "include"), "S2": ("include", "exclude"), "S3": ("exclude", None)}
+    lines = []
+    for name, (ta, ft) in lists.items():
+        lines.append(f"{name},lena,title_abstract,{ta},,,resolution")
+        if ft:
+            reason = "wrong_comparator" if ft == "exclude" else ""
+            lines.append(f"{name},lena,full_text,{ft},{reason},,resolution")
+    import_decisions(
+        session,
+        actor=Actor.operator(),
+        review_id=review.id,
+        data=decisions_file(lines),
+        file_name="c.csv",
+    )
+    ids = [records[name] for name in lists]
+    lead = Actor.user(team["lena"].id)
+    assert stage_statuses(session, review_id=review.id, stage=FT, record_ids=ids) == {
+        records["S1"]: StageStatus.INCLUDED,
+        records["S2"]: StageStatus.EXCLUDED,
+        records["S3"]: StageStatus.UNSCREENED,
+    }
+    counts = prisma_counts(session, actor=lead, review_id=review.id)
+    assert "wrong_comparator" in repr(counts) or "Wrong comparator" in repr(counts)
+    assert [s.label for s in list_studies(session, actor=lead, review_id=review.id)] == [
+        "Author1 2011"
+    ]
+
+
 def _set_screening(session: Session, review_id: int, **settings: object) -> None:
     """Change the review's screening settings as stored (a protocol of another review)."""
     row = session.get(Review, review_id)
