@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import Table, delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -510,16 +510,17 @@ def replace_copies(
     existing = {(r.study_id, r.extractor_id): r for r in rows}
     labels = {s.id or 0: s.label for s in studies.values()}
     before = _load(session, list(existing.values()), labels)
-    targets: dict[int, tuple[Extraction, StudyExtraction]] = {}
-    created = 0
+    pairs: list[tuple[Extraction, StudyExtraction]] = []
     for study, user_id, slot, data in plan:
-        row = existing.get((study.id or 0, user_id))
-        if row is None:
-            row = _insert_copy(session, study, slot=slot, extractor_id=user_id, actor=actor)
-            created += 1
-        status = ExtractionStatus.COMPLETE if data.complete else ExtractionStatus.IN_PROGRESS
-        row.status = status
-        targets[row.id or 0] = (row, data)
+        row = existing.get((study.id or 0, user_id)) or Extraction(
+            study_id=study.id or 0, slot=slot, extractor_id=user_id
+        )
+        row.status = ExtractionStatus.COMPLETE if data.complete else ExtractionStatus.IN_PROGRESS
+        session.add(row)
+        pairs.append((row, data))
+    created = sum(row.id is None for row, _data in pairs)
+    session.flush()  # one round of inserts for the new copies
+    targets = {row.id or 0: (row, data) for row, data in pairs}
     _store(session, targets, actor)
     by_id = {s.id: s for s in studies.values()}
     for copy_id, (row, data) in targets.items():
@@ -873,21 +874,24 @@ def _load(
     values: dict[int, dict[str, str]] = {}
     arms: dict[int, list[Arm]] = {}
     results: dict[int, list[Result]] = {}
-    for chunk in _chunks(ids):
-        for value in session.exec(
-            select(ExtractionValue).where(col(ExtractionValue.extraction_id).in_(chunk))
+    value_table, arm_table, result_table = _content_tables()
+    for chunk in _chunks(ids):  # plain rows, not ORM objects: a review holds many thousands
+        for copy_id, field_id, value in session.execute(
+            select(value_table.c.extraction_id, value_table.c.field_id, value_table.c.value).where(
+                value_table.c.extraction_id.in_(chunk)
+            )
         ):
-            values.setdefault(value.extraction_id, {})[value.field_id] = value.value
-        for arm in session.exec(
-            select(ExtractionArm)
-            .where(col(ExtractionArm.extraction_id).in_(chunk))
-            .order_by(col(ExtractionArm.position))
+            values.setdefault(copy_id, {})[field_id] = value
+        for arm in session.execute(
+            arm_table.select()
+            .where(arm_table.c.extraction_id.in_(chunk))
+            .order_by(arm_table.c.position)
         ):
             arms.setdefault(arm.extraction_id, []).append(_arm_of(arm))
-        for result in session.exec(
-            select(ExtractionResult)
-            .where(col(ExtractionResult.extraction_id).in_(chunk))
-            .order_by(col(ExtractionResult.position))
+        for result in session.execute(
+            result_table.select()
+            .where(result_table.c.extraction_id.in_(chunk))
+            .order_by(result_table.c.position)
         ):
             results.setdefault(result.extraction_id, []).append(_result_of(result))
     names = _names(session, [r.extractor_id for r in rows if r.extractor_id is not None])
@@ -912,7 +916,17 @@ def _load(
     }
 
 
-def _arm_of(row: ExtractionArm) -> Arm:
+def _content_tables() -> tuple[Table, Table, Table]:
+    """The tables of a copy's content: characteristics, arms, results."""
+    return (
+        ExtractionValue.__table__,  # type: ignore[attr-defined]
+        ExtractionArm.__table__,  # type: ignore[attr-defined]
+        ExtractionResult.__table__,  # type: ignore[attr-defined]
+    )
+
+
+def _arm_of(row: Any) -> Arm:
+    """An arm from a row of the extractionarm table."""
     return Arm(
         label=row.label,
         role=ArmRole(row.role),
@@ -921,7 +935,8 @@ def _arm_of(row: ExtractionArm) -> Arm:
     )
 
 
-def _result_of(row: ExtractionResult) -> Result:
+def _result_of(row: Any) -> Result:
+    """A result from a row of the extractionresult table."""
     return Result(
         outcome_id=row.outcome_id,
         timepoint=row.timepoint,
@@ -939,10 +954,10 @@ def _store(
     session: Session, copies: Mapping[int, tuple[Extraction, StudyExtraction]], actor: Actor
 ) -> None:
     """Replace the content of these copies (their rows already exist) with bulk statements."""
-    ids = list(copies)
-    for chunk in _chunks(ids):
-        for table in (ExtractionValue, ExtractionArm, ExtractionResult):
-            session.execute(delete(table).where(col(table.extraction_id).in_(chunk)))
+    tables = _content_tables()
+    for chunk in _chunks(list(copies)):
+        for table in tables:
+            session.execute(delete(table).where(table.c.extraction_id.in_(chunk)))
     values: list[dict[str, Any]] = []
     arms: list[dict[str, Any]] = []
     results: list[dict[str, Any]] = []
@@ -958,13 +973,9 @@ def _store(
             _result_row(copy_id, position, result) for position, result in enumerate(data.results)
         )
     session.flush()
-    for model, rows in (
-        (ExtractionValue, values),
-        (ExtractionArm, arms),
-        (ExtractionResult, results),
-    ):
-        for start in range(0, len(rows), _CHUNK * 2):
-            session.execute(insert(model), rows[start : start + _CHUNK * 2])
+    for table, rows in zip(tables, (values, arms, results), strict=True):
+        for start in range(0, len(rows), _CHUNK * 10):
+            session.execute(table.insert(), rows[start : start + _CHUNK * 10])
 
 
 def _set_design(row: Extraction, data: StudyExtraction) -> None:
