@@ -86,6 +86,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("kind", False, "vote (the default when empty) or resolution"),
 )  # fmt: skip
 REQUIRED = tuple(c.name for c in COLUMNS if c.required)
+_NAMES = frozenset(c.name for c in COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,7 +339,7 @@ class _Reader:
             key = name.casefold()
             if key in where:
                 self.problem(table.header_line, name, f"the column {name!r} appears twice")
-            elif any(key == c.name for c in COLUMNS):
+            elif key in _NAMES:
                 where[key] = index
         for name in REQUIRED:
             if name not in where:
@@ -365,7 +366,7 @@ class _Reader:
                 f"{person[1]!r} is a {person[2]} in this review; a resolution is a lead's",
             )
         vote = self._vote(line, values["vote"], kind)
-        reason = self._reason(line, values.get("reason", ""), stage)
+        reason = self._reason_id(values.get("reason", ""))
         if kind and stage and vote:
             for column, message in vote_problems(self.protocol, kind, stage, vote, reason):
                 self.problem(line, column, message)
@@ -407,12 +408,12 @@ class _Reader:
             return None
         return found
 
-    def _reason(self, line: int, text: str, stage: Stage | None) -> str | None:
+    def _reason_id(self, text: str) -> str | None:
         """The protocol's reason id for an id or a label (case-insensitive); other text is kept
         as it is, for ``vote_problems`` to refuse."""
         given = " ".join(text.split())
-        if not given or stage is None:
-            return given or None
+        if not given:
+            return None
         for reason in self.protocol.exclusion_reasons:
             if given.casefold() in (
                 reason.id.casefold(),
@@ -863,7 +864,6 @@ def _summary(
     file_name: str, table: Table, rows: list[_Row], released: int, studies: tuple[str, ...]
 ) -> DecisionImportSummary:
     counts = Counter((row.kind, row.stage) for row in rows)
-    ours = {c.name for c in COLUMNS}
     return DecisionImportSummary(
         file_name=file_name,
         votes={stage: counts[RowKind.VOTE, stage] for stage in Stage},
@@ -871,7 +871,7 @@ def _summary(
         people=tuple(sorted({row.person for row in rows})),
         released=released,
         studies=studies,
-        ignored_columns=tuple(c for c in table.columns if c and c.casefold() not in ours),
+        ignored_columns=tuple(c for c in table.columns if c and c.casefold() not in _NAMES),
     )
 
 
