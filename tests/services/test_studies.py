@@ -8,14 +8,8 @@ import pytest
 from sqlmodel import Session, col, func, select
 
 from review_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from review_app.models import (
-    AuditEvent,
-    Extraction,
-    ExtractionValue,
-    Record,
-    Study,
-    StudyReport,
-)
+from review_app.models import AuditEvent, Record, Study, StudyReport
+from review_app.services.extraction import open_copy
 from review_app.services.imports import import_file
 from review_app.services.permissions import Actor
 from review_app.services.reviews import ReviewPublic, create_review
@@ -285,11 +279,7 @@ def test_deleting_a_study_frees_its_reports_unless_data_was_extracted(
         "main_record_id": records[0],
     }
     again = study(session, review, [records[1], records[0]])
-    copy = Extraction(study_id=again.id, slot=0)
-    session.add(copy)
-    session.flush()
-    session.add(ExtractionValue(extraction_id=copy.id, field_id="country", value="Malaysia"))
-    session.flush()
+    open_copy(session, actor=actors["rita"], review_id=review.id, study_id=again.id)
     with pytest.raises(ConflictError, match="has extraction copies"):
         delete_study(session, actor=lena, review_id=review.id, study_id=again.id)
     assert count(session, StudyReport) == 2
