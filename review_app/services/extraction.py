@@ -303,7 +303,7 @@ def open_copy(session: Session, *, actor: Actor, review_id: int, study_id: int) 
     access = _access(session, actor, review_id)
     user_id = _person(actor)
     study = _study(session, review_id, study_id)
-    for _attempt in range(2):  # a concurrent claim of the same slot: look again once
+    for _attempt in range(access.per_study + 1):  # a concurrent claim took the slot: look again
         own = _own_copy(session, study_id, user_id)
         if own is not None:
             return _view(session, own, study)

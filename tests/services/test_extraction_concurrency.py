@@ -1,0 +1,86 @@
+"""Reviewers opening one study for extraction at the same instant: each slot goes to one person,
+a double click makes one copy, and whoever finds every slot taken is told so in a sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from review_app.db import session_scope
+from review_app.errors import ConflictError
+from review_app.models import Extraction
+from review_app.services.extraction import open_copy
+from review_app.services.permissions import Actor
+from review_app.services.reviews import add_member, create_review
+from review_app.services.studies import create_study
+from review_app.services.users import create_user
+from tests.conftest import KRATOM_PROTOCOL
+from tests.services.screening_helpers import import_titles
+from tests.services.test_concurrency import at_once
+
+STUDIES = 4
+
+
+def set_up(engine: Engine) -> tuple[int, list[int], list[int]]:
+    """A review (two extractors per study) with three reviewers and a few studies."""
+    with session_scope(engine) as session:
+        review = create_review(session, protocol_path=KRATOM_PROTOCOL, name="claims")
+        users = []
+        for name in ("ana", "ben", "cai"):
+            user = create_user(session, name=name, password="long password")
+            add_member(
+                session,
+                actor=Actor.operator(),
+                review_id=review.id,
+                user_id=user.id,
+                role="reviewer",
+            )
+            users.append(user.id)
+        studies = [
+            create_study(
+                session,
+                actor=Actor.operator(),
+                review_id=review.id,
+                label=f"Study {i}",
+                record_ids=[record_id],
+            ).id
+            for i, record_id in enumerate(import_titles(session, review.id, STUDIES))
+        ]
+    return review.id, users, studies
+
+
+def opening(engine: Engine, review_id: int, user_id: int, study_id: int) -> Callable[[], None]:
+    def call() -> None:
+        with session_scope(engine) as session:
+            open_copy(session, actor=Actor.user(user_id), review_id=review_id, study_id=study_id)
+
+    return call
+
+
+def test_three_reviewers_open_a_study_of_two_slots_at_once(committed_engine: Engine) -> None:
+    review_id, users, studies = set_up(committed_engine)
+    for study_id in studies:
+        errors = at_once(*(opening(committed_engine, review_id, u, study_id) for u in users))
+        assert len(errors) == 1, errors
+        assert isinstance(errors[0], ConflictError)
+        assert "already has its 2 extractor(s)" in str(errors[0])
+    with session_scope(committed_engine) as session:
+        copies = session.exec(select(Extraction)).all()
+        for study_id in studies:
+            slots = sorted(c.slot for c in copies if c.study_id == study_id)
+            assert slots == [1, 2]
+
+
+def test_a_double_click_makes_one_copy(committed_engine: Engine) -> None:
+    review_id, (ana, _ben, _cai), studies = set_up(committed_engine)
+    for study_id in studies:
+        assert (
+            at_once(*(opening(committed_engine, review_id, ana, study_id) for _ in range(2))) == []
+        )
+    with session_scope(committed_engine) as session:
+        copies = session.exec(select(Extraction)).all()
+        assert sorted((c.study_id, c.slot, c.extractor_id) for c in copies) == [
+            (study_id, 1, ana) for study_id in studies
+        ]
