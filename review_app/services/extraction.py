@@ -351,6 +351,8 @@ def save_copy(
         _decide(row, _changed_keys(access.protocol, before, after))
     _store(session, {row.id or 0: (row, after)}, actor)
     _audit_changes(session, study, row, actor, before, after)
+    if after.complete and row.slot != CONSENSUS_SLOT and access.per_study == 1:
+        _consensus_from(session, study, after, actor)  # the consensus follows the one copy
     return _view(session, row, study, after)
 
 
@@ -358,7 +360,8 @@ def set_complete(
     session: Session, *, actor: Actor, review_id: int, extraction_id: int, complete: bool
 ) -> CopyView:
     """Mark a copy complete (refused while a required characteristic is empty, naming it) or in
-    progress again. With one extractor per study, a completed copy becomes the consensus."""
+    progress again. With one extractor per study, a completed copy becomes the consensus (and
+    a save of it while complete updates the consensus too)."""
     access = _access(session, actor, review_id)
     row, study = _copy_row(session, review_id, extraction_id)
     _check_write(access, row, study)
@@ -508,8 +511,10 @@ def replace_copies(
             problems, summary=f"{len(problems)} problem(s) in the extraction; nothing was imported"
         )
     existing = {(r.study_id, r.extractor_id): r for r in rows}
-    labels = {s.id or 0: s.label for s in studies.values()}
-    before = _load(session, list(existing.values()), labels)
+    replaced = [
+        existing[key] for key in ((s.id, u) for s, u, _slot, _data in plan) if key in existing
+    ]
+    before = _load(session, replaced, {s.id or 0: s.label for s in studies.values()})
     pairs: list[tuple[Extraction, StudyExtraction]] = []
     for study, user_id, slot, data in plan:
         row = existing.get((study.id or 0, user_id)) or Extraction(

@@ -394,6 +394,12 @@ def test_with_one_extractor_a_completed_copy_becomes_the_consensus(
     assert consensus.extractor is None and consensus.complete
     assert consensus.results == copy().results and consensus.characteristics == REQUIRED
     assert events(session, review_id, "extraction.consensus_from_copy")
+    corrected = copy(characteristics={**REQUIRED, "country": "Thailand"})
+    saved(session, review_id, people["rita"], mine.extraction_id, corrected)  # still complete
+    [consensus] = read_copies(
+        session, actor=people["lena"], review_id=review_id, values="consensus"
+    )
+    assert consensus.characteristics["country"] == "Thailand"
     with pytest.raises(ConflictError, match="already has its 1 extractor"):
         open_copy(session, actor=people["raj"], review_id=review_id, study_id=study_id)
 
