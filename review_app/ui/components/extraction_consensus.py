@@ -104,7 +104,11 @@ def _agreement(comparison: StudyComparison, names: list[str]) -> None:
 
 def _table(comparison: StudyComparison, names: list[str]) -> None:
     only_differences = st.toggle("Show only discrepancies", key=ONLY_DIFFERENCES_KEY)
-    items = [item for item in comparison.items if not (only_differences and item.same)]
+    # the discrepancies first, so that the highlighted rows are the ones in view
+    items = sorted(
+        (item for item in comparison.items if not (only_differences and item.same)),
+        key=lambda item: item.same,
+    )
     if not items:
         st.caption("No discrepancies.")
         return
@@ -113,7 +117,17 @@ def _table(comparison: StudyComparison, names: list[str]) -> None:
     styled = frame.style.apply(
         lambda row: ["" if row["Extractors"] == "agree" else DIFFERS for _ in row], axis=1
     )
-    st.dataframe(styled, hide_index=True, width="stretch")
+    narrow = st.column_config.TextColumn(width="small")
+    st.dataframe(
+        styled,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Item": st.column_config.TextColumn(width="medium"),
+            "Extractors": narrow,
+            "Settled": narrow,
+        },
+    )
 
 
 def _row(item: ComparedItem, names: list[str], with_consensus: bool) -> dict[str, str]:

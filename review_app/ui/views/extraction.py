@@ -67,7 +67,7 @@ def render() -> None:
         )
         return
     _show_progress(progress, lead=lead)
-    study = _pick_study(progress)
+    study = _pick_study(progress, lead=lead)
     view = (
         st.segmented_control("View", [MY_COPY, CONSENSUS], default=MY_COPY, key=VIEW_KEY)
         if lead
@@ -90,8 +90,9 @@ def render() -> None:
 def _show_progress(progress: list[StudyProgress], *, lead: bool) -> None:
     done = sum(p.mine == ExtractionStatus.COMPLETE for p in progress)
     mine = sum(p.mine is not None for p in progress)
+    studies = f"{len(progress)} studies" if len(progress) != 1 else "1 study"
     st.caption(
-        f"{len(progress)} studies · you have started {mine} and completed {done}"
+        f"{studies} · you have started {mine} and completed {done}"
         + (
             f" · consensus complete for "
             f"{sum(p.consensus == ExtractionStatus.COMPLETE for p in progress)}"
@@ -126,7 +127,7 @@ def _status(status: ExtractionStatus | str | None) -> str:
     return "not started" if status is None else STATUS_LABELS[ExtractionStatus(status)]
 
 
-def _pick_study(progress: list[StudyProgress]) -> StudyProgress:
+def _pick_study(progress: list[StudyProgress], *, lead: bool) -> StudyProgress:
     by_id = {p.study_id: p for p in progress}
     if st.session_state.get(STUDY_KEY) not in by_id:
         unfinished = [p.study_id for p in progress if p.mine != ExtractionStatus.COMPLETE]
@@ -134,10 +135,17 @@ def _pick_study(progress: list[StudyProgress]) -> StudyProgress:
     chosen = st.selectbox(
         "Study",
         list(by_id),
-        format_func=lambda sid: f"{by_id[sid].label} ({_status(by_id[sid].mine)})",
+        format_func=lambda sid: _study_choice(by_id[sid], lead=lead),
         key=STUDY_KEY,
     )
     return by_id[chosen]
+
+
+def _study_choice(progress: StudyProgress, *, lead: bool) -> str:
+    states = f"yours {_status(progress.mine)}"
+    if lead:
+        states += f" · consensus {_status(progress.consensus)}"
+    return f"{progress.label} ({states})"
 
 
 def _show_reports(review_id: int, study_id: int, user: state.CurrentUser) -> None:
@@ -263,12 +271,14 @@ def _actions(
         f"**{owner} of {escape_markdown(view.study_label)}** · {_status(view.status)} · "
         f"last saved {view.updated_at:%Y-%m-%d %H:%M} UTC"
     )
-    cols = st.columns([1, 1, 4])
-    save = cols[0].button(
+    buttons = st.container(horizontal=True)
+    save = buttons.button(
         "Save", key=f"extract_save_{view.extraction_id}", type="primary", shortcut="ctrl+s"
     )
-    toggle = cols[1].button(
-        "Reopen" if complete else "Mark complete", key=f"extract_complete_{view.extraction_id}"
+    toggle = buttons.button(
+        "Reopen" if complete else "Save and mark complete",
+        key=f"extract_complete_{view.extraction_id}",
+        help=None if complete else "Required fields (marked *) must be filled.",
     )
     if save or toggle:
         _save(review_id, view, draft, user, protocol, complete=(not complete) if toggle else None)
