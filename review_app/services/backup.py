@@ -11,8 +11,9 @@ The backup is a ZIP archive:
 
 What belongs to a review: the review row; every row of a table with a ``review_id`` column
 holding it; rows of tables reached through a foreign key from those (cluster members, full texts,
-study reports, extraction values, outcome data, risk of bias); and every user a row points at
-(members, voters, leads, importers, assessors, the audit trail), with their password hashes.
+study reports, extraction copies and their characteristics, arms and results, risk of bias); and
+every user a row points at (members, voters, leads, importers, extractors, assessors, the audit
+trail), with their password hashes.
 Login throttling and login sessions (token hashes) are not review data. A table the rules
 cannot place is an error, so a new table is never left out silently.
 
