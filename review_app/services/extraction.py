@@ -706,8 +706,8 @@ def _tidy_result(
     ok = True
     named: dict[str, str | None] = {}
     for field, label in (("arm", result.arm), ("comparator", result.comparator)):
-        if label is None or not label.strip():
-            named[field] = label
+        if label is None or not label.strip():  # no arm: check_result says so; no comparator
+            named[field] = "" if field == "arm" else None  # (blank): an arm-level result
             continue
         arm = arms.get(same_label(label))
         if arm is None:
@@ -739,7 +739,7 @@ def _tidy_result(
 def _result_where(result: Result, outcome_name: str) -> str:
     """Where a result is, for people: "Pain intensity at '1 h', arm 'Kratom'"."""
     at = f" at '{result.timepoint.strip()}'" if (result.timepoint or "").strip() else ""
-    if result.comparator is not None:
+    if (result.comparator or "").strip():
         return f"{outcome_name}{at}, '{result.arm}' vs '{result.comparator}'"
     return f"{outcome_name}{at}, arm '{result.arm}'"
 

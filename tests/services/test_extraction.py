@@ -570,3 +570,25 @@ def test_results_keep_their_measure_and_contrasts(
     )
     assert view.data.results == (contrast,)
     assert view.derived[contrast.key].values["se"] == pytest.approx(1.2 / 2.5)
+    blank = dataclasses.replace(pain("Kratom"), comparator=" ")  # a form's empty comparator box
+    view = save_copy(
+        session,
+        actor=people["rita"],
+        review_id=review.id,
+        extraction_id=mine,
+        data=copy(results=(blank,)),
+    )
+    assert view.data.results == (pain("Kratom"),)
+    with pytest.raises(ExtractionProblems) as caught:
+        save_copy(
+            session,
+            actor=people["rita"],
+            review_id=review.id,
+            extraction_id=mine,
+            data=copy(results=(dataclasses.replace(contrast, measure=None),)),
+        )
+    [problem] = caught.value.problems
+    assert (problem.where, problem.field) == (
+        "Pain intensity at '1 h', 'Kratom' vs 'Placebo'",
+        "measure",
+    )
