@@ -231,7 +231,7 @@ def test_a_reviewer_starts_a_copy_sees_derived_values_and_a_refused_save_keeps_t
     assert "Nothing was saved" in error.value
     lines = error.value.replace("\\", "").splitlines()
     assert "- Pain intensity, 1 hour, Placebo, n: 25.5 is not a whole number" in lines[1]
-    assert lines[2].startswith("- Pain intensity, 1 hour, Placebo, SE: ")  # -1, all listed
+    assert lines[2] == "- Pain intensity, 1 hour, Placebo, SE must be above 0 (got -1)."
     # The typed values stay on the form, and in the draft, after the refused save.
     assert app.text_input(key=f"xw:{copy_id}:res:{placebo}:v:n").value == "25.5"
     assert app.text_input(key=f"xw:{copy_id}:char:country").value == "Malaysia"
@@ -339,3 +339,58 @@ def test_a_lead_compares_the_copies_and_settles_the_discrepancy(review: Review) 
     assert consensus_id != second
     app.button(key=f"extract_complete_{consensus_id}").click().run()
     assert not app.exception and "Saved and marked complete." in text_of(app)
+
+
+def test_typed_values_survive_leaving_the_study_and_coming_back(review: Review) -> None:
+    with session_scope(make_engine(review.url)) as session:
+        taken = set(session.exec(select(StudyReport.record_id)))
+        free = [r for r in unique_record_ids(session, review_id=review.review_id) if r not in taken]
+        other = create_study(
+            session,
+            actor=Actor.operator(),
+            review_id=review.review_id,
+            label="Other 2019",
+            record_ids=free[:1],
+        )
+    app = page_as(review, "reviewer1", "reviewer")
+    app.button(key="extract_open").click().run()
+    copy_id = own_copy_id(review, "reviewer1")
+    fill(app, copy_id, "char:country", "Malaysia")
+    app.selectbox(key=f"xw:{copy_id}:design:kind").set_value("crossover").run()
+    fill(app, copy_id, "design:crossover_correlation", "1.5")
+    assert "Correlation between periods: " in text_of(app)  # out of range, said as typed
+    app.selectbox(key="extract_study").set_value(other.id).run()
+    assert not app.exception
+    assert not [w for w in app.text_input if str(w.key).startswith(f"xw:{copy_id}:")]
+    app.selectbox(key="extract_study").set_value(review.study_id).run()
+    assert app.text_input(key=f"xw:{copy_id}:char:country").value == "Malaysia"
+    assert app.text_input(key=f"xw:{copy_id}:design:crossover_correlation").value == "1.5"
+    with session_scope(make_engine(review.url)) as session:
+        saved = get_copy(
+            session,
+            actor=review.actor("reviewer1"),
+            review_id=review.review_id,
+            extraction_id=copy_id,
+        ).data
+    assert saved.characteristics == {}  # typed, not saved: kept on the page only
+
+
+def test_a_between_arm_result_shows_the_se_its_ci_gives(review: Review) -> None:
+    app = page_as(review, "reviewer1", "reviewer")
+    app.button(key="extract_open").click().run()
+    copy_id = own_copy_id(review, "reviewer1")
+    add_arm(app, copy_id, "Kratom", "intervention")
+    add_arm(app, copy_id, "Placebo", "comparator")
+    form = f"xw:{copy_id}:add_contrast:pain_intensity"
+    app.text_input(key=f"{form}:time").input("1 hour")
+    app.selectbox(key=f"{form}:format").set_value("estimate_ci")
+    app.button(key=f"FormSubmitter:{form}-Add between-arm result").click().run()
+    [token] = result_tokens(app, copy_id)
+    app.selectbox(key=f"xw:{copy_id}:res:{token}:measure").set_value("MD").run()
+    for name, value in (("estimate", "-1.2"), ("ci_lower", "-2.0"), ("ci_upper", "-0.4")):
+        fill(app, copy_id, f"res:{token}:v:{name}", value)
+    # SE = (upper - lower) / 3.92 for a 95 % CI (Cochrane Handbook 6.3.1): 1.6 / 3.92 = 0.408
+    assert "SE = 0.4082" in text_of(app)
+    assert "Pain intensity, 1 hour, Kratom vs Placebo" in text_of(app)
+    fill(app, copy_id, f"res:{token}:v:ci_lower", "-0.1")  # lower limit above the upper
+    assert ":red[Estimate (-1.2) cannot be below CI lower limit (-0.1).]" in text_of(app)

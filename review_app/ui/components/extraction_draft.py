@@ -22,6 +22,7 @@ from review_app.domain.extraction.model import Arm, Design, Result, StudyExtract
 from review_app.domain.vocabulary import ArmRole, EffectMeasure, StudyDesign
 
 DESIGN_NUMBERS = ("mean_cluster_size", "icc", "crossover_correlation")  # Design's number fields
+DESIGN_PLACE = "Design"  # where an unreadable design number is, in messages
 
 
 @dataclass(slots=True)
@@ -189,7 +190,7 @@ def to_extraction(
 def _design(draft: Draft, unreadable: list[Unreadable]) -> Design:
     kind = draft.values.get("design:kind")
     numbers = {
-        name: _read(draft.text(f"design:{name}"), "Design", DESIGN_LABELS[name], unreadable)
+        name: _read(draft.text(f"design:{name}"), DESIGN_PLACE, DESIGN_LABELS[name], unreadable)
         for name in DESIGN_NUMBERS
     }
     return Design(

@@ -19,6 +19,7 @@ from review_app.domain.extraction.formats import (
     FORMATS,
     Derived,
     Problem,
+    check_design,
     check_result,
     derive,
     formats_for,
@@ -30,8 +31,10 @@ from review_app.errors import ReviewAppError
 from review_app.protocol import ExtractionField, Outcome, Protocol
 from review_app.ui.components.extraction_draft import (
     DESIGN_LABELS,
+    DESIGN_PLACE,
     Draft,
     Labels,
+    read_number,
     result_place,
     to_extraction,
 )
@@ -82,13 +85,10 @@ def forget_widgets(copy_id: int) -> None:
 class Form:
     """The form of one copy on this run: the draft it edits and the protocol it follows."""
 
-    def __init__(
-        self, copy_id: int, draft: Draft, protocol: Protocol, *, disabled: bool = False
-    ) -> None:
+    def __init__(self, copy_id: int, draft: Draft, protocol: Protocol) -> None:
         self.copy_id = copy_id
         self.draft = draft
         self.protocol = protocol
-        self.disabled = disabled
         self.labels = labels_for(protocol)
 
     # --- binding ------------------------------------------------------------------------------
@@ -99,7 +99,7 @@ class Form:
         if key not in st.session_state:
             st.session_state[key] = self.draft.values.get(path, options.pop("empty", ""))
         options.pop("empty", None)
-        value = widget(label, key=key, disabled=self.disabled, **options)
+        value = widget(label, key=key, **options)
         self.draft.values[path] = value
         return value
 
@@ -190,6 +190,7 @@ class Form:
                     "design:icc",
                     help="Design effect = 1 + (M - 1) x ICC (Cochrane Handbook 23.1.4).",
                 )
+        self._design_problems()
         self.bind(st.text_input, "Design note", "design:note")
         self.bind(
             st.text_area,
@@ -199,6 +200,18 @@ class Form:
             help="A study marked here is shown and extracted but left out of the main analyses.",
         )
 
+    def _design_problems(self) -> None:
+        """Design numbers that cannot be read or cannot be (an ICC above 1), as typed."""
+        data, unreadable = to_extraction(
+            self.draft, study="", extractor=None, complete=False, labels=self.labels
+        )
+        lines = [f"{u.field}: {u.message}" for u in unreadable if u.where == DESIGN_PLACE]
+        lines += [
+            f"{DESIGN_LABELS.get(p.field, p.field)}: {p.message}" for p in check_design(data.design)
+        ]
+        for line in lines:
+            st.caption(f":red[{escape_markdown(line)}]")
+
     # --- arms ---------------------------------------------------------------------------------
 
     def arms(self) -> None:
@@ -206,8 +219,7 @@ class Form:
             st.caption("No arms yet: add the study's groups below.")
         for token in list(self.draft.arms):
             self._arm(token)
-        if not self.disabled:
-            self._add_arm()
+        self._add_arm()
 
     def _arm(self, token: int) -> None:
         prefix = f"arm:{token}:"
@@ -225,13 +237,17 @@ class Form:
             with cols[2]:
                 self.bind(st.text_input, "Description", prefix + "description")
             with cols[3]:
-                self.bind(st.text_input, "Randomised", prefix + "randomised")
+                typed = self.bind(st.text_input, "Randomised", prefix + "randomised")
+                try:
+                    read_number(typed, whole=True)
+                except ValueError as error:
+                    st.caption(f":red[{escape_markdown(str(error))}]")
             with cols[4]:
                 used = len(self.draft.results_of_arm(token))
                 st.button(
                     "Remove",
                     key=widget_key(self.copy_id, prefix + "remove"),
-                    disabled=self.disabled or used > 0,
+                    disabled=used > 0,
                     help=f"Remove its {used} result(s) first." if used else "Remove this arm.",
                     on_click=self.draft.remove_arm,
                     args=(token,),
@@ -274,7 +290,7 @@ class Form:
             with st.expander(title, expanded=bool(tokens)):
                 for token in sorted(tokens, key=self._result_order):
                     self._result(outcome, token)
-                if self.draft.arms and not self.disabled:
+                if self.draft.arms:
                     self._add_results(outcome)
 
     def _add_results(self, outcome: Outcome) -> None:
@@ -383,14 +399,13 @@ class Form:
                 self._values(prefix, format_id)
             self.bind(st.text_input, "Note", prefix + "note")
             self._derived(outcome, token)
-            if not self.disabled:
-                st.button(
-                    "Remove result",
-                    key=widget_key(self.copy_id, prefix + "remove"),
-                    on_click=self.draft.remove_result,
-                    args=(token,),
-                    type="tertiary",
-                )
+            st.button(
+                "Remove result",
+                key=widget_key(self.copy_id, prefix + "remove"),
+                on_click=self.draft.remove_result,
+                args=(token,),
+                type="tertiary",
+            )
 
     def _contrast_facts(self, prefix: str, format_id: str | None, outcome: Outcome) -> None:
         measures = (
@@ -443,7 +458,7 @@ class Form:
         show_derived(derive(result, design=data.design))
 
     def _problem(self, problem: Problem) -> str:
-        return f"{field_label(problem.field, self.labels)}: {problem.message}"
+        return named(field_label(problem.field, self.labels), problem.message)
 
 
 BOOLEAN_CHOICES = (YES, NO)
@@ -458,8 +473,13 @@ def local_problems(draft: Draft, data: StudyExtraction, protocol: Protocol) -> l
     for token, result in zip(draft.results, data.results, strict=True):
         place = result_place(draft, token, labels)
         for problem in check_result(result, outcome_type=types.get(result.outcome_id, "")):
-            lines.append(f"{place}, {field_label(problem.field, labels)}: {problem.message}")
+            lines.append(f"{place}, {named(field_label(problem.field, labels), problem.message)}")
     return lines
+
+
+def named(label: str, message: str) -> str:
+    """ "SD: must be above 0", but a message that names its field already is left as it is."""
+    return message if message.startswith(label) else f"{label}: {message}"
 
 
 def field_label(name: str, labels: Labels) -> str:

@@ -40,6 +40,7 @@ from review_app.ui.components.extraction_form import (
     forget_widgets,
     labels_for,
     local_problems,
+    named,
 )
 from review_app.ui.components.links import link_text, web_link
 from review_app.ui.components.text import escape_markdown
@@ -357,7 +358,9 @@ def _problem_line(problem: FieldProblem, protocol: Protocol) -> str:
     ) or field_label(problem.field, labels_for(protocol))
     where = problem.where[:1].upper() + problem.where[1:]
     return (
-        f"{where}, {label}: {problem.message}" if problem.field else f"{where}: {problem.message}"
+        f"{where}, {named(label, problem.message)}"
+        if problem.field
+        else f"{where}: {problem.message}"
     )
 
 
