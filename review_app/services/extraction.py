@@ -542,6 +542,19 @@ def replace_copies(
     return ReplacedCopies(created=created, replaced=len(targets) - created)
 
 
+def count_filled_copies(session: Session, *, study_id: int) -> int:
+    """How many copies of the study hold anything entered or are complete: a copy only opened
+    (a slot claimed, nothing typed) is not extraction. For services that checked the role."""
+    rows = _copies_of(session, [study_id])
+    data = _load(session, rows, {})
+    return sum(_is_filled(data[row.id or 0]) for row in rows)
+
+
+def _is_filled(data: StudyExtraction) -> bool:
+    blank = StudyExtraction(study=data.study, extractor=data.extractor)
+    return data != blank
+
+
 # --- checking a copy ----------------------------------------------------------------------------
 
 

@@ -25,13 +25,13 @@ from review_app.errors import ConflictError, NotFoundError, ValidationError
 from review_app.models import (
     ClusterMember,
     DuplicateCluster,
-    Extraction,
     Record,
     RiskOfBias,
     Study,
     StudyReport,
 )
 from review_app.services.audit import record_event
+from review_app.services.extraction import count_filled_copies
 from review_app.services.permissions import Actor, can_see_all_votes, require_role
 from review_app.services.prisma import included_report_ids
 from review_app.services.progress import unique_records_select
@@ -168,7 +168,7 @@ def delete_study(session: Session, *, actor: Actor, review_id: int, study_id: in
     study = _study(session, review_id, study_id)
     if _has_data(session, study_id):
         raise ConflictError(
-            f"study {study_id} ({study.label}) has extraction copies or risk-of-bias ratings; "
+            f"study {study_id} ({study.label}) has extracted data or risk-of-bias ratings; "
             "it cannot be deleted (remove or move its reports instead)"
         )
     before = {"label": study.label, "design": study.design, **_report_state(session, study_id)}
@@ -302,14 +302,13 @@ def _primary_of(session: Session, record_id: int) -> int | None:
 
 
 def _has_data(session: Session, study_id: int) -> bool:
-    """Whether any extraction copy (an extractor's or the consensus, even one only opened) or
-    risk-of-bias rating is held for the study: deleting it would take them along."""
-    tables = (Extraction, RiskOfBias)
-    return any(
-        session.exec(select(table.id).where(table.study_id == study_id).limit(1)).first()
-        is not None
-        for table in tables
-    )
+    """Whether extraction was entered (in an extractor's copy or the consensus) or risk of bias
+    rated for the study: deleting it would take them along. Copies only opened are not data;
+    they go with the study."""
+    rated = select(RiskOfBias.id).where(RiskOfBias.study_id == study_id).limit(1)
+    if session.exec(rated).first() is not None:
+        return True
+    return count_filled_copies(session, study_id=study_id) > 0
 
 
 # --- rows ---------------------------------------------------------------------------------------

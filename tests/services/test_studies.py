@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 import pytest
 from sqlmodel import Session, col, func, select
 
+from review_app.domain.extraction.model import StudyExtraction
 from review_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from review_app.models import AuditEvent, Record, Study, StudyReport
-from review_app.services.extraction import open_copy
+from review_app.models import AuditEvent, Extraction, Record, Study, StudyReport
+from review_app.services.extraction import open_copy, save_copy
 from review_app.services.imports import import_file
 from review_app.services.permissions import Actor
 from review_app.services.reviews import ReviewPublic, create_review
@@ -70,7 +71,7 @@ def events(session: Session, review_id: int) -> list[AuditEvent]:
     )
 
 
-def count(session: Session, table: type[Study] | type[StudyReport]) -> int:
+def count(session: Session, table: type[Study] | type[StudyReport] | type[Extraction]) -> int:
     return session.exec(select(func.count()).select_from(table)).one()
 
 
@@ -279,10 +280,24 @@ def test_deleting_a_study_frees_its_reports_unless_data_was_extracted(
         "main_record_id": records[0],
     }
     again = study(session, review, [records[1], records[0]])
-    open_copy(session, actor=actors["rita"], review_id=review.id, study_id=again.id)
-    with pytest.raises(ConflictError, match="has extraction copies"):
+    opened = open_copy(session, actor=actors["rita"], review_id=review.id, study_id=again.id)
+    typed = StudyExtraction(study=again.label, extractor="rita", characteristics={"country": "MY"})
+    save_copy(
+        session, actor=actors["rita"], review_id=review.id, extraction_id=opened.extraction_id,
+        data=typed,
+    )  # fmt: skip
+    with pytest.raises(ConflictError, match="has extracted data"):
         delete_study(session, actor=lena, review_id=review.id, study_id=again.id)
     assert count(session, StudyReport) == 2
+
+
+def test_a_study_whose_extraction_was_only_opened_is_deleted_with_its_empty_copies(
+    session: Session, review: ReviewPublic, records: list[int], actors: dict[str, Actor]
+) -> None:
+    made = study(session, review, [records[0]])
+    open_copy(session, actor=actors["rita"], review_id=review.id, study_id=made.id)
+    delete_study(session, actor=actors["lena"], review_id=review.id, study_id=made.id)
+    assert count(session, Study) == count(session, Extraction) == 0
 
 
 def test_list_studies_by_label_in_this_review_only(
