@@ -70,7 +70,7 @@ from review_app.models import (
     utcnow,
 )
 from review_app.models.extraction import CONSENSUS_SLOT, MAX_ARM_LABEL, result_key_digest
-from review_app.protocol import Protocol
+from review_app.protocol import ExtractionField, Protocol
 from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, require_role
 from review_app.services.reviews import get_protocol
@@ -1079,7 +1079,8 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
 # --- consensus ----------------------------------------------------------------------------------
 
 
-def _form(protocol: Protocol) -> tuple[Sequence[Any], dict[str, str]]:
+def _form(protocol: Protocol) -> tuple[Sequence[ExtractionField], dict[str, str]]:
+    """The protocol's characteristics fields and outcome names, for labelling comparisons."""
     return protocol.extraction_fields, {o.id: o.name for o in protocol.outcomes}
 
 
