@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
@@ -87,7 +90,19 @@ def get_review(session: Session, review_id: int) -> ReviewPublic:
 
 
 def get_protocol(session: Session, review_id: int) -> Protocol:
-    return protocol_from_dict(_load(session, review_id).protocol)
+    """The review's protocol as stored, parsed once per content (the parse validates every key
+    and was most of the time of a vote); an edited protocol is parsed again."""
+    return _parsed_protocol(_canonical_json(_load(session, review_id).protocol))
+
+
+def _canonical_json(stored: dict[str, Any]) -> str:
+    return json.dumps(stored, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+@lru_cache(maxsize=64)  # a few reviews, and their protocols' versions, in one process
+def _parsed_protocol(canonical: str) -> Protocol:
+    """Safe to share between callers: a Protocol is a frozen dataclass that nothing alters."""
+    return protocol_from_dict(json.loads(canonical))
 
 
 def resolve_review_id(session: Session, review_id: int | None) -> int:

@@ -12,7 +12,7 @@ from review_app.errors import (
     ProtocolError,
     ValidationError,
 )
-from review_app.models import AuditEvent
+from review_app.models import AuditEvent, Review
 from review_app.services.permissions import Actor
 from review_app.services.reviews import (
     ReviewPublic,
@@ -35,6 +35,24 @@ def test_review_is_created_from_the_protocol(session: Session) -> None:
     assert review.is_blind is True
     protocol = get_protocol(session, review.id)
     assert protocol.screening.reviewers_per_record == 2
+
+
+def test_a_protocol_is_parsed_once_and_again_when_it_changes(session: Session) -> None:
+    """get_protocol keeps the parse of each stored content: the same object while the protocol
+    is unchanged (another review with the same protocol included), a new one once it is edited."""
+    review = create_review(session, protocol_path=KRATOM_PROTOCOL, name="a")
+    twin = create_review(session, protocol_path=KRATOM_PROTOCOL, name="b")
+    first = get_protocol(session, review.id)
+    assert get_protocol(session, review.id) is first and get_protocol(session, twin.id) is first
+    row = session.get(Review, review.id)
+    assert row is not None
+    screening = {**row.protocol["screening"], "allow_maybe": False}
+    row.protocol = {**row.protocol, "screening": screening}
+    session.add(row)
+    session.flush()
+    edited = get_protocol(session, review.id)
+    assert first.screening.allow_maybe is True and edited.screening.allow_maybe is False
+    assert get_protocol(session, twin.id) is first
 
 
 def test_review_names_are_unique(session: Session) -> None:
