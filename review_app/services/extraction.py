@@ -40,7 +40,13 @@ from sqlmodel import Session, col, select
 
 from review_app.domain.extraction.compare import Comparison, Item, agreed, compare, take
 from review_app.domain.extraction.fields import check_characteristic, missing_required
-from review_app.domain.extraction.formats import Derived, check_result, derive
+from review_app.domain.extraction.formats import (
+    DESIGN_FIELDS,
+    Derived,
+    check_design,
+    check_result,
+    derive,
+)
 from review_app.domain.extraction.model import Arm, Design, Result, StudyExtraction, same_label
 from review_app.domain.vocabulary import (
     ArmRole,
@@ -80,15 +86,6 @@ ItemKey = tuple[str, ...]  # a comparison item's key (domain/extraction/compare)
 Values = Literal["consensus", "all"]
 VALUES: tuple[Values, ...] = ("consensus", "all")
 _CHUNK = 500  # ids per IN (...) list
-
-# Design facts a number must respect (Cochrane Handbook 23.1.4: an ICC is a proportion of the
-# variance, a mean cluster size counts people; 23.2.7: a correlation lies in [-1, 1]).
-DESIGN_BOUNDS: Mapping[str, tuple[float, float, str]] = {
-    "mean_cluster_size": (1.0, math.inf, "a number of at least 1"),
-    "icc": (0.0, 1.0, "a number from 0 to 1"),
-    "crossover_correlation": (-1.0, 1.0, "a number from -1 to 1"),
-}
-
 
 # --- views --------------------------------------------------------------------------------------
 
@@ -627,17 +624,20 @@ def _check_design(design: Design, problems: _Problems) -> Design:
         problems.add("design", "kind", f"{kind!r} is not a study design; allowed: {allowed}")
         kind = None
     numbers: dict[str, float | None] = {}
-    for name, (low, high, allowed) in DESIGN_BOUNDS.items():
+    for name in DESIGN_FIELDS:
         value = getattr(design, name)
-        if value is not None and not (_is_number(value) and low <= value <= high):
-            problems.add("design", name, f"must be {allowed} (got {value!r})")
+        if value is not None and not _is_number(value):
+            problems.add("design", name, f"must be a number (got {value!r})")
             value = None
         numbers[name] = value
-    return Design(
+    clean = Design(
         kind=StudyDesign(kind) if kind is not None else None,
         note=(design.note or "").strip(),
         **numbers,
     )
+    for problem in check_design(clean):
+        problems.add("design", problem.field, problem.message)
+    return clean
 
 
 def _check_arms(arms: Sequence[Arm], problems: _Problems) -> dict[str, Arm]:
