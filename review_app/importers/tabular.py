@@ -16,12 +16,13 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from review_app.errors import ImportFileError, Problem
 from review_app.importers import normalize, wos
-from review_app.importers.decoding import refuse
-from review_app.importers.record import DEFAULT_LIMITS, Limits, ParseResult, RecordSink
+from review_app.importers.decoding import decode, not_imported, refuse
+from review_app.importers.record import DEFAULT_LIMITS, MEGABYTE, Limits, ParseResult, RecordSink
 
 if TYPE_CHECKING:
     from openpyxl.reader.excel import ExcelReader
@@ -159,6 +160,119 @@ def parse_workbook(
     finally:
         workbook.close()
     return result
+
+
+# --- a table of our own layout (decisions, extraction), not a search export ---------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A file's header and the rows below it that hold a value, each numbered as a spreadsheet
+    shows it: a quoted cell spanning lines is one row, Excel's "sep=;" line is none."""
+
+    header_line: int
+    columns: list[str]  # the header's cells, spaces around them removed
+    rows: list[Row]
+
+
+_ZIP = b"PK\x03\x04"  # an XLSX workbook is a ZIP archive
+_EXCEL_SEPARATOR = re.compile(r"sep=(.)\s*")  # Excel's first line naming the delimiter
+
+
+def read_table(
+    data: bytes, *, source: str, limits: Limits = DEFAULT_LIMITS, sheet: str | None = None
+) -> Table:
+    """A CSV file (comma, semicolon, tab or bar; any encoding and BOM ``decoding`` reads) or a
+    workbook's sheet named ``sheet`` (else its first), within the import limits: the file's
+    size and a workbook's unpacked size, its cells, and ``limits.max_records`` rows below the
+    header. ImportFileError when it cannot be read or holds no row at all.
+
+    Read with the search exports' helpers, so the same files, caps and messages apply.
+    """
+    if len(data) > limits.max_bytes:
+        _refuse_size(source, len(data), limits)
+    if data.startswith(_ZIP):
+        unpacked = workbook_size(data)
+        if unpacked is not None and unpacked > limits.max_bytes:
+            _refuse_size(source, unpacked, limits)
+        rows = _workbook_rows(data, source=source, limits=limits, sheet=sheet)
+    else:
+        rows = _text_rows(decode(data, source=source).text, source=source)
+    filled = _non_blank(rows)
+    header = next(filled, None)
+    if header is None:
+        refuse(source, "the file holds no rows; the first row names the columns")
+    body: list[Row] = []
+    for row in filled:
+        if len(body) == limits.max_records:
+            refuse(
+                source,
+                f"more than {limits.max_records:,} rows below the header; at most "
+                f"{limits.max_records:,} are read from one file (setting "
+                "REVIEW_APP_MAX_RECORDS_PER_FILE): split the file",
+            )
+        body.append(row)
+    return Table(header[0], [name.strip() for name in header[1]], body)
+
+
+def _refuse_size(source: str, size: int, limits: Limits) -> NoReturn:
+    refuse(
+        source,
+        f"the file is {size / MEGABYTE:,.1f} MB; at most {limits.max_megabytes:,.0f} MB is read "
+        "(setting REVIEW_APP_MAX_UPLOAD_MB): split the file",
+    )
+
+
+def _text_rows(text: str, *, source: str) -> Iterator[Row]:
+    """Delimited text's rows, numbered from 1 as a spreadsheet opening the file numbers them."""
+    first, _, rest = text.partition("\n")
+    skipped = 0
+    if separator := _EXCEL_SEPARATOR.fullmatch(first):
+        delimiter, text, skipped = separator.group(1), rest, 1
+    else:
+        delimiter = _delimiter(text, source)
+    csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # as parse does
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    number = 0
+    try:
+        for number, cells in enumerate(reader, start=1):
+            yield number, cells
+    except csv.Error as error:
+        message = f"row {number + 1}: {error}: a quote is not closed or the file is cut short"
+        problem = Problem(source=source, line=reader.line_num + skipped, message=message)
+        raise ImportFileError([problem], summary=not_imported(source, 1)) from None
+
+
+def _workbook_rows(data: bytes, *, source: str, limits: Limits, sheet: str | None) -> Iterator[Row]:
+    """The chosen sheet's rows with their row numbers, streamed as ``parse_workbook`` reads
+    them (the sheets' cells counted first against the limits)."""
+    from openpyxl.reader.excel import ExcelReader  # here, not at start-up: it loads numpy
+
+    try:
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+        reader.read_manifest()
+        reader.read_workbook()
+        _count_sheets(reader, source=source, limits=limits)
+        reader.read()
+    except ImportFileError:
+        raise
+    except Exception as error:  # zipfile/openpyxl raise many types for a damaged workbook
+        raise _unreadable_file(source, error) from None
+    workbook = reader.wb
+    try:
+        chosen = workbook[sheet] if sheet in workbook.sheetnames else workbook.worksheets[0]
+        chosen.reset_dimensions()  # never trust <dimension ref="A1:XFD1048576"/>
+        yield from _sheet_rows(chosen, source=source, limits=limits)
+    except ImportFileError:
+        raise
+    except Exception as error:  # a damaged sheet part, found while streaming it
+        raise _unreadable_file(source, error) from None
+    finally:
+        workbook.close()
+
+
+def _unreadable_file(source: str, error: Exception) -> ImportFileError:
+    return ImportFileError([_unreadable(source, error)], summary=not_imported(source, 1))
 
 
 def _unreadable(source: str, error: Exception) -> Problem:
