@@ -312,6 +312,41 @@ def import_decisions(
         typer.echo(line)
 
 
+@import_app.command("extraction")
+def import_extraction(
+    ctx: typer.Context,
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="PATH.csv|.xlsx",
+            help="The layout of `export extraction` (docs/extraction-columns.md).",
+        ),
+    ],
+    as_user: Annotated[
+        str, typer.Option("--as", help="The lead who imports (the copies are audited as theirs).")
+    ],
+) -> None:
+    """Studies' extraction from a file, replacing the copies it names (all or none)."""
+    from review_app.services.extraction_import import import_extraction as import_file
+    from review_app.services.imports import import_limits
+    from review_app.services.permissions import Actor
+    from review_app.services.users import get_user_by_name
+
+    state: CliState = ctx.obj
+    data = _read_file(path)
+    with state.review_scope() as (session, review_id):
+        user = get_user_by_name(session, as_user)
+        summary = import_file(
+            session,
+            actor=Actor.user(user.id),
+            review_id=review_id,
+            data=data,
+            file_name=path.name,
+            limits=import_limits(state.settings),
+        )
+    typer.echo(f"{summary.describe()}.")
+
+
 @app.command()
 def dedupe(ctx: typer.Context) -> None:
     """Automatic deduplication pass over records no pass has checked; prints merged / queued."""

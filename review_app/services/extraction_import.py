@@ -13,9 +13,7 @@ row 1) and column, and nothing is written until there is none; then
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import NoReturn
 
@@ -26,17 +24,15 @@ from review_app.domain.extraction.fields import check_characteristic
 from review_app.domain.extraction.model import StudyExtraction, same_label
 from review_app.errors import ExtractionProblems, ImportFileError, Problem, ValidationError
 from review_app.importers import tabular
-from review_app.importers.decoding import decode, not_imported, refuse
+from review_app.importers.decoding import not_imported
 from review_app.importers.normalize import normalize_doi, normalize_pmid
-from review_app.importers.record import DEFAULT_LIMITS, MEGABYTE, Limits
+from review_app.importers.record import DEFAULT_LIMITS, Limits
 from review_app.models import Record
 from review_app.protocol.model import ExtractionField
 from review_app.services.extraction import replace_copies
 from review_app.services.permissions import Actor
 from review_app.services.reviews import get_protocol
 from review_app.services.studies import StudyView, list_studies
-
-SHEET = "Extraction"  # the sheet read from a workbook (else its first)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +68,7 @@ def import_extraction(
     protocol = get_protocol(session, review_id)
     fields = {field.id: field for field in protocol.extraction_fields}
     read = table.read_table(
-        read_rows(data, source=file_name, limits=limits),
+        _rows(tabular.read_table(data, source=file_name, limits=limits, sheet=table.SHEET)),
         field_ids=list(fields),
         study_of_report=_ReportIndex(session, studies).study_of,
     )
@@ -196,86 +192,6 @@ def _checked_copy(
     return replace(copy, study=label, characteristics=characteristics)
 
 
-# --- the file ---------------------------------------------------------------------------------
-
-
-def read_rows(
-    data: bytes, *, source: str, limits: Limits = DEFAULT_LIMITS
-) -> Iterator[tuple[int, list[str]]]:
-    """(row number as a spreadsheet shows it, cells) of a CSV file or of a workbook's
-    "Extraction" sheet (else its first), within the import limits; ImportFileError when the
-    file cannot be read."""
-    if len(data) > limits.max_bytes:
-        _refuse_size(source, len(data), limits)
-    if data.startswith(b"PK\x03\x04"):
-        unpacked = tabular.workbook_size(data)
-        if unpacked is not None and unpacked > limits.max_bytes:
-            _refuse_size(source, unpacked, limits)
-        return _limited(_workbook_rows(data, source=source, limits=limits), source, limits)
-    return _limited(_text_rows(decode(data, source=source).text, source=source), source, limits)
-
-
-def _refuse_size(source: str, size: int, limits: Limits) -> NoReturn:
-    refuse(
-        source,
-        f"the file is {size / MEGABYTE:,.1f} MB; at most {limits.max_megabytes:,.0f} MB is read "
-        "(setting REVIEW_APP_MAX_UPLOAD_MB): split the file",
-    )
-
-
-def _limited(
-    rows: Iterator[tuple[int, list[str]]], source: str, limits: Limits
-) -> Iterator[tuple[int, list[str]]]:
-    for count, row in enumerate(rows):
-        if count > limits.max_records:  # the header, then at most max_records rows
-            refuse(
-                source,
-                f"more than {limits.max_records:,} rows; at most {limits.max_records:,} are read "
-                "from one file (setting REVIEW_APP_MAX_RECORDS_PER_FILE): split the file",
-            )
-        yield row
-
-
-def _text_rows(text: str, *, source: str) -> Iterator[tuple[int, list[str]]]:
-    """Delimited text's rows, numbered as a spreadsheet opening it would (a quoted cell may
-    span lines: still one row)."""
-    delimiter = tabular._delimiter(text, source)
-    csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # as tabular.parse does
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    number = 0
-    try:
-        for number, cells in enumerate(reader, start=1):
-            yield number, cells
-    except csv.Error as error:
-        message = f"row {number + 1}: {error}: a quote is not closed or the file is cut short"
-        raise ImportFileError(
-            [Problem(source=source, line=reader.line_num, message=message)],
-            summary=not_imported(source, 1),
-        ) from None
-
-
-def _workbook_rows(data: bytes, *, source: str, limits: Limits) -> Iterator[tuple[int, list[str]]]:
-    """The sheet's rows with their row numbers, streamed as ``tabular.parse_workbook`` reads
-    them (the cells counted first against the limits)."""
-    from openpyxl.reader.excel import ExcelReader  # here, not at start-up: it loads numpy
-
-    try:
-        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
-        reader.read_manifest()
-        reader.read_workbook()
-        tabular._count_sheets(reader, source=source, limits=limits)
-        reader.read()
-    except ImportFileError:
-        raise
-    except Exception as error:  # zipfile/openpyxl raise many types for a damaged workbook
-        raise ImportFileError(
-            [tabular._unreadable(source, error)], summary=not_imported(source, 1)
-        ) from None
-    workbook = reader.wb
-    try:
-        names = workbook.sheetnames
-        sheet = workbook[SHEET] if SHEET in names else workbook.worksheets[0]
-        sheet.reset_dimensions()  # never trust <dimension ref="A1:XFD1048576"/>
-        yield from tabular._sheet_rows(sheet, source=source, limits=limits)
-    finally:
-        workbook.close()
+def _rows(file: tabular.Table) -> list[tuple[int, list[str]]]:
+    """The file's header, then its rows, each with its row number."""
+    return [(file.header_line, file.columns), *file.rows]

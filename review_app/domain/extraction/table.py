@@ -46,6 +46,7 @@ Cell = str | float | int | None  # a cell as written: text, a number, or empty
 FIELD_PREFIX = "field:"  # the columns of the protocol's extraction fields: field:<id>
 YES, NO = "yes", "no"
 TEXT_MARK = "'"  # a spreadsheet's "this cell is text" mark; see _text_cell
+SHEET = "Extraction"  # the workbook's sheet of this layout (written first, read by name)
 
 
 @dataclass(frozen=True, slots=True)
