@@ -187,7 +187,7 @@ def fill(app: AppTest, copy_id: int, path: str, value: str) -> AppTest:
 
 def add_arm(app: AppTest, copy_id: int, label: str, role: str) -> AppTest:
     app.text_input(key=f"xw:{copy_id}:add_arm:label").input(label)
-    app.selectbox(key=f"xw:{copy_id}:add_arm:role").set_value(role)
+    next(s for s in app.selectbox if s.label == "Its role").set_value(role)
     return app.button(key=f"FormSubmitter:xw:{copy_id}:add_arm-Add arm").click().run()
 
 
@@ -385,8 +385,14 @@ def test_a_between_arm_result_shows_the_se_its_ci_gives(review: Review) -> None:
     app.text_input(key=f"{form}:time").input("1 hour")
     app.selectbox(key=f"{form}:format").set_value("estimate_ci")
     app.button(key=f"FormSubmitter:{form}-Add between-arm result").click().run()
+    assert [e.value for e in app.error] == [
+        "Estimate and CI with no effect measure: choose one of Mean difference (MD), "
+        "Standardised mean difference (SMD)."
+    ]
+    app.selectbox(key=f"{form}:measure").set_value("MD")
+    app.button(key=f"FormSubmitter:{form}-Add between-arm result").click().run()
     [token] = result_tokens(app, copy_id)
-    app.selectbox(key=f"xw:{copy_id}:res:{token}:measure").set_value("MD").run()
+    assert app.selectbox(key=f"xw:{copy_id}:res:{token}:measure").value == "MD"
     for name, value in (("estimate", "-1.2"), ("ci_lower", "-2.0"), ("ci_upper", "-0.4")):
         fill(app, copy_id, f"res:{token}:v:{name}", value)
     # SE = (upper - lower) / 3.92 for a 95 % CI (Cochrane Handbook 6.3.1): 1.6 / 3.92 = 0.408

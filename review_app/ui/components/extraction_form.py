@@ -17,6 +17,7 @@ import streamlit as st
 from review_app.domain.extraction.fields import NO, YES, check_characteristic
 from review_app.domain.extraction.formats import (
     FORMATS,
+    MEASURES_FOR,
     Derived,
     Problem,
     check_design,
@@ -54,8 +55,8 @@ DERIVED_LABELS = {
     "total": "total",
     "person_time": "person-time",
     "estimate": "estimate",
-    "ci_lower": "95% CI lower",
-    "ci_upper": "95% CI upper",
+    "ci_lower": "CI lower",
+    "ci_upper": "CI upper",
     "yi": "log estimate",
     "se": "SE",
 }
@@ -224,25 +225,22 @@ class Form:
     def _arm(self, token: int) -> None:
         prefix = f"arm:{token}:"
         with st.container(border=True):
-            cols = st.columns([3, 2, 4, 2, 1], vertical_alignment="bottom")
-            with cols[0]:
+            label, role, randomised = st.columns([3, 2, 2])
+            with label:
                 self.bind(st.text_input, "Arm label", prefix + "label")
-            with cols[1]:
+            with role:
                 self.choose(
                     "Role",
                     prefix + "role",
                     list(ArmRole),
                     format_func=lambda role: ROLE_LABELS[ArmRole(role)],
                 )
-            with cols[2]:
-                self.bind(st.text_input, "Description", prefix + "description")
-            with cols[3]:
+            with randomised:
                 typed = self.bind(st.text_input, "Randomised", prefix + "randomised")
-                try:
-                    read_number(typed, whole=True)
-                except ValueError as error:
-                    st.caption(f":red[{escape_markdown(str(error))}]")
-            with cols[4]:
+            description, remove = st.columns([6, 1], vertical_alignment="bottom")
+            with description:
+                self.bind(st.text_input, "Description", prefix + "description")
+            with remove:
                 used = len(self.draft.results_of_arm(token))
                 st.button(
                     "Remove",
@@ -252,17 +250,25 @@ class Form:
                     on_click=self.draft.remove_arm,
                     args=(token,),
                 )
+            try:
+                read_number(typed, whole=True)
+            except ValueError as error:
+                st.caption(f":red[Randomised: {escape_markdown(str(error))}]")
 
     def _add_arm(self) -> None:
         form_key = widget_key(self.copy_id, "add_arm")
+        roles = [self.draft.text(f"arm:{t}:role") for t in self.draft.arms]
+        # the first arm is usually the intervention, the next the comparator
+        usual = ArmRole.COMPARATOR if ArmRole.INTERVENTION in roles else ArmRole.INTERVENTION
         with st.form(form_key, clear_on_submit=True, border=False):
             cols = st.columns([3, 2, 2], vertical_alignment="bottom")
             label = cols[0].text_input("New arm's label", key=form_key + ":label")
             role = cols[1].selectbox(
                 "Its role",
                 list(ArmRole),
+                index=list(ArmRole).index(usual),
                 format_func=lambda role: ROLE_LABELS[ArmRole(role)],
-                key=form_key + ":role",
+                key=f"{form_key}:role:{usual}",
             )
             added = cols[2].form_submit_button("Add arm")
         if added:
@@ -271,7 +277,7 @@ class Form:
             elif self.draft.arm_token(label) is not None:
                 st.error(f"This study already has an arm labelled '{label.strip()}'.")
             else:
-                self.draft.add_arm(label, role or ArmRole.INTERVENTION)
+                self.draft.add_arm(label, role or usual)
                 st.rerun()
 
     # --- results ------------------------------------------------------------------------------
@@ -324,8 +330,17 @@ class Form:
                 format_func=name,
                 key=f"{key}:comparator:{arms_now}",
             )
+            measures = MEASURES_FOR.get(outcome.type, tuple(EffectMeasure))
+            measure = st.selectbox(
+                "Effect measure",
+                measures,
+                format_func=lambda m: f"{EffectMeasure(m).label} ({m})",
+                index=None,
+                placeholder="Choose…",
+                key=f"{key}:measure",
+            )
             if st.form_submit_button("Add between-arm result"):
-                self._add(outcome, timepoint, format_id, [(arm, comparator)])
+                self._add(outcome, timepoint, format_id, [(arm, comparator)], measure=measure)
 
     def _format_choice(self, outcome: Outcome, *, contrast: bool, key: str) -> str | None:
         formats = formats_for(outcome.type, contrast=contrast)
@@ -342,6 +357,8 @@ class Form:
         timepoint: str,
         format_id: str | None,
         arms: list[tuple[int, int | None]],
+        *,
+        measure: EffectMeasure | None = None,
     ) -> None:
         if not timepoint.strip():
             st.error("Name the time point (e.g. '8 weeks' or 'end of treatment').")
@@ -352,6 +369,8 @@ class Form:
         if any(arm == comparator for arm, comparator in arms):
             st.error("A between-arm result compares two different arms.")
             return
+        if arms[0][1] is not None and not self._measure_fits(outcome, format_id, measure):
+            return
         for arm, comparator in arms:
             self.draft.add_result(
                 outcome_id=outcome.id,
@@ -359,8 +378,20 @@ class Form:
                 arm=arm,
                 format_id=format_id,
                 comparator=comparator,
+                measure=measure,
             )
         st.rerun()
+
+    def _measure_fits(
+        self, outcome: Outcome, format_id: str, measure: EffectMeasure | None
+    ) -> bool:
+        allowed = measures_for(FORMATS[format_id], outcome.type)
+        if measure in allowed:
+            return True
+        names = ", ".join(f"{m.label} ({m})" for m in allowed)
+        given = "no effect measure" if measure is None else f"{measure.label}"
+        st.error(f"{FORMATS[format_id].label} with {given}: choose one of {names}.")
+        return False
 
     def _result_order(self, token: int) -> tuple[str, bool, int]:
         timepoint = self.draft.text(f"res:{token}:timepoint").casefold()
@@ -372,29 +403,29 @@ class Form:
         arm_tokens = list(self.draft.arms)
         with st.container(border=True):
             st.markdown(f"**{escape_markdown(result_place(self.draft, token, self.labels))}**")
-            cols = st.columns([2, 2, 2, 3] if contrast else [2, 2, 3])
-            with cols[0]:
+            timepoint, reported = st.columns([1, 2])
+            with timepoint:
                 self.bind(st.text_input, "Time point", prefix + "timepoint")
-            with cols[1]:
-                self.choose("Arm", prefix + "arm", arm_tokens, format_func=self.draft.arm_label)
-            if contrast:
-                with cols[2]:
-                    self.choose(
-                        "Compared with",
-                        prefix + "comparator",
-                        arm_tokens,
-                        format_func=self.draft.arm_label,
-                    )
-            formats = formats_for(outcome.type, contrast=contrast)
-            with cols[-1]:
+            with reported:
+                formats = formats_for(outcome.type, contrast=contrast)
                 format_id = self.choose(
                     "Reported as",
                     prefix + "format",
                     [f.id for f in formats],
                     format_func=lambda fid: FORMATS[fid].label,
                 )
+            cols = st.columns([3, 3, 3, 2] if contrast else [1, 2], vertical_alignment="bottom")
+            with cols[0]:
+                self.choose("Arm", prefix + "arm", arm_tokens, format_func=self.draft.arm_label)
             if contrast:
-                self._contrast_facts(prefix, format_id, outcome)
+                with cols[1]:
+                    self.choose(
+                        "Compared with",
+                        prefix + "comparator",
+                        arm_tokens,
+                        format_func=self.draft.arm_label,
+                    )
+                self._contrast_facts(prefix, format_id, outcome, cols[2], cols[3])
             if format_id in FORMATS:
                 self._values(prefix, format_id)
             self.bind(st.text_input, "Note", prefix + "note")
@@ -407,13 +438,14 @@ class Form:
                 type="tertiary",
             )
 
-    def _contrast_facts(self, prefix: str, format_id: str | None, outcome: Outcome) -> None:
+    def _contrast_facts(
+        self, prefix: str, format_id: str | None, outcome: Outcome, left: Any, right: Any
+    ) -> None:
         measures = (
             measures_for(FORMATS[format_id], outcome.type)
             if format_id is not None and format_id in FORMATS
-            else tuple(EffectMeasure)
+            else MEASURES_FOR.get(outcome.type, tuple(EffectMeasure))
         )
-        left, right = st.columns([3, 2], vertical_alignment="bottom")
         with left:
             self.choose(
                 "Effect measure",
@@ -424,7 +456,7 @@ class Form:
         with right:
             self.bind(
                 st.checkbox,
-                "Adjusted estimate",
+                "Adjusted",
                 prefix + "adjusted",
                 empty=False,
                 help="Adjusted for covariates, clustering or pairing.",
@@ -455,7 +487,10 @@ class Form:
             st.caption(f":red[{escape_markdown(problem)}]")
         if mine or problems or not result.values:
             return
-        show_derived(derive(result, design=data.design))
+        show_derived(
+            derive(result, design=data.design),
+            ratio=bool(result.measure and result.measure.is_ratio),
+        )
 
     def _problem(self, problem: Problem) -> str:
         return named(field_label(problem.field, self.labels), problem.message)
@@ -490,10 +525,13 @@ def field_label(name: str, labels: Labels) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def show_derived(derived: Derived) -> None:
+def show_derived(derived: Derived, *, ratio: bool) -> None:
+    """The values an analysis will use, flagged converted or estimated, with each formula and
+    its source. A ratio's log (``yi``) is shown; a difference's is the estimate itself."""
     numbers = " · ".join(
         f"{DERIVED_LABELS.get(name, name)} = {_shown(value)}"
         for name, value in derived.values.items()
+        if name != "yi" or ratio
     )
     if derived.missing:
         needed = ", ".join(DERIVED_LABELS.get(m, m) for m in derived.missing)
