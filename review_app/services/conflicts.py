@@ -12,13 +12,17 @@ from review_app.domain.consensus import StageStatus
 from review_app.domain.vocabulary import Role, Stage, Vote, check_stage
 from review_app.errors import ValidationError
 from review_app.models import Record, Resolution, User, utcnow
+from review_app.protocol import Protocol
 from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, require_role
 from review_app.services.progress import stage_statuses, unique_record_ids
 from review_app.services.reviews import get_protocol
 from review_app.services.screening import (
     RecordView,
+    VoteProblem,
     VoteView,
+    raise_first,
+    reason_problems,
     record_view,
     votes_on,
 )
@@ -87,8 +91,8 @@ def resolve(
 ) -> ResolutionView:
     """A lead's final decision on a record at a stage; replaces an earlier one (audited)."""
     require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
-    check_stage(stage)
-    _check_resolution(session, review_id=review_id, stage=stage, vote=vote, reason=reason)
+    protocol = get_protocol(session, review_id)
+    raise_first(resolution_problems(protocol, stage=check_stage(stage), vote=vote, reason=reason))
     record = session.get(Record, record_id)
     if record is None or record.review_id != review_id:
         raise ValidationError(f"no record {record_id} in review {review_id}")
@@ -141,21 +145,20 @@ def _stage_record_ids(session: Session, *, review_id: int, stage: Stage | str) -
     return [rid for rid, status in statuses.items() if status is StageStatus.INCLUDED]
 
 
-def _check_resolution(
-    session: Session, *, review_id: int, stage: Stage | str, vote: str, reason: str | None
-) -> None:
-    if vote not in (Vote.INCLUDE, Vote.EXCLUDE):
-        raise ValidationError(f"final decision {vote!r}: allowed are include, exclude")
-    protocol = get_protocol(session, review_id)
-    reasons = [r.id for r in protocol.exclusion_reasons_for(stage)]
-    if reason and (vote != Vote.EXCLUDE or reason not in reasons):
-        raise ValidationError(
-            f"exclusion reason {reason!r}: only with exclude; allowed are {', '.join(reasons)}"
-        )
-    if stage == Stage.FULL_TEXT and vote == Vote.EXCLUDE and not reason:
-        raise ValidationError(
-            f"excluding at full text needs a reason; allowed are {', '.join(reasons)}"
-        )
+FINAL_VOTES = (Vote.INCLUDE, Vote.EXCLUDE)  # a lead's final decision is never maybe
+
+
+def resolution_problems(
+    protocol: Protocol, *, stage: Stage, vote: str, reason: str | None
+) -> list[VoteProblem]:
+    """What the protocol refuses in a lead's final decision (``resolve`` raises the first):
+    include or exclude, and the exclusion-reason rules of a vote."""
+    problems = []
+    if vote not in FINAL_VOTES:
+        allowed = ", ".join(FINAL_VOTES)
+        message = f"final decision {str(vote)!r}: allowed are {allowed} (never maybe)"
+        problems.append(VoteProblem("vote", message))
+    return problems + reason_problems(protocol, stage=stage, vote=vote, reason=reason)
 
 
 # What an audit event records of a resolution.

@@ -5,33 +5,32 @@ and the vote; a lead's final decision is a row of ``kind`` resolution. Every row
 before anything is written, every problem is listed with its row and column, and then the rows
 are cast through the screening and conflicts services as the named people themselves
 (``record_vote``, ``resolve``), so slots, vote counts, blinding, releases and PRISMA behave as if
-the votes had been cast here. The audit events those services write are marked as imported
-(``vote.import``, ``resolution.import``, with the file and row), and the import itself is an
-event of the lead who ran it. One unit of work: a problem found while writing undoes it all.
+the votes had been cast here. The protocol's rules on a vote are those services' own
+(``vote_problems``, ``resolution_problems``). The audit events those services write are marked
+as imported (``vote.import``, ``resolution.import``, with the file and row), and the import
+itself is an event of the lead who ran it. One unit of work: a problem found while writing
+undoes it all.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
-from typing import NoReturn
+from typing import NamedTuple, TypeVar
 
 from sqlmodel import Session, col, func, select
 
 from review_app.domain.consensus import stage_status
 from review_app.domain.vocabulary import Role, Stage, StageStatus, Vote, is_lead
 from review_app.errors import ImportFileError, Problem, ReviewAppError
-from review_app.importers import tabular
-from review_app.importers.decoding import decode, not_imported, refuse
+from review_app.importers.decoding import not_imported, refuse
 from review_app.importers.normalize import normalize_doi, normalize_pmid
-from review_app.importers.record import DEFAULT_LIMITS, MEGABYTE, Limits
+from review_app.importers.record import DEFAULT_LIMITS, Limits
+from review_app.importers.tabular import Table, read_table
 from review_app.models import (
     AuditEvent,
     ClusterMember,
@@ -48,13 +47,13 @@ from review_app.models import (
 )
 from review_app.protocol import Protocol
 from review_app.services.audit import record_event
-from review_app.services.conflicts import resolve
+from review_app.services.conflicts import FINAL_VOTES, resolution_problems, resolve
 from review_app.services.permissions import Actor, require_role
 from review_app.services.prisma import included_report_ids
 from review_app.services.progress import unique_record_ids
 from review_app.services.releases import release_outcomes
 from review_app.services.reviews import get_protocol, get_review
-from review_app.services.screening import record_vote
+from review_app.services.screening import VoteProblem, record_vote, vote_problems
 from review_app.services.studies import create_study, list_studies, suggest_label
 
 
@@ -87,6 +86,12 @@ COLUMNS: tuple[Column, ...] = (
 )  # fmt: skip
 REQUIRED = tuple(c.name for c in COLUMNS if c.required)
 _NAMES = frozenset(c.name for c in COLUMNS)
+
+# The protocol's rules on each kind of row: those of the service that casts it.
+_RULES: dict[RowKind, Callable[..., list[VoteProblem]]] = {
+    RowKind.VOTE: vote_problems,
+    RowKind.RESOLUTION: resolution_problems,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,13 +141,17 @@ def import_decisions(
     """
     require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     table = read_table(data, source=file_name, limits=limits)
+    if not table.rows:
+        refuse(file_name, "no rows below the header; one row per vote or resolution")
     protocol = get_protocol(session, review_id)
     reader = _Reader(session, review_id, protocol, file_name)
     rows = reader.read(table)
-    for line, column, message in _against_the_review(session, review_id, protocol, rows):
+    for line, column, message in _against_the_review(
+        _Here.load(session, review_id), protocol, rows
+    ):
         reader.problem(line, column, message)
     reader.raise_problems()
-    first_event = _last_event_id(session)
+    first_event = session.exec(select(func.max(AuditEvent.id))).one() or 0
     released = _cast(session, actor=actor, review_id=review_id, rows=rows, file_name=file_name)
     studies = _make_studies(session, actor=actor, review_id=review_id, rows=rows)
     written = _lines_of_written(session, review_id, rows)
@@ -150,7 +159,6 @@ def import_decisions(
     if released:
         written["review", review_id] = None  # the release of title/abstract outcomes
     _mark_imported(session, review_id, written, after_event=first_event, file_name=file_name)
-    summary = _summary(file_name, table, rows, released, tuple(studies.values()))
     record_event(
         session,
         review_id=review_id,
@@ -166,117 +174,16 @@ def import_decisions(
             "studies": list(studies),
         },
     )
-    return summary
-
-
-# --- reading the file ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    """A spreadsheet's header and non-blank rows, each with the line (CSV) or row (XLSX) it
-    starts on, as people see it."""
-
-    header_line: int
-    columns: list[str]
-    rows: list[tabular.Row]
-
-
-_EXCEL_SEPARATOR = re.compile(r"^sep=(.)\s*$")  # Excel's first line naming the delimiter
-
-
-def read_table(data: bytes, *, source: str, limits: Limits = DEFAULT_LIMITS) -> Table:
-    """A CSV (comma, semicolon, tab; any BOM or encoding the importers read) or the first
-    sheet of an XLSX workbook, within the import limits; ImportFileError when it cannot be read.
-
-    Read with the search importers' helpers (``importers.tabular``), so the same files, caps and
-    messages apply.
-    """
-    if len(data) > limits.max_bytes:
-        _refuse_size(source, len(data), limits)
-    if data.startswith(b"PK\x03\x04") and b"xl/" in data:
-        unpacked = tabular.workbook_size(data)
-        if unpacked is not None and unpacked > limits.max_bytes:
-            _refuse_size(source, unpacked, limits)
-        rows: Iterable[tabular.Row] = _workbook_rows(data, source=source, limits=limits)
-    else:
-        rows = _text_rows(decode(data, source=source).text, source=source)
-    filled = (row for row in rows if any(cell.strip() for cell in row[1]))
-    header = next(filled, None)
-    if header is None:
-        refuse(source, "the file holds no rows; the first row names the columns")
-    body: list[tabular.Row] = []
-    for row in filled:
-        if len(body) == limits.max_records:
-            refuse(
-                source,
-                f"more than {limits.max_records:,} rows; at most {limits.max_records:,} are read "
-                "from one file (setting REVIEW_APP_MAX_RECORDS_PER_FILE): split the file",
-            )
-        body.append(row)
-    if not body:
-        refuse(source, "no rows below the header; one row per vote or resolution")
-    return Table(header[0], [name.strip() for name in header[1]], body)
-
-
-def _refuse_size(source: str, size: int, limits: Limits) -> NoReturn:
-    refuse(
-        source,
-        f"the file is {size / MEGABYTE:,.1f} MB; at most {limits.max_megabytes:,.0f} MB is read "
-        "(setting REVIEW_APP_MAX_UPLOAD_MB): split the file",
-    )
-
-
-def _text_rows(text: str, *, source: str) -> Iterator[tabular.Row]:
-    """Rows of delimited text with the line each starts on (a quoted cell may span lines)."""
-    first, _, rest = text.partition("\n")
-    skipped = 0
-    if separator := _EXCEL_SEPARATOR.match(first):
-        delimiter, text, skipped = separator.group(1), rest, 1
-    else:
-        delimiter = tabular._delimiter(text, source)
-    csv.field_size_limit(max(csv.field_size_limit(), len(text)))  # as tabular.parse does
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    line = 1
-    try:
-        for cells in reader:
-            yield line + skipped, cells
-            line = reader.line_num + 1
-    except csv.Error as error:
-        message = f"{error}: a quote is not closed or the file is cut short"
-        raise ImportFileError(
-            [Problem(source=source, line=reader.line_num + skipped, message=message)],
-            summary=not_imported(source, 1),
-        ) from None
-
-
-def _workbook_rows(data: bytes, *, source: str, limits: Limits) -> Iterator[tabular.Row]:
-    """The first sheet's rows with their row numbers, read as ``tabular.parse_workbook`` does
-    (streamed, the cells counted first against the limits)."""
-    from openpyxl.reader.excel import ExcelReader  # here, not at start-up: it loads numpy
-
-    try:
-        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
-        reader.read_manifest()
-        reader.read_workbook()
-        tabular._count_sheets(reader, source=source, limits=limits)
-        reader.read()
-    except ImportFileError:
-        raise
-    except Exception as error:  # zipfile/openpyxl raise many types for a damaged workbook
-        raise ImportFileError(
-            [tabular._unreadable(source, error)], summary=not_imported(source, 1)
-        ) from None
-    workbook = reader.wb
-    try:
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()  # never trust <dimension ref="A1:XFD1048576"/>
-        yield from tabular._sheet_rows(sheet, source=source, limits=limits)
-    finally:
-        workbook.close()
+    return _summary(file_name, table, rows, released, tuple(studies.values()))
 
 
 # --- rows: the file's words to ids --------------------------------------------------------------
+
+
+class _Person(NamedTuple):
+    id: int
+    name: str
+    role: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,8 +191,7 @@ class _Row:
     line: int
     kind: RowKind
     record_id: int
-    person_id: int
-    person: str
+    person: _Person
     stage: Stage
     vote: Vote
     reason: str | None
@@ -293,15 +199,21 @@ class _Row:
 
     @property
     def key(self) -> tuple[object, ...]:
-        """What one row may say once: a vote per person, record and stage; a resolution per
-        record and stage."""
-        who = self.person_id if self.kind is RowKind.VOTE else None
-        return (self.kind, self.record_id, self.stage, who)
+        return _key(self.kind, self.record_id, self.stage, self.person.id)
 
 
-_STAGE_WORDS = {
+def _key(kind: RowKind, record_id: int, stage: str, person_id: int) -> tuple[object, ...]:
+    """What one row may say once: a vote per person, record and stage; a resolution per
+    record and stage."""
+    return (kind, record_id, stage, person_id if kind is RowKind.VOTE else None)
+
+
+_KINDS = {kind.value: kind for kind in RowKind}
+_STAGES = {
     word.casefold(): stage for stage in Stage for word in (stage, stage.label, stage.in_prose)
 }
+_VOTES = {vote.value: vote for vote in Vote}
+W = TypeVar("W")
 
 
 class _Reader:
@@ -319,8 +231,7 @@ class _Reader:
         rows = []
         for line, cells in table.rows:
             values = {name: _cell(cells, index) for name, index in where.items()}
-            row = self._row(line, values)
-            if row is not None:
+            if (row := self._row(line, values)) is not None:
                 rows.append(row)
         return self._without_repeats(rows)
 
@@ -341,86 +252,59 @@ class _Reader:
                 self.problem(table.header_line, name, f"the column {name!r} appears twice")
             elif key in _NAMES:
                 where[key] = index
+        allowed = ", ".join(c.name for c in COLUMNS)
         for name in REQUIRED:
             if name not in where:
-                allowed = ", ".join(c.name for c in COLUMNS)
-                self.problem(
-                    table.header_line,
-                    name,
-                    f"no {name!r} column; the columns are {allowed} (case does not matter)",
-                )
+                message = f"no {name!r} column; the columns are {allowed} (case does not matter)"
+                self.problem(table.header_line, name, message)
         self.raise_problems()
         return where
 
     def _row(self, line: int, values: Mapping[str, str]) -> _Row | None:
-        kind = self._kind(line, values.get("kind", ""))
-        stage = self._stage(line, values["stage"])
-        record_id = self._record(line, values["record"])
-        person = self.people.find(values["reviewer"])
-        if isinstance(person, str):
-            self.problem(line, "reviewer", person)
-        elif kind is RowKind.RESOLUTION and not is_lead(person[2]):
-            self.problem(
-                line,
-                "reviewer",
-                f"{person[1]!r} is a {person[2]} in this review; a resolution is a lead's",
-            )
-        vote = self._vote(line, values["vote"], kind)
+        """The row in ids, or None (its problems noted) when a word, record or person is
+        unknown; the protocol's rules are checked whenever the words are known."""
+        kind = self._word(line, "kind", values.get("kind") or RowKind.VOTE, _KINDS, RowKind)
+        stage = self._word(line, "stage", values["stage"], _STAGES, Stage)
+        allowed = FINAL_VOTES if kind is RowKind.RESOLUTION else Vote
+        vote = self._word(line, "vote", values["vote"], _VOTES, allowed)
+        record_id = self._find(line, "record", self.records.find, values["record"])
+        person = self._find(line, "reviewer", self.people.find, values["reviewer"])
+        if person and kind is RowKind.RESOLUTION and not is_lead(person.role):
+            message = f"{person.name!r} is a {person.role} in this review; a resolution is a lead's"
+            self.problem(line, "reviewer", message)
         reason = self._reason_id(values.get("reason", ""))
         if kind and stage and vote:
-            for column, message in vote_problems(self.protocol, kind, stage, vote, reason):
-                self.problem(line, column, message)
-        if isinstance(person, str) or not (kind and stage and vote and record_id is not None):
-            return None  # a row whose record, person or words are unknown is left out
+            for problem in _RULES[kind](self.protocol, stage=stage, vote=vote, reason=reason):
+                self.problem(line, problem.field, problem.message)
+        if not (kind and stage and vote and person) or record_id is None:
+            return None
         note = " ".join(values.get("note", "").split()) or None
-        return _Row(line, kind, record_id, person[0], person[1], stage, vote, reason, note)
+        return _Row(line, kind, record_id, person, stage, vote, reason, note)
 
-    def _kind(self, line: int, text: str) -> RowKind | None:
-        word = text.strip().casefold() or RowKind.VOTE
-        if word not in tuple(RowKind):
-            self.problem(line, "kind", f"{text!r}: allowed are {', '.join(RowKind)} (or empty)")
-            return None
-        return RowKind(word)
-
-    def _stage(self, line: int, text: str) -> Stage | None:
-        stage = _STAGE_WORDS.get(" ".join(text.split()).casefold())
-        if stage is None:
-            what = f"{text!r}" if text.strip() else "empty"
-            self.problem(line, "stage", f"{what}: allowed are {', '.join(Stage)}")
-        return stage
-
-    def _vote(self, line: int, text: str, kind: RowKind | None) -> Vote | None:
-        word = text.strip().casefold()
-        if word not in tuple(Vote):
-            allowed = [Vote.INCLUDE, Vote.EXCLUDE] if kind is RowKind.RESOLUTION else list(Vote)
-            what = f"{text!r}" if text.strip() else "empty"
-            self.problem(line, "vote", f"{what}: allowed are {', '.join(allowed)}")
-            return None
-        return Vote(word)
-
-    def _record(self, line: int, text: str) -> int | None:
-        if not text.strip():
-            self.problem(line, "record", "empty: give the record's source record id, DOI or PMID")
-            return None
-        found = self.records.find(text)
-        if isinstance(found, str):
-            self.problem(line, "record", found)
-            return None
+    def _word(
+        self, line: int, column: str, text: str, words: Mapping[str, W], allowed: Iterable[str]
+    ) -> W | None:
+        found = words.get(" ".join(text.split()).casefold())
+        if found is None:
+            what = repr(text) if text.strip() else "empty"
+            self.problem(line, column, f"{what}: allowed are {', '.join(allowed)}")
         return found
+
+    def _find(self, line: int, column: str, find: Callable[[str], W], text: str) -> W | None:
+        try:
+            return find(text)
+        except LookupError as why:
+            self.problem(line, column, str(why))
+            return None
 
     def _reason_id(self, text: str) -> str | None:
         """The protocol's reason id for an id or a label (case-insensitive); other text is kept
-        as it is, for ``vote_problems`` to refuse."""
-        given = " ".join(text.split())
-        if not given:
-            return None
+        as it is, for the protocol's rules to refuse."""
+        given = " ".join(text.split()).casefold()
         for reason in self.protocol.exclusion_reasons:
-            if given.casefold() in (
-                reason.id.casefold(),
-                " ".join(reason.label.split()).casefold(),
-            ):
+            if given in (reason.id.casefold(), " ".join(reason.label.split()).casefold()):
                 return reason.id
-        return given
+        return " ".join(text.split()) or None
 
     def _without_repeats(self, rows: list[_Row]) -> list[_Row]:
         """The rows, each repeat (a problem) left out."""
@@ -429,7 +313,7 @@ class _Reader:
             if row.key not in first:
                 first[row.key] = row.line
                 continue
-            what = f"{row.person}'s vote" if row.kind is RowKind.VOTE else "the resolution"
+            what = f"{row.person.name}'s vote" if row.kind is RowKind.VOTE else "the resolution"
             self.problem(
                 row.line,
                 "record",
@@ -442,43 +326,6 @@ class _Reader:
 
 def _cell(cells: Sequence[str], index: int) -> str:
     return cells[index].strip() if index < len(cells) else ""
-
-
-def vote_problems(
-    protocol: Protocol, kind: RowKind, stage: Stage, vote: Vote, reason: str | None
-) -> list[tuple[str, str]]:
-    """(column, message) for each rule of the protocol a row breaks: the rules screening's
-    ``record_vote`` applies to a vote and conflicts' ``resolve`` to a resolution, with the
-    column each one concerns (``tests/services/test_decision_import.py`` holds them together)."""
-    problems = []
-    if kind is RowKind.RESOLUTION:
-        allowed = [Vote.INCLUDE, Vote.EXCLUDE]
-    else:
-        allowed = [v for v in Vote if v != Vote.MAYBE or protocol.screening.allow_maybe]
-    if vote not in allowed:
-        why = (
-            " (the protocol's allow_maybe is false)"
-            if kind is RowKind.VOTE and vote == Vote.MAYBE
-            else " (a resolution is final)"
-            if kind is RowKind.RESOLUTION
-            else ""
-        )
-        problems.append(("vote", f"{vote!r}: allowed are {', '.join(allowed)}{why}"))
-    reasons = [r.id for r in protocol.exclusion_reasons_for(stage)]
-    shown = ", ".join(reasons) or "none"
-    if reason and vote != Vote.EXCLUDE:
-        problems.append(("reason", f"{reason!r}: an exclusion reason goes only with exclude"))
-    elif reason and reason not in reasons:
-        problems.append(
-            (
-                "reason",
-                f"{reason!r} is not an exclusion reason at {stage.in_prose} in the protocol; "
-                f"allowed are {shown} (their ids or labels)",
-            )
-        )
-    if stage is Stage.FULL_TEXT and vote == Vote.EXCLUDE and not reason:
-        problems.append(("reason", f"excluding at full text needs a reason; allowed are {shown}"))
-    return problems
 
 
 class _RecordIndex:
@@ -512,22 +359,25 @@ class _RecordIndex:
                 if value and value.strip():
                     self.index[key][value.strip().casefold()].add(target)
 
-    def find(self, text: str) -> int | str:
-        """The record's id, or the problem in words (none, or several)."""
+    def find(self, text: str) -> int:
+        """The record's id; LookupError saying why not (none, or several)."""
         given = text.strip()
+        if not given:
+            raise LookupError("empty: give the record's source record id, DOI or PMID")
         candidates = (given, normalize_doi(given), _pmid(given))
         for key, value in zip(self.KEYS, candidates, strict=True):
             found = self.index[key].get(value.casefold()) if value else None
-            if not found:
-                continue
-            if len(found) > 1:
-                ids = ", ".join(str(i) for i in sorted(found))
-                return (
-                    f"{given!r} is the {key} of {len(found)} records ({ids}); name the record "
-                    "by an identifier only it has (its DOI or PMID)"
+            if found and len(found) > 1:
+                raise LookupError(
+                    f"{given!r} is the {key} of {len(found)} records "
+                    f"({', '.join(str(i) for i in sorted(found))}); name the record by an "
+                    "identifier only it has (its DOI or PMID)"
                 )
-            return next(iter(found))
-        return f"{given!r}: no record of this review has it as source record id, DOI or PMID"
+            if found:
+                return next(iter(found))
+        raise LookupError(
+            f"{given!r}: no record of this review has it as source record id, DOI or PMID"
+        )
 
 
 def _pmid(text: str) -> str | None:
@@ -539,75 +389,95 @@ class _People:
     """The review's members by user name (exact, else the one whose name differs only in case)."""
 
     def __init__(self, session: Session, review_id: int) -> None:
-        self.members = list(
-            session.exec(
+        self.members = [
+            _Person(user_id, name, role)
+            for user_id, name, role in session.exec(
                 select(User.id, User.name, Membership.role)
                 .join(Membership, col(Membership.user_id) == User.id)
                 .where(Membership.review_id == review_id)
                 .order_by(col(User.name))
-            ).all()
-        )
+            )
+            if user_id is not None
+        ]
 
-    def find(self, text: str) -> tuple[int, str, str] | str:
-        """(user id, name, role), or the problem in words."""
+    def find(self, text: str) -> _Person:
+        """The member; LookupError naming the members when there is none."""
         name = text.strip()
-        exact = [m for m in self.members if m[1] == name]
-        folded = [m for m in self.members if m[1].casefold() == name.casefold()]
-        match = exact or (folded if len(folded) == 1 else [])
-        if match:
-            user_id, found, role = match[0]
-            assert user_id is not None
-            return user_id, found, role
-        names = ", ".join(m[1] for m in self.members) or "none yet"
+        exact = [m for m in self.members if m.name == name]
+        folded = [m for m in self.members if m.name.casefold() == name.casefold()]
+        if match := exact or (folded if len(folded) == 1 else []):
+            return match[0]
+        names = ", ".join(m.name for m in self.members) or "none yet"
         what = f"{name!r} is not a member of this review" if name else "empty"
-        return f"{what}; the members are {names} (add one with review-app users add)"
+        raise LookupError(f"{what}; the members are {names} (add one with review-app users add)")
 
 
 # --- checks against what the review holds -------------------------------------------------------
 
 
-def _against_the_review(
-    session: Session, review_id: int, protocol: Protocol, rows: list[_Row]
-) -> list[Found]:
-    """Votes and resolutions already here, more votes than the protocol's reviewers_per_record,
-    and full-text decisions on records that have not passed title/abstract."""
-    return [
-        *_already_decided(session, review_id, rows),
-        *_too_many_votes(session, review_id, protocol, rows),
-        *_not_at_full_text(session, review_id, protocol, rows),
-    ]
+@dataclass(frozen=True, slots=True)
+class _Here:
+    """What the review holds already, read once for every row's checks."""
+
+    votes: dict[tuple[int, str, int], str]  # (record, stage, reviewer) -> vote
+    resolutions: dict[tuple[int, str], str]  # (record, stage) -> vote
+    leases: set[tuple[int, str, int]]  # (record, stage, reviewer) with the record on screen now
+    not_retrieved: set[int]  # records whose full text was not found
+
+    @classmethod
+    def load(cls, session: Session, review_id: int) -> _Here:
+        votes = session.exec(
+            select(Decision.record_id, Decision.stage, Decision.reviewer_id, Decision.vote).where(
+                Decision.review_id == review_id
+            )
+        )
+        resolutions = session.exec(
+            select(Resolution.record_id, Resolution.stage, Resolution.vote).where(
+                Resolution.review_id == review_id
+            )
+        )
+        leases = session.exec(
+            select(ScreeningSlot.record_id, ScreeningSlot.stage, ScreeningSlot.reviewer_id).where(
+                ScreeningSlot.review_id == review_id, col(ScreeningSlot.leased_until) > utcnow()
+            )
+        )
+        not_retrieved = session.exec(
+            select(FullText.record_id)
+            .join(Record, col(Record.id) == FullText.record_id)
+            .where(Record.review_id == review_id, FullText.status == "not_retrieved")
+        )
+        return cls(
+            votes={(record, stage, who): vote for record, stage, who, vote in votes},
+            resolutions={(record, stage): vote for record, stage, vote in resolutions},
+            leases=set(leases),
+            not_retrieved=set(not_retrieved),
+        )
 
 
 Found = tuple[int, str, str]  # (line, column, message)
 
 
-def _already_decided(session: Session, review_id: int, rows: list[_Row]) -> Iterator[Found]:
-    votes = {
-        (record_id, stage, reviewer_id): vote
-        for record_id, stage, reviewer_id, vote in session.exec(
-            select(Decision.record_id, Decision.stage, Decision.reviewer_id, Decision.vote).where(
-                Decision.review_id == review_id
-            )
-        )
-    }
-    resolutions = dict(
-        ((record_id, stage), vote)
-        for record_id, stage, vote in session.exec(
-            select(Resolution.record_id, Resolution.stage, Resolution.vote).where(
-                Resolution.review_id == review_id
-            )
-        )
-    )
+def _against_the_review(here: _Here, protocol: Protocol, rows: list[_Row]) -> list[Found]:
+    """Votes and resolutions already here, more votes than the protocol's reviewers_per_record,
+    and full-text decisions on records that have not passed title/abstract."""
+    return [
+        *_already_decided(here, rows),
+        *_too_many_votes(here, protocol.screening.reviewers_per_record, rows),
+        *_not_at_full_text(here, protocol, rows),
+    ]
+
+
+def _already_decided(here: _Here, rows: list[_Row]) -> Iterator[Found]:
     for row in rows:
-        vote = votes.get((row.record_id, row.stage, row.person_id))
+        vote = here.votes.get((row.record_id, row.stage, row.person.id))
         if row.kind is RowKind.VOTE and vote:
             yield (
                 row.line,
                 "reviewer",
-                f"{row.person} has already voted {vote} on record {row.record_id} at "
+                f"{row.person.name} has already voted {vote} on record {row.record_id} at "
                 f"{row.stage.in_prose} here; an import adds votes, it does not change them",
             )
-        resolution = resolutions.get((row.record_id, row.stage))
+        resolution = here.resolutions.get((row.record_id, row.stage))
         if row.kind is RowKind.RESOLUTION and resolution:
             yield (
                 row.line,
@@ -617,87 +487,47 @@ def _already_decided(session: Session, review_id: int, rows: list[_Row]) -> Iter
             )
 
 
-def _too_many_votes(
-    session: Session, review_id: int, protocol: Protocol, rows: list[_Row]
-) -> Iterator[Found]:
-    """A record takes ``reviewers_per_record`` votes a stage: its slots (ScreeningSlot) are held
-    by the votes cast here and by reviewers who have it on screen now; the file's votes need
-    the rest."""
-    needed = protocol.screening.reviewers_per_record
-    now = utcnow()
+def _too_many_votes(here: _Here, needed: int, rows: list[_Row]) -> Iterator[Found]:
+    """A record takes ``needed`` votes a stage: its slots are held by the votes cast here and
+    by reviewers who have it on screen now; the file's votes need the rest."""
     holders: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for record_id, stage, reviewer_id, leased_until in session.exec(
-        select(
-            ScreeningSlot.record_id,
-            ScreeningSlot.stage,
-            ScreeningSlot.reviewer_id,
-            ScreeningSlot.leased_until,
-        ).where(ScreeningSlot.review_id == review_id)
-    ):
-        if leased_until is None or _aware(leased_until) > now:
-            holders[record_id, stage].add(reviewer_id)
-    for record_id, stage, reviewer_id in session.exec(
-        select(Decision.record_id, Decision.stage, Decision.reviewer_id).where(
-            Decision.review_id == review_id
-        )
-    ):
+    for record_id, stage, reviewer_id in [*here.votes, *here.leases]:
         holders[record_id, stage].add(reviewer_id)
     in_file: dict[tuple[int, str], list[_Row]] = defaultdict(list)
     for row in rows:
         if row.kind is RowKind.VOTE:
             in_file[row.record_id, row.stage].append(row)
     for (record_id, stage), voting in in_file.items():
-        here = holders[record_id, stage] - {row.person_id for row in voting}
-        free = max(needed - len(here), 0)
+        held = holders[record_id, stage] - {row.person.id for row in voting}
+        free = max(needed - len(held), 0)
         for row in voting[free:]:
             yield (
                 row.line,
                 "reviewer",
-                f"record {record_id} would have {len(here) + len(voting)} votes at "
-                f"{Stage(stage).in_prose} ({len(here)} here or being cast now, "
+                f"record {record_id} would have {len(held) + len(voting)} votes at "
+                f"{Stage(stage).in_prose} ({len(held)} here or being cast now, "
                 f"{len(voting)} in the file); the protocol's reviewers_per_record is {needed}",
             )
 
 
-def _not_at_full_text(
-    session: Session, review_id: int, protocol: Protocol, rows: list[_Row]
-) -> Iterator[Found]:
+def _not_at_full_text(here: _Here, protocol: Protocol, rows: list[_Row]) -> Iterator[Found]:
     """Full-text rows need the record to pass title/abstract with the file's decisions counted
     in, and a full text that is not marked "not retrieved"."""
-    wanted = {row.record_id for row in rows if row.stage is Stage.FULL_TEXT}
-    if not wanted:
-        return
     votes: dict[int, list[str]] = defaultdict(list)
     resolutions: dict[int, str] = {}
-    for record_id, vote in session.exec(
-        select(Decision.record_id, Decision.vote).where(
-            Decision.review_id == review_id, Decision.stage == Stage.TITLE_ABSTRACT
-        )
-    ):
-        votes[record_id].append(vote)
-    resolutions.update(
-        session.exec(
-            select(Resolution.record_id, Resolution.vote).where(
-                Resolution.review_id == review_id, Resolution.stage == Stage.TITLE_ABSTRACT
-            )
-        ).all()
-    )
-    for row in rows:
-        if row.stage is Stage.TITLE_ABSTRACT and row.kind is RowKind.VOTE:
+    for (record_id, stage, _), vote in here.votes.items():
+        if stage == Stage.TITLE_ABSTRACT:
+            votes[record_id].append(vote)
+    for (record_id, stage), vote in here.resolutions.items():
+        if stage == Stage.TITLE_ABSTRACT:
+            resolutions[record_id] = vote
+    for row in (r for r in rows if r.stage is Stage.TITLE_ABSTRACT):
+        if row.kind is RowKind.VOTE:
             votes[row.record_id].append(row.vote)
-        elif row.stage is Stage.TITLE_ABSTRACT:
+        else:
             resolutions[row.record_id] = row.vote
-    not_retrieved = set(
-        session.exec(
-            select(FullText.record_id)
-            .join(Record, col(Record.id) == FullText.record_id)
-            .where(Record.review_id == review_id, FullText.status == "not_retrieved")
-        )
-    )
     settings = protocol.screening
-    for row in rows:
-        if row.stage is not Stage.FULL_TEXT:
-            continue
+    for row in (r for r in rows if r.stage is Stage.FULL_TEXT):
         status = stage_status(
             votes[row.record_id],
             reviewers_per_record=settings.reviewers_per_record,
@@ -705,24 +535,12 @@ def _not_at_full_text(
             resolution=resolutions.get(row.record_id),
         )
         if status is not StageStatus.INCLUDED:
-            yield (
-                row.line,
-                "stage",
-                f"record {row.record_id} has not passed title/abstract screening ({status}, "
-                "counting this file's rows); it cannot be decided at full text",
-            )
-        elif row.record_id in not_retrieved:
-            yield (
-                row.line,
-                "stage",
-                f"record {row.record_id}'s full text is marked not retrieved; it cannot be "
-                "decided at full text",
-            )
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes (stored as UTC)."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+            why = f"has not passed title/abstract screening ({status}, counting this file's rows)"
+        elif row.record_id in here.not_retrieved:
+            why = "has its full text marked not retrieved"
+        else:
+            continue
+        yield row.line, "stage", f"record {row.record_id} {why}; it cannot be decided at full text"
 
 
 # --- writing ------------------------------------------------------------------------------------
@@ -731,20 +549,22 @@ def _aware(moment: datetime) -> datetime:
 def _cast(
     session: Session, *, actor: Actor, review_id: int, rows: list[_Row], file_name: str
 ) -> int:
-    """Each row through the service a person would use, stage by stage: title/abstract votes,
-    then resolutions; while the review is blind a lead releases the title/abstract outcomes
-    before full-text votes (as ``release_outcomes`` would be used here: the team of the other
-    tool knew them). Returns how many outcomes were released."""
+    """Each row through the service a person would use, stage by stage: votes, then
+    resolutions; while the review is blind a lead releases the title/abstract outcomes before
+    full-text rows (as ``release_outcomes`` would be used here: the team of the other tool
+    knew them). Returns how many outcomes were released."""
     released = 0
+    blind = get_review(session, review_id).is_blind
     for stage in Stage:
-        staged = [row for row in rows if row.stage is stage]
-        if stage is Stage.FULL_TEXT and staged and get_review(session, review_id).is_blind:
+        staged = sorted(
+            (r for r in rows if r.stage is stage), key=lambda r: list(RowKind).index(r.kind)
+        )
+        if stage is Stage.FULL_TEXT and staged and blind:
             released = release_outcomes(
                 session, actor=actor, review_id=review_id, stage=Stage.TITLE_ABSTRACT
             )
-        for kind in RowKind:
-            for row in (r for r in staged if r.kind is kind):
-                _cast_row(session, review_id=review_id, row=row, file_name=file_name)
+        for row in staged:
+            _cast_row(session, review_id=review_id, row=row, file_name=file_name)
     return released
 
 
@@ -753,7 +573,7 @@ def _cast_row(session: Session, *, review_id: int, row: _Row, file_name: str) ->
     try:
         cast(
             session,
-            actor=Actor.user(row.person_id),
+            actor=Actor.user(row.person.id),
             review_id=review_id,
             record_id=row.record_id,
             stage=row.stage,
@@ -779,9 +599,7 @@ def _make_studies(
     linked = {record_id for study in studies for record_id in study.record_ids}
     labels = [study.label for study in studies]
     made = {}
-    for record_id in included:
-        if record_id in linked:
-            continue
+    for record_id in (rid for rid in included if rid not in linked):
         record = session.get(Record, record_id)
         assert record is not None
         label = suggest_label([record], taken=labels)
@@ -795,25 +613,32 @@ def _make_studies(
     return made
 
 
-def _last_event_id(session: Session) -> int:
-    return session.exec(select(func.max(AuditEvent.id))).one() or 0
-
-
+Written = dict[tuple[str, int | None], int | None]  # (entity, id) -> the file's row, if one
 _IMPORTED_ACTIONS = {"vote.create": "vote.import", "resolution.create": "resolution.import"}
 
 
+def _lines_of_written(session: Session, review_id: int, rows: list[_Row]) -> Written:
+    """(entity, id) of each decision and resolution the rows wrote -> the row's line."""
+    line_of = {row.key: row.line for row in rows}
+    written: Written = {}
+    decisions = select(Decision.id, Decision.record_id, Decision.stage, Decision.reviewer_id)
+    resolutions = select(Resolution.id, Resolution.record_id, Resolution.stage, Resolution.lead_id)
+    for entity, kind, query in (
+        ("decision", RowKind.VOTE, decisions.where(Decision.review_id == review_id)),
+        ("resolution", RowKind.RESOLUTION, resolutions.where(Resolution.review_id == review_id)),
+    ):
+        for entity_id, record_id, stage, person_id in session.exec(query):
+            if (line := line_of.get(_key(kind, record_id, stage, person_id))) is not None:
+                written[entity, entity_id] = line
+    return written
+
+
 def _mark_imported(
-    session: Session,
-    review_id: int,
-    written: Mapping[tuple[str, int | None], int | None],
-    *,
-    after_event: int,
-    file_name: str,
+    session: Session, review_id: int, written: Written, *, after_event: int, file_name: str
 ) -> None:
-    """The import's audit events (those after ``after_event`` on what it ``written``: entity and
-    id -> the file's row, if one) name the file and row; votes and resolutions become
-    ``vote.import`` / ``resolution.import``. Keyed by entity, so an event another person's
-    transaction wrote meanwhile is left as it is."""
+    """The import's audit events (those after ``after_event`` on what it ``written``) name the
+    file and row; votes and resolutions become ``vote.import`` / ``resolution.import``. Keyed
+    by entity, so an event another person's transaction wrote meanwhile is left as it is."""
     events = session.exec(
         select(AuditEvent).where(
             AuditEvent.review_id == review_id, col(AuditEvent.id) > after_event
@@ -832,34 +657,6 @@ def _mark_imported(
     session.flush()
 
 
-def _lines_of_written(
-    session: Session, review_id: int, rows: list[_Row]
-) -> dict[tuple[str, int | None], int | None]:
-    """(entity, id) of each decision and resolution the rows wrote -> the row's line."""
-    votes: dict[tuple[int, str, int], int] = {
-        (r.record_id, r.stage, r.person_id): r.line for r in rows if r.kind is RowKind.VOTE
-    }
-    resolved: dict[tuple[int, str], int] = {
-        (r.record_id, r.stage): r.line for r in rows if r.kind is RowKind.RESOLUTION
-    }
-    found: dict[tuple[str, int | None], int | None] = {}
-    for decision_id, record_id, stage, reviewer_id in session.exec(
-        select(Decision.id, Decision.record_id, Decision.stage, Decision.reviewer_id).where(
-            Decision.review_id == review_id
-        )
-    ):
-        if (line := votes.get((record_id, stage, reviewer_id))) is not None:
-            found["decision", decision_id] = line
-    for resolution_id, record_id, stage in session.exec(
-        select(Resolution.id, Resolution.record_id, Resolution.stage).where(
-            Resolution.review_id == review_id
-        )
-    ):
-        if (line := resolved.get((record_id, stage))) is not None:
-            found["resolution", resolution_id] = line
-    return found
-
-
 def _summary(
     file_name: str, table: Table, rows: list[_Row], released: int, studies: tuple[str, ...]
 ) -> DecisionImportSummary:
@@ -868,7 +665,7 @@ def _summary(
         file_name=file_name,
         votes={stage: counts[RowKind.VOTE, stage] for stage in Stage},
         resolutions={stage: counts[RowKind.RESOLUTION, stage] for stage in Stage},
-        people=tuple(sorted({row.person for row in rows})),
+        people=tuple(sorted({row.person.name for row in rows})),
         released=released,
         studies=studies,
         ignored_columns=tuple(c for c in table.columns if c and c.casefold() not in _NAMES),
@@ -880,8 +677,5 @@ __all__ = [
     "Column",
     "DecisionImportSummary",
     "RowKind",
-    "Table",
     "import_decisions",
-    "read_table",
-    "vote_problems",
 ]

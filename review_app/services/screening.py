@@ -7,6 +7,7 @@ returns another reviewer's vote, reason or note to a reviewer. Leads and admins 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -30,7 +31,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from review_app.domain.consensus import StageStatus
 from review_app.domain.record_fields import Bibliographic, field_values
 from review_app.domain.screening.keywords import compile_keywords, keyword_lists
-from review_app.domain.vocabulary import VOTES, Role, Stage, Vote, check_stage
+from review_app.domain.vocabulary import Role, Stage, Vote, check_stage
 from review_app.errors import NotFoundError, ValidationError
 from review_app.models import (
     Decision,
@@ -244,7 +245,7 @@ def record_vote(
     """
     reviewer_id, released_only = _screener(session, actor, review_id)
     protocol = get_protocol(session, review_id)
-    _check_vote(protocol, stage=stage, vote=vote, reason=reason)
+    raise_first(vote_problems(protocol, stage=check_stage(stage), vote=vote, reason=reason))
     _check_eligible(
         session,
         review_id=review_id,
@@ -835,20 +836,58 @@ def keyword_patterns(
     return compile_keywords(include), compile_keywords(exclude)
 
 
-def _check_vote(protocol: Protocol, *, stage: Stage | str, vote: str, reason: str | None) -> None:
-    check_stage(stage)
-    allowed = [v for v in VOTES if v != Vote.MAYBE or protocol.screening.allow_maybe]
+@dataclass(frozen=True, slots=True)
+class VoteProblem:
+    """A rule of the protocol that a vote (or a lead's final decision) breaks."""
+
+    field: str  # "vote" or "reason"
+    message: str  # names the value given and what is allowed
+
+
+def vote_problems(
+    protocol: Protocol, *, stage: Stage, vote: str, reason: str | None
+) -> list[VoteProblem]:
+    """What the protocol refuses in a reviewer's vote (``record_vote`` raises the first): the
+    vote itself (maybe only with ``allow_maybe``), then its exclusion reason."""
+    allowed = [v for v in Vote if v != Vote.MAYBE or protocol.screening.allow_maybe]
+    problems = []
     if vote not in allowed:
-        raise ValidationError(f"vote {vote!r}: allowed are {', '.join(allowed)}")
+        why = " (the protocol's allow_maybe is false)" if vote == Vote.MAYBE else ""
+        problems.append(
+            VoteProblem("vote", f"vote {str(vote)!r}: allowed are {_words(allowed)}{why}")
+        )
+    return problems + reason_problems(protocol, stage=stage, vote=vote, reason=reason)
+
+
+def reason_problems(
+    protocol: Protocol, *, stage: Stage, vote: str, reason: str | None
+) -> list[VoteProblem]:
+    """The exclusion-reason rules, the same for a vote and for a lead's final decision: a reason
+    only with exclude, one of the protocol's reasons at ``stage``, and needed to exclude at full
+    text."""
     reasons = [r.id for r in protocol.exclusion_reasons_for(stage)]
     if reason and vote != Vote.EXCLUDE:
-        raise ValidationError("an exclusion reason goes only with an exclude vote")
-    if reason and reason not in reasons:
-        raise ValidationError(f"exclusion reason {reason!r}: allowed are {', '.join(reasons)}")
-    if stage == Stage.FULL_TEXT and vote == Vote.EXCLUDE and not reason:
-        raise ValidationError(
-            f"excluding at full text needs a reason; allowed are {', '.join(reasons)}"
+        message = f"exclusion reason {reason!r}: a reason goes only with an exclude vote"
+    elif reason and reason not in reasons:
+        message = (
+            f"{reason!r} is not an exclusion reason at {stage.in_prose} in the protocol; "
+            f"allowed are {_words(reasons)}"
         )
+    elif stage is Stage.FULL_TEXT and vote == Vote.EXCLUDE and not reason:
+        message = f"excluding at full text needs a reason; allowed are {_words(reasons)}"
+    else:
+        return []
+    return [VoteProblem("reason", message)]
+
+
+def raise_first(problems: list[VoteProblem]) -> None:
+    """ValidationError with the first problem, for the services that cast one vote at a time."""
+    if problems:
+        raise ValidationError(problems[0].message)
+
+
+def _words(words: Iterable[str]) -> str:
+    return ", ".join(words) or "none"
 
 
 def _check_eligible(

@@ -4,30 +4,21 @@ refused whole with every problem named by row and column."""
 from __future__ import annotations
 
 import io
-import itertools
-from collections.abc import Callable
 
 import pytest
 from sqlmodel import Session, col, func, select
 
-from review_app.domain.vocabulary import Stage, StageStatus, Vote
+from review_app.domain.vocabulary import Stage, StageStatus
 from review_app.errors import ImportFileError, PermissionDeniedError, ValidationError
 from review_app.models import AuditEvent, Decision, Resolution, Review, ScreeningSlot, Study
-from review_app.services import conflicts, screening
 from review_app.services.conflicts import list_conflicts, resolve
-from review_app.services.decision_import import (
-    COLUMNS,
-    RowKind,
-    import_decisions,
-    read_table,
-    vote_problems,
-)
+from review_app.services.decision_import import COLUMNS, import_decisions
 from review_app.services.imports import import_file
 from review_app.services.permissions import Actor
 from review_app.services.prisma import prisma_counts
 from review_app.services.progress import stage_statuses, unique_record_ids
 from review_app.services.releases import release_outcomes
-from review_app.services.reviews import ReviewPublic, get_protocol
+from review_app.services.reviews import ReviewPublic
 from review_app.services.screening import next_record, record_vote
 from review_app.services.studies import (
     create_study,
@@ -356,7 +347,7 @@ def test_every_problem_is_listed_with_row_and_column_and_nothing_is_written(
         "would have 3 votes" in messages[9, "reviewer"]
         and "reviewers_per_record is 2" in messages[9, "reviewer"]
     )
-    assert "only with exclude" in messages[10, "reason"]
+    assert "only with an exclude vote" in messages[10, "reason"]
     assert "'wrong_outcomes' is not an exclusion reason at title/abstract" in messages[11, "reason"]
     assert "needs a reason" in messages[13, "reason"]
     assert "a resolution is a lead's" in messages[14, "reviewer"]
@@ -502,66 +493,35 @@ def test_a_lease_is_no_obstacle_for_its_holder_and_counts_for_others(
     assert sorted(s.slot for s in slots) == [1, 2] and all(s.leased_until is None for s in slots)
 
 
-def test_the_protocol_rules_are_those_of_casting_and_resolving(
-    session: Session, review: ReviewPublic
+def test_the_import_refuses_what_casting_and_resolving_refuse_in_their_words(
+    session: Session, review: ReviewPublic, team: Team, records: dict[str, int]
 ) -> None:
-    """vote_problems refuses exactly what record_vote and resolve refuse, whatever the stage,
-    vote, reason and allow_maybe."""
-    protocol = get_protocol(session, review.id)
-    strict = protocol.__class__(
-        **{
-            **protocol.__dict__,
-            "screening": protocol.screening.__class__(
-                **{**protocol.screening.__dict__, "allow_maybe": False}
-            ),
-        }
-    )
-    reasons = (None, "animal_or_in_vitro", "wrong_outcomes", "no_such_reason")
-    for rules, stage, vote, reason in itertools.product((protocol, strict), Stage, Vote, reasons):
-        for kind, check in (
-            (RowKind.VOTE, _vote_check(rules)),
-            (RowKind.RESOLUTION, _resolution_check(rules, session, review.id)),
-        ):
-            refused_here = check(stage, vote, reason)
-            assert bool(vote_problems(rules, kind, stage, vote, reason)) == refused_here, (
-                kind,
-                stage,
-                vote,
-                reason,
+    """Each row the protocol does not allow gets the sentence record_vote or resolve gives."""
+    _set_screening(session, review.id, allow_maybe=False)
+    cases = [  # the row, the column of its problem
+        ("S1,rita,title_abstract,maybe,,,", "vote"),  # allow_maybe is false
+        ("S2,rita,title_abstract,include,animal_or_in_vitro,,", "reason"),
+        ("S3,rita,title_abstract,exclude,wrong_outcomes,,", "reason"),  # a full-text reason
+        ("S4,lena,title_abstract,maybe,,,resolution", "vote"),
+        ("S5,lena,title_abstract,exclude,no_such_reason,,resolution", "reason"),
+    ]
+    found = problems_of(session, review.id, decisions_file([row for row, _ in cases]))
+    messages = {(line, column): message for line, column, message in found}
+    assert len(found) == len(cases)
+    for line, (row, column) in enumerate(cases, start=2):
+        name, who, stage, vote, reason, _, kind = row.split(",")
+        cast = resolve if kind == "resolution" else record_vote
+        with pytest.raises(ValidationError) as refused:
+            cast(
+                session,
+                actor=Actor.user(team[who].id),
+                review_id=review.id,
+                record_id=records[name],
+                stage=stage,
+                vote=vote,
+                reason=reason or None,
             )
-
-
-def _vote_check(rules: object) -> Callable[[Stage, Vote, str | None], bool]:
-    def refused(stage: Stage, vote: Vote, reason: str | None) -> bool:
-        try:
-            screening._check_vote(rules, stage=stage, vote=vote, reason=reason)  # type: ignore[arg-type]
-        except ValidationError:
-            return True
-        return False
-
-    return refused
-
-
-def _resolution_check(
-    rules: object, session: Session, review_id: int
-) -> Callable[[Stage, Vote, str | None], bool]:
-    row = session.get(Review, review_id)
-    assert row is not None
-    from review_app.protocol.loading import protocol_to_dict
-
-    def refused(stage: Stage, vote: Vote, reason: str | None) -> bool:
-        row.protocol = protocol_to_dict(rules)  # type: ignore[arg-type]
-        session.add(row)
-        session.flush()
-        try:
-            conflicts._check_resolution(
-                session, review_id=review_id, stage=stage, vote=vote, reason=reason
-            )
-        except ValidationError:
-            return True
-        return False
-
-    return refused
+        assert messages[line, column] == str(refused.value)
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -570,20 +530,13 @@ def _resolution_check(
 def test_excel_csv_quirks_are_read(
     session: Session, review: ReviewPublic, team: Team, records: dict[str, int]
 ) -> None:
-    """Excel's semicolons, BOM, "sep=;" line, CRLF and cp1252; columns in any case and order."""
-    text = (
-        "sep=;\r\nVote;STAGE; Record ;Reviewer;Comments\r\ninclude;title_abstract;S1;rita;café\r\n"
-    )
-    table = read_table(text.encode("cp1252"), source="d.csv")
-    assert table.columns == ["Vote", "STAGE", "Record", "Reviewer", "Comments"]
-    assert table.header_line == 2 and table.rows == [
-        (3, ["include", "title_abstract", "S1", "rita", "café"])
-    ]
+    """Excel's semicolons, BOM and CRLF; columns in any case and order, others named."""
+    text = "Vote;STAGE; Record ;Reviewer;Comments\r\ninclude;title_abstract;S1;rita;café\r\n"
     summary = import_decisions(
         session,
         actor=Actor.operator(),
         review_id=review.id,
-        data=b"\xef\xbb\xbf" + text.replace("sep=;\r\n", "").encode("utf-8"),
+        data=b"\xef\xbb\xbf" + text.encode("utf-8"),
         file_name="d.csv",
     )
     assert summary.votes[TA] == 1 and summary.ignored_columns == ("Comments",)
@@ -607,9 +560,11 @@ def test_a_workbook_is_read_with_its_row_numbers(
     assert [(line, column) for line, column, _ in found] == [(4, "stage")]
 
 
-def test_a_file_without_rows_is_refused() -> None:
-    with pytest.raises(ImportFileError, match="no rows below the header"):
-        read_table(b"record,reviewer,stage,vote\n,,,\n", source="d.csv")
+def test_a_file_without_rows_is_refused(session: Session, review: ReviewPublic, team: Team) -> None:
+    [(line, column, message)] = problems_of(
+        session, review.id, b"record,reviewer,stage,vote\n,,,\n"
+    )
+    assert (line, column) == (None, None) and "no rows below the header" in message
 
 
 def test_the_readme_documents_each_column_once_as_declared() -> None:
