@@ -170,6 +170,7 @@ def page_as(review: Review, name: str, role: str) -> AppTest:
 def text_of(app: AppTest) -> str:
     parts = [m.value for m in app.markdown] + [c.value for c in app.caption]
     parts += [e.value for e in app.error] + [s.value for s in app.success]
+    parts += [i.value for i in app.info]
     return "\n".join(str(p) for p in parts).replace("\\", "")  # Markdown escapes off
 
 
@@ -302,6 +303,8 @@ def test_a_lead_compares_the_copies_and_settles_the_discrepancy(review: Review) 
     extract(review, "reviewer1", mean=4.5)
     second = extract(review, "reviewer2", mean=5.0)
     app = page_as(review, "lead", "lead")
+    assert "Trial 2021 already has its 2 extractor(s)" in text_of(app)  # no third copy offered
+    assert not [b for b in app.button if b.key == "extract_open"]
     app.segmented_control(key="extract_view").set_value("Compare and agree").run()
     assert not app.exception
     [agreement, differing] = app.metric[:2]

@@ -187,6 +187,18 @@ def to_extraction(
     return data, unreadable
 
 
+def read_design(draft: Draft) -> tuple[Design, list[Unreadable]]:
+    """The draft's design facts alone (checked as typed, without reading the whole copy)."""
+    unreadable: list[Unreadable] = []
+    return _design(draft, unreadable), unreadable
+
+
+def read_result(draft: Draft, token: int, labels: Labels) -> tuple[Result, list[Unreadable]]:
+    """One result of the draft alone, and what of it could not be read."""
+    unreadable: list[Unreadable] = []
+    return _result(draft, token, labels, unreadable), unreadable
+
+
 def _design(draft: Draft, unreadable: list[Unreadable]) -> Design:
     kind = draft.values.get("design:kind")
     numbers = {

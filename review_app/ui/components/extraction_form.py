@@ -32,12 +32,12 @@ from review_app.errors import ReviewAppError
 from review_app.protocol import ExtractionField, Outcome, Protocol
 from review_app.ui.components.extraction_draft import (
     DESIGN_LABELS,
-    DESIGN_PLACE,
     Draft,
     Labels,
+    read_design,
     read_number,
+    read_result,
     result_place,
-    to_extraction,
 )
 from review_app.ui.components.text import escape_markdown
 
@@ -203,12 +203,10 @@ class Form:
 
     def _design_problems(self) -> None:
         """Design numbers that cannot be read or cannot be (an ICC above 1), as typed."""
-        data, unreadable = to_extraction(
-            self.draft, study="", extractor=None, complete=False, labels=self.labels
-        )
-        lines = [f"{u.field}: {u.message}" for u in unreadable if u.where == DESIGN_PLACE]
+        design, unreadable = read_design(self.draft)
+        lines = [f"{u.field}: {u.message}" for u in unreadable]
         lines += [
-            f"{DESIGN_LABELS.get(p.field, p.field)}: {p.message}" for p in check_design(data.design)
+            f"{DESIGN_LABELS.get(p.field, p.field)}: {p.message}" for p in check_design(design)
         ]
         for line in lines:
             st.caption(f":red[{escape_markdown(line)}]")
@@ -476,20 +474,18 @@ class Form:
 
     def _derived(self, outcome: Outcome, token: int) -> None:
         """What the analysis will use, derived as typed, or why it cannot be yet."""
-        data, unreadable = to_extraction(
-            self.draft, study="", extractor=None, complete=False, labels=self.labels
-        )
-        place = result_place(self.draft, token, self.labels)
-        mine = [u for u in unreadable if u.where == place]
-        result = data.results[self.draft.results.index(token)]
-        problems = [] if mine else check_result(result, outcome_type=outcome.type)
-        for problem in [*(f"{u.field}: {u.message}" for u in mine), *map(self._problem, problems)]:
-            st.caption(f":red[{escape_markdown(problem)}]")
-        if mine or problems or not result.values:
+        result, unreadable = read_result(self.draft, token, self.labels)
+        problems = [] if unreadable else check_result(result, outcome_type=outcome.type)
+        lines = [f"{u.field}: {u.message}" for u in unreadable] + [
+            self._problem(p) for p in problems
+        ]
+        for line in lines:
+            st.caption(f":red[{escape_markdown(line)}]")
+        if lines or not result.values:
             return
+        design, _ = read_design(self.draft)
         show_derived(
-            derive(result, design=data.design),
-            ratio=bool(result.measure and result.measure.is_ratio),
+            derive(result, design=design), ratio=bool(result.measure and result.measure.is_ratio)
         )
 
     def _problem(self, problem: Problem) -> str:

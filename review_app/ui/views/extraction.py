@@ -204,24 +204,32 @@ def _my_copy(
     review_id: int, study: StudyProgress, user: state.CurrentUser, protocol: Protocol
 ) -> None:
     if study.mine is None:
-        st.write(
-            f"You have not started {escape_markdown(study.label)} yet "
-            f"({study.taken} of {study.slots} extractors have)."
-        )
-        if st.button("Start extracting this study", key="extract_open", type="primary"):
-            try:
-                with deps.unit_of_work() as session:
-                    open_copy(
-                        session, actor=user.actor, review_id=review_id, study_id=study.study_id
-                    )
-            except ReviewAppError as error:
-                st.error(str(error))
-                return
-            st.rerun()
+        _start_copy(review_id, study, user)
         return
     with deps.unit_of_work() as session:
         view = open_copy(session, actor=user.actor, review_id=review_id, study_id=study.study_id)
     edit_copy(review_id, view, user, protocol)
+
+
+def _start_copy(review_id: int, study: StudyProgress, user: state.CurrentUser) -> None:
+    """The offer to extract a study not started yet, while one of its slots is free."""
+    label = escape_markdown(study.label)
+    if study.taken >= study.slots:
+        st.info(
+            f"{label} already has its {study.slots} extractor(s) (the protocol's "
+            "extractors per study); pick another study."
+        )
+        return
+    st.write(f"You have not started {label} yet ({study.taken} of {study.slots} extractors have).")
+    if not st.button("Start extracting this study", key="extract_open", type="primary"):
+        return
+    try:
+        with deps.unit_of_work() as session:
+            open_copy(session, actor=user.actor, review_id=review_id, study_id=study.study_id)
+    except ReviewAppError as error:
+        st.error(str(error))
+        return
+    st.rerun()
 
 
 def edit_copy(review_id: int, view: CopyView, user: state.CurrentUser, protocol: Protocol) -> None:
