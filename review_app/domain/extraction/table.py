@@ -28,7 +28,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, cast
 
 from review_app.domain.extraction.formats import FORMATS, Derived, check_result, derive
 from review_app.domain.extraction.model import (
@@ -159,6 +159,7 @@ COLUMNS: tuple[Column, ...] = (
     *DERIVED_COLUMNS,
 )
 _VALUE_NAMES = tuple(column.name for column in VALUE_COLUMNS)
+_VALUE_SET = frozenset(_VALUE_NAMES)
 _DERIVED_NAMES = frozenset(column.name for column in DERIVED_COLUMNS)
 _LEVEL = {column.name: column.level for column in COLUMNS if column is not FIELD_COLUMN}
 
@@ -404,7 +405,7 @@ def _row_cells(
     """Column -> the cell's text (``'`` mark dropped), for the named columns' non-empty cells."""
     named: dict[str, str] = {}
     for position, cell in enumerate(cells):
-        if not cell.strip():
+        if not cell or cell.isspace():
             continue
         if position >= len(columns):
             problems.append(RowProblem(number, None, f"cell {position + 1} has no column name"))
@@ -441,6 +442,7 @@ class _CopiesBuilder:
         self.study_of_report = study_of_report
         self.problems: list[RowProblem] = []
         self.copies: dict[tuple[str, str], _CopyParts] = {}
+        self.last_facts: tuple[tuple[tuple[str, str], ...], _StudyFacts] | None = None
 
     def problem(self, row: int, column: str | None, message: str) -> None:
         self.problems.append(RowProblem(row, column, message))
@@ -448,7 +450,7 @@ class _CopiesBuilder:
     def add_row(self, row: int, cells: dict[str, str]) -> None:
         cells_read = _Cells(row, cells, self.problem)
         study = self._study(cells_read)
-        facts = _study_facts(cells_read)
+        facts = self._facts(cells_read)
         if study is None:
             return
         extractor = cells_read.word("extractor")
@@ -456,7 +458,7 @@ class _CopiesBuilder:
         parts = self.copies.get(key)
         if parts is None:
             parts = self.copies[key] = _CopyParts(study, extractor, facts, row)
-        else:
+        elif facts is not parts.facts:
             self._check_same_facts(parts, facts, row, cells_read.bad)
         arm = _arm(cells_read)
         if arm is not None:
@@ -467,6 +469,15 @@ class _CopiesBuilder:
                 self._add_result(parts, result, row)
         else:
             _check_no_result_cells(cells_read)
+
+    def _facts(self, cells: _Cells) -> _StudyFacts:
+        """The row's study-level facts; those of the row before when its cells are the same."""
+        key = _facts_key(cells.cells)
+        if self.last_facts is not None and self.last_facts[0] == key:
+            return self.last_facts[1]
+        facts = _study_facts(cells)
+        self.last_facts = None if cells.bad else (key, facts)
+        return facts
 
     def _study(self, cells: _Cells) -> str | None:
         study, report = cells.text("study"), cells.word("report")
@@ -567,11 +578,10 @@ class _Cells:
         word = self.word(column)
         if word is None:
             return None
-        for member in words:
-            if member.value.casefold() == word.casefold():
-                return member
-        self.problem(column, f"{word!r} is not allowed; allowed are {', '.join(words)}")
-        return None
+        member = cast("Word | None", _MEMBERS[words].get(word.casefold()))
+        if member is None:
+            self.problem(column, f"{word!r} is not allowed; allowed are {', '.join(words)}")
+        return member
 
     def number(self, column: str) -> float | None:
         word = self.word(column)
@@ -604,6 +614,25 @@ class _Cells:
             return True
         self.problem(column, f"{word!r} is not allowed; yes, no, or empty (no)")
         return False
+
+
+# The words of each vocabulary a column takes, case-folded: a row is read without a loop over them.
+_MEMBERS: dict[type, dict[str, object]] = {
+    words: {member.value.casefold(): member for member in words}
+    for words in (ArmRole, StudyDesign, EffectMeasure, ExtractionStatus)
+}
+_FACT_COLUMNS = frozenset(
+    column.name for column in STUDY_COLUMNS if column.name not in ("study", "report", "extractor")
+)
+
+
+def _facts_key(cells: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """A row's study-level cells: rows of one copy repeat them, so they are read once."""
+    return tuple(
+        (column, text)
+        for column, text in cells.items()
+        if column in _FACT_COLUMNS or column.startswith(FIELD_PREFIX)
+    )
 
 
 def _study_facts(cells: _Cells) -> _StudyFacts:
@@ -696,7 +725,7 @@ def _result(cells: _Cells) -> Result | None:
     elif result_format not in FORMATS:
         cells.problem("format", f"{result_format!r} is not allowed; allowed are "
                       f"{', '.join(FORMATS)}")  # fmt: skip
-    values = {name: cells.number(name) for name in _VALUE_NAMES if cells.has(name)}
+    values = {name: cells.number(name) for name in cells.cells if name in _VALUE_SET}
     measure = cells.choice("measure", EffectMeasure)
     adjusted = cells.yes_no("adjusted")
     if not arm.strip() or result_format not in FORMATS or None in values.values():
