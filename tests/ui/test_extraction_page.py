@@ -243,6 +243,10 @@ def test_a_reviewer_starts_a_copy_sees_derived_values_and_a_refused_save_keeps_t
     fill(app, copy_id, f"res:{placebo}:v:se", "0.4")
     app.button(key=f"extract_save_{copy_id}").click().run()
     assert not app.error and "Saved." in text_of(app)
+    saved_draft = app.session_state[f"xd:{copy_id}"]
+    fill(app, copy_id, "char:registration", "NCT0001")  # typed after the save, not saved
+    assert app.session_state[f"xd:{copy_id}"] is saved_draft  # not made again from the database
+    assert app.text_input(key=f"xw:{copy_id}:char:registration").value == "NCT0001"
     with session_scope(make_engine(review.url)) as session:
         saved = get_copy(
             session,

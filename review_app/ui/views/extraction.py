@@ -9,6 +9,8 @@ consensus view (the services refuse anyone else).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pandas as pd
 import streamlit as st
 
@@ -262,13 +264,21 @@ def current_draft(view: CopyView) -> Draft:
     """The copy's draft in this browser tab: kept while the copy in the database is the one it
     was made from, so nothing typed is lost; made again when the copy changed there."""
     key = draft_key(view.extraction_id)
-    version = view.updated_at.isoformat()
+    version = copy_version(view.updated_at)
     draft = st.session_state.get(key)
     if not isinstance(draft, Draft) or draft.version != version:
         draft = from_extraction(view.data, version=version)
         st.session_state[key] = draft
         forget_widgets(view.extraction_id)
     return draft
+
+
+def copy_version(updated_at: datetime) -> str:
+    """When the copy was last saved, the same whether the time came back from the database
+    without its zone (SQLite) or straight from the save with it (both are UTC)."""
+    if updated_at.tzinfo is None:
+        updated_at = updated_at.replace(tzinfo=UTC)
+    return updated_at.astimezone(UTC).isoformat()
 
 
 def _actions(
@@ -339,7 +349,7 @@ def _save(
         _show_problems(problem_lines(error, protocol))
         return
     st.session_state[draft_key(view.extraction_id)] = from_extraction(
-        saved.data, version=saved.updated_at.isoformat()
+        saved.data, version=copy_version(saved.updated_at)
     )
     forget_widgets(view.extraction_id)
     done = {None: "Saved.", True: "Saved and marked complete.", False: "Reopened."}[complete]
