@@ -184,7 +184,12 @@ def field_ids_of(copies: Iterable[StudyExtraction], protocol_ids: Sequence[str])
 # --- copies -> rows ---------------------------------------------------------------------------
 
 
-def to_rows(copies: Iterable[StudyExtraction], field_ids: Sequence[str]) -> Iterable[list[Cell]]:
+def to_rows(
+    copies: Iterable[StudyExtraction],
+    field_ids: Sequence[str],
+    *,
+    derivations: Derivations | None = None,
+) -> Iterable[list[Cell]]:
     """The rows of ``copies`` under ``header(field_ids)``: per copy its arms, then its results
     (or one row when it has neither). Text starting with ``'`` is marked (see _text_cell)."""
     for copy in copies:
@@ -195,7 +200,8 @@ def to_rows(copies: Iterable[StudyExtraction], field_ids: Sequence[str]) -> Iter
             yield [*study, *_arm_cells(arm, arm.label), *_empty_result_cells()]
         for result in copy.results:
             arm_facts = _arm_cells(copy.arm(result.arm), result.arm)
-            yield [*study, *arm_facts, *_result_cells(result, copy.design)]
+            derived = (derivations or Derivations()).of(result, copy.design)
+            yield [*study, *arm_facts, *_result_cells(result, derived)]
 
 
 def _study_cells(copy: StudyExtraction, field_ids: Sequence[str]) -> list[Cell]:
@@ -226,7 +232,7 @@ def _empty_result_cells() -> list[Cell]:
     return [None] * (len(RESULT_COLUMNS) + len(VALUE_COLUMNS) + 1 + len(DERIVED_COLUMNS))
 
 
-def _result_cells(result: Result, design: Design) -> list[Cell]:
+def _result_cells(result: Result, derived: Derived | None) -> list[Cell]:
     unknown = set(result.values) - set(_VALUE_NAMES)
     if unknown:
         raise ValueError(f"result values {sorted(unknown)} are not fields of any format")
@@ -239,14 +245,13 @@ def _result_cells(result: Result, design: Design) -> list[Cell]:
         result.format,
         *(_number_cell(result.values.get(name)) for name in _VALUE_NAMES),
         _text_cell(result.note),
-        *_derived_cells(result, design),
+        *_derived_cells(derived),
     ]
 
 
-def _derived_cells(result: Result, design: Design) -> list[Cell]:
-    if result.format not in FORMATS:
+def _derived_cells(derived: Derived | None) -> list[Cell]:
+    if derived is None:  # an unknown format
         return [None] * len(DERIVED_COLUMNS)
-    derived = _derived(result, design)
     return [
         *(_number_cell(derived.values.get(key)) for key in DERIVED_KEYS),
         (YES if derived.estimated else NO) if derived.values else None,
@@ -254,6 +259,22 @@ def _derived_cells(result: Result, design: Design) -> list[Cell]:
         ", ".join(derived.missing) or None,
         " ".join(derived.warnings) or None,
     ]
+
+
+class Derivations:
+    """What :func:`formats.derive` makes of each result, made once for the long table and the
+    RevMan sheets of one export (results are known by identity: equal ones may differ in design)."""
+
+    def __init__(self) -> None:
+        self._made: dict[int, tuple[Result, Derived | None]] = {}
+
+    def of(self, result: Result, design: Design) -> Derived | None:
+        """derive(result), or None for a format that is not in the registry."""
+        made = self._made.get(id(result))
+        if made is None or made[0] is not result:
+            derived = _derived(result, design) if result.format in FORMATS else None
+            made = self._made[id(result)] = (result, derived)
+        return made[1]
 
 
 def _derived(result: Result, design: Design) -> Derived:
@@ -823,7 +844,11 @@ def revman_header(outcome_type: str) -> list[str]:
 
 
 def revman_rows(
-    copies: Iterable[StudyExtraction], *, outcome_id: str, outcome_type: str
+    copies: Iterable[StudyExtraction],
+    *,
+    outcome_id: str,
+    outcome_type: str,
+    derivations: Derivations | None = None,
 ) -> list[list[Cell]]:
     """One row per study x time point x (intervention, comparator) pair of ``outcome_id``,
     the numbers derived from each arm's result; a row that cannot be used says why in Note."""
@@ -832,12 +857,14 @@ def revman_rows(
         results = [result for result in copy.results if result.outcome_id == outcome_id]
         for timepoint in dict.fromkeys(same_label(result.timepoint) for result in results):
             at_time = [r for r in results if same_label(r.timepoint) == timepoint]
-            rows.extend(_revman_study_rows(copy, at_time, outcome_type))
+            rows.extend(
+                _revman_study_rows(copy, at_time, outcome_type, derivations or Derivations())
+            )
     return rows
 
 
 def _revman_study_rows(
-    copy: StudyExtraction, results: list[Result], outcome_type: str
+    copy: StudyExtraction, results: list[Result], outcome_type: str, derivations: Derivations
 ) -> list[list[Cell]]:
     timepoint = results[0].timepoint
     by_arm: dict[str, Result] = {}
@@ -861,7 +888,9 @@ def _revman_study_rows(
         numbers: list[Cell] = []
         notes: list[str] = []
         for arm in (intervention, comparator):
-            arm_numbers, note = _revman_arm(copy, by_arm.get(arm.key), arm, outcome_type)
+            arm_result = by_arm.get(arm.key)
+            derived = derivations.of(arm_result, copy.design) if arm_result else None
+            arm_numbers, note = _revman_arm(arm_result, derived, arm, outcome_type)
             numbers.extend(arm_numbers)
             notes.extend([note] if note else [])
         note = prefix + "; ".join(notes)
@@ -875,16 +904,14 @@ def _arms_of(copy: StudyExtraction, role: ArmRole) -> list[Arm]:
 
 
 def _revman_arm(
-    copy: StudyExtraction, result: Result | None, arm: Arm, outcome_type: str
+    result: Result | None, derived: Derived | None, arm: Arm, outcome_type: str
 ) -> tuple[list[Cell], str]:
     keys = [key for _, key in REVMAN_NUMBERS[outcome_type]]
-    numbers: list[Cell]
     if result is None:
         return [None] * len(keys), f"{arm.label}: no result at this time point"
-    if result.format not in FORMATS:
+    if derived is None:
         return [None] * len(keys), f"{arm.label}: format {result.format!r} is unknown"
-    derived = _derived(result, copy.design)
-    numbers = [_number_cell(derived.values.get(key)) for key in keys]
+    numbers: list[Cell] = [_number_cell(derived.values.get(key)) for key in keys]
     return numbers, _revman_arm_note(arm, derived, keys)
 
 

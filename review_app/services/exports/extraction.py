@@ -46,22 +46,34 @@ def export_extraction(
     copies = read_copies(session, actor=actor, review_id=review_id, values=values)
     protocol = get_protocol(session, review_id)
     field_ids = table.field_ids_of(copies, [field.id for field in protocol.extraction_fields])
-    long_table = (table.header(field_ids), table.to_rows(copies, field_ids))
     if format == "csv":
-        return tabular.table_csv(*long_table, excel=True)
+        return tabular.table_csv(
+            table.header(field_ids), table.to_rows(copies, field_ids), excel=True
+        )
+    derivations = table.Derivations()  # each result derived once for both kinds of sheet
+    long_table = (
+        table.header(field_ids),
+        table.to_rows(copies, field_ids, derivations=derivations),
+    )
     outcomes = {outcome.id: str(outcome.type) for outcome in protocol.outcomes}
-    return workbook({table.SHEET: long_table, **revman_sheets(copies, outcomes)})
+    revman = revman_sheets(copies, outcomes, derivations=derivations)
+    return workbook({table.SHEET: long_table, **revman})
 
 
 def revman_sheets(
-    copies: Sequence[StudyExtraction], outcomes: Mapping[str, str]
+    copies: Sequence[StudyExtraction],
+    outcomes: Mapping[str, str],
+    *,
+    derivations: table.Derivations | None = None,
 ) -> dict[str, Sheet]:
     """One sheet per outcome, from the consensus copies, named for RevMan."""
     consensus = [copy for copy in copies if copy.is_consensus]
     sheets: dict[str, Sheet] = {}
     for outcome_id, outcome_type in outcomes.items():
         name = _sheet_name(REVMAN_SHEET.format(outcome=outcome_id), taken=sheets)
-        rows = table.revman_rows(consensus, outcome_id=outcome_id, outcome_type=outcome_type)
+        rows = table.revman_rows(
+            consensus, outcome_id=outcome_id, outcome_type=outcome_type, derivations=derivations
+        )
         sheets[name] = (table.revman_header(outcome_type), rows)
     return sheets
 
@@ -141,15 +153,21 @@ def _declare_shared_strings(name: str, data: bytes) -> bytes:
 
 
 class _SharedStrings:
-    """The workbook's texts, each once (cells refer to them by number, as Excel writes them)."""
+    """The workbook's texts, each once (cells refer to them by number, as Excel writes them);
+    each text is neutralised (as every export's) and stripped of what XML cannot hold once."""
 
     def __init__(self) -> None:
-        self.numbers: dict[str, int] = {}
+        self.numbers: dict[str, int] = {}  # the text as shown -> its number
+        self.of_cell: dict[str, int] = {}  # the cell's text -> its number
         self.count = 0
 
-    def number(self, text: str) -> int:
+    def number(self, cell: str) -> int:
         self.count += 1
-        return self.numbers.setdefault(text, len(self.numbers))
+        number = self.of_cell.get(cell)
+        if number is None:
+            shown = str(tabular._xlsx_text(tabular.table_cell(cell)))
+            number = self.of_cell[cell] = self.numbers.setdefault(shown, len(self.numbers))
+        return number
 
     def xml(self) -> bytes:
         items = "".join(f'<si><t xml:space="preserve">{escape(text)}</t></si>' for text in
@@ -184,10 +202,10 @@ def _sheet_xml(
 
 
 def _cell_xml(reference: str, cell: object, strings: _SharedStrings) -> str:
-    """A number as a number; text neutralised (as every export's), stripped of the characters
-    XML cannot hold, and shared."""
+    """A number as a number, text by its number among the shared strings."""
+    if isinstance(cell, str):
+        return f'<c r="{reference}" t="s"><v>{strings.number(cell)}</v></c>'
     value = tabular.table_cell(cell)
     if isinstance(value, int | float):
         return f'<c r="{reference}"><v>{value!r}</v></c>'
-    text = str(tabular._xlsx_text(value))
-    return f'<c r="{reference}" t="s"><v>{strings.number(text)}</v></c>'
+    return f'<c r="{reference}" t="s"><v>{strings.number(str(value))}</v></c>'
