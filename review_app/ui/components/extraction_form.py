@@ -26,7 +26,7 @@ from review_app.domain.extraction.formats import (
     formats_for,
     measures_for,
 )
-from review_app.domain.extraction.model import StudyExtraction
+from review_app.domain.extraction.model import StudyExtraction, same_label
 from review_app.domain.vocabulary import ArmRole, EffectMeasure, StudyDesign
 from review_app.errors import ReviewAppError
 from review_app.protocol import ExtractionField, Outcome, Protocol
@@ -292,7 +292,7 @@ class Form:
             unit = f" · {outcome.unit}" if outcome.unit else ""
             title = f"{outcome.name} ({outcome.type}{unit}) · {len(tokens)} result(s)"
             with st.expander(title, expanded=bool(tokens)):
-                for token in sorted(tokens, key=self._result_order):
+                for token in self._in_order(tokens):
                     self._result(outcome, token)
                 if self.draft.arms:
                     self._add_results(outcome)
@@ -391,9 +391,18 @@ class Form:
         st.error(f"{FORMATS[format_id].label} with {given}: choose one of {names}.")
         return False
 
-    def _result_order(self, token: int) -> tuple[str, bool, int]:
-        timepoint = self.draft.text(f"res:{token}:timepoint").casefold()
-        return timepoint, self.draft.is_contrast(token), self.draft.results.index(token)
+    def _in_order(self, tokens: list[int]) -> list[int]:
+        """Time points in the order they were first entered (the paper's), arm results before
+        contrasts, then as entered."""
+        first: dict[str, int] = {}
+        for position, token in enumerate(self.draft.results):
+            first.setdefault(same_label(self.draft.text(f"res:{token}:timepoint")), position)
+
+        def order(token: int) -> tuple[int, bool, int]:
+            timepoint = same_label(self.draft.text(f"res:{token}:timepoint"))
+            return first[timepoint], self.draft.is_contrast(token), self.draft.results.index(token)
+
+        return sorted(tokens, key=order)
 
     def _result(self, outcome: Outcome, token: int) -> None:
         prefix = f"res:{token}:"
@@ -426,7 +435,7 @@ class Form:
                 self._contrast_facts(prefix, format_id, outcome, cols[2], cols[3])
             if format_id in FORMATS:
                 self._values(prefix, format_id)
-            self.bind(st.text_input, "Note", prefix + "note")
+            self.bind(st.text_area, "Note", prefix + "note", height=68)
             self._derived(outcome, token)
             st.button(
                 "Remove result",
