@@ -292,6 +292,8 @@ class Form:
             unit = f" · {outcome.unit}" if outcome.unit else ""
             title = f"{outcome.name} ({outcome.type}{unit}) · {len(tokens)} result(s)"
             with st.expander(title, expanded=bool(tokens)):
+                if outcome.description:
+                    st.caption(escape_markdown(outcome.description))
                 for token in self._in_order(tokens):
                     self._result(outcome, token)
                 if self.draft.arms:
