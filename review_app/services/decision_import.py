@@ -141,23 +141,11 @@ def import_decisions(
     """
     require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     table = read_table(data, source=file_name, limits=limits)
-    if not table.rows:
-        refuse(file_name, "no rows below the header; one row per vote or resolution")
-    protocol = get_protocol(session, review_id)
-    reader = _Reader(session, review_id, protocol, file_name)
-    rows = reader.read(table)
-    for line, column, message in _against_the_review(
-        _Here.load(session, review_id), protocol, rows
-    ):
-        reader.problem(line, column, message)
-    reader.raise_problems()
+    rows = _checked_rows(session, review_id, table, file_name)
     first_event = session.exec(select(func.max(AuditEvent.id))).one() or 0
     released = _cast(session, actor=actor, review_id=review_id, rows=rows, file_name=file_name)
     studies = _make_studies(session, actor=actor, review_id=review_id, rows=rows)
-    written = _lines_of_written(session, review_id, rows)
-    written.update({("study", study_id): None for study_id in studies})
-    if released:
-        written["review", review_id] = None  # the release of title/abstract outcomes
+    written = _written(session, review_id, rows, studies=studies, released=released)
     _mark_imported(session, review_id, written, after_event=first_event, file_name=file_name)
     record_event(
         session,
@@ -175,6 +163,21 @@ def import_decisions(
         },
     )
     return _summary(file_name, table, rows, released, tuple(studies.values()))
+
+
+def _checked_rows(session: Session, review_id: int, table: Table, file_name: str) -> list[_Row]:
+    """The file's rows in ids; ImportFileError listing every problem (row and column), of the
+    rows themselves and against what the review holds, when there is any."""
+    if not table.rows:
+        refuse(file_name, "no rows below the header; one row per vote or resolution")
+    protocol = get_protocol(session, review_id)
+    reader = _Reader(session, review_id, protocol, file_name)
+    rows = reader.read(table)
+    here = _Here.load(session, review_id)
+    for line, column, message in _against_the_review(here, protocol, rows):
+        reader.problem(line, column, message)
+    reader.raise_problems()
+    return rows
 
 
 # --- rows: the file's words to ids --------------------------------------------------------------
@@ -224,6 +227,11 @@ class _Reader:
         self.source = source
         self.records = _RecordIndex(session, review_id)
         self.people = _People(session, review_id)
+        self.reason_ids = {  # an id or label, any case -> the id
+            " ".join(key.split()).casefold(): reason.id
+            for reason in protocol.exclusion_reasons
+            for key in (reason.id, reason.label)
+        }
         self.problems: list[Problem] = []
 
     def read(self, table: Table) -> list[_Row]:
@@ -272,7 +280,8 @@ class _Reader:
         if person and kind is RowKind.RESOLUTION and not is_lead(person.role):
             message = f"{person.name!r} is a {person.role} in this review; a resolution is a lead's"
             self.problem(line, "reviewer", message)
-        reason = self._reason_id(values.get("reason", ""))
+        given = " ".join(values.get("reason", "").split())
+        reason = self.reason_ids.get(given.casefold(), given) or None  # unknown: for the rules
         if kind and stage and vote:
             for problem in _RULES[kind](self.protocol, stage=stage, vote=vote, reason=reason):
                 self.problem(line, problem.field, problem.message)
@@ -296,15 +305,6 @@ class _Reader:
         except LookupError as why:
             self.problem(line, column, str(why))
             return None
-
-    def _reason_id(self, text: str) -> str | None:
-        """The protocol's reason id for an id or a label (case-insensitive); other text is kept
-        as it is, for the protocol's rules to refuse."""
-        given = " ".join(text.split()).casefold()
-        for reason in self.protocol.exclusion_reasons:
-            if given in (reason.id.casefold(), " ".join(reason.label.split()).casefold()):
-                return reason.id
-        return " ".join(text.split()) or None
 
     def _without_repeats(self, rows: list[_Row]) -> list[_Row]:
         """The rows, each repeat (a problem) left out."""
@@ -556,9 +556,7 @@ def _cast(
     released = 0
     blind = get_review(session, review_id).is_blind
     for stage in Stage:
-        staged = sorted(
-            (r for r in rows if r.stage is stage), key=lambda r: list(RowKind).index(r.kind)
-        )
+        staged = [r for kind in RowKind for r in rows if r.stage is stage and r.kind is kind]
         if stage is Stage.FULL_TEXT and staged and blind:
             released = release_outcomes(
                 session, actor=actor, review_id=review_id, stage=Stage.TITLE_ABSTRACT
@@ -617,10 +615,15 @@ Written = dict[tuple[str, int | None], int | None]  # (entity, id) -> the file's
 _IMPORTED_ACTIONS = {"vote.create": "vote.import", "resolution.create": "resolution.import"}
 
 
-def _lines_of_written(session: Session, review_id: int, rows: list[_Row]) -> Written:
-    """(entity, id) of each decision and resolution the rows wrote -> the row's line."""
+def _written(
+    session: Session, review_id: int, rows: list[_Row], *, studies: Mapping[int, str], released: int
+) -> Written:
+    """What the import wrote: each decision and resolution with its row, the studies, and the
+    review when title/abstract outcomes were released."""
     line_of = {row.key: row.line for row in rows}
-    written: Written = {}
+    written: Written = {("study", study_id): None for study_id in studies}
+    if released:
+        written["review", review_id] = None
     decisions = select(Decision.id, Decision.record_id, Decision.stage, Decision.reviewer_id)
     resolutions = select(Resolution.id, Resolution.record_id, Resolution.stage, Resolution.lead_id)
     for entity, kind, query in (
@@ -636,8 +639,8 @@ def _lines_of_written(session: Session, review_id: int, rows: list[_Row]) -> Wri
 def _mark_imported(
     session: Session, review_id: int, written: Written, *, after_event: int, file_name: str
 ) -> None:
-    """The import's audit events (those after ``after_event`` on what it ``written``) name the
-    file and row; votes and resolutions become ``vote.import`` / ``resolution.import``. Keyed
+    """The import's audit events (those after ``after_event`` on what it has ``written``) name
+    the file and row; votes and resolutions become ``vote.import`` / ``resolution.import``. Keyed
     by entity, so an event another person's transaction wrote meanwhile is left as it is."""
     events = session.exec(
         select(AuditEvent).where(

@@ -13,6 +13,7 @@ from review_app.errors import ImportFileError, PermissionDeniedError, Validation
 from review_app.models import AuditEvent, Decision, Resolution, Review, ScreeningSlot, Study
 from review_app.services.conflicts import list_conflicts, resolve
 from review_app.services.decision_import import COLUMNS, import_decisions
+from review_app.services.fulltext import mark_not_retrieved
 from review_app.services.imports import import_file
 from review_app.services.permissions import Actor
 from review_app.services.prisma import prisma_counts
@@ -459,6 +460,23 @@ def test_a_missing_column_is_named(
         session, review.id, decisions_file(["S1,rita,include"], header="Record,Reviewer,Vote")
     )
     assert (line, column) == (1, "stage") and "no 'stage' column" in message
+
+
+def test_a_full_text_marked_not_retrieved_takes_no_full_text_decision(
+    session: Session, review: ReviewPublic, team: Team, records: dict[str, int]
+) -> None:
+    lead = Actor.user(team["lena"].id)
+    ta = ["S1,rita,title_abstract,include,,,", "S1,raj,title_abstract,include,,,"]
+    import_decisions(
+        session, actor=lead, review_id=review.id, data=decisions_file(ta), file_name="ta.csv"
+    )
+    mark_not_retrieved(
+        session, actor=lead, review_id=review.id, record_id=records["S1"], note="not held"
+    )
+    [(line, column, message)] = problems_of(
+        session, review.id, decisions_file(["S1,rita,full_text,include,,,"])
+    )
+    assert (line, column) == (2, "stage") and "full text marked not retrieved" in message
 
 
 def test_a_lease_is_no_obstacle_for_its_holder_and_counts_for_others(
