@@ -58,13 +58,13 @@ def open_extraction(browser: Any, address: str, account: Any) -> Any:
     page.get_by_role("link", name="Extraction").click()
     page.get_by_role("heading", name="Extraction").wait_for(timeout=30_000)
     settle(page)
-    choose(page, "Study", f"{STUDY} (yours not started", prefix=True)
+    choose(page, "Study", STUDY)
     return page
 
 
-def choose(page: Any, label: str, option: str, *, prefix: bool = False) -> None:
+def choose(page: Any, label: str, option: str) -> None:
     page.get_by_label(label, exact=True).click()
-    page.get_by_role("option", name=option, exact=not prefix).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
     rerun(page)
 
 

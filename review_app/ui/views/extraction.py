@@ -70,7 +70,7 @@ def render() -> None:
         )
         return
     _show_progress(progress, lead=lead)
-    study = _pick_study(progress, lead=lead)
+    study = _pick_study(progress)
     view = (
         st.segmented_control("View", [MY_COPY, CONSENSUS], default=MY_COPY, key=VIEW_KEY)
         if lead
@@ -130,25 +130,17 @@ def _status(status: ExtractionStatus | str | None) -> str:
     return "not started" if status is None else STATUS_LABELS[ExtractionStatus(status)]
 
 
-def _pick_study(progress: list[StudyProgress], *, lead: bool) -> StudyProgress:
+def _pick_study(progress: list[StudyProgress]) -> StudyProgress:
     by_id = {p.study_id: p for p in progress}
     if st.session_state.get(STUDY_KEY) not in by_id:
         unfinished = [p.study_id for p in progress if p.mine != ExtractionStatus.COMPLETE]
         st.session_state[STUDY_KEY] = (unfinished or list(by_id))[0]
+    # Plain labels: the statuses are in the progress table and above the form (an option's
+    # label that changes while it is selected stays as it was in the browser's box)
     chosen = st.selectbox(
-        "Study",
-        list(by_id),
-        format_func=lambda sid: _study_choice(by_id[sid], lead=lead),
-        key=STUDY_KEY,
+        "Study", list(by_id), format_func=lambda sid: by_id[sid].label, key=STUDY_KEY
     )
     return by_id[chosen]
-
-
-def _study_choice(progress: StudyProgress, *, lead: bool) -> str:
-    states = f"yours {_status(progress.mine)}"
-    if lead:
-        states += f" · consensus {_status(progress.consensus)}"
-    return f"{progress.label} ({states})"
 
 
 def _show_reports(review_id: int, study_id: int, user: state.CurrentUser) -> None:
