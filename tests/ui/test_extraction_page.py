@@ -407,3 +407,29 @@ def test_a_between_arm_result_shows_the_se_its_ci_gives(review: Review) -> None:
     assert "Pain intensity, 1 hour, Kratom vs Placebo" in text_of(app)
     fill(app, copy_id, f"res:{token}:v:ci_lower", "-0.1")  # lower limit above the upper
     assert ":red[Estimate (-1.2) cannot be below CI lower limit (-0.1).]" in text_of(app)
+
+
+def test_results_are_listed_by_time_point_in_the_order_entered(review: Review) -> None:
+    before, after = (
+        Result("pain_intensity", timepoint, arm, "mean_sd", {"n": 26})
+        for timepoint, arm in (("Before dose", "Kratom"), ("1 h after dose", "Kratom"))
+    )
+    placebo = Result("pain_intensity", "Before dose", "Placebo", "mean_sd", {"n": 26})
+    with session_scope(make_engine(review.url)) as session:
+        actor = review.actor("reviewer1")
+        copy = open_copy(session, actor=actor, review_id=review.review_id, study_id=review.study_id)
+        data = replace(SAVED, study=STUDY, extractor="reviewer1", results=(before, after, placebo))
+        save_copy(
+            session,
+            actor=actor,
+            review_id=review.review_id,
+            extraction_id=copy.extraction_id,
+            data=data,
+        )
+    app = page_as(review, "reviewer1", "reviewer")
+    headers = [m.value.replace("\\", "") for m in app.markdown if m.value.startswith("**Pain")]
+    assert headers == [
+        "**Pain intensity, Before dose, Kratom**",
+        "**Pain intensity, Before dose, Placebo**",
+        "**Pain intensity, 1 h after dose, Kratom**",
+    ]
