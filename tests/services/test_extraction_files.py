@@ -20,7 +20,7 @@ from review_app.errors import ImportFileError, PermissionDeniedError
 from review_app.importers.record import Limits
 from review_app.models import Record
 from review_app.services.exports import EXPORTS
-from review_app.services.exports.extraction import export_extraction
+from review_app.services.exports.extraction import export_extraction, revman_sheets
 from review_app.services.extraction import VALUES, read_copies, replace_copies
 from review_app.services.extraction_import import import_extraction
 from review_app.services.imports import import_file
@@ -291,3 +291,10 @@ def test_the_registry_entry_offers_the_services_values() -> None:
     (values,) = export.options
     assert values.choices == VALUES and values.default == "consensus"
     assert export.formats == ("csv", "xlsx") and export.function.startswith("extraction:")
+
+
+def test_revman_sheet_names_fit_excel_and_stay_distinct() -> None:
+    long_ids = {"a" * 40: "continuous", "a" * 41: "dichotomous", "b": "continuous"}
+    names = list(revman_sheets([], long_ids))
+    assert names == [f"RevMan {'a' * 24}", f"RevMan {'a' * 20} (2)", "RevMan b"]
+    assert all(len(name) <= 31 for name in names)
