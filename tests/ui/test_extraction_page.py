@@ -19,6 +19,7 @@ from review_app.services.demo import DEMO_PROTOCOL
 from review_app.services.extraction import (
     compare_study,
     get_copy,
+    list_progress,
     open_copy,
     save_copy,
     set_complete,
@@ -307,6 +308,9 @@ def test_a_lead_compares_the_copies_and_settles_the_discrepancy(review: Review) 
     extract(review, "reviewer1", mean=4.5)
     second = extract(review, "reviewer2", mean=5.0)
     app = page_as(review, "lead", "lead")
+    # a lead who is not an extractor of the study lands on the comparison
+    assert app.segmented_control(key="extract_view").value == "Compare and agree"
+    app.segmented_control(key="extract_view").set_value("My extraction").run()
     assert "Trial 2021 already has its 2 extractor(s)" in text_of(app)  # no third copy offered
     assert not [b for b in app.button if b.key == "extract_open"]
     app.segmented_control(key="extract_view").set_value("Compare and agree").run()
@@ -433,3 +437,22 @@ def test_results_are_listed_by_time_point_in_the_order_entered(review: Review) -
         "**Pain intensity, Before dose, Placebo**",
         "**Pain intensity, 1 h after dose, Kratom**",
     ]
+
+
+def test_the_demo_study_says_it_is_indirect_evidence(review: Review) -> None:
+    """The demo's one study is shown for what it is, never as evidence for the question."""
+    with session_scope(make_engine(review.url)) as session:
+        demo_study = next(
+            p.study_id
+            for p in list_progress(session, actor=review.actor("lead"), review_id=review.review_id)
+            if p.label == "Vicknasingam 2020"
+        )
+    app = AppTest.from_function(extraction_page, default_timeout=60)
+    app.session_state["user_id"], app.session_state["user_name"] = review.users["reviewer1"], "x"
+    app.session_state["review_id"], app.session_state["role"] = review.review_id, "reviewer"
+    app.session_state["extract_study"] = demo_study
+    app.run()
+    assert not app.exception
+    (banner,) = [i.value for i in app.info if "Indirect evidence" in str(i.value)]
+    assert "left out of the main analyses" in banner
+    assert "healthy regular kratom users" in banner

@@ -71,8 +71,10 @@ def render() -> None:
         return
     _show_progress(progress, lead=lead)
     study = _pick_study(progress)
+    # a lead who is not one of the study's extractors comes to compare and agree
+    first_view = MY_COPY if study.mine is not None else CONSENSUS
     view = (
-        st.segmented_control("View", [MY_COPY, CONSENSUS], default=MY_COPY, key=VIEW_KEY)
+        st.segmented_control("View", [MY_COPY, CONSENSUS], default=first_view, key=VIEW_KEY)
         if lead
         else MY_COPY
     )
@@ -282,6 +284,12 @@ def _actions(
         f"**{owner} of {escape_markdown(view.study_label)}** · {_status(view.status)} · "
         f"last saved {view.updated_at:%Y-%m-%d %H:%M} UTC"
     )
+    if view.data.is_indirect:
+        st.info(
+            "**Indirect evidence**, left out of the main analyses: "
+            f"{escape_markdown(view.data.indirect_evidence.strip())}",
+            icon=":material/call_split:",
+        )
     buttons = st.container(horizontal=True)
     save = buttons.button(
         "Save", key=f"extract_save_{view.extraction_id}", type="primary", shortcut="ctrl+s"
