@@ -27,7 +27,7 @@ from review_app.importers import tabular
 from review_app.importers.decoding import not_imported
 from review_app.importers.normalize import normalize_doi, normalize_pmid
 from review_app.importers.record import DEFAULT_LIMITS, Limits
-from review_app.models import Record
+from review_app.models import Record, Study, StudyReport
 from review_app.protocol.model import ExtractionField
 from review_app.services.extraction import replace_copies
 from review_app.services.permissions import Actor
@@ -70,7 +70,7 @@ def import_extraction(
     read = table.read_table(
         _rows(tabular.read_table(data, source=file_name, limits=limits, sheet=table.SHEET)),
         field_ids=list(fields),
-        study_of_report=_ReportIndex(session, studies).study_of,
+        study_of_report=_ReportIndex(session, review_id, studies).study_of,
     )
     labels = {same_label(study.label): study.label for study in studies}
     problems = [
@@ -111,18 +111,17 @@ def _refuse(file_name: str, problems: Sequence[table.RowProblem]) -> NoReturn:
 
 
 class _ReportIndex:
-    """A report's source record id, DOI or PMID -> the labels of the studies it reports."""
+    """A report's source record id, DOI or PMID -> the labels of the studies it reports; read
+    from the database when a row first names a report."""
 
-    def __init__(self, session: Session, studies: Sequence[StudyView]) -> None:
-        label_of = {report.record_id: s.label for s in studies for report in s.reports}
-        self.labels: dict[str, set[str]] = {}
-        records = session.exec(select(Record).where(col(Record.id).in_(list(label_of))))
-        for record in records if label_of else ():
-            for key in _record_keys(record):
-                self.labels.setdefault(key, set()).add(label_of[record.id or 0])
+    def __init__(self, session: Session, review_id: int, studies: Sequence[StudyView]) -> None:
+        self.session, self.review_id = session, review_id
+        self.label_of = {study.id: study.label for study in studies}
+        self.labels: dict[str, set[str]] | None = None
 
     def study_of(self, report: str) -> str:
-        found = set().union(*(self.labels.get(key, set()) for key in _cell_keys(report)))
+        labels = self._labels()
+        found = set().union(*(labels.get(key, set()) for key in _cell_keys(report)))
         if not found:
             raise LookupError(
                 f"{report!r} is not the source record id, DOI or PMID of a report of a study "
@@ -135,6 +134,20 @@ class _ReportIndex:
                 "name the study in 'study'"
             )
         return found.pop()
+
+    def _labels(self) -> dict[str, set[str]]:
+        if self.labels is None:
+            self.labels = {}
+            query = (
+                select(Record, StudyReport.study_id)
+                .join(StudyReport, col(StudyReport.record_id) == col(Record.id))
+                .join(Study, col(Study.id) == col(StudyReport.study_id))
+                .where(Study.review_id == self.review_id)
+            )
+            for record, study_id in self.session.exec(query):
+                for key in _record_keys(record):
+                    self.labels.setdefault(key, set()).add(self.label_of[study_id])
+        return self.labels
 
 
 def _record_keys(record: Record) -> list[str]:
