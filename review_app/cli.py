@@ -319,7 +319,7 @@ def import_extraction(
         Path,
         typer.Argument(
             metavar="PATH.csv|.xlsx",
-            help="The layout of `export extraction` (docs/extraction-columns.md).",
+            help="The layout of `export extraction` (README: Extraction files).",
         ),
     ],
     as_user: Annotated[

@@ -34,7 +34,15 @@ def test_every_export_of_the_registry_is_a_command_with_its_options(name: str) -
 def test_the_export_group_has_the_registry_commands_and_no_other() -> None:
     generated = [e.name for e in EXPORTS.values() if e.words == ("export", e.name)]
     assert list(command(("export",)).commands) == generated  # type: ignore[attr-defined]
-    assert generated == ["records", "duplicates", "decisions", "included", "statuses", "audit"]
+    assert generated == [
+        "records",
+        "duplicates",
+        "decisions",
+        "included",
+        "statuses",
+        "audit",
+        "extraction",
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from review_app.domain.extraction.formats import FORMATS, derive
 from review_app.domain.extraction.model import Arm, Design, Result, StudyExtraction, same_label
 from review_app.domain.vocabulary import ArmRole, EffectMeasure, StudyDesign
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "extraction-columns.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 FIELD_IDS = ("country", "setting", "funding")
 OUTCOMES = ("pain", "sleep")
 VALUE_NAMES = [column.name for column in table.VALUE_COLUMNS]
@@ -246,7 +246,7 @@ def test_header_problems_name_the_column() -> None:
         "row 1, column field:sponsor: not an extraction field of the protocol; its fields are: "
         "country, setting, funding",
         "row 1, column comment: not a column of the extraction file; its columns are in "
-        "docs/extraction-columns.md",
+        "the README (Extraction files)",
     ]
     no_study = [(1, ["arm", "outcome"]), (2, ["A", "pain"])]
     assert [str(p) for p in read(no_study).problems] == [
@@ -402,7 +402,10 @@ def test_revman_rows_say_why_a_study_cannot_be_entered() -> None:
 
 
 def test_the_columns_document_is_made_from_the_declarations() -> None:
-    assert DOCS.read_text(encoding="utf-8") == table.columns_markdown()
+    readme = README.read_text(encoding="utf-8")
+    start = readme.index("<!-- extraction-columns")
+    end = readme.index("<!-- /extraction-columns -->") + len("<!-- /extraction-columns -->")
+    assert readme[start:end] == table.columns_markdown()
     names = [column.name for column in table.COLUMNS]
     assert len(names) == len(set(names))
     for column in table.COLUMNS:

@@ -328,6 +328,6 @@ def test_a_workbook_is_the_same_bytes_whenever_it_is_made(
 
 def test_an_unknown_export_is_named_with_the_ones_there_are() -> None:
     with pytest.raises(
-        NotFoundError, match="export 'extraction': there is none; the exports are records"
+        NotFoundError, match="export 'appraisal': there is none; the exports are records"
     ):
-        get_export("extraction")
+        get_export("appraisal")

@@ -19,7 +19,7 @@ export fills them, the import ignores them. :func:`revman_tables` lays the conse
 per outcome as RevMan's calculator wants them (events/total, or mean/SD/n, per arm pair).
 
 Every column is declared once, in :data:`COLUMNS`, with its meaning; the documentation
-(``docs/extraction-columns.md``) is made from it by :func:`columns_markdown`.
+(the README's "Extraction files" section) is made from it by :func:`columns_markdown`.
 """
 
 from __future__ import annotations
@@ -417,7 +417,7 @@ def _unknown_column(name: str, known_fields: Mapping[str, str]) -> str:
     if name.casefold().startswith(FIELD_PREFIX):
         allowed = ", ".join(known_fields.values()) or "none (the protocol has no extraction_fields)"
         return f"not an extraction field of the protocol; its fields are: {allowed}"
-    return "not a column of the extraction file; its columns are in docs/extraction-columns.md"
+    return "not a column of the extraction file; its columns are in the README (Extraction files)"
 
 
 def _row_cells(
@@ -945,12 +945,10 @@ def _indirect_note(copy: StudyExtraction) -> str:
 
 
 def columns_markdown() -> str:
-    """docs/extraction-columns.md: every column of the file, in order, with its meaning."""
+    """The README's "Extraction files" section: every column of the file, in order, with its
+    meaning (between the README's ``extraction-columns`` markers; a test checks they agree)."""
     lines = [
-        "# The extraction file's columns",
-        "",
-        "Made from `review_app/domain/extraction/table.py` (`COLUMNS`) by",
-        "`python -m review_app.domain.extraction.table`; a test checks that they agree.",
+        "<!-- extraction-columns: made by `python -m review_app.domain.extraction.table` -->",
         "",
         "`review-app export extraction -o PATH.csv|.xlsx [--values consensus|all]` writes, and",
         "`review-app import extraction PATH.csv|.xlsx --as USER` reads, one row per arm of a",
@@ -977,6 +975,7 @@ def columns_markdown() -> str:
         "(a value not derivable, a missing arm, between-arm results only) or which values were",
         "estimated and how.",
         "",
+        "<!-- /extraction-columns -->",
     ]
     return "\n".join(lines)
 

@@ -179,7 +179,7 @@ EXPORTS: dict[str, Export] = {
             role=Role.LEAD,
             description=(
                 "Every study's extraction, one row per arm, result and contrast (the columns: "
-                "docs/extraction-columns.md); XLSX adds a RevMan sheet per outcome."
+                "README: Extraction files); XLSX adds a RevMan sheet per outcome."
             ),
             function="extraction:export_extraction",
             options=(Option("values", EXTRACTION_VALUES, "consensus", "Which copies"),),
