@@ -20,16 +20,20 @@ What this version publishes, and so what is implemented:
   paper says "key domains": whether a domain lacking information is key is the assessor's call,
   so the "No information" proposal may be overridden with support text.
 
-ROBINS-I version 2 (riskofbias.info, drafts of November 2024 and 20 November 2025) adds
-algorithms, "strong"/"weak" answers (SY, WY, WN, SN), a triage section and renumbered domains
-(the 2025 draft drops the deviations domain). It is not implemented here: see the coordinator's
-report of issue 14.
+ROBINS-I version 2 is not implemented here. Its current release (20 November 2025, for follow-up
+studies; riskofbias.info calls it a draft subject to change) publishes algorithms, but as
+flowchart images in a document not available to us, and it is a different tool: a triage
+section (B1-B3: Critical without further questions), six domains (the deviations domain is
+dropped; the per-protocol effect is handled by a second variant of domain 1; classification now
+comes before selection), "strong"/"weak" answers (SY, WY, WN, SN) and, for confounding, "Low
+(except for concerns about uncontrolled confounding)" as the best judgement. It belongs in a
+module of its own, once checked against the official document.
 
-Licence: the tool documents at riskofbias.info are released under CC BY-NC-ND 4.0 (no
-derivatives) and the BMJ paper under CC BY-NC; the labels below are our own short wording with the
-official item numbers. A team holding the official text loads it with
-:func:`~.tool.load_official_text` and :func:`~.tool.with_official_text` (keys "1.1", ...;
-"adherence:4.3" for the adherence questions).
+Licence: the tool documents at riskofbias.info carry CC BY-NC-ND 4.0 (no derivatives; stated on
+the V2 draft, and as we recall on the 2016 tool) and the BMJ paper CC BY-NC; so the labels below
+are our own short wording with the official item numbers, and the official wording is not
+shipped. A team holding the official text loads it with :func:`~.tool.load_official_text` and
+:func:`~.tool.with_official_text` (keys "1.1", ...; "adherence:4.3" for the adherence questions).
 """
 
 from __future__ import annotations
@@ -73,7 +77,7 @@ SCALE = Scale(
     levels=(
         Level(LOW, "#02C100", "+"),
         Level(MODERATE, "#E2DF07", "-"),
-        Level(SERIOUS, "#BF0000", "x"),
+        Level(SERIOUS, "#BF0000", "X"),
         Level(CRITICAL, "#820000", "!"),
     ),
     unranked=(Level(NO_INFORMATION, "#4EA1F7", "?"),),
