@@ -19,6 +19,8 @@ import pytest
 from review_app.domain.appraisal.robins_i import ROBINS_I, SCALE, guidance
 from review_app.domain.appraisal.tool import (
     Answer,
+    AnsweredIn,
+    Condition,
     Domain,
     asked,
     check_answers,
@@ -274,3 +276,19 @@ def test_labels_are_short_and_numbered_as_published() -> None:
             assert question.number.startswith(domain.id[1:] + ".")
             assert 0 < len(question.label) <= 90
             assert question.official_text is None
+
+
+def _questions_named(condition: Condition | None) -> set[str]:
+    if condition is None:
+        return set()
+    if isinstance(condition, AnsweredIn):
+        return {condition.question}
+    return {n for part in condition.conditions for n in _questions_named(part)}
+
+
+@pytest.mark.parametrize("name", QUESTIONS_2016)
+def test_conditions_name_only_earlier_questions_of_their_domain(name: str) -> None:
+    earlier: list[str] = []
+    for question in _domain(name).questions:
+        assert _questions_named(question.condition) <= set(earlier), question.number
+        earlier.append(question.number)
