@@ -248,8 +248,16 @@ class Problem:
 
 
 def asked(domain: Domain, answers: Mapping[str, Answer]) -> list[Question]:
-    """The domain's questions shown given ``answers``, in order."""
-    return [q for q in domain.questions if holds(q.condition, answers)]
+    """The domain's questions shown given ``answers``, in order. Only answers to questions that
+    are shown count: a stray answer to a question that does not apply opens nothing."""
+    shown: list[Question] = []
+    counted: dict[str, Answer] = {}
+    for question in domain.questions:
+        if holds(question.condition, counted):
+            shown.append(question)
+            if question.number in answers:
+                counted[question.number] = answers[question.number]
+    return shown
 
 
 def check_answers(domain: Domain, answers: Mapping[str, Answer | None]) -> list[Problem]:
