@@ -349,92 +349,120 @@ def _lines(text: str, width: float, size: float, bold: bool = False) -> list[str
 # The traffic-light plot ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Grid:
+    """Where the traffic-light plot's parts go (pt): measured from the table's texts."""
+
+    shorts: tuple[str, ...]  # column headers: D1, D2, ..., Overall
+    labels: tuple[tuple[str, ...], ...]  # each study's label, wrapped
+    heights: tuple[float, ...]  # each study's row
+    caption: tuple[str, ...]  # "Domains:", "D1: ...", ...
+    column: float
+    label_width: float
+    legend_width: float
+    width: float
+    top: float  # below the title
+
+    @property
+    def grid_x(self) -> float:
+        return MARGIN + self.label_width
+
+    @property
+    def grid_y(self) -> float:
+        return self.top + 2 * STRIP
+
+    @property
+    def below(self) -> float:
+        return self.grid_y + sum(self.heights) + 12
+
+    def height(self, scale_size: int) -> float:
+        lines = max(len(self.caption), scale_size + 1)
+        return self.below + lines * SMALL * 1.5 + MARGIN
+
+
+def _grid(table: RobTable, title: str | None, overall: bool) -> _Grid:
+    shorts = tuple(domain.short for domain in table.domains) + ((OVERALL_SHORT,) if overall else ())
+    labels = tuple(tuple(_lines(row.study, MAX_LABEL, TEXT)) for row in table.rows)
+    caption = ("Domains:", *(f"{domain.short}: {domain.name}." for domain in table.domains))
+    legend = [judgement.label for judgement in table.scale] + ["Judgement"]
+    column = max(CELL, *(measure(short, TEXT, False) + 6 for short in shorts))
+    label_width = max(measure(line, TEXT, False) for lines in labels for line in lines) + 8
+    legend_width = 14 + max(measure(label, SMALL, True) for label in legend)
+    caption_width = max(measure(line, SMALL, False) for line in caption)
+    return _Grid(
+        shorts=shorts,
+        labels=labels,
+        heights=tuple(max(CELL, len(lines) * TEXT * 1.25 + 6) for lines in labels),
+        caption=caption,
+        column=column,
+        label_width=label_width,
+        legend_width=legend_width,
+        width=MARGIN
+        + max(label_width + column * len(shorts), caption_width + 24 + legend_width)
+        + MARGIN,
+        top=MARGIN + (TITLE * 1.8 if title else 0),
+    )
+
+
 def traffic_light_figure(
     table: RobTable, *, title: str | None = None, overall: bool = True
 ) -> Figure:
     """robvis's traffic-light plot: studies down, domains (and Overall) across, legends below."""
     validate_table(table)
-    styles = {judgement.label: judgement for judgement in table.scale}
-    shorts = [domain.short for domain in table.domains] + ([OVERALL_SHORT] if overall else [])
-    column = max(CELL, *(measure(short, TEXT, False) + 6 for short in shorts))
-    labels = [_lines(row.study, MAX_LABEL, TEXT) for row in table.rows]
-    label_width = max(measure(line, TEXT, False) for lines in labels for line in lines) + 8
-    heights = [max(CELL, len(lines) * TEXT * 1.25 + 6) for lines in labels]
-    caption = ["Domains:", *(f"{d.short}: {d.name}." for d in table.domains)]
-    legend = [judgement.label for judgement in table.scale]
-    caption_width = max(measure(line, SMALL, False) for line in caption)
-    legend_width = 14 + max(measure(label, SMALL, False) for label in [*legend, "Judgement"])
-    left = MARGIN
-    grid_x = left + label_width
-    grid_width = column * len(shorts)
-    width = max(grid_x + grid_width, MARGIN + caption_width + 24 + legend_width) + MARGIN
-    top = MARGIN + (TITLE * 1.8 if title else 0)
-    grid_y = top + 2 * STRIP
-    below = grid_y + sum(heights) + 12
-    legend_height = max(len(caption), len(legend) + 1) * SMALL * 1.5
-    figure, axes = _canvas(width, below + legend_height + MARGIN)
+    grid = _grid(table, title, overall)
+    figure, axes = _canvas(grid.width, grid.height(len(table.scale)))
     if title:
         _text(axes, MARGIN, MARGIN + TITLE * 0.7, title, size=TITLE, bold=True)
-    _traffic_header(axes, left, top, grid_x, grid_width, column, shorts)
-    _rect(axes, left, top + STRIP, label_width, STRIP, STRIP_COLOUR, GRID_COLOUR)
-    _text(axes, left + 4, top + 1.5 * STRIP, "Study")
-    y = grid_y
-    for row, lines, height in zip(table.rows, labels, heights, strict=True):
-        _rect(axes, left, y, label_width, height, STRIP_COLOUR, GRID_COLOUR)
-        first = y + height / 2 - (len(lines) - 1) * TEXT * 1.25 / 2
-        for number, line in enumerate(lines):
-            _text(axes, left + 4, first + number * TEXT * 1.25, line)
-        values = [*row.judgements, row.overall][: len(shorts)]
+    _traffic_header(axes, grid)
+    styles = {judgement.label: judgement for judgement in table.scale}
+    y = grid.grid_y
+    for row, lines, height in zip(table.rows, grid.labels, grid.heights, strict=True):
+        _study_label(axes, lines, y, height, grid.label_width)
+        values = [*row.judgements, row.overall][: len(grid.shorts)]
         for index, value in enumerate(values):
-            x = grid_x + index * column
-            is_overall = overall and index == len(shorts) - 1
-            _rect(
-                axes,
-                x,
-                y,
-                column,
-                height,
-                OVERALL_BACKGROUND if is_overall else "white",
-                GRID_COLOUR,
-            )
+            x = grid.grid_x + index * grid.column
+            is_overall = overall and index == len(grid.shorts) - 1
+            fill = OVERALL_BACKGROUND if is_overall else "white"
+            _rect(axes, x, y, grid.column, height, fill, GRID_COLOUR)
             if value is not None:
-                _light(axes, x + column / 2, y + height / 2, styles[value], CELL * CIRCLE)
+                centre = (x + grid.column / 2, y + height / 2)
+                _light(axes, *centre, styles[value], CELL * CIRCLE)
         y += height
-    _traffic_legends(axes, table, caption, below, width)
+    _traffic_legends(axes, table, grid)
     return figure
 
 
-def _traffic_header(
-    axes: Axes,
-    left: float,
-    top: float,
-    grid_x: float,
-    grid_width: float,
-    column: float,
-    shorts: Sequence[str],
-) -> None:
-    """ "Risk of bias domains" over the columns, then one grey strip per column (robvis facets)."""
-    _text(axes, grid_x + grid_width / 2, top + STRIP / 2, "Risk of bias domains", ha="center")
-    for index, short in enumerate(shorts):
-        x = grid_x + index * column
-        _rect(axes, x, top + STRIP, column, STRIP, STRIP_COLOUR, GRID_COLOUR)
-        _text(axes, x + column / 2, top + 1.5 * STRIP, short, ha="center")
+def _traffic_header(axes: Axes, grid: _Grid) -> None:
+    """ "Risk of bias domains" over the columns, then grey strips: "Study" over the labels, one
+    per column (robvis's facet strips; robvis writes "Study" down the side, which a single study's
+    row is too short to hold)."""
+    width = grid.column * len(grid.shorts)
+    y = grid.top + 1.5 * STRIP
+    _text(axes, grid.grid_x + width / 2, grid.top + STRIP / 2, "Risk of bias domains", ha="center")
+    _rect(axes, MARGIN, grid.top + STRIP, grid.label_width, STRIP, STRIP_COLOUR, GRID_COLOUR)
+    _text(axes, MARGIN + 4, y, "Study")
+    for index, short in enumerate(grid.shorts):
+        x = grid.grid_x + index * grid.column
+        _rect(axes, x, grid.top + STRIP, grid.column, STRIP, STRIP_COLOUR, GRID_COLOUR)
+        _text(axes, x + grid.column / 2, y, short, ha="center")
 
 
-def _traffic_legends(
-    axes: Axes, table: RobTable, caption: Sequence[str], y: float, width: float
-) -> None:
+def _study_label(axes: Axes, lines: Sequence[str], y: float, height: float, width: float) -> None:
+    _rect(axes, MARGIN, y, width, height, STRIP_COLOUR, GRID_COLOUR)
+    first = y + height / 2 - (len(lines) - 1) * TEXT * 1.25 / 2
+    for number, line in enumerate(lines):
+        _text(axes, MARGIN + 4, first + number * TEXT * 1.25, line)
+
+
+def _traffic_legends(axes: Axes, table: RobTable, grid: _Grid) -> None:
     """The domains spelt out at the left, the judgements with their lights at the right."""
     pitch = SMALL * 1.5
-    for number, line in enumerate(caption):
-        _text(axes, MARGIN, y + (number + 0.5) * pitch, line, size=SMALL, bold=number == 0)
-    legend_width = 14 + max(
-        measure(label, SMALL, False) for label in [j.label for j in table.scale] + ["Judgement"]
-    )
-    x = width - MARGIN - legend_width
-    _text(axes, x, y + 0.5 * pitch, "Judgement", size=SMALL, bold=True)
+    for number, line in enumerate(grid.caption):
+        _text(axes, MARGIN, grid.below + (number + 0.5) * pitch, line, size=SMALL, bold=number == 0)
+    x = grid.width - MARGIN - grid.legend_width
+    _text(axes, x, grid.below + 0.5 * pitch, "Judgement", size=SMALL, bold=True)
     for number, judgement in enumerate(table.scale, start=1):
-        centre = y + (number + 0.5) * pitch
+        centre = grid.below + (number + 0.5) * pitch
         _light(axes, x + 5, centre, judgement, 5.0)
         _text(axes, x + 14, centre, judgement.label, size=SMALL)
 
