@@ -169,24 +169,19 @@ def _check_row(table: RobTable, row: RobRow) -> None:
             f"Study {row.study!r} has {len(row.judgements)} domain judgements; "
             f"{table.tool} has {len(table.domains)} domains."
         )
-    allowed = {judgement.label for judgement in table.scale}
+    allowed = [judgement.label for judgement in table.scale]
     cells = [*zip(table.domains, row.judgements, strict=True), (None, row.overall)]
     for domain, value in cells:
         if value is not None and value not in allowed:
             where = domain.short if domain else OVERALL_SHORT
             raise ValidationError(
                 f"Study {row.study!r}, {where}: {value!r} is not a {table.tool} judgement; "
-                f"allowed: {', '.join(sorted(allowed, key=_order(table)))} (or none)."
+                f"allowed: {', '.join(allowed)} (or none)."
             )
     if row.weight is not None and not (math.isfinite(row.weight) and row.weight >= 0):
         raise ValidationError(
             f"Study {row.study!r} has weight {row.weight}; a weight is a number of 0 or more."
         )
-
-
-def _order(table: RobTable) -> Any:
-    labels = [judgement.label for judgement in table.scale]
-    return labels.index
 
 
 # Shares -------------------------------------------------------------------------------------------
