@@ -99,16 +99,34 @@ def test_the_record_cap_holds_on_rows_read_too() -> None:
 
 
 def test_an_xlsx_with_more_cells_than_allowed_is_refused() -> None:
-    wide = (f'<row r="{n}"><c r="XFD{n}" t="inlineStr"><is><t>x</t></is></c></row>' for n in [2])
-    rows = [hostile_xlsx.inline_row(1, hostile_xlsx.HEADER), *wide]
-    data = hostile_xlsx.workbook(rows)
-    # The XML holds 3 cells, but the row with a cell in column XFD is 16,384 cells wide.
-    (message,) = refusal(data, "wide.xlsx", limits=Limits(max_sheet_cells=10_000))
-    assert "more than 10,000 cells (reached at row 2)" in message
-    assert "REVIEW_APP_MAX_SHEET_CELLS" in message
     many = hostile_xlsx.many_rows(2_000)  # 4,002 cells in the XML: refused by the scan
     (message,) = refusal(many, "many.xlsx", limits=Limits(max_sheet_cells=4_000))
     assert "more than 4,000 cells;" in message
+    assert "REVIEW_APP_MAX_SHEET_CELLS" in message
+
+
+def wide_rows(count: int) -> bytes:
+    """The header, then ``count`` rows holding one value each, in column XFD (16,384)."""
+    wide = (
+        f'<row r="{n}"><c r="XFD{n}" t="inlineStr"><is><t>x</t></is></c></row>'
+        for n in range(2, count + 2)
+    )
+    return hostile_xlsx.workbook([hostile_xlsx.inline_row(1, hostile_xlsx.HEADER), *wide])
+
+
+def test_the_cell_cap_counts_the_cells_present_not_the_padding_to_the_last_one() -> None:
+    # The XML holds 3 cells; the row with a cell in column XFD is 16,384 cells wide once padded.
+    (message,) = refusal(wide_rows(1), "wide.xlsx", limits=Limits(max_sheet_cells=10))
+    assert message.startswith("wide.xlsx, line 2, record 1, title: no title")  # read, checked
+
+
+def test_rows_padded_to_a_far_column_are_refused_before_they_fill_memory() -> None:
+    data = wide_rows(2_000)  # 2,000 x 16,383 empty cells once padded: 262 MB of pointers
+    assert len(data) < 30_000
+    with measured(budget_mb=80, budget_seconds=10):  # the padding allowed: 50 MB of pointers
+        (message,) = refusal(data, "wide.xlsx")
+    assert "more than 6,553,600 empty cells before their last value (reached at row 402)" in message
+    assert "REVIEW_APP_MAX_UPLOAD_MB" in message
 
 
 # --- every format -------------------------------------------------------------------------------
