@@ -399,7 +399,7 @@ class _SheetStream:
         def end(name: str) -> None:
             nonlocal text, inline, phonetic, padding
             if name == _CELL:
-                if text is not None:
+                if text:  # a value, not an empty <v/> (a formula never calculated)
                     joined = "".join(text)
                     value = strings[int(joined)] if kind == "s" else value_of(kind, style, joined)
                     if column > len(row):
