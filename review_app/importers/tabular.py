@@ -401,7 +401,12 @@ class _SheetStream:
             if name == _CELL:
                 if text:  # a value, not an empty <v/> (a formula never calculated)
                     joined = "".join(text)
-                    value = strings[int(joined)] if kind == "s" else value_of(kind, style, joined)
+                    if kind == "s":
+                        value = strings[int(joined)]
+                    elif kind == "n" and not style:  # most numbers: no date style to look up
+                        value = _number_text(joined)
+                    else:
+                        value = value_of(kind, style, joined)
                     if column > len(row):
                         padding += column - len(row) - 1
                         if padding > max_padding:
@@ -429,15 +434,28 @@ class _SheetStream:
             return _cell_text(bool(int(text)))
         if kind == "d":
             return _cell_text(self.from_iso(text))
-        number = float(text) if any(mark in text for mark in ".eE") else int(text)
         style_id = int(style) if style else 0
-        if style_id in self.date_styles:
-            try:
-                duration = style_id in self.duration_styles
-                return _cell_text(self.from_excel(number, self.epoch, timedelta=duration))
-            except (OverflowError, ValueError):
-                return "#VALUE!"  # as openpyxl: a date serial outside the calendar
-        return _cell_text(number)
+        if style_id not in self.date_styles:
+            return _number_text(text)
+        number = float(text) if _is_decimal(text) else int(text)
+        try:
+            duration = style_id in self.duration_styles
+            return _cell_text(self.from_excel(number, self.epoch, timedelta=duration))
+        except (OverflowError, ValueError):
+            return "#VALUE!"  # as openpyxl: a date serial outside the calendar
+
+
+def _is_decimal(text: str) -> bool:
+    """Whether a cell's number is written with a point or an exponent (openpyxl's float)."""
+    return "." in text or "e" in text or "E" in text
+
+
+def _number_text(text: str) -> str:
+    """A number cell as ``_cell_text`` shows openpyxl's value: "2020.0" -> "2020"."""
+    if not _is_decimal(text):
+        return str(int(text))
+    number = float(text)
+    return str(int(number)) if number.is_integer() else str(number)
 
 
 def _refuse_doctype(*_: object) -> NoReturn:
