@@ -34,6 +34,7 @@ from review_app.protocol import (
     protocol_from_dict,
     protocol_to_dict,
 )
+from review_app.protocol.model import AppraisalSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 KRATOM = ROOT / "protocols" / "kratom-neuropathic-pain.toml"
@@ -74,6 +75,7 @@ def test_kratom_protocol_loads(kratom: Protocol) -> None:
         reviewers_per_record=2, blind=True, allow_maybe=True, maybe_counts_as="include"
     )
     assert kratom.extraction == ExtractionSettings(extractors_per_study=2, blind=True)
+    assert kratom.appraisal == AppraisalSettings(assessors_per_study=2, blind=True)
 
 
 def test_kratom_outcomes_follow_the_protocol(kratom: Protocol) -> None:
@@ -150,6 +152,7 @@ def test_template_shows_every_key() -> None:
         (Outcome, data["outcomes"][0]),
         (ExtractionField, data["extraction_fields"][0]),
         (ExtractionSettings, data["extraction"]),
+        (AppraisalSettings, data["appraisal"]),
         (SearchSource, data["search_sources"][0]),
     ]
     for cls, table in tables:
@@ -354,6 +357,36 @@ def test_extraction_settings_name_what_is_allowed(key: str, value: object, allow
     assert allowed in problem.message
 
 
+def test_appraisal_settings_default_to_two_blind_assessors() -> None:
+    data = kratom_dict()
+    del data["appraisal"]  # also how a protocol stored before the key existed reads back
+    assert protocol_from_dict(data).appraisal == AppraisalSettings(
+        assessors_per_study=2, blind=True
+    )
+    data["appraisal"] = {"assessors_per_study": 1, "blind": False}
+    assert protocol_from_dict(data).appraisal == AppraisalSettings(
+        assessors_per_study=1, blind=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "allowed"),
+    [
+        ("assessors_per_study", 0, "whole number of at least 1"),
+        ("assessors_per_study", 2.5, "whole number of at least 1"),
+        ("assessors_per_study", "2", "whole number of at least 1"),
+        ("blind", "no", "true or false"),
+        ("assessor_per_study", 2, "did you mean 'assessors_per_study'"),
+    ],
+)
+def test_appraisal_settings_name_what_is_allowed(key: str, value: object, allowed: str) -> None:
+    data = kratom_dict()
+    data["appraisal"] = {key: value}
+    [problem] = problems_of(protocol_from_dict, data).problems
+    assert problem.field == f"appraisal.{key}"
+    assert allowed in problem.message
+
+
 def test_extraction_settings_name_their_line_in_the_file() -> None:
     text = KRATOM.read_text(encoding="utf-8").replace(
         "extractors_per_study = 2", "extractors_per_study = 0", 1
@@ -487,6 +520,13 @@ def protocols(draw: st.DrawFn) -> Protocol:
             st.builds(
                 ExtractionSettings,
                 extractors_per_study=st.integers(1, 5),
+                blind=st.booleans(),
+            )
+        ),
+        appraisal=draw(
+            st.builds(
+                AppraisalSettings,
+                assessors_per_study=st.integers(1, 5),
                 blind=st.booleans(),
             )
         ),

@@ -155,6 +155,20 @@ class ExtractionSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AppraisalSettings:
+    """How risk of bias is assessed: by how many people independently, and whether blind.
+
+    Each assessor claims a study and fills their own copy of each of its results' assessment; a
+    lead settles the consensus copy from them (RoB 2 guidance: two assessors independently, then
+    consensus). While blind an assessor sees only their own copies; otherwise the assessors of a
+    study may read the other copies and their comparison.
+    """
+
+    assessors_per_study: WholeNumber = 2
+    blind: Flag = True
+
+
+@dataclass(frozen=True, kw_only=True)
 class SearchSource:
     """A database, register or other source, with the strategy as run."""
 
@@ -182,6 +196,7 @@ class Protocol:
         default_factory=list
     )
     extraction: ExtractionSettings = field(default_factory=ExtractionSettings)
+    appraisal: AppraisalSettings = field(default_factory=AppraisalSettings)
     risk_of_bias: Tools  # every design has a tool: validation checks it across the two keys
     search_sources: Annotated[list[SearchSource], Listed(required=True, unique="name")]
 
