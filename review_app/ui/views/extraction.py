@@ -74,7 +74,9 @@ def render() -> None:
     # a lead who is not one of the study's extractors comes to compare and agree
     first_view = MY_COPY if study.mine is not None else CONSENSUS
     view = (
-        st.segmented_control("View", [MY_COPY, CONSENSUS], default=first_view, key=VIEW_KEY)
+        st.segmented_control(
+            "View", [MY_COPY, CONSENSUS], default=first_view, required=True, key=VIEW_KEY
+        )
         if lead
         else MY_COPY
     )
