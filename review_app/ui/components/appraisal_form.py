@@ -1,0 +1,218 @@
+"""The risk-of-bias form of one copy: the variant, each domain's signalling questions in order,
+the judgement the tool's algorithm proposes, the assessor's judgement and support, the overall.
+
+Every widget is bound to a path of the copy's ``Draft`` (``components/appraisal_draft.py``): its
+key is ``rw:<copy id>:<path>``, filled from the draft when first drawn, and what it shows is
+written back to the draft on every run, so answers survive reruns, refused saves and leaving the
+page. A conditional question appears only once the earlier answers call for it (``tool.asked``);
+the proposal follows the answers as they are given (``tool.propose``); "Use the proposal"
+confirms it, and a judgement other than the proposal (an override) asks for support.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import streamlit as st
+
+from review_app.domain.appraisal.tool import (
+    Answer,
+    Domain,
+    Question,
+    Tool,
+    asked,
+    overall,
+    propose,
+)
+from review_app.ui.components.appraisal_draft import (
+    OVERALL,
+    OVERALL_SUPPORT,
+    VARIANT,
+    Draft,
+    answer_path,
+    answers_of,
+    domains_of,
+    judgement_path,
+    support_path,
+)
+from review_app.ui.components.text import escape_markdown
+
+ANSWER_ORDER = tuple(Answer)  # Y, PY, PN, N, NI, NA: the guidance's order
+
+
+def widget_key(copy_id: int, path: str) -> str:
+    return f"rw:{copy_id}:{path}"
+
+
+def forget_widgets(copy_id: int) -> None:
+    """Drop the copy's widget values, so the next run draws them from a replaced draft."""
+    prefix = widget_key(copy_id, "")
+    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
+        del st.session_state[key]
+
+
+def proposal_for(draft: Draft, domain: Domain) -> str | None:
+    """The judgement the domain's algorithm proposes from the answers shown (None until the
+    answers it needs are given)."""
+    return propose(domain, answers_of(draft, domain))
+
+
+def overall_proposal_for(draft: Draft, tool: Tool) -> str | None:
+    """The tool's overall rule applied to the domains' judgements on the form."""
+    return overall(tool, [draft.choice(judgement_path(d)) for d in domains_of(draft, tool)])
+
+
+def override_note(judgement: str | None, proposal: str | None, support: str) -> str | None:
+    """What an override still needs: a sentence of support when the judgement is not the
+    proposal (None when nothing is missing)."""
+    if judgement is None or proposal is None or judgement == proposal:
+        return None
+    if support.strip():
+        return None
+    return f"{judgement} overrides the proposed {proposal}: write a sentence of support saying why."
+
+
+class AssessmentForm:
+    """The form of one copy on this run: the draft it edits and the tool it follows."""
+
+    def __init__(self, copy_id: int, draft: Draft, tool: Tool) -> None:
+        self.copy_id = copy_id
+        self.draft = draft
+        self.tool = tool
+
+    # --- binding ------------------------------------------------------------------------------
+
+    def bind(self, widget: Callable[..., Any], label: str, path: str, **options: Any) -> Any:
+        """Draw ``widget`` with its value kept under ``path`` in the draft."""
+        key = widget_key(self.copy_id, path)
+        empty = options.pop("empty", "")
+        if key not in st.session_state:
+            stored = self.draft.values.get(path)
+            st.session_state[key] = empty if stored is None else stored
+        value = widget(label, key=key, **options)
+        self.draft.values[path] = value
+        return value
+
+    def choose(self, label: str, path: str, choices: Sequence[str], **options: Any) -> str | None:
+        """A segmented control bound to ``path``; a stored value not among ``choices`` shows
+        none selected."""
+        key = widget_key(self.copy_id, path)
+        if st.session_state.get(key, self.draft.values.get(path)) not in choices:
+            st.session_state[key] = None
+        value: str | None = self.bind(
+            st.segmented_control, label, path, options=list(choices), empty=None, **options
+        )
+        return value
+
+    # --- the parts ----------------------------------------------------------------------------
+
+    def variant(self) -> None:
+        if not self.tool.variants:
+            return
+        labels = {variant.id: variant.label for variant in self.tool.variants}
+        key = widget_key(self.copy_id, VARIANT)
+        if st.session_state.get(key, self.draft.values.get(VARIANT)) not in labels:
+            st.session_state[key] = self.tool.variants[0].id
+        self.bind(
+            st.radio,
+            "Effect of interest",
+            VARIANT,
+            options=list(labels),
+            format_func=labels.__getitem__,
+            horizontal=True,
+            help="Which effect the result estimates decides which version of the variant "
+            "domain is answered (RoB 2 guidance, section 1.3).",
+        )
+
+    def domains(self) -> None:
+        for domain in domains_of(self.draft, self.tool):
+            with st.container(border=True):
+                self.domain(domain)
+
+    def domain(self, domain: Domain) -> None:
+        st.markdown(f"**{domain.id} · {escape_markdown(domain.label)}**")
+        for question in self._questions(domain):
+            self.choose(
+                f"{question.number} {question.text}",
+                answer_path(domain, question.number),
+                [a.value for a in ANSWER_ORDER if a in question.answers],
+                help=" · ".join(f"{a.value} = {a.label}" for a in ANSWER_ORDER),
+            )
+        proposal = proposal_for(self.draft, domain)
+        answers = answers_of(self.draft, domain)  # with this run's answers
+        unanswered = [q.number for q in asked(domain, answers) if q.number not in answers]
+        self._judgement(
+            f"{domain.id} judgement",
+            judgement_path(domain),
+            support_path(domain),
+            proposal,
+            waiting=(
+                f"Proposed when {', '.join(unanswered)} {'is' if len(unanswered) == 1 else 'are'}"
+                " answered."
+                if unanswered
+                else "No proposal from the answers: the tool leaves this to your judgement."
+            ),
+            support_label=f"{domain.id} support (quotes from the report, and why)",
+        )
+
+    def _questions(self, domain: Domain) -> Iterator[Question]:
+        """The questions to draw, each decided after the answers above it on this run (a
+        question an answer just called for appears at once)."""
+        drawn: set[str] = set()
+        while True:
+            shown = asked(domain, answers_of(self.draft, domain))
+            following = next((q for q in shown if q.number not in drawn), None)
+            if following is None:
+                return
+            drawn.add(following.number)
+            yield following
+
+    def overall(self) -> None:
+        st.markdown("**Overall**")
+        self._judgement(
+            "Overall judgement",
+            OVERALL,
+            OVERALL_SUPPORT,
+            overall_proposal_for(self.draft, self.tool),
+            waiting="Proposed once every domain is judged.",
+            support_label="Overall support",
+        )
+
+    def _judgement(
+        self,
+        label: str,
+        path: str,
+        support: str,
+        proposal: str | None,
+        *,
+        waiting: str,
+        support_label: str,
+    ) -> None:
+        row = st.container(horizontal=True, vertical_alignment="bottom")
+        with row:
+            judgement = self.choose(label, path, list(self.tool.scale.ids))
+            if proposal is not None:
+                st.button(
+                    f"Use the proposal: {proposal}",
+                    key=widget_key(self.copy_id, f"confirm:{path}"),
+                    on_click=self._set,
+                    args=(path, proposal),
+                    disabled=judgement == proposal,
+                )
+        if proposal is None:
+            st.caption(waiting)
+        elif judgement is None:
+            st.caption(f"Proposed: **{proposal}**. Use it, or choose another and say why.")
+        elif judgement == proposal:
+            st.caption(f"Proposed: **{proposal}** · confirmed.")
+        else:
+            st.caption(f"Proposed: **{proposal}** · overridden with **{judgement}**.")
+        typed = self.bind(st.text_area, support_label, support, height=68)
+        note = override_note(judgement, proposal, typed)
+        if note:
+            st.caption(f":red[{escape_markdown(note)}]")
+
+    def _set(self, path: str, value: str) -> None:
+        st.session_state[widget_key(self.copy_id, path)] = value
+        self.draft.values[path] = value
