@@ -187,3 +187,16 @@ def test_official_text_refuses_unknown_items_and_files(tmp_path: Path):
         load_official_text(bad)
     with pytest.raises(ValidationError, match=r"\.toml or \.csv"):
         load_official_text(tmp_path / "x.txt")
+
+
+def test_a_stray_or_wrong_answer_opens_nothing_and_is_one_problem():
+    # a.2 is not asked after a.1 NI, so a stray N there does not open a.3 (asked after a.2 N)
+    assert [q.number for q in asked(DOMAIN_A, {"a.1": A.NI, "a.2": A.N})] == ["a.1"]
+    # a.1 NA is not allowed: whether a.2 and a.3 apply is unknown, so their answers are not
+    # reported as not applying; an answer that is no answer to them still is
+    assert check_answers(DOMAIN_A, {"a.1": A.NA, "a.2": A.Y, "a.3": A.NA}) == [
+        Problem("a.1", "A a.1: NA is not allowed (Y/PY/PN/N/NI)")
+    ]
+    assert check_answers(DOMAIN_A, {"a.1": A.NA, "a.2": A.NA}) == [
+        Problem("a.1", "A a.1: NA is not allowed (Y/PY/PN/N/NI)")
+    ]

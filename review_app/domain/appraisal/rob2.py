@@ -17,9 +17,12 @@ number; a team that holds the official text loads it with
 :func:`~review_app.domain.appraisal.tool.with_official_text`.
 
 Variants: Domain 2 is assessed for the effect of assignment to intervention ("assignment", the
-intention-to-treat effect, the default) or of adhering to it ("adherence", per-protocol). The
-guidance's additional considerations for cluster-randomised and crossover trials (their own
-Domain 1b and period/carry-over questions) are not included.
+intention-to-treat effect, the default) or of adhering to it ("adherence", per-protocol).
+
+Not included: the separate RoB 2 versions for cluster-randomised trials (an extra Domain 1b,
+identification or recruitment of participants, and changed questions elsewhere) and for crossover
+trials (an extra domain for period and carry-over effects); each has its own guidance document
+and would be a further Tool (or variants) written from it.
 """
 
 from __future__ import annotations

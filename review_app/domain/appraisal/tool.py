@@ -262,7 +262,9 @@ def asked(domain: Domain, answers: Mapping[str, Answer]) -> list[Question]:
 
 def check_answers(domain: Domain, answers: Mapping[str, Answer | None]) -> list[Problem]:
     """Every answer the algorithm cannot use, in question order (empty: ``propose`` will give a
-    judgement). ``answers`` may hold None or lack a key for an unanswered question."""
+    judgement). ``answers`` may hold None or lack a key for an unanswered question. After an
+    answer a question does not allow, whether later questions apply is unknown, so only their
+    answers' kind is checked (one wrong answer is one problem, not a cascade)."""
     given = {number: answer for number, answer in answers.items() if answer is not None}
     problems = [
         Problem(number, f"{domain.id}: no question {number}")
@@ -270,8 +272,16 @@ def check_answers(domain: Domain, answers: Mapping[str, Answer | None]) -> list[
         if number not in {q.number for q in domain.questions}
     ]
     shown = {q.number for q in asked(domain, given)}
+    undecided = False
     for question in domain.questions:
-        problems.extend(_check_one(domain, question, given.get(question.number), shown))
+        answer = given.get(question.number)
+        if undecided:
+            shown_anyway = set() if answer in (None, Answer.NA) else {question.number}
+            problems.extend(_check_one(domain, question, answer, shown_anyway))
+            continue
+        found = _check_one(domain, question, answer, shown)
+        undecided = answer is not None and question.number in shown and bool(found)
+        problems.extend(found)
     return problems
 
 
