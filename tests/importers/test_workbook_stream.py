@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime
 import io
+import time
+import tracemalloc
 import zipfile
 from collections.abc import Callable
 from typing import Any
@@ -152,3 +154,15 @@ def test_the_unpacked_size_counts_the_parts_read_not_the_other_sheets() -> None:
     assert table.rows[-1] == (2_001, ["Trial 1999", "1999"])
     with pytest.raises(ImportFileError, match=r"unpack to 5\.0 MB; at most 0 MB"):
         read_table(data, source="x.xlsx", sheet="Other", limits=limits)
+
+
+def test_shared_strings_unpacking_beyond_the_cap_are_refused_before_they_are_read() -> None:
+    data = hostile_xlsx.huge_shared_string(characters=60_000_000)  # one 57 MB title
+    tracemalloc.start()
+    started = time.perf_counter()
+    with pytest.raises(ImportFileError, match=r"unpack to 57\.2 MB; at most 50 MB"):
+        read_table(data, source="x.xlsx")
+    took = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert took < 5 and peak < 20 * 1024 * 1024
