@@ -164,7 +164,7 @@ ASSESSOR_TOOL = Tool(
             (Question("1.1", "one", YES_NO),),
             Branch("1.1", ((YES, "Serious"), (NO, "Low"))),
         ),
-        Domain("D2", "Second", (Question("2.1", "two", YES_NO),), Branch("2.1", ())),
+        Domain("D2", "Second", (Question("2.1", "two", YES_NO),), None),
     ),
 )
 

@@ -200,3 +200,9 @@ def test_a_stray_or_wrong_answer_opens_nothing_and_is_one_problem():
     assert check_answers(DOMAIN_A, {"a.1": A.NA, "a.2": A.NA}) == [
         Problem("a.1", "A a.1: NA is not allowed (Y/PY/PN/N/NI)")
     ]
+
+
+def test_a_domain_without_published_algorithm_proposes_nothing():
+    assessor = Domain("C", "Left to the assessor", (Question("c.1", "one"),), None)
+    assert check_answers(assessor, {"c.1": A.Y}) == []
+    assert propose(assessor, {"c.1": A.Y}) is None

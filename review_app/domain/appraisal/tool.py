@@ -177,12 +177,14 @@ Node = Branch | Worst | str
 
 @dataclass(frozen=True)
 class Domain:
-    """``id`` is what files hold ("D1"); ``variant`` names the variant it belongs to, if any."""
+    """``id`` is what files hold ("D1"); ``variant`` names the variant it belongs to, if any;
+    ``algorithm`` None where the guidance publishes none (the assessor judges, e.g. ROBINS-I 2016
+    beyond its first question)."""
 
     id: str
     label: str
     questions: tuple[Question, ...]
-    algorithm: Node
+    algorithm: Node | None
     variant: str | None = None
 
     def question(self, number: str) -> Question:
@@ -309,7 +311,7 @@ def _ordered(answers: Iterable[Answer]) -> list[str]:
 def propose(domain: Domain, answers: Mapping[str, Answer]) -> str | None:
     """The domain judgement the published algorithm proposes (a level id), or None while an answer
     it needs is missing or unusable (see :func:`check_answers`)."""
-    return _walk(domain.algorithm, answers)
+    return None if domain.algorithm is None else _walk(domain.algorithm, answers)
 
 
 def _walk(node: Node, answers: Mapping[str, Answer]) -> str | None:
