@@ -4,6 +4,7 @@ and column; robvis's layout from a plot table and back."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -76,7 +77,7 @@ def cell_text(cell: table.Cell) -> str:
 def written(made: Sequence[ResultAssessment]) -> list[tuple[int, list[str]]]:
     """The full layout as a CSV reader gives it: text cells, numbered from 1 (the header)."""
     tools = table.tools_of(made)
-    lines = [table.full_header(tools), *table.full_rows(made, tools)]
+    lines: list[Sequence[table.Cell]] = [table.full_header(tools), *table.full_rows(made, tools)]
     return [(number, [cell_text(c) for c in line]) for number, line in enumerate(lines, start=1)]
 
 
@@ -145,7 +146,7 @@ def test_every_tool_s_columns_are_declared_with_a_meaning() -> None:
 
 
 def test_bad_cells_are_named_by_row_and_column() -> None:
-    rows = written([SMITH, SMITH.__class__(**{**_fields(SMITH), "assessor": "sam"})])
+    rows = written([SMITH, replace(SMITH, assessor="sam")])
     cell(rows, 2, "1.2", "maybe")
     cell(rows, 2, "D1", "Moderate")  # a ROBINS-I judgement, not RoB 2's
     cell(rows, 3, "tool", "rob3")
@@ -216,7 +217,7 @@ def test_robvis_layout_is_study_domains_overall_weight() -> None:
 
 
 def test_robvis_rows_read_back_as_consensus_judgements_of_the_outcome() -> None:
-    lines = [table.robvis_header(TABLE), *table.robvis_rows(TABLE)]
+    lines: list[Sequence[table.Cell]] = [table.robvis_header(TABLE), *table.robvis_rows(TABLE)]
     rows = [(n, [cell_text(c) for c in line]) for n, line in enumerate(lines, start=1)]
     assert table.is_robvis(rows[0][1]) and not table.is_robvis(written([SMITH])[0][1])
     got = table.read_robvis(rows[0][1], rows[1:], outcome_id="pain", source="robvis.csv")
@@ -239,7 +240,3 @@ def test_robvis_header_names_the_tool_and_bad_judgements_are_named() -> None:
     assert [(p.line, p.field) for p in got.problems] == [(2, "Overall")]  # High is not ROBINS-I's
     bad = table.read_robvis(["Study", "D1", "D2", "Overall"], [], outcome_id="*", source="r.csv")
     assert "no tool's" in bad.problems[0].message
-
-
-def _fields(copy: ResultAssessment) -> dict[str, object]:
-    return {name: getattr(copy, name) for name in ResultAssessment.__dataclass_fields__}
