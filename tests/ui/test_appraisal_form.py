@@ -4,6 +4,8 @@ questions shown only when called for, the proposal following the answers, confir
 
 from __future__ import annotations
 
+import base64
+
 from streamlit.testing.v1 import AppTest
 
 from review_app.domain.appraisal.model import DomainAssessment, ResultAssessment
@@ -75,10 +77,10 @@ def form_page() -> None:
     from review_app.ui.components.appraisal_draft import from_assessment
     from review_app.ui.components.appraisal_form import AssessmentForm
 
+    empty = ResultAssessment("Trial 2021", "pain_intensity", "reviewer1", "rob2")
     if "draft" not in st.session_state:
-        empty = ResultAssessment("Trial 2021", "pain_intensity", "reviewer1", "rob2")
         st.session_state["draft"] = from_assessment(empty, ROB2, version="v1")
-    form = AssessmentForm(7, st.session_state["draft"], ROB2)
+    form = AssessmentForm(7, st.session_state["draft"], ROB2, saved=empty)
     form.variant()
     form.domains()
     form.overall()
@@ -148,3 +150,48 @@ def test_the_overall_proposal_follows_the_domain_judgements() -> None:
         answer(app, f"j:{domain}", "Low")
     answer(app, "j:D3", "Some concerns")
     assert app.button(key="rw:7:confirm:overall").label == "Use the proposal: Some concerns"
+
+
+# --- the plots ----------------------------------------------------------------------------------
+
+
+def plots_page() -> None:
+    from review_app.domain.appraisal.plots import Judgement, RobDomain, RobRow, RobTable
+    from review_app.ui.components import appraisal_plots
+
+    table = RobTable(
+        tool="RoB 2",
+        domains=(RobDomain("D1", "Randomisation process"), RobDomain("D2", "Deviations")),
+        scale=(
+            Judgement("Low", "#02C100", "+"),
+            Judgement("Some concerns", "#E2DF07", "-"),
+            Judgement("High", "#BF0000", "X"),
+        ),
+        rows=(
+            RobRow("Trial 2021", ("Low", "High"), "High"),
+            RobRow("Other 2019", ("Low", None), None),
+        ),
+    )
+    appraisal_plots.show(table, outcome_name="Pain intensity", key="pain")
+
+
+def test_the_plots_show_the_table_they_are_drawn_from() -> None:
+    app = AppTest.from_function(plots_page, default_timeout=60).run()
+    assert not app.exception and not app.error
+    frame = app.dataframe[0].value
+    assert frame.to_dict("records") == [
+        {"Study": "Trial 2021", "D1": "Low", "D2": "High", "Overall": "High"},
+        {"Study": "Other 2019", "D1": "Low", "D2": "—", "Overall": "—"},
+    ]
+    traffic, summary = (svg_of(image) for image in app.get("image"))
+    assert "Trial 2021" in traffic and "Other 2019" in traffic  # SVG text stays text
+    assert "#bf0000" in traffic.lower()  # High, in robvis's red
+    assert "Overall risk of bias" in summary
+
+
+def svg_of(image: object) -> str:
+    """The SVG markup of an st.image element (sent as a base64 data URL)."""
+    url = image.proto.imgs[0].url  # type: ignore[attr-defined]
+    head, _, data = url.partition(",")
+    assert head == "data:image/svg+xml;base64"
+    return base64.b64decode(data).decode("utf-8")

@@ -16,15 +16,13 @@ from typing import Any
 
 import streamlit as st
 
-from review_app.domain.appraisal.tool import (
-    Answer,
-    Domain,
-    Question,
-    Tool,
-    asked,
-    overall,
-    propose,
+from review_app.domain.appraisal.assessment import (
+    domain_proposal,
+    effective_copy,
+    overall_proposal,
 )
+from review_app.domain.appraisal.model import ALL_OUTCOMES, ResultAssessment
+from review_app.domain.appraisal.tool import Answer, Domain, Question, Tool, asked
 from review_app.ui.components.appraisal_draft import (
     OVERALL,
     OVERALL_SUPPORT,
@@ -35,6 +33,7 @@ from review_app.ui.components.appraisal_draft import (
     domains_of,
     judgement_path,
     support_path,
+    to_assessment,
 )
 from review_app.ui.components.text import escape_markdown
 
@@ -52,17 +51,6 @@ def forget_widgets(copy_id: int) -> None:
         del st.session_state[key]
 
 
-def proposal_for(draft: Draft, domain: Domain) -> str | None:
-    """The judgement the domain's algorithm proposes from the answers shown (None until the
-    answers it needs are given)."""
-    return propose(domain, answers_of(draft, domain))
-
-
-def overall_proposal_for(draft: Draft, tool: Tool) -> str | None:
-    """The tool's overall rule applied to the domains' judgements on the form."""
-    return overall(tool, [draft.choice(judgement_path(d)) for d in domains_of(draft, tool)])
-
-
 def override_note(judgement: str | None, proposal: str | None, support: str) -> str | None:
     """What an override still needs: a sentence of support when the judgement is not the
     proposal (None when nothing is missing)."""
@@ -74,12 +62,28 @@ def override_note(judgement: str | None, proposal: str | None, support: str) -> 
 
 
 class AssessmentForm:
-    """The form of one copy on this run: the draft it edits and the tool it follows."""
+    """The form of one copy on this run: the draft it edits, the tool it follows, the copy as
+    saved (study, outcome, assessor) and the same person's copy for all outcomes of the study,
+    whose domains hold where this copy has none."""
 
-    def __init__(self, copy_id: int, draft: Draft, tool: Tool) -> None:
+    def __init__(
+        self,
+        copy_id: int,
+        draft: Draft,
+        tool: Tool,
+        *,
+        saved: ResultAssessment,
+        shared: ResultAssessment | None = None,
+    ) -> None:
         self.copy_id = copy_id
         self.draft = draft
         self.tool = tool
+        self.saved = saved
+        self.shared = shared if saved.outcome_id != ALL_OUTCOMES else None
+
+    def current(self) -> ResultAssessment:
+        """The copy as the form shows it on this run."""
+        return to_assessment(self.draft, self.tool, saved=self.saved)
 
     # --- binding ------------------------------------------------------------------------------
 
@@ -139,8 +143,9 @@ class AssessmentForm:
                 [a.value for a in ANSWER_ORDER if a in question.answers],
                 help=" · ".join(f"{a.value} = {a.label}" for a in ANSWER_ORDER),
             )
-        proposal = proposal_for(self.draft, domain)
         answers = answers_of(self.draft, domain)  # with this run's answers
+        proposal = domain_proposal(domain, answers)
+        self._shared_note(domain)
         unanswered = [q.number for q in asked(domain, answers) if q.number not in answers]
         self._judgement(
             f"{domain.id} judgement",
@@ -168,13 +173,31 @@ class AssessmentForm:
             drawn.add(following.number)
             yield following
 
+    def _shared_note(self, domain: Domain) -> None:
+        """For an outcome's copy: the domain's judgement in the copy for all outcomes, which
+        holds while this copy leaves the domain empty."""
+        shared = self.shared.domain(domain.id) if self.shared else None
+        if shared is None or shared.judgement is None:
+            return
+        st.caption(
+            f"All outcomes copy: **{shared.judgement}**; it holds for this outcome unless you "
+            "assess the domain here."
+        )
+
     def overall(self) -> None:
+        if self.saved.outcome_id == ALL_OUTCOMES:
+            st.caption(
+                "The overall judgement is made per outcome, from this copy's domains and the "
+                "outcome's own."
+            )
+            return
         st.markdown("**Overall**")
+        proposal = overall_proposal(self.tool, effective_copy(self.current(), self.shared))
         self._judgement(
             "Overall judgement",
             OVERALL,
             OVERALL_SUPPORT,
-            overall_proposal_for(self.draft, self.tool),
+            proposal,
             waiting="Proposed once every domain is judged.",
             support_label="Overall support",
         )
