@@ -204,3 +204,20 @@ def test_copies_of_different_tools_are_not_compared():
     other = dataclasses.replace(BOB, tool="robins-i", variant="")
     with pytest.raises(ValidationError, match="different tools"):
         compare([ANN, other])
+    with pytest.raises(ValidationError, match="different tools"):
+        agreed([ANN], study=STUDY, outcome_id=OUTCOME, tool="robins-i", variant="")
+
+
+def test_an_agreed_answer_that_hangs_on_a_disagreed_one_waits_for_it():
+    # Both are aware of the assignment (Y and NI to 2.1) and agree deviations arose (2.3 Y);
+    # 2.3 is asked only once 2.1 (or 2.2) is in the consensus.
+    ann = dataclasses.replace(
+        ANN, domains=(DomainAssessment("D2", {"2.1": Y, "2.2": N, "2.3": N}),)
+    )
+    bob = dataclasses.replace(
+        BOB, domains=(DomainAssessment("D2", {"2.1": NI, "2.2": N, "2.3": N}),)
+    )
+    consensus = agreed([ann, bob], study=STUDY, outcome_id=OUTCOME, tool="rob2", variant="")
+    assert consensus.domain("D2").answers == {"2.2": N}
+    consensus = take(take(consensus, ann, ("answer", "D2", "2.1")), ann, ("answer", "D2", "2.3"))
+    assert consensus.domain("D2").answers == {"2.1": Y, "2.2": N, "2.3": N}

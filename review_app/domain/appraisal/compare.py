@@ -56,15 +56,18 @@ def agreed(
 ) -> ResultAssessment:
     """The consensus copy to start from (``tool``: the tool's id; ``variant``: the consensus's):
     every item on which all copies agree, the overall included. A judgement comes with the
-    support text of the first copy that has one. The rest is the lead's to take."""
+    support text of the first copy that has one. An agreed answer to a question the consensus
+    does not ask yet (it hangs on an answer they disagree on) is left out, as is the rest: the
+    lead's to take."""
     consensus = ResultAssessment(
         study=study, outcome_id=outcome_id, assessor=None, tool=tool, variant=variant
     )
     if not copies:
         return consensus
+    tool_used = _tool_of([consensus, *copies])
     for row in compare(copies).items:
         key = row.item.key
-        if row.same and key[0] != VARIANT and _same_questions(consensus, copies, key):
+        if row.same and key[0] != VARIANT and _same_questions(tool_used, consensus, copies, key):
             consensus = take(consensus, _with_support(copies, key), key)
     return consensus
 
@@ -166,12 +169,14 @@ def _answer_reader(tool: Tool, domain_id: str, number: str) -> _Reader:
 
 
 def _same_questions(
-    consensus: ResultAssessment, copies: Sequence[ResultAssessment], key: tuple[str, ...]
+    tool: Tool,
+    consensus: ResultAssessment,
+    copies: Sequence[ResultAssessment],
+    key: tuple[str, ...],
 ) -> bool:
     """Whether every copy asks the domain of ``key`` as the consensus's variant does."""
     if key[0] not in (JUDGEMENT, ANSWER):
         return True
-    tool = _tool_of(copies)
     wanted = _definition(tool, consensus.variant, key[1])
     return all(_definition(tool, copy.variant, key[1]) is wanted for copy in copies)
 
