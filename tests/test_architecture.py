@@ -23,8 +23,9 @@ FORBIDDEN = {
 # ui/ talks to people through services only: besides Streamlit (and pandas for its tables) it
 # imports the services, its own modules, the errors, the vocabulary, the settings, and the
 # protocol's model (the plain data `services.reviews.get_protocol` returns, read to render the
-# criteria and the search sources), and the extraction's plain copies with their formats and
-# conversions (pure: the form edits a copy and shows what it derives as people type). The engine,
+# criteria and the search sources), and the extraction's and appraisal's plain copies with their
+# formats, conversions, tools and algorithms (pure: the forms edit a copy and show what it derives
+# or proposes as people type). The engine,
 # the session type and the database layer are reached through ui/deps.py alone.
 UI_ALLOWED = (
     "review_app.services",
@@ -32,6 +33,7 @@ UI_ALLOWED = (
     "review_app.errors",
     "review_app.domain.vocabulary",
     "review_app.domain.extraction",
+    "review_app.domain.appraisal",
     "review_app.config",
     "review_app.protocol",
 )

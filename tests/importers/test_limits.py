@@ -1,10 +1,11 @@
 """Bad input that used to crash or cost too much (issue 11): hostile XLSX files, too many
 records, fields too long, files too large. Each is refused (or read by what it really holds)
-quickly, naming the file, the record and the setting that limits it."""
+within a memory budget, naming the file, the record and the setting that limits it. How long
+each takes is printed by bench/hostile_inputs.py (a wall-clock bound in a test fails on a
+loaded machine, not on slow code)."""
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,19 +20,16 @@ MB = 1024 * 1024
 
 
 @contextmanager
-def measured(budget_mb: float, budget_seconds: float) -> Iterator[None]:
-    """Python's allocations and the time inside the block stay under the budgets (generous:
-    the old code took 3 GB and 30 s, 800 MB, 300 MB and 46 s on these files)."""
+def measured(budget_mb: float) -> Iterator[None]:
+    """Python's allocations inside the block stay under the budget (generous: the old code took
+    3 GB, 800 MB and 300 MB on these files)."""
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         yield
     finally:
-        took = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     assert peak < budget_mb * MB, f"peak {peak / MB:.0f} MB"
-    assert took < budget_seconds, f"took {took:.1f} s"
 
 
 def refusal(data: bytes, name: str, **options: object) -> list[str]:
@@ -56,7 +54,7 @@ def ris(count: int, *, abstract: str = "") -> bytes:
 def test_an_xlsx_declaring_every_cell_excel_allows_is_read_by_the_cells_it_holds() -> None:
     data = hostile_xlsx.full_sheet_dimension()
     assert len(data) < 2_000
-    with measured(budget_mb=40, budget_seconds=10):
+    with measured(budget_mb=40):
         result = read_bytes(data, filename="full.xlsx")
     assert [(r.title, r.year) for r in result.records] == [("Kratom and pain", 2020)]
 
@@ -64,7 +62,7 @@ def test_an_xlsx_declaring_every_cell_excel_allows_is_read_by_the_cells_it_holds
 def test_an_xlsx_unpacking_beyond_the_upload_limit_is_refused_before_it_is_read() -> None:
     data = hostile_xlsx.huge_shared_string()  # one 400-million-character title
     assert len(data) < 500_000
-    with measured(budget_mb=20, budget_seconds=5):
+    with measured(budget_mb=20):
         (message,) = refusal(data, "title.xlsx")
     assert "title.xlsx" in message and "unpacked is 381.5 MB" in message
     assert "at most 50 MB" in message and "REVIEW_APP_MAX_UPLOAD_MB" in message
@@ -84,7 +82,7 @@ def test_an_xlsx_cell_longer_than_a_field_may_be_names_the_row_and_column() -> N
 def test_an_xlsx_with_more_rows_than_records_allowed_is_refused_before_reading_them() -> None:
     data = hostile_xlsx.many_rows()  # 300,000 records from a file of about 100 KB
     assert len(data) < 150_000
-    with measured(budget_mb=60, budget_seconds=15):
+    with measured(budget_mb=60):
         (message,) = refusal(data, "rows.xlsx")
     assert "more than 200,000 rows of records" in message
     assert "REVIEW_APP_MAX_RECORDS_PER_FILE" in message
@@ -123,7 +121,7 @@ def test_the_cell_cap_counts_the_cells_present_not_the_padding_to_the_last_one()
 def test_rows_padded_to_a_far_column_are_refused_before_they_fill_memory() -> None:
     data = wide_rows(2_000)  # 2,000 x 16,383 empty cells once padded: 262 MB of pointers
     assert len(data) < 30_000
-    with measured(budget_mb=80, budget_seconds=10):  # the padding allowed: 50 MB of pointers
+    with measured(budget_mb=80):  # the padding allowed: 50 MB of pointers
         (message,) = refusal(data, "wide.xlsx")
     assert "more than 6,553,600 empty cells before their last value (reached at row 402)" in message
     assert "REVIEW_APP_MAX_UPLOAD_MB" in message
