@@ -105,10 +105,20 @@ class FieldProblem:
         return f"{place}: {self.message}"
 
 
-class ExtractionProblems(ValidationError):
-    """A study's extraction cannot be saved as it is; lists every problem, nothing was written."""
+class FormProblems(ValidationError):
+    """A form (a copy of an extraction or an assessment) cannot be saved as it is; lists every
+    problem (:class:`FieldProblem`), nothing was written. Pages catch this to mark each field."""
 
     def __init__(self, problems: list[FieldProblem], *, summary: str | None = None) -> None:
         self.problems = list(problems)
         head = summary or f"{len(self.problems)} problem(s) found; nothing was saved"
         super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+
+
+class ExtractionProblems(FormProblems):
+    """A study's extraction cannot be saved as it is; lists every problem, nothing was written."""
+
+
+class AppraisalProblems(FormProblems):
+    """A risk-of-bias assessment cannot be saved as it is; lists every problem, nothing was
+    written."""

@@ -37,10 +37,11 @@ BUSY_SENTENCE = (
 )
 
 TABLES = {
-    "analysis", "auditevent", "candidatepair", "clustermember", "decision", "duplicatecluster",
-    "extraction", "extractionarm", "extractionresult", "extractionvalue", "fulltext",
-    "gradeassessment", "importbatch", "loginthrottle", "membership", "record", "recordrank",
-    "resolution", "review", "riskofbias", "study", "studyreport", "user",
+    "analysis", "appraisal", "appraisaldomain", "appraisalslot", "auditevent", "candidatepair",
+    "clustermember", "decision", "duplicatecluster", "extraction", "extractionarm",
+    "extractionresult", "extractionvalue", "fulltext", "gradeassessment", "importbatch",
+    "loginthrottle", "membership", "record", "recordrank", "resolution", "review", "study",
+    "studyreport", "user",
 }  # fmt: skip
 
 

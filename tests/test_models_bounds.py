@@ -13,7 +13,9 @@ from sqlmodel import AutoString, SQLModel
 
 import review_app.models  # noqa: F401  (registers every table)
 from review_app import protocol
+from review_app.domain.appraisal.tools import TOOLS
 from review_app.importers import FORMATS
+from review_app.models.appraisal import APPRAISAL_STATUSES
 from review_app.models.base import ROLES, STAGES, VOTES
 from review_app.models.extraction import (
     ARM_ROLES,
@@ -73,9 +75,13 @@ BOUNDED: dict[str, tuple[int, str, str]] = {
     "extractionresult.outcome_id": (100, PROTOCOL_ID, "protocol outcome id"),
     "extractionresult.format": (40, CHECKED, "a key of domain/extraction/formats.FORMATS"),
     "extractionresult.measure": (10, CHECKED, "EffectMeasure, services/extraction.py checks it"),
-    "riskofbias.outcome_id": (100, PROTOCOL_ID, "protocol outcome id"),
-    "riskofbias.tool": (40, NO_WRITER, "RoB 2 | ROBINS-I"),
-    "riskofbias.overall": (40, NO_WRITER, "a judgement from the tool's list"),
+    "appraisal.outcome_id": (100, PROTOCOL_ID, "protocol outcome id, or ALL_OUTCOMES ('*')"),
+    "appraisal.tool": (40, CHECKED, "a key of domain/appraisal/tools.TOOLS, services/appraisal"),
+    "appraisal.variant": (40, CHECKED, "the tool's variant ids, assessment.problems"),
+    "appraisal.overall": (40, CHECKED, "a level of the tool's scale, assessment.problems"),
+    "appraisal.status": (20, APP, "APPRAISAL_STATUSES, set by services/appraisal.py"),
+    "appraisaldomain.domain": (20, CHECKED, "the tool's domain ids, assessment.problems"),
+    "appraisaldomain.judgement": (40, CHECKED, "a level of the tool's scale, assessment.problems"),
 }
 # Text from import files and people that must stay unbounded (migration 0005).
 UNBOUNDED = (
@@ -151,6 +157,13 @@ def test_the_checks_allow_no_more_than_their_columns_hold() -> None:
         (STUDY_DESIGNS, ("extraction.design_kind",)),
         (ARM_ROLES, ("extractionarm.role",)),
         (EFFECT_MEASURES, ("extractionresult.measure",)),
+        (APPRAISAL_STATUSES, ("appraisal.status",)),
+        (tuple(TOOLS), ("appraisal.tool",)),
+        (tuple(v.id for t in TOOLS.values() for v in t.variants) or ("",), ("appraisal.variant",)),
+        (tuple(level for t in TOOLS.values() for level in t.scale.ids),
+         ("appraisal.overall", "appraisaldomain.judgement")),
+        (tuple(d.id for t in TOOLS.values() for v in (None, *(v.id for v in t.variants))
+               for d in t.domains_for(v)), ("appraisaldomain.domain",)),
     ):  # fmt: skip
         for column in columns:
             assert max(map(len, values)) <= found[column], column

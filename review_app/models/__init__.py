@@ -3,6 +3,7 @@
 Times are aware UTC (``utcnow()``); SQLModel's UTCDateTime reads them back as UTC on both databases.
 """
 
+from review_app.models.appraisal import Appraisal, AppraisalDomain, AppraisalSlot
 from review_app.models.base import utcnow
 from review_app.models.extraction import (
     Extraction,
@@ -36,13 +37,15 @@ from review_app.models.screening import (
 from review_app.models.synthesis import (
     Analysis,
     GradeAssessment,
-    RiskOfBias,
     Study,
     StudyReport,
 )
 
 __all__ = [
     "Analysis",
+    "Appraisal",
+    "AppraisalDomain",
+    "AppraisalSlot",
     "AuditEvent",
     "CandidatePair",
     "ClusterMember",
@@ -62,7 +65,6 @@ __all__ = [
     "RecordRank",
     "Resolution",
     "Review",
-    "RiskOfBias",
     "ScreeningSlot",
     "StageRelease",
     "Study",

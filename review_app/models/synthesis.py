@@ -1,4 +1,5 @@
-"""Studies, risk of bias, analyses and GRADE assessments (extraction: models/extraction.py)."""
+"""Studies, analyses and GRADE assessments (extraction: models/extraction.py; risk of bias:
+models/appraisal.py)."""
 
 from __future__ import annotations
 
@@ -28,19 +29,6 @@ class StudyReport(SQLModel, table=True):
     study_id: int = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
     record_id: int = Field(foreign_key="record.id", ondelete="CASCADE")
     is_main_report: bool = False
-
-
-class RiskOfBias(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("study_id", "outcome_id", "assessor_id"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    study_id: int = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
-    outcome_id: str = Field(max_length=100)
-    tool: str = Field(max_length=40)  # "RoB 2", "ROBINS-I"
-    assessor_id: int = Field(foreign_key="user.id")
-    judgements: dict[str, Any] = json_field()  # domain -> {judgement, support}
-    overall: str | None = Field(default=None, max_length=40)
-    updated_at: datetime = created_at_field()
 
 
 class Analysis(SQLModel, table=True):

@@ -26,10 +26,10 @@ from review_app.models import (
     ClusterMember,
     DuplicateCluster,
     Record,
-    RiskOfBias,
     Study,
     StudyReport,
 )
+from review_app.services.appraisal import count_filled_assessments
 from review_app.services.audit import record_event
 from review_app.services.extraction import count_filled_copies
 from review_app.services.permissions import Actor, can_see_all_votes, require_role
@@ -305,8 +305,7 @@ def _has_data(session: Session, study_id: int) -> bool:
     """Whether extraction was entered (in an extractor's copy or the consensus) or risk of bias
     rated for the study: deleting it would take them along. Copies only opened are not data;
     they go with the study."""
-    rated = select(RiskOfBias.id).where(RiskOfBias.study_id == study_id).limit(1)
-    if session.exec(rated).first() is not None:
+    if count_filled_assessments(session, study_id=study_id) > 0:
         return True
     return count_filled_copies(session, study_id=study_id) > 0
 

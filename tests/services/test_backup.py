@@ -26,6 +26,9 @@ from review_app.errors import (
 )
 from review_app.models import (
     Analysis,
+    Appraisal,
+    AppraisalDomain,
+    AppraisalSlot,
     DuplicateCluster,
     Extraction,
     ExtractionArm,
@@ -35,7 +38,6 @@ from review_app.models import (
     GradeAssessment,
     ImportBatch,
     Record,
-    RiskOfBias,
     Study,
     User,
 )
@@ -247,15 +249,7 @@ def populate(session: Session, files_dir: Path) -> int:
                 values={"n": 40, "mean": 0.1 + 0.2, "sd": 1e-300},
                 note="ünïcode",
             ),
-            RiskOfBias(
-                study_id=view.id,
-                outcome_id="pain",
-                tool="RoB 2",
-                assessor_id=people["raj"].id,
-                judgements={"D1": {"judgement": "low", "support": ["a", 1, None, True]}},
-                overall="some concerns",
-                updated_at=WHEN,
-            ),
+            AppraisalSlot(study_id=view.id, slot=1, assessor_id=people["raj"].id),
             Analysis(
                 review_id=rid,
                 outcome_id="pain",
@@ -272,6 +266,31 @@ def populate(session: Session, files_dir: Path) -> int:
                 note=None,
             ),
         ]
+    )
+    appraisal = Appraisal(
+        study_id=view.id,
+        outcome_id="*",
+        slot=1,
+        assessor_id=people["raj"].id,
+        tool="rob2",
+        overall="Some concerns",
+        overall_support="ünïcode",
+        decided=[["D1", "judgement"]],
+        created_at=WHEN,
+        updated_at=WHEN,
+    )
+    session.add(appraisal)
+    session.flush()
+    assert appraisal.id is not None
+    session.add(
+        AppraisalDomain(
+            appraisal_id=appraisal.id,
+            position=0,
+            domain="D1",
+            answers={"1.1": "Y", "1.2": "PY"},
+            judgement="Low",
+            support="a quote",
+        )
     )
     session.flush()
     return rid
@@ -298,9 +317,13 @@ def expected(session: Session, table: Table, rid: int, user_ids: set[int]) -> li
         "fulltext": ("record_id", Record),
         "studyreport": ("study_id", Study),
         "extraction": ("study_id", Study),
-        "riskofbias": ("study_id", Study),
+        "appraisal": ("study_id", Study),
+        "appraisalslot": ("study_id", Study),
     }
     studies_of_review = select(Study.id).where(Study.review_id == rid)
+    if table.name == "appraisaldomain":
+        copies = select(Appraisal.id).where(col(Appraisal.study_id).in_(studies_of_review))
+        return rows_of(session, table, c.appraisal_id.in_(copies))
     if table.name in ("extractionvalue", "extractionarm", "extractionresult"):
         copies = select(Extraction.id).where(col(Extraction.study_id).in_(studies_of_review))
         return rows_of(session, table, c.extraction_id.in_(copies))

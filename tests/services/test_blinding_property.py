@@ -4,7 +4,9 @@ services depends on another reviewer's vote (or, extraction being blind, their e
 Two worlds are built, each in a fresh database, identical except for reviewer B's votes on the
 shared records (include in one world, exclude in the other; reviewer A voted on them too, so their
 outcome differs between the worlds) and B's copy of the study's extraction (other values, complete
-in one world only, so the consensus the lead starts from the complete copies differs too). Then
+in one world only, so the consensus the lead starts from the complete copies differs too), and
+likewise B's risk-of-bias copy of the study's pain result (other answers and judgement, complete
+in one world only). Then
 every public service function that takes an ``actor`` (found by introspection, so a new one is
 covered without editing this file) is called as A in both worlds, with arguments built from its
 parameter names, and the results must be identical: the same value (timestamps normalised) or
@@ -36,9 +38,12 @@ from sqlmodel import Session
 
 import review_app.services
 from review_app.db import make_engine, migrate
+from review_app.domain.appraisal.model import DomainAssessment, ResultAssessment
+from review_app.domain.appraisal.tool import Answer
 from review_app.domain.extraction.model import Arm, Result, StudyExtraction
 from review_app.domain.vocabulary import ArmRole
 from review_app.errors import ReviewAppError
+from review_app.services import appraisal
 from review_app.services.conflicts import resolve
 from review_app.services.extraction import open_copy, save_copy, set_complete, start_consensus
 from review_app.services.imports import import_file
@@ -76,6 +81,7 @@ class World:
     unscreened: list[int]
     files_dir: Path
     extraction_ids: list[int]  # A's copy, B's copy, the consensus
+    appraisal_ids: list[int]  # A's risk-of-bias copy of the pain result, B's
 
     @property
     def b_extraction_id(self) -> int:
@@ -137,7 +143,12 @@ def build_world(session: Session, *, b_votes: str, files_dir: Path) -> World:
     resolve(session, actor=lead, review_id=review.id, record_id=ids[8], stage=TA, vote="exclude")
     release_outcomes(session, actor=lead, review_id=review.id, stage=TA)
     study = create_study(
-        session, actor=lead, review_id=review.id, label="Anon 2020", record_ids=[passed[1]]
+        session,
+        actor=lead,
+        review_id=review.id,
+        label="Anon 2020",
+        record_ids=[passed[1]],
+        design="randomised controlled trial",
     )
     # A's votes, the same in both worlds.
     for record_id in shared:
@@ -149,7 +160,13 @@ def build_world(session: Session, *, b_votes: str, files_dir: Path) -> World:
     for record_id in [*shared, *a_excludes]:
         vote(b, record_id, TA, b_votes)
     vote(b, passed[0], FT, b_votes)
+    # A's risk-of-bias copies first: the ids of A's rows and events are the same in both worlds.
+    appraisal_ids = [assess(session, review.id, study.id, a, LOW_COPY, complete=False)]
     extraction_ids = extract(session, review.id, study.id, a=a, b=b, lead=lead, b_votes=b_votes)
+    b_copy = HIGH_COPY if b_votes == "include" else LOW_COPY
+    appraisal_ids.append(
+        assess(session, review.id, study.id, b, b_copy, complete=b_votes == "include")
+    )
     refresh_ranking(session, review_id=review.id)
     session.flush()
     return World(
@@ -167,6 +184,7 @@ def build_world(session: Session, *, b_votes: str, files_dir: Path) -> World:
         unscreened=unscreened,
         files_dir=files_dir,
         extraction_ids=extraction_ids,
+        appraisal_ids=appraisal_ids,
     )
 
 
@@ -229,6 +247,51 @@ def extract(
     return [*ids, consensus.extraction_id]
 
 
+PAIN = "pain_intensity"
+
+
+def assessment_of(*, answers: tuple[Answer, Answer, Answer], judgement: str) -> ResultAssessment:
+    """A RoB 2 copy of Anon 2020's pain result with Domain 1 answered and judged."""
+    d1 = DomainAssessment("D1", dict(zip(("1.1", "1.2", "1.3"), answers, strict=True)), judgement)
+    return ResultAssessment(
+        study="Anon 2020", outcome_id=PAIN, assessor=None, tool="rob2", domains=(d1,)
+    )
+
+
+def assess(
+    session: Session,
+    review_id: int,
+    study_id: int,
+    actor: Actor,
+    data: ResultAssessment,
+    *,
+    complete: bool,
+) -> int:
+    """The actor's risk-of-bias copies of the pain result and of all outcomes, both ``data``; the
+    copy of all outcomes marked ``complete`` or not. Returns the pain copy's id."""
+    ids = []
+    for outcome_id in (PAIN, "*"):
+        copy_id = appraisal.open_copy(
+            session, actor=actor, review_id=review_id, study_id=study_id, outcome_id=outcome_id
+        ).appraisal_id
+        appraisal.save_copy(
+            session,
+            actor=actor,
+            review_id=review_id,
+            appraisal_id=copy_id,
+            data=dataclasses.replace(data, outcome_id=outcome_id),
+        )
+        ids.append(copy_id)
+    appraisal.set_complete(
+        session, actor=actor, review_id=review_id, appraisal_id=ids[1], complete=complete
+    )
+    return ids[0]
+
+
+LOW_COPY = assessment_of(answers=(Answer.Y, Answer.Y, Answer.N), judgement="Low")
+HIGH_COPY = assessment_of(answers=(Answer.N, Answer.N, Answer.N), judgement="High")
+
+
 # --- how to call a function as reviewer A ------------------------------------------------------
 
 # Required parameter name -> the values to call with (every combination is called).
@@ -263,6 +326,9 @@ VALUES: dict[str, Callable[[World], list[Any]]] = {
     "key": lambda w: [("characteristic", "country"), ("result", "pain_intensity")],
     "from_extraction_id": lambda w: [w.b_extraction_id],
     "values": lambda w: ["consensus", "all"],
+    "outcome_id": lambda w: [PAIN, "*"],
+    "appraisal_id": lambda w: w.appraisal_ids,
+    "from_appraisal_id": lambda w: w.appraisal_ids[1:],
 }
 
 
@@ -272,6 +338,24 @@ def _as_a(world: World, **kwargs: Any) -> dict[str, Any]:
 
 # Functions called another way than by their parameter names: name -> keyword arguments.
 RECIPES: dict[str, Callable[[World], list[dict[str, Any]]]] = {
+    "review_app.services.appraisal.save_copy": lambda w: [
+        _as_a(
+            w,
+            appraisal_id=copy_id,
+            data=assessment_of(answers=(Answer.NI, Answer.NI, Answer.NI), judgement="High"),
+        )
+        for copy_id in w.appraisal_ids
+    ],
+    "review_app.services.appraisal.replace_copies": lambda w: [
+        _as_a(
+            w,
+            copies=[
+                dataclasses.replace(
+                    assessment_of(answers=(Answer.Y,) * 3, judgement="Low"), assessor="ana"
+                )
+            ],
+        ),
+    ],
     # "data" is a PDF for the full-text upload; a copy of the study's extraction here.
     "review_app.services.extraction.save_copy": lambda w: [
         _as_a(w, extraction_id=copy_id, data=extraction_of(country="Peru", mean=1))
@@ -459,10 +543,15 @@ def test_the_worlds_really_differ_for_a_lead(
             progress = review_progress(session, actor=world.lead, review_id=world.review_id)
             reports = list_included_reports(session, actor=world.lead, review_id=world.review_id)
             copies = read_copies(session, actor=world.lead, review_id=world.review_id, values="all")
-            seen.append((progress.stages, len(reports), copies[1:]))
+            assessments = appraisal.read_copies(
+                session, actor=world.lead, review_id=world.review_id, values="all"
+            )
+            seen.append((progress.stages, len(reports), copies[1:], assessments))
             session.rollback()
     assert seen[0][0] != seen[1][0] and seen[0][1] != seen[1][1]
     assert seen[0][2] != seen[1][2]  # B's extraction and the consensus started from it
+    # Risk of bias: per result (all outcomes, pain) A's copy (slot 1), then B's.
+    assert seen[0][3][0::2] == seen[1][3][0::2] and seen[0][3][1::2] != seen[1][3][1::2]
 
 
 # Public service functions that read votes without an actor: internal helpers whose callers
