@@ -197,7 +197,8 @@ class TableRead:
 def is_robvis(columns: Sequence[str]) -> bool:
     """Whether a header is robvis's (``Study``, domains, ``Overall``) rather than the full one."""
     names = {name.strip().casefold() for name in columns}
-    return TOOL not in names and bool(columns) and columns[0].strip().casefold() == STUDY
+    first = columns[0].strip().casefold() if columns else ""
+    return first == STUDY and not names & {TOOL, OUTCOME, ASSESSOR}
 
 
 def read_full(
@@ -349,15 +350,14 @@ class _RowReader:
     def domains(self, tool: Tool, variant: str) -> tuple[DomainAssessment, ...]:
         domains = tool.domains_for(variant)
         own = {q.number for d in domains for q in d.questions}
-        for number in sorted(set(self.cells) - own, key=str):
-            if number[:1].isdigit():
-                self.problem(number, f"{tool.name} ({variant or 'default'} variant) has no "
-                             "question with this number; leave it empty")  # fmt: skip
-        for domain_id in {c.removesuffix(SUPPORT_SUFFIX) for c in self.cells} - {
-            d.id for d in domains
-        }:
-            if domain_id.startswith("D") and domain_id[1:].isdigit():
-                self.problem(domain_id, f"{tool.name} has no domain {domain_id}; leave it empty")
+        strays = [c for c in self.cells if c[:1].isdigit() and c not in own]
+        for number in sorted(strays, key=_number_key):
+            self.problem(number, f"{tool.name} ({variant or 'default'} variant) has no "
+                         "question with this number; leave it empty")  # fmt: skip
+        ids = {domain.id for domain in domains}
+        named = {column.removesuffix(SUPPORT_SUFFIX) for column in self.cells}
+        for domain_id in sorted(d for d in named - ids if d[:1] == "D" and d[1:].isdigit()):
+            self.problem(domain_id, f"{tool.name} has no domain {domain_id}; leave it empty")
         read = []
         for domain in domains:
             answers = {
