@@ -128,6 +128,7 @@ class ResultProgress:
     mine: Status | None
     assessors: tuple[tuple[str, Status], ...]
     consensus: Status | None
+    discrepancies: int | None = None  # items the complete assessor copies differ on (2+ complete)
 
 
 @dataclass(frozen=True, slots=True)
@@ -310,6 +311,7 @@ def list_progress(session: Session, *, actor: Actor, review_id: int) -> list[App
         mine = next((s.slot for s in own_slots if s.assessor_id == access.user_id), None)
         tool, problem = _tool_from(access.protocol, study, designs.get(study.id))
         own = [r for r in rows if r.study_id == study.id]
+        counts = _discrepancy_counts(session, study, own) if access.open_book else {}
         progress.append(
             AppraisalProgress(
                 study_id=study.id,
@@ -321,7 +323,10 @@ def list_progress(session: Session, *, actor: Actor, review_id: int) -> list[App
                 taken=len(own_slots),
                 my_slot=mine,
                 results=tuple(
-                    _result_progress(access, outcome_id, own, mine, names)
+                    dataclasses.replace(
+                        _result_progress(access, outcome_id, own, mine, names),
+                        discrepancies=counts.get(outcome_id),
+                    )
                     for outcome_id in outcomes
                 ),
             )
@@ -647,9 +652,9 @@ def rob_tables(
     tables = []
     for tool in TOOLS.values():
         table_rows = [
-            _rob_row(tool, labels[study_id], copies, outcome_id)
+            _rob_row(tool, labels[study_id], own, outcome_id)
             for study_id, copies in by_study.items()
-            if copies[0].tool == tool.id
+            if (own := [c for c in copies if c.tool == tool.id])
         ]
         if table_rows:
             table_rows.sort(key=lambda r: (r.study.casefold(), r.study))
@@ -1261,6 +1266,29 @@ def _snapshot(data: ResultAssessment) -> dict[str, Any]:
     }
 
 
+def _discrepancy_counts(
+    session: Session, study: Study, rows: Sequence[Appraisal]
+) -> dict[str, int]:
+    """Per result of the study with two or more complete assessor copies of one tool: the
+    items on which they differ."""
+    complete: dict[str, list[Appraisal]] = {}
+    for row in rows:
+        if row.slot != CONSENSUS_SLOT and row.status == Status.COMPLETE:
+            complete.setdefault(row.outcome_id, []).append(row)
+    compared = {
+        outcome_id: copies
+        for outcome_id, copies in complete.items()
+        if len(copies) > 1 and len({r.tool for r in copies}) == 1
+    }
+    if not compared:
+        return {}
+    data = _load(session, [r for copies in compared.values() for r in copies], {})
+    return {
+        outcome_id: len(compare([data[r.id or 0] for r in copies]).discrepancies)
+        for outcome_id, copies in compared.items()
+    }
+
+
 def _result_progress(
     access: _Access,
     outcome_id: str,
@@ -1376,7 +1404,7 @@ def _shared_of(session: Session, row: Appraisal, study: Study) -> ResultAssessme
     if row.outcome_id == ALL_OUTCOMES:
         return None
     shared = _copy_at(session, row.study_id, ALL_OUTCOMES, row.slot)
-    if shared is None:
+    if shared is None or shared.tool != row.tool:  # another tool's domains do not apply
         return None
     return _load(session, [shared], {study.id or 0: study.label})[shared.id or 0]
 

@@ -362,6 +362,11 @@ def test_the_lead_starts_the_consensus_from_what_the_assessors_agree_on_and_take
         data = copy(domains=domains, overall=d3, overall_support=support)
         saved(session, review.id, ids[name], actor, data)
         completed(session, review.id, ids[name], actor)
+    [progress] = appraisal.list_progress(session, actor=lena, review_id=review.id)
+    pain = next(r for r in progress.results if r.outcome_id == PAIN)
+    assert pain.discrepancies == 2  # D3's judgement and the overall
+    [blind] = appraisal.list_progress(session, actor=rita, review_id=review.id)
+    assert next(r for r in blind.results if r.outcome_id == PAIN).discrepancies is None
     with pytest.raises(PermissionDeniedError):
         appraisal.start_consensus(
             session, actor=rita, review_id=review.id, study_id=study_id, outcome_id=PAIN
