@@ -5,8 +5,8 @@ Every widget is bound to a path of the copy's ``Draft`` (``components/appraisal_
 key is ``rw:<copy id>:<path>``, filled from the draft when first drawn, and what it shows is
 written back to the draft on every run, so answers survive reruns, refused saves and leaving the
 page. A conditional question appears only once the earlier answers call for it (``tool.asked``);
-the proposal follows the answers as they are given (``tool.propose``); "Use the proposal"
-confirms it, and a judgement other than the proposal (an override) asks for support.
+the proposal follows the answers as they are given (``assessment.domain_proposal``); "Use the
+proposal" confirms it, and a judgement other than the proposal (an override) asks for support.
 """
 
 from __future__ import annotations
@@ -215,13 +215,12 @@ class AssessmentForm:
         row = st.container(horizontal=True, vertical_alignment="bottom")
         with row:
             judgement = self.choose(label, path, list(self.tool.scale.ids))
-            if proposal is not None:
+            if proposal is not None and judgement != proposal:
                 st.button(
                     f"Use the proposal: {proposal}",
                     key=widget_key(self.copy_id, f"confirm:{path}"),
                     on_click=self._set,
                     args=(path, proposal),
-                    disabled=judgement == proposal,
                 )
         if proposal is None:
             st.caption(waiting)

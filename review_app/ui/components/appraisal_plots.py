@@ -40,12 +40,17 @@ def plot_frame(table: RobTable) -> pd.DataFrame:
     )
 
 
+def no_consensus(outcome_name: str) -> str:
+    return (
+        f"No consensus assessment for {outcome_name} yet; a study appears in the plots once a "
+        "lead has started its consensus (Compare and agree)."
+    )
+
+
 def show(table: RobTable, *, outcome_name: str, key: str) -> None:
     """Both plots of ``table`` with the table itself; a table the plots cannot draw says why."""
     if not table.rows:
-        st.caption(
-            f"No consensus assessment for {outcome_name} yet: the plots show consensus copies."
-        )
+        st.caption(no_consensus(outcome_name))
         return
     traffic, summary = st.tabs(["Traffic-light plot", "Summary plot"])
     with traffic:
@@ -66,7 +71,7 @@ def _plot(table: RobTable, render: Renderer, kind: str, outcome_name: str, key: 
     buttons = st.container(horizontal=True)
     for fmt in FORMATS:
         buttons.download_button(
-            f"{fmt.upper()}",
+            f"Download {fmt.upper()}",
             _lazy(render, table, fmt),
             file_name=f"rob-{kind}-{key}.{fmt}",
             mime=MIME[fmt],
