@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from review_app.domain.vocabulary import Role
 from review_app.models import Review, User
 from review_app.services.deduplication import run_automatic_pass
+from review_app.services.demo_appraisal import seed_demo_appraisal
 from review_app.services.demo_extraction import seed_demo_extraction
 from review_app.services.demo_screening import seed_demo_screening
 from review_app.services.imports import import_file
@@ -85,5 +86,6 @@ def seed_demo(
     run_automatic_pass(session, actor=Actor.operator(), review_id=review.id)
     if screening:
         seed_demo_screening(session, review_id=review.id)
-        seed_demo_extraction(session, review_id=review.id)
+        study_id = seed_demo_extraction(session, review_id=review.id)
+        seed_demo_appraisal(session, review_id=review.id, study_id=study_id)
     return review

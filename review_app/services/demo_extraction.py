@@ -32,6 +32,7 @@ EXTRACTORS = ("reviewer1", "reviewer2")
 
 KRATOM = "Kratom decoction"
 PLACEBO = "Placebo decoction"
+DESIGN = "randomised controlled trial"  # the protocol's design (its risk-of-bias tool: RoB 2)
 OUTCOME = "pain_intensity"  # the protocol outcome nearest to it; the note says what was measured
 MEASURED = (
     "Measured as cold-pressor pain tolerance in seconds (higher is more tolerance), an "
@@ -111,7 +112,12 @@ def seed_demo_extraction(session: Session, *, review_id: int) -> int:
     lead = lead_actor(session, review_id)
     record_id = RecordFinder(session, review_id).find({"pmid": PMID, "record_id": STUDY})
     study = create_study(
-        session, actor=lead, review_id=review_id, label=STUDY, record_ids=[record_id]
+        session,
+        actor=lead,
+        review_id=review_id,
+        label=STUDY,
+        record_ids=[record_id],
+        design=DESIGN,
     )
     for name in EXTRACTORS:
         actor = user_actor(session, name)
