@@ -195,3 +195,58 @@ def svg_of(image: object) -> str:
     head, _, data = url.partition(",")
     assert head == "data:image/svg+xml;base64"
     return base64.b64decode(data).decode("utf-8")
+
+
+def robins_page() -> None:
+    import streamlit as st
+
+    from review_app.domain.appraisal.model import ResultAssessment
+    from review_app.domain.appraisal.robins_i import ROBINS_I
+    from review_app.ui.components.appraisal_draft import from_assessment
+    from review_app.ui.components.appraisal_form import AssessmentForm
+
+    empty = ResultAssessment("Cohort 2019", "pain_intensity", "reviewer1", "robins-i")
+    if "draft" not in st.session_state:
+        st.session_state["draft"] = from_assessment(empty, ROBINS_I, version="v1")
+    form = AssessmentForm(8, st.session_state["draft"], ROBINS_I, saved=empty)
+    form.domains()
+
+
+def test_a_domain_the_guidance_leaves_to_the_assessor_says_so_from_the_start() -> None:
+    app = AppTest.from_function(robins_page, default_timeout=30).run()
+    assert not app.exception
+    texts = captions(app)
+    assert "Proposed when 1.1 is answered." in texts  # D1 has the published 1.1 mapping
+    assert texts.count("the tool's guidance leaves this to your judgement") == 6  # D2-D7
+    app.segmented_control(key="rw:8:a:D1:1.1").set_value("N").run()
+    # N/PN to 1.1: Low, the one mapping the 2016 guidance publishes
+    assert app.button(key="rw:8:confirm:j:D1").label == "Use the proposal: Low"
+
+
+def shared_page() -> None:
+    import streamlit as st
+
+    from review_app.domain.appraisal.model import DomainAssessment, ResultAssessment
+    from review_app.domain.appraisal.rob2 import ROB2
+    from review_app.ui.components.appraisal_draft import from_assessment
+    from review_app.ui.components.appraisal_form import AssessmentForm
+
+    shared = ResultAssessment(
+        "Trial 2021", "*", "reviewer1", "rob2", "assignment", (DomainAssessment("D1", {}, "High"),)
+    )
+    own = ResultAssessment("Trial 2021", "pain_intensity", "reviewer1", "rob2", "assignment")
+    if "draft" not in st.session_state:
+        st.session_state["draft"] = from_assessment(own, ROB2, version="v1")
+    form = AssessmentForm(9, st.session_state["draft"], ROB2, saved=own, shared=shared)
+    form.domains()
+    form.overall()
+
+
+def test_an_outcomes_copy_shows_and_uses_the_domains_of_the_all_outcomes_copy() -> None:
+    app = AppTest.from_function(shared_page, default_timeout=30).run()
+    assert not app.exception
+    assert "All outcomes copy: **High**; it holds for this outcome" in captions(app)
+    for domain in ("D2@assignment", "D3", "D4", "D5"):
+        app.segmented_control(key=f"rw:9:j:{domain}").set_value("Low").run()
+    # D1 from the copy for all outcomes: High, so the overall proposal is High
+    assert app.button(key="rw:9:confirm:overall").label == "Use the proposal: High"

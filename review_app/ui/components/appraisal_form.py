@@ -22,7 +22,7 @@ from review_app.domain.appraisal.assessment import (
     overall_proposal,
 )
 from review_app.domain.appraisal.model import ALL_OUTCOMES, ResultAssessment
-from review_app.domain.appraisal.tool import Answer, Domain, Question, Tool, asked
+from review_app.domain.appraisal.tool import Answer, Domain, Node, Question, Tool, Worst, asked
 from review_app.ui.components.appraisal_draft import (
     OVERALL,
     OVERALL_SUPPORT,
@@ -59,6 +59,27 @@ def override_note(judgement: str | None, proposal: str | None, support: str) -> 
     if support.strip():
         return None
     return f"{judgement} overrides the proposed {proposal}: write a sentence of support saying why."
+
+
+def _waiting(domain: Domain, unanswered: list[str]) -> str:
+    """Why no judgement is proposed yet: the answers still needed, or the guidance leaving it
+    to the assessor."""
+    if not unanswered or not _proposes(domain.algorithm):
+        return "No proposal from the answers: the tool's guidance leaves this to your judgement."
+    verb = "is" if len(unanswered) == 1 else "are"
+    return f"Proposed when {', '.join(unanswered)} {verb} answered."
+
+
+def _proposes(node: Node | None) -> bool:
+    """Whether an algorithm proposes a judgement for some answers (none where the guidance
+    leaves the judgement to the assessor: no algorithm, or a branch without routes)."""
+    if node is None:
+        return False
+    if isinstance(node, str):
+        return True
+    if isinstance(node, Worst):
+        return all(_proposes(part) for part in node.parts)
+    return any(_proposes(then) for _answers, then in node.routes)
 
 
 class AssessmentForm:
@@ -152,12 +173,7 @@ class AssessmentForm:
             judgement_path(domain),
             support_path(domain),
             proposal,
-            waiting=(
-                f"Proposed when {', '.join(unanswered)} {'is' if len(unanswered) == 1 else 'are'}"
-                " answered."
-                if unanswered
-                else "No proposal from the answers: the tool leaves this to your judgement."
-            ),
+            waiting=_waiting(domain, unanswered),
             support_label=f"{domain.id} support (quotes from the report, and why)",
         )
 
