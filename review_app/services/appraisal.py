@@ -658,7 +658,10 @@ def rob_tables(
         ]
         if table_rows:
             table_rows.sort(key=lambda r: (r.study.casefold(), r.study))
-            tables.append(_rob_table(tool, table_rows))
+            variants = {
+                c.variant for copies in by_study.values() for c in copies if c.tool == tool.id
+            }
+            tables.append(_rob_table(tool, table_rows, variants))
     return tables
 
 
@@ -994,11 +997,21 @@ def _rob_row(tool: Tool, label: str, copies: Sequence[ResultAssessment], outcome
     )
 
 
-def _rob_table(tool: Tool, rows: Sequence[RobRow]) -> RobTable:
+def _rob_table(tool: Tool, rows: Sequence[RobRow], variants: Iterable[str] = ("",)) -> RobTable:
+    """The table; a domain asked differently under the variants in use (RoB 2's Domain 2) is
+    named by each variant's label ("... (effect of assignment) or ... (effect of adhering)")."""
     levels = (*tool.scale.levels, *tool.scale.unranked)
+    in_use = sorted(set(variants)) or [""]
+    names: dict[str, list[str]] = {}
+    for variant in in_use:
+        for d in tool.domains_for(variant):
+            if d.label not in names.setdefault(d.id, []):
+                names[d.id].append(d.label)
     return RobTable(
         tool=tool.name,
-        domains=tuple(RobDomain(short=d.id, name=d.label) for d in tool.domains_for(None)),
+        domains=tuple(
+            RobDomain(short=d.id, name=" or ".join(names[d.id])) for d in tool.domains_for(None)
+        ),
         scale=tuple(Judgement(level.id, level.colour, level.symbol) for level in levels),
         rows=tuple(rows),
     )

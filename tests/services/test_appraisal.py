@@ -482,6 +482,14 @@ def test_rob_table_holds_the_consensus_domains_that_apply_to_the_outcome(
     )
     assert other.rows[0].judgements == ("Low", "Low", "Low", "Low", None)
     assert other.rows[0].overall is None
+    assert table.domains[1].name == "Deviations from intended interventions (effect of assignment)"
+    adhering = dataclasses.replace(consensus[0], variant="adherence", domains=(domain("D1"),))
+    appraisal.replace_copies(session, actor=lena, review_id=review.id, copies=[adhering])
+    mixed = appraisal.rob_table(session, actor=lena, review_id=review.id, outcome_id=PAIN)
+    assert mixed.domains[1].name == (
+        "Deviations from intended interventions (effect of assignment) or Deviations from "
+        "intended interventions (effect of adhering)"
+    )
     with pytest.raises(PermissionDeniedError, match="for leads while"):
         appraisal.rob_tables(session, actor=people["rita"], review_id=review.id, outcome_id=PAIN)
 
