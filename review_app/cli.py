@@ -14,7 +14,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -24,7 +24,7 @@ from typer.core import TyperGroup
 
 from review_app.config import Settings, setting
 from review_app.domain.vocabulary import ROLES
-from review_app.errors import NotFoundError, ReviewAppError, ValidationError
+from review_app.errors import NotFoundError, ProblemsError, ReviewAppError, ValidationError
 from review_app.importers import FORMATS
 from review_app.services.exports.registry import EXPORTS, Export, output_help
 
@@ -68,9 +68,11 @@ import_app = typer.Typer(
     ),
     no_args_is_help=True,
 )
+rob_app = typer.Typer(help="Risk of bias: judge answers, draw plots.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
+app.add_typer(rob_app, name="rob")
 
 UI_ENTRY = Path(__file__).resolve().parent / "ui" / "app.py"
 DEMO_DATABASE = "demo.db"  # `review-app demo` without --db: this file in the working folder
@@ -345,6 +347,130 @@ def import_extraction(
             limits=import_limits(state.settings),
         )
     typer.echo(f"{summary.describe()}.")
+
+
+@import_app.command("rob")
+def import_rob(
+    ctx: typer.Context,
+    path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="PATH.csv|.xlsx",
+            help="The layout of `export rob`, or robvis's (README: Risk of bias files).",
+        ),
+    ],
+    as_user: Annotated[
+        str, typer.Option("--as", help="The lead who imports (the copies are audited as theirs).")
+    ],
+    outcome: Annotated[
+        str | None,
+        typer.Option(help="The outcome of a file in robvis's layout (a protocol outcome's id)."),
+    ] = None,
+) -> None:
+    """Risk-of-bias assessments from a file, replacing the copies it names (all or none)."""
+    from review_app.services.appraisal_import import import_rob as import_file
+    from review_app.services.imports import import_limits
+    from review_app.services.permissions import Actor
+    from review_app.services.users import get_user_by_name
+
+    state: CliState = ctx.obj
+    data = _read_file(path)
+    with state.review_scope() as (session, review_id):
+        user = get_user_by_name(session, as_user)
+        summary = import_file(
+            session,
+            actor=Actor.user(user.id),
+            review_id=review_id,
+            data=data,
+            file_name=path.name,
+            outcome=outcome,
+            limits=import_limits(state.settings),
+        )
+    typer.echo(f"{summary.describe()}.")
+
+
+@rob_app.command("plot")
+def rob_plot(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help="PATH.svg, .png or .pdf")],
+    type: Annotated[str, typer.Option(help="traffic-light | summary")] = "traffic-light",
+    outcome: Annotated[
+        str | None, typer.Option(help="A protocol outcome's id (default: the first).")
+    ] = None,
+    tool: Annotated[
+        str | None, typer.Option(help="rob2 | robins-i, when the outcome is assessed with both.")
+    ] = None,
+) -> None:
+    """An outcome's consensus risk of bias as robvis's traffic-light or summary plot."""
+    from review_app.services.permissions import Actor
+
+    def make(session: Session, review_id: int) -> bytes:
+        [plot] = EXPORTS["rob-plot"].make(
+            session,
+            actor=Actor.operator(),
+            review_id=review_id,
+            format=_suffix(output),
+            type=type,
+            outcome=outcome,
+            tool=tool,
+        )
+        return plot.data
+
+    _export(ctx, output, make)
+
+
+@rob_app.command("judge")
+def rob_judge(
+    ctx: typer.Context,
+    answers: Annotated[
+        Path,
+        typer.Argument(
+            metavar="ANSWERS.csv|.xlsx",
+            help="study, optional outcome and variant, then one column per question (1.1, ...).",
+        ),
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="OUT.csv to write.")],
+    tool: Annotated[str, typer.Option(help="rob2 | robins-i")],
+) -> None:
+    """Apply a tool's algorithms to a table of answers: the same table with D1... and Overall
+    added; problems are listed with row and column, and nothing is written."""
+    from review_app.domain.appraisal.judge import judge, output_columns
+    from review_app.domain.appraisal.tools import tool_by_id
+    from review_app.exporters.tabular import table_csv
+    from review_app.importers.tabular import read_table
+    from review_app.services.imports import import_limits
+
+    state: CliState = ctx.obj
+    if _suffix(output) != "csv":
+        raise ValidationError(f"{output}: rob judge writes a .csv file")
+    chosen = tool_by_id(tool)
+    read = read_table(
+        _read_file(answers), source=answers.name, limits=import_limits(state.settings)
+    )
+    rows = [dict(zip(read.columns, cells, strict=False)) for _, cells in read.rows]
+    lines = [read.header_line, *(number for number, _ in read.rows)]
+    try:
+        judged = judge(chosen, read.columns, rows, source=answers.name)
+    except ProblemsError as error:
+        raise _at_file_rows(error, lines) from None
+    columns = output_columns(chosen, read.columns)
+    _write_file(
+        output,
+        table_csv(columns, ([row.get(c, "") for c in columns] for row in judged), excel=False),
+    )
+    typer.echo(f"Wrote {output} ({len(judged)} rows judged with {chosen.name}).")
+
+
+def _at_file_rows(error: ProblemsError, lines: list[int]) -> ProblemsError:
+    """``error``'s problems with the rows numbered as in the file (judge counts the header as
+    line 1 and each row after it; a file may have blank or multi-line rows between them)."""
+    problems = [
+        replace(problem, line=lines[problem.line - 1])
+        if problem.line is not None and problem.line <= len(lines)
+        else problem
+        for problem in error.problems
+    ]
+    return ProblemsError(problems, summary=str(error).splitlines()[0])
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,8 @@ from review_app.domain.appraisal.rob2 import ROB2
 from review_app.domain.appraisal.robins_i import ROBINS_I
 from review_app.domain.appraisal.tool import Answer, Tool
 from review_app.domain.appraisal.tools import TOOLS
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 # Text as a cell holds it: no control characters (XLSX cannot hold them; CSV readers turn CR
 # into LF), no BOM; a cell of spaces only is empty, so free text is empty or has a letter.
@@ -240,3 +243,10 @@ def test_robvis_header_names_the_tool_and_bad_judgements_are_named() -> None:
     assert [(p.line, p.field) for p in got.problems] == [(2, "Overall")]  # High is not ROBINS-I's
     bad = table.read_robvis(["Study", "D1", "D2", "Overall"], [], outcome_id="*", source="r.csv")
     assert "no tool's" in bad.problems[0].message
+
+
+def test_the_readme_holds_the_columns_section() -> None:
+    readme = README.read_text(encoding="utf-8")
+    start = readme.index("<!-- rob-columns:")
+    end = readme.index("<!-- /rob-columns -->") + len("<!-- /rob-columns -->")
+    assert readme[start:end] == table.columns_markdown()

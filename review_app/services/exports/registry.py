@@ -36,6 +36,7 @@ MEDIA_TYPES = {
 }
 RECORD_STAGES = ("all", "unique", *Stage, "included")  # the screening stages, and three sets
 EXTRACTION_VALUES = ("consensus", "all")  # the consensus copies, or every copy
+PLOT_TYPES = ("traffic-light", "summary")  # robvis's two risk-of-bias plots
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +185,30 @@ EXPORTS: dict[str, Export] = {
             function="extraction:export_extraction",
             options=(Option("values", EXTRACTION_VALUES, "consensus", "Which copies"),),
             notes={"csv": "values {values}", "xlsx": "values {values}; RevMan sheet per outcome"},
+        ),
+        Export(
+            name="rob",
+            formats=("csv", "xlsx"),
+            role=Role.LEAD,
+            description=(
+                "Every risk-of-bias assessment, each assessor's and the consensus: answers, "
+                "judgements, support (README: Risk of bias files); XLSX adds a robvis sheet per "
+                "outcome."
+            ),
+            function="rob:export_rob",
+            notes={"xlsx": "robvis sheet per outcome"},
+        ),
+        Export(
+            name="rob-plot",
+            formats=("svg", "png", "pdf"),
+            role=Role.LEAD,  # reviewers too where the protocol's [appraisal] blind is false
+            description=(
+                "The consensus risk of bias of an outcome as robvis's traffic-light or summary "
+                "plot (format from the suffix; the protocol's first outcome unless one is named)."
+            ),
+            function="rob:export_rob_plot",
+            options=(Option("type", PLOT_TYPES, "traffic-light", "Plot"),),
+            command=("rob", "plot"),
         ),
         Export(
             name="prisma",
