@@ -17,6 +17,8 @@ from review_app.domain.appraisal.rob2 import ROB2
 from review_app.domain.appraisal.robins_i import ROBINS_I
 from review_app.domain.appraisal.tool import Answer, Tool
 from review_app.domain.appraisal.tools import TOOLS
+from review_app.exporters.tabular import table_csv
+from review_app.importers.tabular import read_table
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -250,3 +252,15 @@ def test_the_readme_holds_the_columns_section() -> None:
     start = readme.index("<!-- rob-columns:")
     end = readme.index("<!-- /rob-columns -->") + len("<!-- /rob-columns -->")
     assert readme[start:end] == table.columns_markdown()
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(copies())
+def test_copies_through_the_csv_bytes_are_the_same(made: list[ResultAssessment]) -> None:
+    """Through the export's CSV writer (formula-like text neutralised) and the import's reader."""
+    tools = table.tools_of(made)
+    data = table_csv(table.full_header(tools), table.full_rows(made, tools), excel=True)
+    file = read_table(data, source="rob.csv")
+    got = table.read_full(file.columns, file.rows, source="rob.csv")
+    assert got.problems == []
+    assert [read_copy.copy for read_copy in got.copies] == made
