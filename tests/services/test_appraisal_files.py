@@ -203,3 +203,31 @@ def test_the_plot_registry_entry_keeps_its_roles_and_checks_its_options(
         export.make(session, actor=lena, review_id=assessed, format="svg", type="pie")
     with pytest.raises(NotFoundError, match="'pain'"):
         export.make(session, actor=lena, review_id=assessed, format="svg", outcome="pain")
+
+
+def test_a_review_with_both_tools_has_both_s_columns_and_a_robvis_sheet_per_tool(
+    session: Session, assessed: int, team: dict[str, UserPublic]
+) -> None:
+    [record] = import_titles(session, assessed, 1)
+    create_study(session, actor=OPERATOR, review_id=assessed, label="Ng 2022",
+                 record_ids=[record], design="non-randomised controlled study")  # fmt: skip
+    ng = ResultAssessment(
+        study="Ng 2022",
+        outcome_id=PAIN,
+        assessor=None,
+        tool="robins-i",
+        domains=(DomainAssessment("D7", {"7.1": Answer.N}, "Moderate", "Protocol not found."),),
+        overall="Moderate",
+        overall_support="D7 only so far.",
+    )
+    replace_copies(session, actor=OPERATOR, review_id=assessed, copies=[ng])
+    lena = Actor.user(team["lena"].id)
+    workbook = export_rob(session, actor=lena, review_id=assessed, format="xlsx")
+    full = tabular.read_table(workbook, source="rob.xlsx")
+    assert {"5.3", "6.1", "7.3", "D7 support"} <= set(full.columns)
+    robins = tabular.read_table(workbook, source="rob.xlsx", sheet=f"robvis {PAIN} ROBINS-I")
+    assert robins.columns[:9] == ["Study", *(f"D{n}" for n in range(1, 8)), "Overall"]
+    assert robins.rows[0][1][0] == "Ng 2022" and robins.rows[0][1][7:9] == ["Moderate"] * 2
+    before = read_copies(session, actor=OPERATOR, review_id=assessed, values="all")
+    import_rob(session, actor=lena, review_id=assessed, data=workbook, file_name="rob.xlsx")
+    assert read_copies(session, actor=OPERATOR, review_id=assessed, values="all") == before
