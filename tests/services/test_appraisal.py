@@ -505,3 +505,41 @@ def test_a_study_with_an_assessment_is_not_deleted_one_only_opened_is(
     saved(session, review.id, copy_id, rita, copy())  # emptied again: only opened
     delete_study(session, actor=lena, review_id=review.id, study_id=study_id)
     assert session.exec(select(Appraisal)).all() == []
+
+
+def test_the_operator_holds_no_copy_and_only_the_reviews_studies_are_assessed(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic], study_id: int
+) -> None:
+    with pytest.raises(ValidationError, match=r"act as a user \(--as NAME\)"):
+        opened(session, review.id, study_id, Actor.operator())
+    other_id, other_study = other_review(session, team, per_study=2, blind=True)
+    rita = Actor.user(team["rita"].id)
+    with pytest.raises(NotFoundError, match=f"no study {other_study} in review {review.id}"):
+        opened(session, review.id, other_study, rita)
+    copy_id = opened(session, other_id, other_study, rita)
+    with pytest.raises(NotFoundError, match=f"no risk-of-bias copy {copy_id} in review"):
+        appraisal.get_copy(session, actor=rita, review_id=review.id, appraisal_id=copy_id)
+
+
+def test_a_leads_edit_of_the_consensus_settles_the_items_it_changes(
+    session: Session, review: ReviewPublic, people: dict[str, Actor], study_id: int
+) -> None:
+    rita, raj, lena = people["rita"], people["raj"], people["lena"]
+    for actor, d1 in ((rita, "Low"), (raj, "Some concerns")):
+        copy_id = opened(session, review.id, study_id, actor, ALL_OUTCOMES)
+        judged = dataclasses.replace(domain("D1"), judgement=d1, support="why")
+        saved(session, review.id, copy_id, actor, copy(domains=(judged,), outcome_id="*"))
+        completed(session, review.id, copy_id, actor)
+    start = appraisal.start_consensus(
+        session, actor=lena, review_id=review.id, study_id=study_id, outcome_id=ALL_OUTCOMES
+    )
+    with pytest.raises(PermissionDeniedError, match="only leads edit the consensus"):
+        saved(session, review.id, start.appraisal_id, rita, copy("D1", outcome_id="*"))
+    settled = dataclasses.replace(domain("D1"), judgement="Some concerns", support="agreed")
+    saved(session, review.id, start.appraisal_id, lena, copy(domains=(settled,), outcome_id="*"))
+    compared = appraisal.compare_result(
+        session, actor=lena, review_id=review.id, study_id=study_id, outcome_id=ALL_OUTCOMES
+    )
+    assert compared.unresolved == 0 and compared.agreement is not None
+    [judgement] = [item for item in compared.items if item.item.key == ("judgement", "D1")]
+    assert (judgement.values, judgement.consensus) == (("Low", "Some concerns"), "Some concerns")
