@@ -20,6 +20,7 @@ from review_app.services.users import is_active_user
 from review_app.ui import deps, state
 from review_app.ui.components import review_picker
 from review_app.ui.views import (
+    appraisal,
     conflicts,
     dashboard,
     duplicates,
@@ -48,9 +49,10 @@ PAGES: dict[str, tuple[str, Callable[[], None]]] = {
     "conflicts": ("Conflicts", conflicts.render),
     "studies": ("Studies", studies.render),
     "extract": ("Extraction", extraction.render),
+    "rob": ("Risk of bias", appraisal.render),
     "exports": ("Exports", exports.render),
 }
-REVIEWER_PAGES = ("dashboard", "screen", "extract")
+REVIEWER_PAGES = ("dashboard", "screen", "extract", "rob")
 
 
 def main() -> None:
