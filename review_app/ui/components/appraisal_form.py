@@ -246,7 +246,7 @@ class AssessmentForm:
             st.caption(f"Proposed: **{proposal}** · confirmed.")
         else:
             st.caption(f"Proposed: **{proposal}** · overridden with **{judgement}**.")
-        typed = self.bind(st.text_area, support_label, support, height=68)
+        typed = self.bind(st.text_area, support_label, support, height="content")
         note = override_note(judgement, proposal, typed)
         if note:
             st.caption(f":red[{escape_markdown(note)}]")
