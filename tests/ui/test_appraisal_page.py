@@ -246,3 +246,45 @@ def svg_of(image: object) -> str:
     head, _, data = url.partition(",")
     assert head == "data:image/svg+xml;base64"
     return base64.b64decode(data).decode("utf-8")
+
+
+def test_a_study_without_a_design_says_what_to_set(review: Review) -> None:
+    with session_scope(make_engine(review.url)) as session:
+        taken = set(session.exec(select(StudyReport.record_id)))
+        free = [r for r in unique_record_ids(session, review_id=review.review_id) if r not in taken]
+        other = create_study(
+            session,
+            actor=Actor.operator(),
+            review_id=review.review_id,
+            label="Undesigned 2018",
+            record_ids=free[:1],
+        )
+    app = AppTest.from_function(appraisal_page, default_timeout=60)
+    app.session_state["user_id"], app.session_state["user_name"] = review.users["reviewer1"], "x"
+    app.session_state["review_id"], app.session_state["role"] = review.review_id, "reviewer"
+    app.session_state["rob_study"] = other.id
+    app.run()
+    assert not app.exception
+    [info] = [i.value.replace("\\", "") for i in app.info]
+    assert info.startswith("Undesigned 2018: it has no design")
+    assert "set the study's design to one of these (Studies page)" in info
+    assert not [b for b in app.button if b.key == "rob_open"]
+
+
+def test_the_all_outcomes_copy_holds_domains_and_leaves_the_overall_to_each_outcome(
+    review: Review,
+) -> None:
+    app = page_as(review, "reviewer1", "reviewer", outcome="*")
+    app.button(key="rob_open").click().run()
+    copy_id = own_copy(review, "reviewer1", "*")
+    for number, value in (("1.1", "Y"), ("1.2", "Y"), ("1.3", "N")):
+        answer(app, copy_id, f"a:D1:{number}", value)
+    app.button(key=f"rw:{copy_id}:confirm:j:D1").click().run()
+    assert "The overall judgement is made per outcome" in text_of(app)
+    app.button(key=f"rob_save_{copy_id}").click().run()
+    assert not app.error and "Saved." in text_of(app)
+    app.selectbox(key="rob_outcome").set_value(OUTCOME).run()
+    app.button(key="rob_open").click().run()
+    outcome_copy = own_copy(review, "reviewer1")
+    assert "All outcomes copy: **Low**; it holds for this outcome" in text_of(app)
+    assert f"rw:{outcome_copy}:j:D1" in _keys(app)  # it may still be assessed here
