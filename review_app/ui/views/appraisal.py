@@ -85,7 +85,8 @@ def render() -> None:
         appraisal_consensus.show(review_id, study, result, user, edit=edit_copy)
     else:
         _my_copy(review_id, study, result, user)
-    if lead and result.outcome_id != ALL_OUTCOMES:
+    # the consensus plots: leads, and everyone once assessment is not blind (as the service)
+    if (lead or not protocol.appraisal.blind) and result.outcome_id != ALL_OUTCOMES:
         st.divider()
         _show_plots(review_id, result.outcome_id, outcomes[result.outcome_id], user)
 
