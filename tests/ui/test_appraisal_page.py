@@ -20,7 +20,14 @@ from review_app.domain.appraisal.rob2 import ROB2
 from review_app.domain.appraisal.tool import Answer
 from review_app.models import Review as ReviewRow
 from review_app.models import StudyReport, User
-from review_app.services.appraisal import get_copy, open_copy, rob_tables, save_copy, set_complete
+from review_app.services.appraisal import (
+    get_copy,
+    open_copy,
+    rob_tables,
+    save_copy,
+    set_complete,
+    start_consensus,
+)
 from review_app.services.permissions import Actor
 from review_app.services.progress import unique_record_ids
 from review_app.services.studies import create_study
@@ -288,3 +295,20 @@ def test_the_all_outcomes_copy_holds_domains_and_leaves_the_overall_to_each_outc
     outcome_copy = own_copy(review, "reviewer1")
     assert "All outcomes copy: **Low**; it holds for this outcome" in text_of(app)
     assert f"rw:{outcome_copy}:j:D1" in _keys(app)  # it may still be assessed here
+
+
+def test_once_assessment_is_not_blind_a_reviewer_sees_the_consensus_plots(review: Review) -> None:
+    with session_scope(make_engine(review.url)) as session:
+        row = session.get(ReviewRow, review.review_id)
+        assert row is not None
+        row.protocol = {**row.protocol, "appraisal": {**row.protocol["appraisal"], "blind": False}}
+    complete_copy(review, "reviewer2", d1=LOW_ANSWERS["D1"], d1_judgement="Low")
+    with session_scope(make_engine(review.url)) as session:
+        start_consensus(
+            session, actor=review.actor("lead"), review_id=review.review_id,
+            study_id=review.study_id, outcome_id=OUTCOME,
+        )  # fmt: skip
+    app = page_as(review, "reviewer1", "reviewer")
+    plotted = frame_with(app, "Overall")
+    assert STUDY in list(plotted["Study"])
+    assert "Consensus plots: Pain intensity" in [h.value for h in app.subheader]
