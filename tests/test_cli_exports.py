@@ -3,6 +3,7 @@ registry's bytes in the files, and the messages the README shows."""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 from review_app.cli import app
 from review_app.db import make_engine, migrate, session_scope
 from review_app.services.demo import seed_demo
-from review_app.services.exports import EXPORTS
+from review_app.services.exports import EXPORTS, IMPORTS
 from review_app.services.permissions import Actor
 
 # Options of hand-written commands that the Exports page does not offer (free text, not choices).
@@ -33,6 +34,14 @@ def test_every_export_of_the_registry_is_a_command_with_its_options(name: str) -
     expected = {"-o", "--output"} | {f"--{option.name}" for option in export.options}
     expected |= HAND_WRITTEN_OPTIONS.get(name, set())
     assert options == expected | ({"--format"} if export.format_option else set())
+
+
+def test_every_file_the_exports_page_brings_in_has_its_import_command() -> None:
+    commands = set(command(("import",)).commands)  # type: ignore[attr-defined]
+    assert set(IMPORTS) <= commands
+    for entry in IMPORTS.values():  # each names a function that exists
+        module, name = entry.function.split(":")
+        assert callable(getattr(importlib.import_module(f"review_app.services.{module}"), name))
 
 
 def test_the_export_group_has_the_registry_commands_and_no_other() -> None:

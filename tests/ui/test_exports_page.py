@@ -1,12 +1,16 @@
 """The Exports page: every export of the registry (the command line's) for leads and admins, each
-format a download button; a reviewer gets neither the page nor a file."""
+format a download button, and an upload for each file a lead brings in; a reviewer gets neither
+the page nor a file."""
 
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from review_app.db import make_engine, session_scope
 from review_app.services.demo import DEMO_ACCOUNTS
-from review_app.services.exports import EXPORTS
+from review_app.services.exports import EXPORTS, IMPORTS
+from review_app.services.extraction import read_copies
+from review_app.services.permissions import Actor
 from tests.ui.conftest import APP, LEAD, log_in
 from tests.ui.test_login_page import deep_link
 
@@ -32,7 +36,8 @@ def test_a_lead_sees_every_export_of_the_registry_with_each_format(demo_url: str
     log_in(app, LEAD.name, LEAD.password)
     deep_link(app, "exports")
     assert not app.exception
-    assert [h.value for h in app.subheader] == [name.capitalize() for name in EXPORTS]
+    headings = [h.value for h in app.subheader]
+    assert headings == [name.capitalize() for name in EXPORTS] + [f"Import {n}" for n in IMPORTS]
     # one button per format (and per file: a decisions CSV comes with its agreement CSV)
     keys = sorted(b.proto.id.split("-", 2)[-1] for b in download_buttons(app))  # type: ignore[attr-defined]
     expected = sorted(
@@ -46,3 +51,55 @@ def test_a_lead_sees_every_export_of_the_registry_with_each_format(demo_url: str
     stage = app.selectbox(key="export_records_stage")
     assert stage.options == list(EXPORTS["records"].options[0].choices)
     assert stage.value == "all"
+
+
+def lead_on_exports() -> AppTest:
+    app = AppTest.from_file(str(APP), default_timeout=60).run()
+    log_in(app, LEAD.name, LEAD.password)
+    return deep_link(app, "exports")
+
+
+def consensus_age(url: str) -> str:
+    with session_scope(make_engine(url)) as session:
+        copies = read_copies(session, actor=Actor.operator(), review_id=1, values="consensus")
+    return copies[0].characteristics["age_mean"]
+
+
+def test_a_lead_brings_an_extraction_file_in_from_the_exports_page(demo_url: str) -> None:
+    with session_scope(make_engine(demo_url)) as session:
+        (made,) = EXPORTS["extraction"].make(
+            session, actor=Actor.operator(), review_id=1, format="csv", values="consensus"
+        )
+    assert consensus_age(demo_url) == "24.3"
+    edited = made.data.replace(b",24.3,", b",24.5,")
+    assert edited != made.data
+
+    app = lead_on_exports()
+    app.file_uploader(key="import_extraction_file").set_value(
+        ("extraction.csv", edited, "text/csv")
+    ).run()
+    app.button(key="import_extraction_run").click().run()
+    assert not app.exception
+    assert not app.error, [e.value for e in app.error]
+    shown = app.success[0].value.replace("\\", "")  # Markdown escapes off
+    assert shown.startswith("extraction.csv: imported 1 extraction copy of 1 study")
+    assert consensus_age(demo_url) == "24.5"
+
+
+def test_a_bad_extraction_file_is_refused_with_its_row_and_column_and_nothing_written(
+    demo_url: str,
+) -> None:
+    with session_scope(make_engine(demo_url)) as session:
+        (made,) = EXPORTS["extraction"].make(
+            session, actor=Actor.operator(), review_id=1, format="csv", values="consensus"
+        )
+    broken = made.data.replace(b",24.3,", b",old,")
+    app = lead_on_exports()
+    app.file_uploader(key="import_extraction_file").set_value(
+        ("extraction.csv", broken, "text/csv")
+    ).run()
+    app.button(key="import_extraction_run").click().run()
+    assert not app.exception
+    (error,) = [e.value.replace("\\", "") for e in app.error]
+    assert "row 2" in error and "age_mean" in error
+    assert consensus_age(demo_url) == "24.3"

@@ -24,6 +24,7 @@ from review_app.errors import NotFoundError, ValidationError
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from review_app.importers import Limits
     from review_app.services.permissions import Actor
 
 MEDIA_TYPES = {
@@ -239,3 +240,78 @@ def output_help(export: Export) -> str:
     """The file names an export writes, for ``-o``: "PATH.csv or PATH.xlsx"."""
     paths = [f"PATH.{format}" for format in export.formats]
     return paths[0] if len(paths) == 1 else f"{', '.join(paths[:-1])} or {paths[-1]}"
+
+
+@dataclass(frozen=True, slots=True)
+class FileImport:
+    """A file made elsewhere (or exported here) that a lead brings into the review: the Exports
+    page offers an upload for each, the command line has ``review-app import NAME``.
+
+    ``function`` ("module:function" under review_app.services) is called as
+    ``function(session, actor=..., review_id=..., data=..., file_name=..., limits=...)``, checks
+    the actor itself, writes all or nothing and returns a summary whose ``describe()`` gives the
+    line (or lines) to show.
+    """
+
+    name: str
+    formats: tuple[str, ...]
+    description: str  # one line: the page's caption
+    function: str
+
+    def run(
+        self,
+        session: Session,
+        *,
+        actor: Actor,
+        review_id: int,
+        data: bytes,
+        file_name: str,
+        limits: Limits,
+    ) -> list[str]:
+        """Import the file; what the summary says, as lines."""
+        module, name = self.function.split(":")
+        function = getattr(importlib.import_module(f"review_app.services.{module}"), name)
+        summary = function(
+            session,
+            actor=actor,
+            review_id=review_id,
+            data=data,
+            file_name=file_name,
+            limits=limits,
+        )
+        described = summary.describe()
+        return [described] if isinstance(described, str) else list(described)
+
+
+IMPORTS: dict[str, FileImport] = {
+    entry.name: entry
+    for entry in (
+        FileImport(
+            name="extraction",
+            formats=("csv", "xlsx"),
+            description=(
+                "Studies' extraction in the layout of the extraction export (README: Extraction "
+                "files), replacing the copies the file names."
+            ),
+            function="extraction_import:import_extraction",
+        ),
+        FileImport(
+            name="rob",
+            formats=("csv", "xlsx"),
+            description=(
+                "Risk-of-bias assessments in the layout of the rob export (every answer), "
+                "replacing the copies the file names."
+            ),
+            function="appraisal_import:import_rob",
+        ),
+        FileImport(
+            name="decisions",
+            formats=("csv", "xlsx"),
+            description=(
+                "Screening votes and lead resolutions made in another tool, cast as the people "
+                "the file names (README: Moving a review in mid-way)."
+            ),
+            function="decision_import:import_decisions",
+        ),
+    )
+}

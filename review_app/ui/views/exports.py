@@ -1,5 +1,7 @@
 """Exports (leads and admins): every export the command line has, from the one registry
-(``services.exports.EXPORTS``), each format a download button.
+(``services.exports.EXPORTS``), each format a download button; and the files a lead brings in
+(``services.exports.IMPORTS``: extraction, risk of bias, another tool's decisions), each an
+upload that imports the whole file or nothing.
 
 A file is made when its button is clicked (not on every visit), through the same export function
 the command line calls, so the bytes are the command line's. The function checks the user's role
@@ -13,8 +15,11 @@ import functools
 import streamlit as st
 
 from review_app.domain.vocabulary import is_lead
-from review_app.services.exports import EXPORTS, MEDIA_TYPES, Export
+from review_app.errors import ReviewAppError
+from review_app.services.exports import EXPORTS, IMPORTS, MEDIA_TYPES, Export, FileImport
+from review_app.services.imports import import_limits
 from review_app.ui import deps, state
+from review_app.ui.components.text import escape_markdown
 
 FORMAT_LABELS = {"csv": "CSV", "xlsx": "XLSX", "ris": "RIS", "svg": "SVG", "png": "PNG"}
 
@@ -33,6 +38,13 @@ def render() -> None:
     )
     for export in EXPORTS.values():
         _show(export, review_id, user)
+    st.header("Bring files in")
+    st.caption(
+        "Each file is imported whole or not at all; every problem is listed with its row and "
+        "column. Command line: `review-app import NAME PATH --as USER`."
+    )
+    for file_import in IMPORTS.values():
+        _offer_import(file_import, review_id, user)
 
 
 def _show(export: Export, review_id: int, user: state.CurrentUser) -> None:
@@ -81,3 +93,31 @@ def _file(
             session, actor=user.actor, review_id=review_id, format=format, **options
         )
     return next(file.data for file in files if file.suffix == suffix)
+
+
+def _offer_import(file_import: FileImport, review_id: int, user: state.CurrentUser) -> None:
+    st.subheader(f"Import {file_import.name}")
+    st.caption(file_import.description)
+    upload = st.file_uploader(
+        f"{file_import.name.capitalize()} file",
+        type=list(file_import.formats),
+        key=f"import_{file_import.name}_file",
+    )
+    if upload is None or not st.button(
+        f"Import {upload.name}", key=f"import_{file_import.name}_run", type="primary"
+    ):
+        return
+    try:
+        with deps.unit_of_work() as session:
+            lines = file_import.run(
+                session,
+                actor=user.actor,
+                review_id=review_id,
+                data=upload.getvalue(),
+                file_name=upload.name,
+                limits=import_limits(deps.settings()),
+            )
+    except ReviewAppError as error:
+        st.error(escape_markdown(str(error)).replace("\n", "  \n"))
+        return
+    st.success("  \n".join(escape_markdown(line) for line in lines))
