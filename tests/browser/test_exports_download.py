@@ -35,7 +35,7 @@ def test_a_lead_downloads_the_decisions_xlsx_with_the_command_lines_bytes(
     page.get_by_role("button", name="Log in").wait_for(timeout=30_000)
     log_in(page, LEAD.name, LEAD.password)
     page.get_by_role("link", name="Exports").click()
-    page.get_by_role("heading", name="Decisions").wait_for(timeout=30_000)
+    page.get_by_role("heading", name="Decisions", exact=True).wait_for(timeout=30_000)
     settle(page)
     with page.expect_download(timeout=60_000) as download:
         page.locator(".st-key-export_decisions_xlsx").get_by_role("button").click()
