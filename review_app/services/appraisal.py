@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Table, delete, func
+from sqlalchemy import Table, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -78,12 +78,19 @@ from review_app.protocol import Protocol
 from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, require_role
 from review_app.services.reviews import get_protocol
+from review_app.services.study_copies import (
+    CHUNK,
+    copy_holder,
+    id_chunks,
+    review_studies,
+    review_study,
+    user_names,
+)
 
 Status = ExtractionStatus  # a copy is in progress or complete, as an extraction copy is
 Values = Literal["consensus", "all"]
 VALUES: tuple[Values, ...] = ("consensus", "all")
 DESIGN_FIELD = "design"  # the extraction characteristic read for a study's design
-_CHUNK = 500  # ids per IN (...) list
 
 # --- views --------------------------------------------------------------------------------------
 
@@ -270,14 +277,6 @@ def _check_write(access: _Access, row: Appraisal, study: Study) -> None:
         )
 
 
-def _person(actor: Actor) -> int:
-    if actor.user_id is None:
-        raise ValidationError(
-            "the command line's operator holds no risk-of-bias copy; act as a user (--as NAME)"
-        )
-    return actor.user_id
-
-
 # --- public functions ---------------------------------------------------------------------------
 
 
@@ -285,7 +284,7 @@ def tool_for_study(session: Session, *, actor: Actor, review_id: int, study_id: 
     """The tool the protocol names for the study's design, or a ValidationError saying what to
     set (the study's design) and which designs the protocol names tools for."""
     access = _access(session, actor, review_id)
-    study = _study(session, review_id, study_id)
+    study = review_study(session, review_id, study_id)
     tool, problem = _tool_choice(session, access.protocol, study)
     if tool is None:
         raise ValidationError(problem or f"{study.label}: no risk-of-bias tool")
@@ -296,11 +295,11 @@ def list_progress(session: Session, *, actor: Actor, review_id: int) -> list[App
     """Every study of the review by label, with its tool, the actor's own status per result and,
     when the actor may know them, the assessors' and the consensus's."""
     access = _access(session, actor, review_id)
-    studies = _studies(session, review_id)
+    studies = review_studies(session, review_id)
     study_ids = [s.id for s in studies if s.id is not None]
     slots = _slots_of(session, study_ids)
     rows = _copies_of(session, study_ids)
-    names = _names(session, [s.assessor_id for s in slots])
+    names = user_names(session, [s.assessor_id for s in slots])
     reports = _record_ids(session, study_ids)
     designs = _extracted_designs(session, study_ids)
     outcomes = [ALL_OUTCOMES, *(o.id for o in access.protocol.outcomes)]
@@ -341,8 +340,8 @@ def open_copy(
     ALL_OUTCOMES), claiming a free slot of the study the first time and making the copy with the
     study's tool (both audited)."""
     access = _access(session, actor, review_id)
-    user_id = _person(actor)
-    study = _study(session, review_id, study_id)
+    user_id = copy_holder(actor.user_id, "risk-of-bias")
+    study = review_study(session, review_id, study_id)
     _check_outcome(access.protocol, outcome_id)
     for _attempt in range(access.per_study + 2):  # a concurrent claim or open: look again
         slot = _own_slot(session, study_id, user_id)
@@ -453,7 +452,7 @@ def compare_result(
     """The assessors' copies of a study's result compared item by item, with the consensus's
     value of each item and whether it is resolved (leads; a study's assessors when not blind)."""
     access = _access(session, actor, review_id)
-    study = _study(session, review_id, study_id)
+    study = review_study(session, review_id, study_id)
     _check_outcome(access.protocol, outcome_id)
     if not access.lead and (access.blind or not _assesses(session, access, study_id)):
         readers = "leads while assessment is blind" if access.blind else "leads and its assessors"
@@ -461,7 +460,7 @@ def compare_result(
             f"the comparison of {study.label}'s risk-of-bias copies is for {readers}"
         )
     rows = [r for r in _copies_of(session, [study_id]) if r.outcome_id == outcome_id]
-    names = _names(session, [r.assessor_id for r in rows if r.assessor_id is not None])
+    names = user_names(session, [r.assessor_id for r in rows if r.assessor_id is not None])
     data = _load(session, rows, {study_id: study.label})
     assessors = [r for r in rows if r.slot != CONSENSUS_SLOT]
     consensus = next((r for r in rows if r.slot == CONSENSUS_SLOT), None)
@@ -489,7 +488,7 @@ def start_consensus(
     """The result's consensus copy (leads): made, the first time, of every item the complete
     assessor copies agree on; afterwards the copy as it stands."""
     access = _access(session, actor, review_id, at_least=Role.LEAD)
-    study = _study(session, review_id, study_id)
+    study = review_study(session, review_id, study_id)
     _check_outcome(access.protocol, outcome_id)
     rows = [r for r in _copies_of(session, [study_id]) if r.outcome_id == outcome_id]
     existing = next((r for r in rows if r.slot == CONSENSUS_SLOT), None)
@@ -532,7 +531,7 @@ def take_item(
     "D1", "1.2")``, ``("overall",)``, ``("variant",)``) from an assessor's copy of the result into
     its consensus (leads; audited as ``appraisal.consensus_take``, one event per item changed)."""
     access = _access(session, actor, review_id, at_least=Role.LEAD)
-    study = _study(session, review_id, study_id)
+    study = review_study(session, review_id, study_id)
     _check_outcome(access.protocol, outcome_id)
     rows = [r for r in _copies_of(session, [study_id]) if r.outcome_id == outcome_id]
     source = next((r for r in rows if r.id == from_appraisal_id), None)
@@ -582,7 +581,7 @@ def read_copies(
     access = _access(session, actor, review_id, at_least=Role.LEAD)
     if values not in VALUES:
         raise ValidationError(f"values {values!r}: allowed are {', '.join(VALUES)}")
-    studies = _studies(session, review_id)
+    studies = review_studies(session, review_id)
     labels = {s.id or 0: s.label for s in studies}
     rows = _copies_of(session, list(labels), consensus_only=values == "consensus")
     data = _load(session, rows, labels)
@@ -609,7 +608,7 @@ def replace_copies(
     nothing: every problem is listed in one :class:`AppraisalProblems`. Each copy is audited as
     ``appraisal.import`` with its content before and after."""
     access = _access(session, actor, review_id, at_least=Role.LEAD)
-    studies = {same_label(s.label): s for s in _studies(session, review_id)}
+    studies = {same_label(s.label): s for s in review_studies(session, review_id)}
     members = _members(session, review_id)
     study_ids = [s.id for s in studies.values() if s.id is not None]
     slots = _slots_of(session, study_ids)
@@ -638,7 +637,7 @@ def rob_tables(
             "the consensus assessments are for leads while risk-of-bias assessment is blind"
         )
     _check_outcome(access.protocol, outcome_id, all_allowed=False)
-    studies = _studies(session, review_id)
+    studies = review_studies(session, review_id)
     labels = {s.id or 0: s.label for s in studies}
     rows = [
         r
@@ -738,7 +737,7 @@ def _tool_from(protocol: Protocol, study: Study, extracted: str | None) -> tuple
 def _extracted_designs(session: Session, study_ids: Sequence[int]) -> dict[int, str]:
     """Each study's consensus extraction's design characteristic, where it has one."""
     found: dict[int, str] = {}
-    for chunk in _chunks(study_ids):
+    for chunk in id_chunks(study_ids):
         rows = session.exec(
             select(Extraction.study_id, ExtractionValue.value)
             .join(ExtractionValue, col(ExtractionValue.extraction_id) == Extraction.id)
@@ -1328,26 +1327,6 @@ def _result_progress(
 # --- rows <-> copies ----------------------------------------------------------------------------
 
 
-def _studies(session: Session, review_id: int) -> list[Study]:
-    return list(
-        session.exec(
-            select(Study)
-            .where(Study.review_id == review_id)
-            .order_by(func.lower(Study.label), col(Study.id))
-        )
-    )
-
-
-def _study(session: Session, review_id: int, study_id: int) -> Study:
-    study = session.get(Study, study_id)
-    if study is None or study.review_id != review_id:
-        raise NotFoundError(
-            f"no study {study_id} in review {review_id}; studies are made on the Studies page "
-            "from reports included at full text"
-        )
-    return study
-
-
 def _copy_row(
     session: Session, review_id: int, appraisal_id: int, *, lock: bool = False
 ) -> tuple[Appraisal, Study]:
@@ -1367,7 +1346,7 @@ def _copies_of(
     session: Session, study_ids: Sequence[int], *, consensus_only: bool = False
 ) -> list[Appraisal]:
     rows: list[Appraisal] = []
-    for chunk in _chunks(study_ids):
+    for chunk in id_chunks(study_ids):
         query = select(Appraisal).where(col(Appraisal.study_id).in_(chunk))
         if consensus_only:
             query = query.where(Appraisal.slot == CONSENSUS_SLOT)
@@ -1383,7 +1362,7 @@ def _copies_of(
 
 def _slots_of(session: Session, study_ids: Sequence[int]) -> list[AppraisalSlot]:
     rows: list[AppraisalSlot] = []
-    for chunk in _chunks(study_ids):
+    for chunk in id_chunks(study_ids):
         rows.extend(
             session.exec(
                 select(AppraisalSlot)
@@ -1457,14 +1436,6 @@ def _insert_copy(
     return row
 
 
-def _names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
-    ids = sorted(set(user_ids))
-    if not ids:
-        return {}
-    rows = session.exec(select(User.id, User.name).where(col(User.id).in_(ids))).all()
-    return {user_id: name for user_id, name in rows if user_id is not None}
-
-
 def _members(session: Session, review_id: int) -> dict[str, int]:
     rows = session.exec(
         select(User.name, User.id)
@@ -1476,7 +1447,7 @@ def _members(session: Session, review_id: int) -> dict[str, int]:
 
 def _record_ids(session: Session, study_ids: Sequence[int]) -> dict[int, list[int]]:
     found: dict[int, list[int]] = {}
-    for chunk in _chunks(study_ids):
+    for chunk in id_chunks(study_ids):
         rows = session.exec(
             select(StudyReport.study_id, StudyReport.record_id)
             .where(col(StudyReport.study_id).in_(chunk))
@@ -1498,7 +1469,7 @@ def _load(
     ids = [r.id for r in rows if r.id is not None]
     domains: dict[int, list[DomainAssessment]] = {}
     table = _domain_table()
-    for chunk in _chunks(ids):  # plain rows, not ORM objects: a review holds many thousands
+    for chunk in id_chunks(ids):  # plain rows, not ORM objects: a review holds many thousands
         for row in session.execute(
             table.select().where(table.c.appraisal_id.in_(chunk)).order_by(table.c.position)
         ):
@@ -1510,7 +1481,7 @@ def _load(
                     support=row.support,
                 )
             )
-    names = _names(session, [r.assessor_id for r in rows if r.assessor_id is not None])
+    names = user_names(session, [r.assessor_id for r in rows if r.assessor_id is not None])
     return {
         row.id or 0: ResultAssessment(
             study=labels.get(row.study_id, ""),
@@ -1532,7 +1503,7 @@ def _store(
 ) -> None:
     """Replace the content of these copies (their rows already exist) with bulk statements."""
     table = _domain_table()
-    for chunk in _chunks(list(copies)):
+    for chunk in id_chunks(list(copies)):
         session.execute(delete(table).where(table.c.appraisal_id.in_(chunk)))
     domains: list[dict[str, Any]] = []
     for copy_id, (row, data) in copies.items():
@@ -1552,8 +1523,8 @@ def _store(
             for position, domain in enumerate(data.domains)
         )
     session.flush()
-    for start in range(0, len(domains), _CHUNK * 10):
-        session.execute(table.insert(), domains[start : start + _CHUNK * 10])
+    for start in range(0, len(domains), CHUNK * 10):
+        session.execute(table.insert(), domains[start : start + CHUNK * 10])
 
 
 def _touch(session: Session, row: Appraisal, actor: Actor, *, flush: bool = True) -> None:
@@ -1573,7 +1544,7 @@ def _view(
     shared = _shared_of(session, row, study)
     tool = _tool_by_id(row.tool)
     effective = assessment.effective_copy(data, shared)
-    names = _names(session, [row.assessor_id] if row.assessor_id is not None else [])
+    names = user_names(session, [row.assessor_id] if row.assessor_id is not None else [])
     return AssessmentView(
         appraisal_id=row.id or 0,
         study_id=study.id or 0,
@@ -1590,9 +1561,3 @@ def _view(
         proposals=assessment.proposals(tool, effective),
         overall_proposal=assessment.overall_proposal(tool, effective),
     )
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
-    items = list(ids)
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]

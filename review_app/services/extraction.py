@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Table, delete, func
+from sqlalchemy import Table, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -80,12 +80,19 @@ from review_app.protocol import ExtractionField, Protocol
 from review_app.services.audit import record_event
 from review_app.services.permissions import Actor, require_role
 from review_app.services.reviews import get_protocol
+from review_app.services.study_copies import (
+    CHUNK,
+    copy_holder,
+    id_chunks,
+    review_studies,
+    review_study,
+    user_names,
+)
 
 ResultKey = tuple[str, str, str, str, str, bool]  # Result.key
 ItemKey = tuple[str, ...]  # a comparison item's key (domain/extraction/compare)
 Values = Literal["consensus", "all"]
 VALUES: tuple[Values, ...] = ("consensus", "all")
-_CHUNK = 500  # ids per IN (...) list
 
 # --- views --------------------------------------------------------------------------------------
 
@@ -246,14 +253,6 @@ def _check_write(access: _Access, row: Extraction, study: Study) -> None:
         )
 
 
-def _person(actor: Actor) -> int:
-    if actor.user_id is None:
-        raise ValidationError(
-            "the command line's operator holds no extraction copy; act as a user (--as NAME)"
-        )
-    return actor.user_id
-
-
 # --- public functions ---------------------------------------------------------------------------
 
 
@@ -261,9 +260,9 @@ def list_progress(session: Session, *, actor: Actor, review_id: int) -> list[Stu
     """Every study of the review by label, with the actor's own status and, when the actor may
     know them, the extractors', the consensus's and the discrepancies."""
     access = _access(session, actor, review_id)
-    studies = _studies(session, review_id)
+    studies = review_studies(session, review_id)
     rows = _copies_of(session, [s.id for s in studies if s.id is not None])
-    names = _names(session, [r.extractor_id for r in rows if r.extractor_id is not None])
+    names = user_names(session, [r.extractor_id for r in rows if r.extractor_id is not None])
     reports = _record_ids(session, [s.id for s in studies if s.id is not None])
     open_book = access.lead or not access.blind
     counts = _discrepancy_counts(session, access, studies, rows) if open_book else {}
@@ -298,8 +297,8 @@ def list_progress(session: Session, *, actor: Actor, review_id: int) -> list[Stu
 def open_copy(session: Session, *, actor: Actor, review_id: int, study_id: int) -> CopyView:
     """The actor's own copy of the study, claiming a free slot the first time (audited)."""
     access = _access(session, actor, review_id)
-    user_id = _person(actor)
-    study = _study(session, review_id, study_id)
+    user_id = copy_holder(actor.user_id, "extraction")
+    study = review_study(session, review_id, study_id)
     for _attempt in range(access.per_study + 1):  # a concurrent claim took the slot: look again
         own = _own_copy(session, study_id, user_id)
         if own is not None:
@@ -383,13 +382,13 @@ def compare_study(
     """The extractors' copies of a study compared item by item, with the consensus's value of
     each item and whether it is resolved (leads; a study's extractors when not blind)."""
     access = _access(session, actor, review_id)
-    study = _study(session, review_id, study_id)
+    study = review_study(session, review_id, study_id)
     rows = _copies_of(session, [study_id])
     extracts = any(r.extractor_id == access.user_id for r in rows)
     if not access.lead and (access.blind or not extracts):
         readers = "leads while extraction is blind" if access.blind else "leads and its extractors"
         raise PermissionDeniedError(f"the comparison of {study.label}'s copies is for {readers}")
-    names = _names(session, [r.extractor_id for r in rows if r.extractor_id is not None])
+    names = user_names(session, [r.extractor_id for r in rows if r.extractor_id is not None])
     data = _load(session, rows, {study_id: study.label})
     extractors = [r for r in rows if r.slot != CONSENSUS_SLOT]
     consensus = next((r for r in rows if r.slot == CONSENSUS_SLOT), None)
@@ -417,7 +416,7 @@ def start_consensus(session: Session, *, actor: Actor, review_id: int, study_id:
     """The study's consensus copy (leads): made, the first time, of every item the complete
     extractor copies agree on; afterwards the copy as it stands."""
     access = _access(session, actor, review_id, at_least=Role.LEAD)
-    study = _study(session, review_id, study_id)
+    study = review_study(session, review_id, study_id)
     rows = _copies_of(session, [study_id])
     existing = next((r for r in rows if r.slot == CONSENSUS_SLOT), None)
     if existing is not None:
@@ -450,7 +449,7 @@ def take_item(
     """Copy one item (a comparison key) from an extractor's copy into the consensus (leads;
     audited as ``extraction.consensus_take``, one event per item it changed)."""
     access = _access(session, actor, review_id, at_least=Role.LEAD)
-    study = _study(session, review_id, study_id)
+    study = review_study(session, review_id, study_id)
     rows = _copies_of(session, [study_id])
     source = next((r for r in rows if r.id == from_extraction_id), None)
     if source is None or source.slot == CONSENSUS_SLOT:
@@ -481,7 +480,7 @@ def read_copies(
     _access(session, actor, review_id, at_least=Role.LEAD)
     if values not in VALUES:
         raise ValidationError(f"values {values!r}: allowed are {', '.join(VALUES)}")
-    studies = _studies(session, review_id)
+    studies = review_studies(session, review_id)
     labels = {s.id or 0: s.label for s in studies}
     rows = _copies_of(session, list(labels), consensus_only=values == "consensus")
     data = _load(session, rows, labels)
@@ -499,7 +498,7 @@ def replace_copies(
     :class:`ExtractionProblems`. Each copy is audited as ``extraction.import`` with its content
     before and after."""
     access = _access(session, actor, review_id, at_least=Role.LEAD)
-    studies = {same_label(s.label): s for s in _studies(session, review_id)}
+    studies = {same_label(s.label): s for s in review_studies(session, review_id)}
     members = _members(session, review_id)
     rows = _copies_of(session, [s.id for s in studies.values() if s.id is not None])
     plan, problems = _import_plan(access, copies, studies, members, rows)
@@ -777,26 +776,6 @@ def _check_required(protocol: Protocol, data: StudyExtraction, *, where: str) ->
 # --- rows <-> copies ----------------------------------------------------------------------------
 
 
-def _studies(session: Session, review_id: int) -> list[Study]:
-    return list(
-        session.exec(
-            select(Study)
-            .where(Study.review_id == review_id)
-            .order_by(func.lower(Study.label), col(Study.id))
-        )
-    )
-
-
-def _study(session: Session, review_id: int, study_id: int) -> Study:
-    study = session.get(Study, study_id)
-    if study is None or study.review_id != review_id:
-        raise NotFoundError(
-            f"no study {study_id} in review {review_id}; studies are made on the Studies page "
-            "from reports included at full text"
-        )
-    return study
-
-
 def _copy_row(
     session: Session, review_id: int, extraction_id: int, *, lock: bool = False
 ) -> tuple[Extraction, Study]:
@@ -816,7 +795,7 @@ def _copies_of(
     session: Session, study_ids: Sequence[int], *, consensus_only: bool = False
 ) -> list[Extraction]:
     rows: list[Extraction] = []
-    for chunk in _chunks(study_ids):
+    for chunk in id_chunks(study_ids):
         query = select(Extraction).where(col(Extraction.study_id).in_(chunk))
         if consensus_only:
             query = query.where(Extraction.slot == CONSENSUS_SLOT)
@@ -854,14 +833,6 @@ def _insert_copy(
     return row
 
 
-def _names(session: Session, user_ids: Iterable[int]) -> dict[int, str]:
-    ids = sorted(set(user_ids))
-    if not ids:
-        return {}
-    rows = session.exec(select(User.id, User.name).where(col(User.id).in_(ids))).all()
-    return {user_id: name for user_id, name in rows if user_id is not None}
-
-
 def _members(session: Session, review_id: int) -> dict[str, int]:
     rows = session.exec(
         select(User.name, User.id)
@@ -873,7 +844,7 @@ def _members(session: Session, review_id: int) -> dict[str, int]:
 
 def _record_ids(session: Session, study_ids: Sequence[int]) -> dict[int, list[int]]:
     found: dict[int, list[int]] = {}
-    for chunk in _chunks(study_ids):
+    for chunk in id_chunks(study_ids):
         rows = session.exec(
             select(StudyReport.study_id, StudyReport.record_id)
             .where(col(StudyReport.study_id).in_(chunk))
@@ -893,7 +864,7 @@ def _load(
     arms: dict[int, list[Arm]] = {}
     results: dict[int, list[Result]] = {}
     value_table, arm_table, result_table = _content_tables()
-    for chunk in _chunks(ids):  # plain rows, not ORM objects: a review holds many thousands
+    for chunk in id_chunks(ids):  # plain rows, not ORM objects: a review holds many thousands
         for copy_id, field_id, value in session.execute(
             select(value_table.c.extraction_id, value_table.c.field_id, value_table.c.value).where(
                 value_table.c.extraction_id.in_(chunk)
@@ -912,7 +883,7 @@ def _load(
             .order_by(result_table.c.position)
         ):
             results.setdefault(result.extraction_id, []).append(_result_of(result))
-    names = _names(session, [r.extractor_id for r in rows if r.extractor_id is not None])
+    names = user_names(session, [r.extractor_id for r in rows if r.extractor_id is not None])
     return {
         row.id or 0: StudyExtraction(
             study=labels.get(row.study_id, ""),
@@ -973,7 +944,7 @@ def _store(
 ) -> None:
     """Replace the content of these copies (their rows already exist) with bulk statements."""
     tables = _content_tables()
-    for chunk in _chunks(list(copies)):
+    for chunk in id_chunks(list(copies)):
         for table in tables:
             session.execute(delete(table).where(table.c.extraction_id.in_(chunk)))
     values: list[dict[str, Any]] = []
@@ -992,8 +963,8 @@ def _store(
         )
     session.flush()
     for table, rows in zip(tables, (values, arms, results), strict=True):
-        for start in range(0, len(rows), _CHUNK * 10):
-            session.execute(table.insert(), rows[start : start + _CHUNK * 10])
+        for start in range(0, len(rows), CHUNK * 10):
+            session.execute(table.insert(), rows[start : start + CHUNK * 10])
 
 
 def _set_design(row: Extraction, data: StudyExtraction) -> None:
@@ -1046,7 +1017,7 @@ def _view(
 ) -> CopyView:
     if data is None:
         data = _load(session, [row], {study.id or 0: study.label})[row.id or 0]
-    names = _names(session, [row.extractor_id] if row.extractor_id is not None else [])
+    names = user_names(session, [row.extractor_id] if row.extractor_id is not None else [])
     return CopyView(
         extraction_id=row.id or 0,
         study_id=study.id or 0,
@@ -1068,12 +1039,6 @@ def _column(row: Extraction, names: Mapping[int, str]) -> CopyColumn:
         extractor_name=names.get(row.extractor_id) if row.extractor_id is not None else None,
         status=ExtractionStatus(row.status),
     )
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
-    items = list(ids)
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
 
 
 # --- consensus ----------------------------------------------------------------------------------
