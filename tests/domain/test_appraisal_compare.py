@@ -8,10 +8,11 @@ import dataclasses
 import pytest
 
 from review_app.domain.appraisal.assessment import problems
-from review_app.domain.appraisal.compare import Item, agreed, compare, take
+from review_app.domain.appraisal.compare import agreed, compare, take
 from review_app.domain.appraisal.model import DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.rob2 import ROB2
 from review_app.domain.appraisal.tool import Answer
+from review_app.domain.comparison import Item
 from review_app.errors import ValidationError
 
 Y, PY, PN, N, NI, NA = Answer.Y, Answer.PY, Answer.PN, Answer.N, Answer.NI, Answer.NA

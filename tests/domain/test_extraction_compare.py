@@ -7,7 +7,8 @@ import dataclasses
 
 import pytest
 
-from review_app.domain.extraction.compare import Item, agreed, compare, take
+from review_app.domain.comparison import Item
+from review_app.domain.extraction.compare import agreed, compare, take
 from review_app.domain.extraction.model import Arm, Design, Result, StudyExtraction
 from review_app.domain.vocabulary import ArmRole, EffectMeasure, StudyDesign
 from review_app.errors import ValidationError

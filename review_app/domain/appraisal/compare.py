@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from review_app.domain.appraisal.model import DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.tool import Answer, Domain, Question, Tool, asked
 from review_app.domain.appraisal.tools import tool_by_id
-from review_app.domain.extraction.compare import Comparison, Item, ItemValues
+from review_app.domain.comparison import Comparison, Item, ItemValues
 from review_app.errors import ValidationError
 
 VARIANT, JUDGEMENT, ANSWER, OVERALL = "variant", "judgement", "answer", "overall"
@@ -40,15 +40,14 @@ def compare(copies: Sequence[ResultAssessment]) -> Comparison:
     """The copies (of one study and outcome, one tool) compared item by item; ``agreement`` is
     the share of items on which every copy has the same value (see the module's docstring)."""
     if not copies:
-        return Comparison((), None)
+        return Comparison.of(())
     tool = _tool_of(copies)
     rows = []
     for item, read in _items(tool, copies):
         values = tuple(read(copy) for copy in copies)
         if any(value is not None for value in values):
             rows.append(ItemValues(item, values, len(set(values)) == 1))
-    agreement = sum(row.same for row in rows) / len(rows) if rows else None
-    return Comparison(tuple(rows), agreement)
+    return Comparison.of(rows)
 
 
 def agreed(

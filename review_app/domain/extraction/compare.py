@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
+from review_app.domain.comparison import Comparison, Item, ItemValues
 from review_app.domain.extraction.formats import FIELDS, FORMATS, DataType, derive
 from review_app.domain.extraction.model import Arm, Design, Result, StudyExtraction, same_label
 from review_app.errors import ValidationError
@@ -74,36 +75,6 @@ _COMPARED_LABELS: Mapping[tuple[str, ...], str] = {
 
 
 @dataclass(frozen=True)
-class Item:
-    """One thing the copies are compared on: its key and a label for people."""
-
-    key: tuple[str, ...]
-    label: str
-
-
-@dataclass(frozen=True)
-class ItemValues:
-    """An item with each copy's value as shown to people (None: not filled in) and whether all
-    copies agree on it."""
-
-    item: Item
-    values: tuple[str | None, ...]
-    same: bool
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """The copies compared; ``agreement`` is the share of items identical (None: no items)."""
-
-    items: tuple[ItemValues, ...]
-    agreement: float | None
-
-    @property
-    def discrepancies(self) -> tuple[ItemValues, ...]:
-        return tuple(item for item in self.items if not item.same)
-
-
-@dataclass(frozen=True)
 class _Reading:
     """One copy's value of one item: as shown, and in the form compared."""
 
@@ -133,8 +104,7 @@ def compare(
         compared = {reading.compared if reading else None for reading in readings}
         shown = tuple(reading.shown if reading else None for reading in readings)
         rows.append(ItemValues(item, shown, len(compared) == 1))
-    agreement = sum(row.same for row in rows) / len(rows) if rows else None
-    return Comparison(tuple(rows), agreement)
+    return Comparison.of(rows)
 
 
 def agreed(
