@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from review_app.domain.vocabulary import Stage
+from review_app.domain.vocabulary import EffectMeasure, Stage
+from review_app.domain.vocabulary import PoolingMethod as Method
 from review_app.errors import ProtocolError
 from review_app.protocol import (
     ROB_TOOLS,
@@ -34,7 +35,7 @@ from review_app.protocol import (
     protocol_from_dict,
     protocol_to_dict,
 )
-from review_app.protocol.model import AppraisalSettings
+from review_app.protocol.model import AnalysisSettings, AppraisalSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 KRATOM = ROOT / "protocols" / "kratom-neuropathic-pain.toml"
@@ -150,6 +151,7 @@ def test_template_shows_every_key() -> None:
         (ExclusionReason, data["exclusion_reasons"][0]),
         (ScreeningSettings, data["screening"]),
         (Outcome, data["outcomes"][0]),
+        (AnalysisSettings, data["outcomes"][0]["analysis"]),
         (ExtractionField, data["extraction_fields"][0]),
         (ExtractionSettings, data["extraction"]),
         (AppraisalSettings, data["appraisal"]),
@@ -282,6 +284,26 @@ def test_mid_needs_a_unit_and_choices_need_a_choice_field() -> None:
         "extraction_fields[3].choices[5]",
         "outcomes[0].mid_unit",
     ]
+
+
+def test_an_outcome_is_pooled_with_a_measure_of_its_type() -> None:
+    data = kratom_dict()
+    data["outcomes"][0]["analysis"] = {"measure": "RR"}  # outcome 0 is continuous
+    assert fields_of(problems_of(protocol_from_dict, data)) == ["outcomes[0].analysis.measure"]
+    data["outcomes"][0]["analysis"] = {"method": "Bayes", "hksj": "yes"}
+    assert sorted(map(str, fields_of(problems_of(protocol_from_dict, data)))) == [
+        "outcomes[0].analysis.hksj",
+        "outcomes[0].analysis.method",
+    ]
+
+
+def test_analysis_defaults_follow_the_outcome_type() -> None:
+    kratom = load_protocol(KRATOM)
+    by_type = {outcome.type: outcome for outcome in kratom.outcomes}
+    assert by_type["continuous"].default_measure is EffectMeasure.MD
+    assert by_type["dichotomous"].default_measure is EffectMeasure.RR
+    assert by_type["continuous"].analysis == AnalysisSettings()
+    assert AnalysisSettings().method is Method.REML and AnalysisSettings().hksj
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,9 @@ compared with database values and written to CSV as they are.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from types import MappingProxyType
 
 from review_app.errors import ValidationError
 
@@ -131,6 +133,58 @@ _MEASURE_LABELS = {
     EffectMeasure.HR: "Hazard ratio",
     EffectMeasure.IRR: "Rate ratio",
 }
+
+
+# The effect measures a result of each protocol outcome type may be pooled with (first = default).
+MEASURES_FOR: Mapping[str, tuple[EffectMeasure, ...]] = MappingProxyType(
+    {
+        "continuous": (EffectMeasure.MD, EffectMeasure.SMD),
+        "dichotomous": (
+            EffectMeasure.RR,
+            EffectMeasure.OR,
+            EffectMeasure.RD,
+            EffectMeasure.HR,
+            EffectMeasure.IRR,
+        ),
+    }
+)
+
+
+class PoolingMethod(StrEnum):
+    """How studies are pooled: the tau-squared estimator of a random-effects model (metafor
+    ``rma.uni(method=)``), inverse-variance equal effect, or a fixed-effect method for 2x2 tables
+    (``rma.mh``, ``rma.peto``)."""
+
+    EE = "EE"  # equal (fixed) effect, inverse variance
+    DL = "DL"  # DerSimonian-Laird
+    REML = "REML"  # restricted maximum likelihood
+    PM = "PM"  # Paule-Mandel
+    ML = "ML"  # maximum likelihood
+    HE = "HE"  # Hedges (variance components)
+    SJ = "SJ"  # Sidik-Jonkman
+    EB = "EB"  # empirical Bayes (Morris)
+    HS = "HS"  # Hunter-Schmidt
+    GENQ = "GENQ"  # generalised Q-statistic (weights 1/vi)
+    PMM = "PMM"  # median-unbiased Paule-Mandel
+    MH = "MH"  # Mantel-Haenszel (RR, OR, RD)
+    PETO = "PETO"  # Peto's one-step odds ratio
+
+    @property
+    def random_effects(self) -> bool:
+        return self not in {PoolingMethod.EE, PoolingMethod.MH, PoolingMethod.PETO}
+
+    @property
+    def needs_tables(self) -> bool:
+        """MH and Peto pool the 2x2 tables themselves, not effect sizes."""
+        return self in {PoolingMethod.MH, PoolingMethod.PETO}
+
+
+class PredictionRule(StrEnum):
+    """Which prediction interval: metafor's (normal with z, t(k-1) with Hartung-Knapp), or
+    RevMan Web's t with k-2 degrees of freedom (Higgins, Thompson, Spiegelhalter 2009)."""
+
+    METAFOR = "metafor"
+    REVMAN = "revman"
 
 
 class ExtractionStatus(StrEnum):

@@ -16,7 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Final, Literal
 
-from review_app.domain.vocabulary import Stage, Vote
+from review_app.domain.vocabulary import (
+    MEASURES_FOR,
+    EffectMeasure,
+    PoolingMethod,
+    PredictionRule,
+    Stage,
+    Vote,
+)
 from review_app.protocol.rules import (
     WHOLE_ENTRY,
     CalendarDate,
@@ -31,6 +38,7 @@ from review_app.protocol.rules import (
     Texts,
     Tools,
     WholeNumber,
+    choice,
 )
 
 SUPPORTED_SCHEMA_VERSIONS = (1,)
@@ -103,6 +111,22 @@ class ScreeningSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class AnalysisSettings:
+    """How an outcome is pooled unless the analyst chooses otherwise: the Analyses page and
+    ``review-app meta-analyse --outcome`` start from these.
+
+    ``measure`` left out: the first measure of the outcome's type (MD for continuous, RR for
+    dichotomous). Random effects by REML with Hartung-Knapp-Sidik-Jonkman CIs by default, as the
+    Cochrane Handbook (10.10.4.1, 10.10.4.3; version 6.5, 2024) recommends and RevMan Web offers.
+    """
+
+    measure: Annotated[EffectMeasure | None, choice(tuple(EffectMeasure))] = None
+    method: Annotated[PoolingMethod, choice(tuple(PoolingMethod))] = PoolingMethod.REML
+    hksj: Flag = True
+    prediction: Annotated[PredictionRule, choice(tuple(PredictionRule))] = PredictionRule.METAFOR
+
+
+@dataclass(frozen=True, kw_only=True)
 class Outcome:
     """An outcome with its GRADE importance, direction of benefit and MID (in mid_unit)."""
 
@@ -115,11 +139,25 @@ class Outcome:
     mid_unit: OptionalText = ""
     unit: OptionalText = ""
     description: OptionalText = ""
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
 
-    def inconsistencies(self) -> Iterator[tuple[str, str]]:
+    @property
+    def measures(self) -> tuple[EffectMeasure, ...]:
+        """The effect measures this outcome's results may be pooled with."""
+        return MEASURES_FOR[self.type]
+
+    @property
+    def default_measure(self) -> EffectMeasure:
+        return self.analysis.measure or self.measures[0]
+
+    def inconsistencies(self) -> Iterator[tuple[str | tuple[str, ...], str]]:
         """(key, what is wrong) for values that contradict each other."""
         if self.mid is not None and not self.mid_unit.strip():
             yield "mid_unit", "required when 'mid' is set (e.g. 'points 0-10')"
+        measure = self.analysis.measure
+        if measure is not None and measure not in self.measures:
+            allowed = ", ".join(self.measures)
+            yield ("analysis", "measure"), f"a {self.type} outcome is pooled as one of {allowed}"
 
 
 @dataclass(frozen=True, kw_only=True)

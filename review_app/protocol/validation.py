@@ -58,7 +58,11 @@ def build(checker: Checker, cls: type[T], data: object, path: str) -> T | None:
         return None
     built = cls(**values)
     for key, message in getattr(built, "inconsistencies", tuple)():
-        checker.add(key_path(path, key), message)
+        # A key inside a nested table comes as a tuple of keys, e.g. ("analysis", "measure").
+        where = path
+        for part in (key,) if isinstance(key, str) else key:
+            where = key_path(where, part)
+        checker.add(where, message)
     return built
 
 

@@ -33,7 +33,7 @@ from typing import NamedTuple
 from review_app.domain.extraction import conversions as cv
 from review_app.domain.extraction.conversions import HANDBOOK, Citation
 from review_app.domain.extraction.model import Design, Result, same_label
-from review_app.domain.vocabulary import EffectMeasure, StudyDesign
+from review_app.domain.vocabulary import MEASURES_FOR, EffectMeasure, StudyDesign
 from review_app.errors import ValidationError
 
 CONTINUOUS_OUTCOME = "continuous"
@@ -41,19 +41,6 @@ DICHOTOMOUS_OUTCOME = "dichotomous"
 OUTCOME_TYPES = (CONTINUOUS_OUTCOME, DICHOTOMOUS_OUTCOME)
 DEFAULT_CI_LEVEL = 95.0
 
-# The effect measures a contrast of each protocol outcome type may use.
-MEASURES_FOR: Mapping[str, tuple[EffectMeasure, ...]] = MappingProxyType(
-    {
-        CONTINUOUS_OUTCOME: (EffectMeasure.MD, EffectMeasure.SMD),
-        DICHOTOMOUS_OUTCOME: (
-            EffectMeasure.RR,
-            EffectMeasure.OR,
-            EffectMeasure.RD,
-            EffectMeasure.HR,
-            EffectMeasure.IRR,
-        ),
-    }
-)
 
 
 class DataType(StrEnum):

@@ -14,35 +14,10 @@ import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from review_app.domain.vocabulary import EffectMeasure
+from review_app.domain.vocabulary import EffectMeasure, PredictionRule
+from review_app.domain.vocabulary import PoolingMethod as Method  # the engine's short name
 
-
-class Method(StrEnum):
-    """How studies are pooled: the tau-squared estimator (metafor ``rma.uni(method=)``), or a
-    fixed-effect method for 2x2 tables (``rma.mh``, ``rma.peto``)."""
-
-    EE = "EE"  # equal (fixed) effect, inverse variance
-    DL = "DL"  # DerSimonian-Laird
-    REML = "REML"  # restricted maximum likelihood
-    PM = "PM"  # Paule-Mandel
-    ML = "ML"  # maximum likelihood
-    HE = "HE"  # Hedges (variance components)
-    SJ = "SJ"  # Sidik-Jonkman
-    EB = "EB"  # empirical Bayes (Morris)
-    HS = "HS"  # Hunter-Schmidt
-    GENQ = "GENQ"  # generalised Q-statistic (weights 1/vi)
-    PMM = "PMM"  # median-unbiased Paule-Mandel
-    MH = "MH"  # Mantel-Haenszel (RR, OR, RD)
-    PETO = "PETO"  # Peto's one-step odds ratio
-
-    @property
-    def random_effects(self) -> bool:
-        return self not in {Method.EE, Method.MH, Method.PETO}
-
-    @property
-    def needs_tables(self) -> bool:
-        """MH and Peto pool the 2x2 tables themselves, not effect sizes."""
-        return self in {Method.MH, Method.PETO}
+__all__ = ["Method", "PredictionRule"]  # re-exported: the vocabulary defines them
 
 
 class Test(StrEnum):
@@ -50,14 +25,6 @@ class Test(StrEnum):
 
     Z = "z"  # normal distribution
     KNHA = "knha"  # Hartung-Knapp-Sidik-Jonkman: t(k-1) with the adjusted SE
-
-
-class PredictionRule(StrEnum):
-    """Which prediction interval: metafor's (normal with z, t(k-1) with knha; Riley 2011 uses
-    t(k-2), which RevMan Web offers and labels)."""
-
-    METAFOR = "metafor"
-    REVMAN = "revman"  # t with k-2 degrees of freedom (Higgins, Thompson, Spiegelhalter 2009)
 
 
 @dataclass(frozen=True, slots=True)
