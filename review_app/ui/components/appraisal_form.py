@@ -35,6 +35,7 @@ from review_app.ui.components.appraisal_draft import (
     support_path,
     to_assessment,
 )
+from review_app.ui.components.copy_editing import forget_keys
 from review_app.ui.components.text import escape_markdown
 
 ANSWER_ORDER = tuple(Answer)  # Y, PY, PN, N, NI, NA: the guidance's order
@@ -46,9 +47,7 @@ def widget_key(copy_id: int, path: str) -> str:
 
 def forget_widgets(copy_id: int) -> None:
     """Drop the copy's widget values, so the next run draws them from a replaced draft."""
-    prefix = widget_key(copy_id, "")
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
-        del st.session_state[key]
+    forget_keys(widget_key(copy_id, ""))
 
 
 def override_note(judgement: str | None, proposal: str | None, support: str) -> str | None:

@@ -30,6 +30,7 @@ from review_app.domain.extraction.model import StudyExtraction, same_label
 from review_app.domain.vocabulary import ArmRole, EffectMeasure, StudyDesign
 from review_app.errors import ReviewAppError
 from review_app.protocol import ExtractionField, Outcome, Protocol
+from review_app.ui.components.copy_editing import forget_keys
 from review_app.ui.components.extraction_draft import (
     DESIGN_LABELS,
     Draft,
@@ -78,9 +79,7 @@ def widget_key(copy_id: int, path: str) -> str:
 
 def forget_widgets(copy_id: int) -> None:
     """Drop the copy's widget values, so the next run draws them from a replaced draft."""
-    prefix = widget_key(copy_id, "")
-    for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(prefix)]:
-        del st.session_state[key]
+    forget_keys(widget_key(copy_id, ""))
 
 
 class Form:

@@ -11,7 +11,6 @@ services refuse anyone else).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
@@ -32,17 +31,28 @@ from review_app.services.appraisal import (
 )
 from review_app.services.reviews import get_protocol
 from review_app.ui import deps, state
-from review_app.ui.components import appraisal_consensus, appraisal_plots
+from review_app.ui.components import (
+    appraisal_consensus,
+    appraisal_plots,
+    copy_editing,
+    study_reports,
+)
 from review_app.ui.components.appraisal_draft import Draft, from_assessment
 from review_app.ui.components.appraisal_form import AssessmentForm, forget_widgets
+from review_app.ui.components.copy_editing import status_label
 from review_app.ui.components.text import escape_markdown
 
 STUDY_KEY = "rob_study"
 OUTCOME_KEY = "rob_outcome"
-FLASH_KEY = "rob_flash"
 MY_COPY, CONSENSUS = "My assessment", "Compare and agree"
 ALL_OUTCOMES_LABEL = "All outcomes (domains that do not differ)"
-STATUS_LABELS = {ExtractionStatus.IN_PROGRESS: "in progress", ExtractionStatus.COMPLETE: "complete"}
+REPORTS_BESIDE = (3, 2)  # the form's width to the reports' (support text quotes them)
+DRAFTS = copy_editing.Drafts("rd:", Draft, forget_widgets)
+SAVING = copy_editing.Saving(
+    key="rob",
+    kept="your answers",
+    complete_help="Every domain judged, every question shown answered, and an overall judgement.",
+)
 
 
 def render() -> None:
@@ -80,11 +90,12 @@ def render() -> None:
         if lead
         else MY_COPY
     )
-    _show_flash()
-    if view == CONSENSUS:
-        appraisal_consensus.show(review_id, study, result, user, edit=edit_copy)
-    else:
-        _my_copy(review_id, study, result, user)
+    copy_editing.show_flash(SAVING)
+    with study_reports.beside(review_id, study.study_id, user, widths=REPORTS_BESIDE):
+        if view == CONSENSUS:
+            appraisal_consensus.show(review_id, study, result, user, edit=edit_copy)
+        else:
+            _my_copy(review_id, study, result, user)
     # the consensus plots: leads, and everyone once assessment is not blind (as the service)
     if (lead or not protocol.appraisal.blind) and result.outcome_id != ALL_OUTCOMES:
         st.divider()
@@ -134,33 +145,21 @@ def _progress_row(
         "Result": outcomes.get(result.outcome_id, result.outcome_id),
         "Tool": tool_by_id(study.tool_id).name if study.tool_id else "none yet",
         "Assessor slots": f"{study.taken} of {study.slots} taken",
-        "Mine": _status(result.mine),
+        "Mine": status_label(result.mine),
     }
     if result.assessors:  # leads, or everyone once assessment is not blind
-        row["Who"] = "; ".join(f"{name}: {_status(status)}" for name, status in result.assessors)
+        row["Who"] = copy_editing.holders_line(result.assessors)
     if lead:
-        row["Consensus"] = _status(result.consensus)
+        row["Consensus"] = status_label(result.consensus)
     return row
 
 
-def _status(status: ExtractionStatus | str | None) -> str:
-    return "not started" if status is None else STATUS_LABELS[ExtractionStatus(status)]
-
-
 def _pick_study(progress: list[AppraisalProgress]) -> AppraisalProgress:
-    by_id = {p.study_id: p for p in progress}
-    if st.session_state.get(STUDY_KEY) not in by_id:
-        unfinished = [
-            p.study_id
-            for p in progress
-            if any(r.mine != ExtractionStatus.COMPLETE for r in p.results)
-        ]
-        st.session_state[STUDY_KEY] = (unfinished or list(by_id))[0]
-    # Plain labels: statuses are in the progress table and above the form
-    chosen = st.selectbox(
-        "Study", list(by_id), format_func=lambda sid: by_id[sid].label, key=STUDY_KEY
+    return copy_editing.pick_study(
+        progress,
+        key=STUDY_KEY,
+        is_unfinished=lambda p: any(r.mine != ExtractionStatus.COMPLETE for r in p.results),
     )
-    return by_id[chosen]
 
 
 def _pick_result(study: AppraisalProgress, outcomes: Mapping[str, str]) -> ResultProgress:
@@ -251,53 +250,28 @@ def edit_copy(review_id: int, view: AssessmentView, user: state.CurrentUser) -> 
         _actions(review_id, view, form, user)
 
 
-def draft_key(appraisal_id: int) -> str:
-    return f"rd:{appraisal_id}"
-
-
 def current_draft(view: AssessmentView) -> Draft:
-    """The copy's draft in this browser tab: kept while the copy in the database is the one it
-    was made from, so nothing typed is lost; made again when the copy changed there."""
-    key = draft_key(view.appraisal_id)
-    version = copy_version(view.updated_at)
-    draft = st.session_state.get(key)
-    if not isinstance(draft, Draft) or draft.version != version:
-        draft = from_assessment(view.data, view.tool, version=version)
-        st.session_state[key] = draft
-        forget_widgets(view.appraisal_id)
-    return draft
-
-
-def copy_version(updated_at: datetime) -> str:
-    """When the copy was last saved, the same whether the time came back from the database
-    without its zone (SQLite) or straight from the save with it (both are UTC)."""
-    if updated_at.tzinfo is None:
-        updated_at = updated_at.replace(tzinfo=UTC)
-    return updated_at.astimezone(UTC).isoformat()
+    return DRAFTS.current(
+        view.appraisal_id,
+        view.updated_at,
+        lambda version: from_assessment(view.data, view.tool, version=version),
+    )
 
 
 def _actions(
     review_id: int, view: AssessmentView, form: AssessmentForm, user: state.CurrentUser
 ) -> None:
-    complete = view.status == ExtractionStatus.COMPLETE
-    owner = "Consensus" if view.is_consensus else "Your copy"
-    st.markdown(
-        f"**{owner} of {escape_markdown(view.study_label)}** · {_status(view.status)} · "
-        f"last saved {view.updated_at:%Y-%m-%d %H:%M} UTC"
+    copy_editing.heading(
+        is_consensus=view.is_consensus,
+        study_label=view.study_label,
+        status=view.status,
+        updated_at=view.updated_at,
     )
-    buttons = st.container(horizontal=True)
-    save = buttons.button(
-        "Save", key=f"rob_save_{view.appraisal_id}", type="primary", shortcut="ctrl+s"
+    clicked, complete = copy_editing.requested(
+        SAVING, view.appraisal_id, complete=view.status == ExtractionStatus.COMPLETE
     )
-    toggle = buttons.button(
-        "Reopen" if complete else "Save and mark complete",
-        key=f"rob_complete_{view.appraisal_id}",
-        help=None
-        if complete
-        else "Every domain judged, every question shown answered, and an overall judgement.",
-    )
-    if save or toggle:
-        _save(review_id, view, form, user, complete=(not complete) if toggle else None)
+    if clicked:
+        _save(review_id, view, form, user, complete=complete)
 
 
 def _save(
@@ -311,37 +285,19 @@ def _save(
     """Save the form (and mark the copy complete or reopen it) in one transaction; every
     problem is listed, naming its domain and question, and the typed values stay."""
     data = form.current()
+    ids = {"review_id": review_id, "appraisal_id": view.appraisal_id}
 
     def work(session: deps.Session) -> AssessmentView:
-        saved = save_copy(
-            session,
-            actor=user.actor,
-            review_id=review_id,
-            appraisal_id=view.appraisal_id,
-            data=data,
-        )
+        saved = save_copy(session, actor=user.actor, data=data, **ids)
         if complete is None:
             return saved
-        return set_complete(
-            session,
-            actor=user.actor,
-            review_id=review_id,
-            appraisal_id=view.appraisal_id,
-            complete=complete,
-        )
+        return set_complete(session, actor=user.actor, complete=complete, **ids)
 
-    try:
-        saved = deps.transaction(work)
-    except ReviewAppError as error:
-        _show_problems(problem_lines(error))
-        return
-    st.session_state[draft_key(view.appraisal_id)] = from_assessment(
-        saved.data, saved.tool, version=copy_version(saved.updated_at)
-    )
-    forget_widgets(view.appraisal_id)
-    done = {None: "Saved.", True: "Saved and marked complete.", False: "Reopened."}[complete]
-    st.session_state[FLASH_KEY] = done
-    st.rerun()
+    def keep(saved: AssessmentView) -> None:
+        version = copy_editing.copy_version(saved.updated_at)
+        DRAFTS.keep(saved.appraisal_id, from_assessment(saved.data, saved.tool, version=version))
+
+    copy_editing.save(SAVING, work, complete=complete, problem_lines=problem_lines, saved=keep)
 
 
 def problem_lines(error: ReviewAppError) -> list[str]:
@@ -350,20 +306,6 @@ def problem_lines(error: ReviewAppError) -> list[str]:
     if not isinstance(error, FormProblems):
         return [str(error)]
     return [problem.message[:1].upper() + problem.message[1:] for problem in error.problems]
-
-
-def _show_problems(lines: list[str]) -> None:
-    head = "Nothing was saved; your answers are kept. Fix this first:"
-    if len(lines) == 1:
-        st.error(f"{head} {escape_markdown(lines[0])}")
-        return
-    st.error(head + "\n" + "\n".join(f"- {escape_markdown(line)}" for line in lines))
-
-
-def _show_flash() -> None:
-    flash = st.session_state.pop(FLASH_KEY, None)
-    if flash:
-        st.success(flash)
 
 
 # --- the consensus plots -------------------------------------------------------------------------

@@ -9,8 +9,6 @@ consensus view (the services refuse anyone else).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pandas as pd
 import streamlit as st
 
@@ -25,11 +23,10 @@ from review_app.services.extraction import (
     save_copy,
     set_complete,
 )
-from review_app.services.fulltext import get_fulltext, read_pdf
 from review_app.services.reviews import get_protocol
-from review_app.services.studies import StudyView, get_study
 from review_app.ui import deps, state
-from review_app.ui.components import extraction_consensus
+from review_app.ui.components import copy_editing, extraction_consensus, study_reports
+from review_app.ui.components.copy_editing import status_label
 from review_app.ui.components.extraction_draft import (
     DESIGN_LABELS,
     Draft,
@@ -44,14 +41,18 @@ from review_app.ui.components.extraction_form import (
     local_problems,
     named,
 )
-from review_app.ui.components.links import link_text, web_link
 from review_app.ui.components.text import escape_markdown
 
 STUDY_KEY = "extract_study"
 VIEW_KEY = "extract_view"
-FLASH_KEY = "extract_flash"
 MY_COPY, CONSENSUS = "My extraction", "Compare and agree"
-STATUS_LABELS = {ExtractionStatus.IN_PROGRESS: "in progress", ExtractionStatus.COMPLETE: "complete"}
+REPORTS_BESIDE = (4, 1)  # the form's width to the reports' (the form has wide tables)
+DRAFTS = copy_editing.Drafts("xd:", Draft, forget_widgets)
+SAVING = copy_editing.Saving(
+    key="extract",
+    kept="your typed values",
+    complete_help="Required fields (marked *) must be filled.",
+)
 
 
 def render() -> None:
@@ -80,11 +81,8 @@ def render() -> None:
         if lead
         else MY_COPY
     )
-    _show_flash()
-    form_column, reports_column = st.columns([4, 1], gap="medium")
-    with reports_column:
-        _show_reports(review_id, study.study_id, user)
-    with form_column:
+    copy_editing.show_flash(SAVING)
+    with study_reports.beside(review_id, study.study_id, user, widths=REPORTS_BESIDE):
         if view == CONSENSUS:
             extraction_consensus.show(review_id, study, user, protocol, edit=edit_copy)
         else:
@@ -120,78 +118,19 @@ def _progress_row(progress: StudyProgress, *, lead: bool) -> dict[str, object]:
         "Study": progress.label,
         "Reports": len(progress.record_ids),
         "Extractors": f"{progress.taken} of {progress.slots}",
-        "Mine": _status(progress.mine),
+        "Mine": status_label(progress.mine),
     }
     if progress.extractors:  # leads, or everyone once the review is not blind
-        row["Who"] = "; ".join(f"{name}: {_status(status)}" for name, status in progress.extractors)
+        row["Who"] = copy_editing.holders_line(progress.extractors)
     if lead:
-        row["Consensus"] = _status(progress.consensus)
+        row["Consensus"] = status_label(progress.consensus)
         row["Discrepancies"] = progress.discrepancies
     return row
 
 
-def _status(status: ExtractionStatus | str | None) -> str:
-    return "not started" if status is None else STATUS_LABELS[ExtractionStatus(status)]
-
-
 def _pick_study(progress: list[StudyProgress]) -> StudyProgress:
-    by_id = {p.study_id: p for p in progress}
-    if st.session_state.get(STUDY_KEY) not in by_id:
-        unfinished = [p.study_id for p in progress if p.mine != ExtractionStatus.COMPLETE]
-        st.session_state[STUDY_KEY] = (unfinished or list(by_id))[0]
-    # Plain labels: the statuses are in the progress table and above the form (an option's
-    # label that changes while it is selected stays as it was in the browser's box)
-    chosen = st.selectbox(
-        "Study", list(by_id), format_func=lambda sid: by_id[sid].label, key=STUDY_KEY
-    )
-    return by_id[chosen]
-
-
-def _show_reports(review_id: int, study_id: int, user: state.CurrentUser) -> None:
-    """The study's reports, each with its full text (PDF or link) to read beside the form."""
-    with deps.unit_of_work(read_only=True) as session:
-        study: StudyView = get_study(
-            session, actor=user.actor, review_id=review_id, study_id=study_id
-        )
-        fulltexts = {
-            r.record_id: get_fulltext(
-                session, actor=user.actor, review_id=review_id, record_id=r.record_id
-            )
-            for r in study.reports
-        }
-    st.markdown("**Reports**")
-    for report in study.reports:
-        main = " (main report)" if report.is_main_report else ""
-        st.markdown(escape_markdown(f"{report.title}{main}"))
-        st.caption(f"Record {report.record_id}" + (f" · {report.year}" if report.year else ""))
-        fulltext = fulltexts[report.record_id]
-        if fulltext is not None and fulltext.url:
-            link = web_link("Full text link", fulltext.url)
-            st.markdown(link or "Full text: " + link_text(fulltext.url))
-        if fulltext is not None and fulltext.has_pdf:
-            _pdf_button(review_id, report.record_id, fulltext.file_name or "full-text.pdf", user)
-        if fulltext is None or not (fulltext.url or fulltext.has_pdf):
-            st.caption("No full text recorded (attach it on the Screen page, full text stage).")
-
-
-def _pdf_button(review_id: int, record_id: int, file_name: str, user: state.CurrentUser) -> None:
-    def pdf() -> bytes:
-        with deps.unit_of_work(read_only=True) as session:
-            return read_pdf(
-                session,
-                actor=user.actor,
-                review_id=review_id,
-                record_id=record_id,
-                files_dir=deps.settings().files_dir,
-            )
-
-    st.download_button(
-        f"Open {file_name}",
-        pdf,
-        file_name=file_name,
-        mime="application/pdf",
-        key=f"extract_pdf_{record_id}",
-        on_click="ignore",
+    return copy_editing.pick_study(
+        progress, key=STUDY_KEY, is_unfinished=lambda p: p.mine != ExtractionStatus.COMPLETE
     )
 
 
@@ -252,39 +191,22 @@ def edit_copy(review_id: int, view: CopyView, user: state.CurrentUser, protocol:
         _actions(review_id, view, draft, user, protocol)
 
 
-def draft_key(extraction_id: int) -> str:
-    return f"xd:{extraction_id}"
-
-
 def current_draft(view: CopyView) -> Draft:
-    """The copy's draft in this browser tab: kept while the copy in the database is the one it
-    was made from, so nothing typed is lost; made again when the copy changed there."""
-    key = draft_key(view.extraction_id)
-    version = copy_version(view.updated_at)
-    draft = st.session_state.get(key)
-    if not isinstance(draft, Draft) or draft.version != version:
-        draft = from_extraction(view.data, version=version)
-        st.session_state[key] = draft
-        forget_widgets(view.extraction_id)
-    return draft
-
-
-def copy_version(updated_at: datetime) -> str:
-    """When the copy was last saved, the same whether the time came back from the database
-    without its zone (SQLite) or straight from the save with it (both are UTC)."""
-    if updated_at.tzinfo is None:
-        updated_at = updated_at.replace(tzinfo=UTC)
-    return updated_at.astimezone(UTC).isoformat()
+    return DRAFTS.current(
+        view.extraction_id,
+        view.updated_at,
+        lambda version: from_extraction(view.data, version=version),
+    )
 
 
 def _actions(
     review_id: int, view: CopyView, draft: Draft, user: state.CurrentUser, protocol: Protocol
 ) -> None:
-    complete = view.status == ExtractionStatus.COMPLETE
-    owner = "Consensus" if view.data.is_consensus else "Your copy"
-    st.markdown(
-        f"**{owner} of {escape_markdown(view.study_label)}** · {_status(view.status)} · "
-        f"last saved {view.updated_at:%Y-%m-%d %H:%M} UTC"
+    copy_editing.heading(
+        is_consensus=view.data.is_consensus,
+        study_label=view.study_label,
+        status=view.status,
+        updated_at=view.updated_at,
     )
     if view.data.is_indirect:
         st.info(
@@ -292,17 +214,11 @@ def _actions(
             f"{escape_markdown(view.data.indirect_evidence.strip())}",
             icon=":material/call_split:",
         )
-    buttons = st.container(horizontal=True)
-    save = buttons.button(
-        "Save", key=f"extract_save_{view.extraction_id}", type="primary", shortcut="ctrl+s"
+    clicked, complete = copy_editing.requested(
+        SAVING, view.extraction_id, complete=view.status == ExtractionStatus.COMPLETE
     )
-    toggle = buttons.button(
-        "Reopen" if complete else "Save and mark complete",
-        key=f"extract_complete_{view.extraction_id}",
-        help=None if complete else "Required fields (marked *) must be filled.",
-    )
-    if save or toggle:
-        _save(review_id, view, draft, user, protocol, complete=(not complete) if toggle else None)
+    if clicked:
+        _save(review_id, view, draft, user, protocol, complete=complete)
 
 
 def _save(
@@ -324,39 +240,28 @@ def _save(
         labels=labels_for(protocol),
     )
     if unreadable:
-        _show_problems([str(u) for u in unreadable] + local_problems(draft, data, protocol))
+        lines = [str(u) for u in unreadable] + local_problems(draft, data, protocol)
+        copy_editing.show_problems(SAVING, lines)
         return
+    ids = {"review_id": review_id, "extraction_id": view.extraction_id}
 
     def work(session: deps.Session) -> CopyView:
-        saved = save_copy(
-            session,
-            actor=user.actor,
-            review_id=review_id,
-            extraction_id=view.extraction_id,
-            data=data,
-        )
+        saved = save_copy(session, actor=user.actor, data=data, **ids)
         if complete is None:
             return saved
-        return set_complete(
-            session,
-            actor=user.actor,
-            review_id=review_id,
-            extraction_id=view.extraction_id,
-            complete=complete,
-        )
+        return set_complete(session, actor=user.actor, complete=complete, **ids)
 
-    try:
-        saved = deps.transaction(work)
-    except ReviewAppError as error:
-        _show_problems(problem_lines(error, protocol))
-        return
-    st.session_state[draft_key(view.extraction_id)] = from_extraction(
-        saved.data, version=copy_version(saved.updated_at)
+    def keep(saved: CopyView) -> None:
+        version = copy_editing.copy_version(saved.updated_at)
+        DRAFTS.keep(saved.extraction_id, from_extraction(saved.data, version=version))
+
+    copy_editing.save(
+        SAVING,
+        work,
+        complete=complete,
+        problem_lines=lambda error: problem_lines(error, protocol),
+        saved=keep,
     )
-    forget_widgets(view.extraction_id)
-    done = {None: "Saved.", True: "Saved and marked complete.", False: "Reopened."}[complete]
-    st.session_state[FLASH_KEY] = done
-    st.rerun()
 
 
 def problem_lines(error: ReviewAppError, protocol: Protocol) -> list[str]:
@@ -382,18 +287,3 @@ def _problem_line(problem: FieldProblem, protocol: Protocol) -> str:
         if problem.field
         else f"{where}: {problem.message}"
     )
-
-
-def _show_problems(lines: list[str]) -> None:
-    head = "Nothing was saved; your typed values are kept. Fix this first:"
-    if len(lines) == 1:
-        head = "Nothing was saved; your typed values are kept. Fix this first: "
-        st.error(head + escape_markdown(lines[0]))
-        return
-    st.error(head + "\n" + "\n".join(f"- {escape_markdown(line)}" for line in lines))
-
-
-def _show_flash() -> None:
-    flash = st.session_state.pop(FLASH_KEY, None)
-    if flash:
-        st.success(flash)
