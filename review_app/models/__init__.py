@@ -3,6 +3,7 @@
 Times are aware UTC (``utcnow()``); SQLModel's UTCDateTime reads them back as UTC on both databases.
 """
 
+from review_app.models.analysis import SavedAnalysis
 from review_app.models.appraisal import Appraisal, AppraisalDomain, AppraisalSlot
 from review_app.models.base import utcnow
 from review_app.models.extraction import (
@@ -65,6 +66,7 @@ __all__ = [
     "RecordRank",
     "Resolution",
     "Review",
+    "SavedAnalysis",
     "ScreeningSlot",
     "StageRelease",
     "Study",
