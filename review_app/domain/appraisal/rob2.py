@@ -19,10 +19,9 @@ number; a team that holds the official text loads it with
 Variants: Domain 2 is assessed for the effect of assignment to intervention ("assignment", the
 intention-to-treat effect, the default) or of adhering to it ("adherence", per-protocol).
 
-Not included: the separate RoB 2 versions for cluster-randomised trials (an extra Domain 1b,
-identification or recruitment of participants, and changed questions elsewhere) and for crossover
-trials (an extra domain for period and carry-over effects); each has its own guidance document
-and would be a further Tool (or variants) written from it.
+The RoB 2 version for crossover trials reuses these domains (``rob2_variants.py``). Not included:
+the version for cluster-randomised trials (an extra Domain 1b, identification or recruitment of
+participants, and changed questions elsewhere; see ``rob2_variants.py`` for why).
 """
 
 from __future__ import annotations
@@ -52,6 +51,7 @@ from review_app.domain.appraisal.tool import (
 )
 
 LOW, SOME_CONCERNS, HIGH = "Low", "Some concerns", "High"
+ASSIGNMENT, ADHERENCE = "assignment", "adherence"  # the variants' ids (Domain 2)
 ORDER = (LOW, SOME_CONCERNS, HIGH)
 NO_NI = NO | NI
 YES_NI = YES | NI
@@ -133,7 +133,7 @@ _ASSIGNMENT_PART_2: Node = Branch(
 D2_ASSIGNMENT = Domain(
     id="D2",
     label="Deviations from intended interventions (effect of assignment)",
-    variant="assignment",
+    variant=ASSIGNMENT,
     questions=(
         *_AWARENESS,
         Question("2.3", "Deviations arose from the trial context", condition=_AWARE),
@@ -174,7 +174,7 @@ def _adherence_algorithm() -> Node:
 D2_ADHERENCE = Domain(
     id="D2",
     label="Deviations from intended interventions (effect of adhering)",
-    variant="adherence",
+    variant=ADHERENCE,
     questions=(
         *_AWARENESS,
         Question(
@@ -320,6 +320,11 @@ D5 = Domain(
     algorithm=_selection_algorithm(),
 )
 
+ASSIGNMENT_VARIANT = Variant(ASSIGNMENT, "Effect of assignment to intervention")
+ADHERENCE_VARIANT = Variant(
+    ADHERENCE, "Effect of adhering to intervention", MappingProxyType({"D2": D2_ADHERENCE})
+)
+
 ROB2 = Tool(
     id="rob2",
     name="RoB 2",
@@ -333,12 +338,5 @@ ROB2 = Tool(
     # otherwise Some concerns. Raising "Some concerns in several domains" to High is the
     # assessor's override, not the proposal.
     overall_rule=WorstRule(),
-    variants=(
-        Variant("assignment", "Effect of assignment to intervention"),
-        Variant(
-            "adherence",
-            "Effect of adhering to intervention",
-            MappingProxyType({"D2": D2_ADHERENCE}),
-        ),
-    ),
+    variants=(ASSIGNMENT_VARIANT, ADHERENCE_VARIANT),
 )
