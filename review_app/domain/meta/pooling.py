@@ -292,16 +292,16 @@ def analyse(
 def _pool_tables(
     data: Sequence[StudyData], measure: EffectMeasure, method: Method, test: Test, level: float
 ) -> Pooled:
-    from review_app.domain.meta import mh  # the 2x2-table methods; imported when asked for
-
     if test is not Test.Z:
         raise MetaError(
             f"Hartung-Knapp is for inverse-variance random effects; {method.value} uses the z test."
         )
+    if method is Method.PETO and measure is not EffectMeasure.OR:
+        raise MetaError(f"Peto's method pools odds ratios (OR), not {measure.value}.")
+    from review_app.domain.meta import mh  # the 2x2-table methods; imported when asked for
+
     tables = [d for d in data if isinstance(d, Dichotomous)]
     if method is Method.PETO:
-        if measure is not EffectMeasure.OR:
-            raise MetaError(f"Peto's method pools odds ratios (OR), not {measure.value}.")
         return mh.peto(tables, level=level)
     return mh.mantel_haenszel(tables, measure, level=level)
 
