@@ -1900,3 +1900,43 @@ def test_other_datasets_as_metafor(name: str, row: tuple[object, ...]) -> None:
             if method is Method.EE:
                 wanted["pi_lb"] = wanted["pi_ub"] = None
         assert _mismatches(pooled, wanted) == []  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        # rma(yi, vi, data=escalc("RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg),
+        #     method=m, test="knha", level=90): ci.lb, ci.ub, confint()$random[1, 2:3],
+        #     predict()$pi.lb, predict(pi.type="riley")$pi.ub
+        (
+            Method.REML,
+            (-1.03675522656791275, -0.39230947016229017, 0.14101001117886780)
+            + (0.90980743178679158, -1.76279774201874329, 0.34173037448690302),
+        ),
+        (
+            Method.PM,
+            (-1.03737323553508265, -0.39256757572980894, 0.14101001117886780)
+            + (0.90980743178679158, -1.77061420214367682, 0.34872701070447132),
+        ),
+    ],
+)
+def test_another_level_as_metafor(method: Method, expected: tuple[float, ...]) -> None:
+    effects = _effects("dat.bcg", "RR")
+    pooled = pool(effects, EffectMeasure.RR, method=method, test=Inference.KNHA, level=0.9)
+    revman = pool(
+        effects,
+        EffectMeasure.RR,
+        method=method,
+        test=Inference.KNHA,
+        level=0.9,
+        prediction=PredictionRule.REVMAN,
+    )
+    actual = (
+        pooled.ci_low,
+        pooled.ci_high,
+        pooled.tau2_ci_low,
+        pooled.tau2_ci_high,
+        pooled.pi_low,
+        revman.pi_high,
+    )
+    assert all(_equal(a, e) for a, e in zip(actual, expected, strict=True)), actual
