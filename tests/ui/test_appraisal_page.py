@@ -5,11 +5,9 @@ comparison, consensus and the consensus plots."""
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 
 import pandas as pd
 import pytest
-from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from review_app.db import make_engine, session_scope
@@ -19,7 +17,6 @@ from review_app.domain.appraisal.plots import render_traffic_light
 from review_app.domain.appraisal.rob2 import ROB2
 from review_app.domain.appraisal.tool import Answer
 from review_app.models import Review as ReviewRow
-from review_app.models import StudyReport, User
 from review_app.services.appraisal import (
     get_copy,
     open_copy,
@@ -28,10 +25,9 @@ from review_app.services.appraisal import (
     set_complete,
     start_consensus,
 )
-from review_app.services.permissions import Actor
-from review_app.services.progress import unique_record_ids
-from review_app.services.studies import create_study
 from review_app.ui.views.appraisal import view_key
+from tests.ui import study_pages
+from tests.ui.study_pages import Review, add_study, report_of, review_with_study, text_of
 
 STUDY = "Trial 2021"
 OUTCOME = "pain_intensity"
@@ -51,53 +47,15 @@ def appraisal_page() -> None:
     appraisal.render()
 
 
-@dataclass(frozen=True)
-class Review:
-    url: str
-    review_id: int
-    study_id: int
-    users: dict[str, int]
-
-    def actor(self, name: str) -> Actor:
-        return Actor.user(self.users[name])
-
-
 @pytest.fixture
 def review(demo_url: str) -> Review:
-    """The demo review with one more study ("Trial 2021", a randomised trial: RoB 2), made
-    through the services as a lead would on the Studies page."""
-    with session_scope(make_engine(demo_url)) as session:
-        review_id = session.exec(select(ReviewRow.id)).one()
-        users = {u.name: u.id for u in session.exec(select(User)) if u.id is not None}
-        taken = set(session.exec(select(StudyReport.record_id)))
-        record_id = next(
-            r for r in unique_record_ids(session, review_id=review_id) if r not in taken
-        )
-        study = create_study(
-            session,
-            actor=Actor.operator(),
-            review_id=review_id,
-            label=STUDY,
-            record_ids=[record_id],
-            design="randomised controlled trial",
-        )
-    return Review(demo_url, review_id, study.id, users)
+    """The demo review with one more study ("Trial 2021", a randomised trial: RoB 2)."""
+    return review_with_study(demo_url, STUDY, design="randomised controlled trial")
 
 
 def page_as(review: Review, name: str, role: str, *, outcome: str = OUTCOME) -> AppTest:
-    app = AppTest.from_function(appraisal_page, default_timeout=60)
-    app.session_state["user_id"], app.session_state["user_name"] = review.users[name], name
-    app.session_state["review_id"], app.session_state["role"] = review.review_id, role
-    app.session_state["rob_study"] = review.study_id
-    app.session_state["rob_outcome"] = outcome
-    return app.run()
-
-
-def text_of(app: AppTest) -> str:
-    parts = [m.value for m in app.markdown] + [c.value for c in app.caption]
-    parts += [e.value for e in app.error] + [s.value for s in app.success]
-    parts += [i.value for i in app.info]
-    return "\n".join(str(p) for p in parts).replace("\\", "")  # Markdown escapes off
+    state = {"rob_study": review.study_id, "rob_outcome": outcome}
+    return study_pages.page_as(appraisal_page, review, name, role, state)
 
 
 def own_copy(review: Review, name: str, outcome: str = OUTCOME) -> int:
@@ -182,9 +140,9 @@ def complete_copy(review: Review, name: str, *, d1: dict[str, Answer], d1_judgem
             session, actor=actor, review_id=review.review_id, study_id=review.study_id,
             outcome_id=OUTCOME,
         )  # fmt: skip
-        ids = {"actor": actor, "review_id": review.review_id, "appraisal_id": view.appraisal_id}
-        save_copy(session, data=data, **ids)
-        set_complete(session, complete=True, **ids)
+        ids = {"review_id": review.review_id, "appraisal_id": view.appraisal_id}
+        save_copy(session, actor=actor, data=data, **ids)
+        set_complete(session, actor=actor, complete=True, **ids)
     return view.appraisal_id
 
 
@@ -256,26 +214,28 @@ def svg_of(image: object) -> str:
 
 
 def test_a_study_without_a_design_says_what_to_set(review: Review) -> None:
-    with session_scope(make_engine(review.url)) as session:
-        taken = set(session.exec(select(StudyReport.record_id)))
-        free = [r for r in unique_record_ids(session, review_id=review.review_id) if r not in taken]
-        other = create_study(
-            session,
-            actor=Actor.operator(),
-            review_id=review.review_id,
-            label="Undesigned 2018",
-            record_ids=free[:1],
-        )
-    app = AppTest.from_function(appraisal_page, default_timeout=60)
-    app.session_state["user_id"], app.session_state["user_name"] = review.users["reviewer1"], "x"
-    app.session_state["review_id"], app.session_state["role"] = review.review_id, "reviewer"
-    app.session_state["rob_study"] = other.id
-    app.run()
+    other = add_study(review.url, "Undesigned 2018")
+    app = study_pages.page_as(appraisal_page, review, "reviewer1", "reviewer", {"rob_study": other})
     assert not app.exception
     [info] = [i.value.replace("\\", "") for i in app.info]
     assert info.startswith("Undesigned 2018: it has no design")
     assert "set the study's design to one of these (Studies page)" in info
     assert not [b for b in app.button if b.key == "rob_open"]
+
+
+def test_the_study_s_report_is_beside_the_form_to_quote_from(review: Review) -> None:
+    title, abstract = report_of(review)
+    assert abstract  # the study's report is one with an abstract
+    for name, role in (("reviewer1", "reviewer"), ("lead", "lead")):
+        app = page_as(review, name, role)
+        assert not app.exception
+        shown = text_of(app)
+        assert "Reports" in shown and title in shown
+        assert abstract in [t.value for t in app.text]  # whole, as plain text
+    app.button(key="rob_open").click().run()  # beside the form, once the copy is open
+    assert not app.exception
+    assert abstract in [t.value for t in app.text]
+    assert any(key.startswith("rw:") for key in _keys(app))
 
 
 def test_the_all_outcomes_copy_holds_domains_and_leaves_the_overall_to_each_outcome(

@@ -3,17 +3,14 @@ naming the field, derived values as typed, nothing lost), and a lead's compariso
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pytest
-from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from review_app.db import make_engine, session_scope
 from review_app.domain.extraction.model import Arm, Design, Result, StudyExtraction
 from review_app.domain.vocabulary import ArmRole, EffectMeasure, StudyDesign
-from review_app.models import Review as ReviewRow
-from review_app.models import StudyReport, User
 from review_app.protocol import load_protocol
 from review_app.services.demo import DEMO_PROTOCOL
 from review_app.services.extraction import (
@@ -24,11 +21,10 @@ from review_app.services.extraction import (
     save_copy,
     set_complete,
 )
-from review_app.services.permissions import Actor
-from review_app.services.progress import unique_record_ids
-from review_app.services.studies import create_study
 from review_app.ui.components.extraction_draft import from_extraction, read_number, to_extraction
 from review_app.ui.components.extraction_form import labels_for
+from tests.ui import study_pages
+from tests.ui.study_pages import Review, add_study, report_of, review_with_study, text_of
 
 LABELS = labels_for(load_protocol(DEMO_PROTOCOL))
 
@@ -128,51 +124,15 @@ def extraction_page() -> None:
     extraction.render()
 
 
-@dataclass(frozen=True)
-class Review:
-    url: str
-    review_id: int
-    study_id: int
-    users: dict[str, int]
-
-    def actor(self, name: str) -> Actor:
-        return Actor.user(self.users[name])
-
-
 @pytest.fixture
 def review(demo_url: str) -> Review:
-    """The demo review with one more study ("Trial 2021", one report), made through the
-    services as a lead would on the Studies page."""
-    with session_scope(make_engine(demo_url)) as session:
-        review_id = session.exec(select(ReviewRow.id)).one()
-        users = {u.name: u.id for u in session.exec(select(User)) if u.id is not None}
-        taken = set(session.exec(select(StudyReport.record_id)))
-        record_id = next(
-            r for r in unique_record_ids(session, review_id=review_id) if r not in taken
-        )
-        study = create_study(
-            session,
-            actor=Actor.operator(),
-            review_id=review_id,
-            label=STUDY,
-            record_ids=[record_id],
-        )
-    return Review(demo_url, review_id, study.id, users)
+    """The demo review with one more study ("Trial 2021", one report)."""
+    return review_with_study(demo_url, STUDY)
 
 
-def page_as(review: Review, name: str, role: str) -> AppTest:
-    app = AppTest.from_function(extraction_page, default_timeout=60)
-    app.session_state["user_id"], app.session_state["user_name"] = review.users[name], name
-    app.session_state["review_id"], app.session_state["role"] = review.review_id, role
-    app.session_state["extract_study"] = review.study_id
-    return app.run()
-
-
-def text_of(app: AppTest) -> str:
-    parts = [m.value for m in app.markdown] + [c.value for c in app.caption]
-    parts += [e.value for e in app.error] + [s.value for s in app.success]
-    parts += [i.value for i in app.info]
-    return "\n".join(str(p) for p in parts).replace("\\", "")  # Markdown escapes off
+def page_as(review: Review, name: str, role: str, *, study_id: int | None = None) -> AppTest:
+    state = {"extract_study": study_id or review.study_id}
+    return study_pages.page_as(extraction_page, review, name, role, state)
 
 
 def own_copy_id(review: Review, name: str) -> int:
@@ -181,6 +141,14 @@ def own_copy_id(review: Review, name: str) -> int:
             session, actor=review.actor(name), review_id=review.review_id, study_id=review.study_id
         )
     return view.extraction_id
+
+
+def saved_copy(review: Review, name: str, copy_id: int) -> StudyExtraction:
+    """The copy as stored (what was saved, not what is typed on the page)."""
+    with session_scope(make_engine(review.url)) as session:
+        return get_copy(
+            session, actor=review.actor(name), review_id=review.review_id, extraction_id=copy_id
+        ).data
 
 
 def fill(app: AppTest, copy_id: int, path: str, value: str) -> AppTest:
@@ -248,13 +216,7 @@ def test_a_reviewer_starts_a_copy_sees_derived_values_and_a_refused_save_keeps_t
     fill(app, copy_id, "char:registration", "NCT0001")  # typed after the save, not saved
     assert app.session_state[f"xd:{copy_id}"] is saved_draft  # not made again from the database
     assert app.text_input(key=f"xw:{copy_id}:char:registration").value == "NCT0001"
-    with session_scope(make_engine(review.url)) as session:
-        saved = get_copy(
-            session,
-            actor=review.actor("reviewer1"),
-            review_id=review.review_id,
-            extraction_id=copy_id,
-        ).data
+    saved = saved_copy(review, "reviewer1", copy_id)
     assert saved.characteristics == {"country": "Malaysia"}
     assert [a.label for a in saved.arms] == ["Kratom", "Placebo"]
     assert {r.arm: dict(r.values) for r in saved.results} == {
@@ -286,9 +248,9 @@ def extract(review: Review, name: str, *, mean: float, registration: str = "") -
     with session_scope(make_engine(review.url)) as session:
         actor = review.actor(name)
         copy = open_copy(session, actor=actor, review_id=review.review_id, study_id=review.study_id)
-        ids = {"actor": actor, "review_id": review.review_id, "extraction_id": copy.extraction_id}
-        save_copy(session, data=data, **ids)
-        set_complete(session, complete=True, **ids)
+        ids = {"review_id": review.review_id, "extraction_id": copy.extraction_id}
+        save_copy(session, actor=actor, data=data, **ids)
+        set_complete(session, actor=actor, complete=True, **ids)
     return copy.extraction_id
 
 
@@ -353,16 +315,7 @@ def test_a_lead_compares_the_copies_and_settles_the_discrepancy(review: Review) 
 
 
 def test_typed_values_survive_leaving_the_study_and_coming_back(review: Review) -> None:
-    with session_scope(make_engine(review.url)) as session:
-        taken = set(session.exec(select(StudyReport.record_id)))
-        free = [r for r in unique_record_ids(session, review_id=review.review_id) if r not in taken]
-        other = create_study(
-            session,
-            actor=Actor.operator(),
-            review_id=review.review_id,
-            label="Other 2019",
-            record_ids=free[:1],
-        )
+    other = add_study(review.url, "Other 2019")
     app = page_as(review, "reviewer1", "reviewer")
     app.button(key="extract_open").click().run()
     copy_id = own_copy_id(review, "reviewer1")
@@ -370,19 +323,13 @@ def test_typed_values_survive_leaving_the_study_and_coming_back(review: Review) 
     app.selectbox(key=f"xw:{copy_id}:design:kind").set_value("crossover").run()
     fill(app, copy_id, "design:crossover_correlation", "1.5")
     assert "Correlation between periods: " in text_of(app)  # out of range, said as typed
-    app.selectbox(key="extract_study").set_value(other.id).run()
+    app.selectbox(key="extract_study").set_value(other).run()
     assert not app.exception
     assert not [w for w in app.text_input if str(w.key).startswith(f"xw:{copy_id}:")]
     app.selectbox(key="extract_study").set_value(review.study_id).run()
     assert app.text_input(key=f"xw:{copy_id}:char:country").value == "Malaysia"
     assert app.text_input(key=f"xw:{copy_id}:design:crossover_correlation").value == "1.5"
-    with session_scope(make_engine(review.url)) as session:
-        saved = get_copy(
-            session,
-            actor=review.actor("reviewer1"),
-            review_id=review.review_id,
-            extraction_id=copy_id,
-        ).data
+    saved = saved_copy(review, "reviewer1", copy_id)
     assert saved.characteristics == {}  # typed, not saved: kept on the page only
 
 
@@ -447,12 +394,18 @@ def test_the_demo_study_says_it_is_indirect_evidence(review: Review) -> None:
             for p in list_progress(session, actor=review.actor("lead"), review_id=review.review_id)
             if p.label == "Vicknasingam 2020"
         )
-    app = AppTest.from_function(extraction_page, default_timeout=60)
-    app.session_state["user_id"], app.session_state["user_name"] = review.users["reviewer1"], "x"
-    app.session_state["review_id"], app.session_state["role"] = review.review_id, "reviewer"
-    app.session_state["extract_study"] = demo_study
-    app.run()
+    app = page_as(review, "reviewer1", "reviewer", study_id=demo_study)
     assert not app.exception
     (banner,) = [i.value for i in app.info if "Indirect evidence" in str(i.value)]
     assert "left out of the main analyses" in banner
     assert "healthy regular kratom users" in banner
+
+
+def test_the_study_s_reports_are_beside_the_form(review: Review) -> None:
+    title, abstract = report_of(review)
+    app = page_as(review, "reviewer1", "reviewer")
+    app.button(key="extract_open").click().run()
+    assert not app.exception
+    assert title in text_of(app) and abstract in [t.value for t in app.text]
+    assert "No full text recorded" in text_of(app)  # none attached to this report
+    assert app.tabs  # the form, beside them
