@@ -7,8 +7,8 @@ a square whose area is proportional to the weight, with arrows where a CI leaves
 pooled diamond on a "Total (95% CI)" row with the totals, the prediction interval under it, a
 vertical line at no effect (1 on a log axis for ratios, 0 otherwise), "Favours ..." labels under
 the axis, and the heterogeneity and overall-effect lines worded and rounded as RevMan does.
-Subgroups are drawn as blocks with their own subtotal, heterogeneity and overall-effect lines,
-and the test for subgroup differences at the foot.
+Subgroups (``further.subgroups``) are drawn as blocks with their own subtotal, heterogeneity and
+overall-effect lines, and the test for subgroup differences at the foot.
 
 The funnel plot is metafor's ``funnel()`` (Viechtbauer 2010): effect sizes on x (log scale for
 ratios, labelled on their own scale), standard errors on y from 0 at the top, the pooled estimate
@@ -53,6 +53,8 @@ from review_app.errors import ValidationError
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from review_app.domain.meta.further import SubgroupDifference, SubgroupResult
 
 NOT_ESTIMABLE = "Not estimable"  # RevMan's words for a study without an effect
 STUDY_HEADER = "Study or Subgroup"
@@ -103,29 +105,6 @@ class ForestLabels:
     title: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class SubgroupTest:
-    """The test for subgroup differences: Q between the subgroup estimates, its df and p."""
-
-    q: float
-    df: int
-    pval: float
-
-    @property
-    def i2(self) -> float:
-        """I² of the subgroup estimates, in percent (Cochrane Handbook 10.11.3.1)."""
-        return max(0.0, (self.q - self.df) / self.q) * 100 if self.q > 0 else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Subgroups:
-    """Subgroups in the order they are drawn, each a name and its own analysis; the forest's
-    ``analysis`` is then the overall one (its Total row and weights)."""
-
-    groups: tuple[tuple[str, Analysis], ...]
-    difference: SubgroupTest | None = None
-
-
 # RevMan's wording -------------------------------------------------------------------------------
 
 
@@ -165,11 +144,11 @@ def overall_effect_text(pooled: Pooled) -> str:
     return f"Test for overall effect: Z = {statistic:.2f} ({format_p(pooled.pval)})"
 
 
-def subgroup_test_text(test: SubgroupTest) -> str:
+def subgroup_difference_text(difference: SubgroupDifference) -> str:
     """ "Test for subgroup differences: Chi² = 1.23, df = 2 (P = 0.54), I² = 0%"."""
     return (
-        f"Test for subgroup differences: Chi² = {test.q:.2f}, df = {test.df} "
-        f"({format_p(test.pval)}), I² = {test.i2:.0f}%"
+        f"Test for subgroup differences: Chi² = {difference.q:.2f}, df = {difference.df} "
+        f"({format_p(difference.p)}), I² = {difference.i2:.0f}%"
     )
 
 
@@ -367,11 +346,12 @@ def _total_rows(
     return rows
 
 
-def _subgroup_rows(subgroups: Subgroups, context: _Context) -> list[_Row]:
+def _subgroup_rows(subgroups: SubgroupResult, context: _Context) -> list[_Row]:
     """Each subgroup as RevMan draws it: its name, its studies, its subtotal, its heterogeneity
     and overall-effect lines, then a blank row."""
     rows: list[_Row] = []
-    for name, group in subgroups.groups:
+    for subgroup in subgroups.subgroups:
+        name, group = subgroup.name, subgroup.analysis
         studies = _study_rows(group, context)
         total = sum(context.weights.get(e.study, 0.0) for e in group.effects)
         rows += [_Row(name, bold=True), *studies]
@@ -383,15 +363,15 @@ def _subgroup_rows(subgroups: Subgroups, context: _Context) -> list[_Row]:
     return rows
 
 
-def _footer(analysis: Analysis, subgroups: Subgroups | None) -> list[str]:
+def _footer(analysis: Analysis, subgroups: SubgroupResult | None) -> list[str]:
     lines = []
     if analysis.pooled is not None:
         lines += [heterogeneity_text(analysis.pooled), overall_effect_text(analysis.pooled)]
     if subgroups is not None and subgroups.difference is not None:
-        lines.append(subgroup_test_text(subgroups.difference))
+        lines.append(subgroup_difference_text(subgroups.difference))
     if analysis.pooled is not None:
         lines += method_notes(analysis.pooled)
-    return lines + list(analysis.notes)
+    return lines + list(analysis.notes) + list(subgroups.notes if subgroups else ())
 
 
 # The axis ----------------------------------------------------------------------------------------
@@ -478,6 +458,21 @@ class _Layout:
         return self.plot_x + PLOT_WIDTH + MARGIN
 
 
+def _write(
+    axes: Axes,
+    x: float,
+    y: float,
+    text: str,
+    *,
+    size: float = TEXT,
+    bold: bool = False,
+    ha: str = "left",
+    rotation: float = 0,
+) -> None:
+    """Text centred vertically on y, in the forest's size unless told (what ``measure`` sized)."""
+    _text(axes, x, y, text, size=size, bold=bold, ha=ha, rotation=rotation)
+
+
 def _column_width(texts: Sequence[str], bold: bool = False) -> float:
     return max((measure(text, TEXT, bold) for text in texts), default=0.0)
 
@@ -519,7 +514,7 @@ def forest_plot(
     *,
     fmt: PlotFormat,
     labels: ForestLabels | None = None,
-    subgroups: Subgroups | None = None,
+    subgroups: SubgroupResult | None = None,
 ) -> bytes:
     """The RevMan-style forest plot of ``analysis`` (the overall one when ``subgroups`` are given)
     as ``fmt`` bytes; PNG at 300 dpi."""
@@ -527,7 +522,7 @@ def forest_plot(
     labels = labels or ForestLabels()
     kind = _kind(analysis.data if subgroups is None else _all_data(subgroups))
     level = analysis.pooled.level if analysis.pooled else 0.95
-    groups = [group for _, group in subgroups.groups] if subgroups else []
+    groups = [subgroup.analysis for subgroup in subgroups.subgroups] if subgroups else []
     weights = _weights(analysis)
     for group in groups:  # the overall weights; a subgroup's own where the total has none
         weights = {**_weights(group), **weights}
@@ -551,8 +546,8 @@ def forest_plot(
     return _save(_draw_forest(analysis, rows, context, labels, subgroups, level), fmt)
 
 
-def _all_data(subgroups: Subgroups) -> tuple[StudyData, ...]:
-    return tuple(item for _, group in subgroups.groups for item in group.data)
+def _all_data(subgroups: SubgroupResult) -> tuple[StudyData, ...]:
+    return tuple(item for subgroup in subgroups.subgroups for item in subgroup.analysis.data)
 
 
 def _headers(analysis: Analysis, kind: str) -> tuple[str, ...]:
@@ -567,7 +562,7 @@ def _draw_forest(
     rows: Sequence[_Row],
     context: _Context,
     labels: ForestLabels,
-    subgroups: Subgroups | None,
+    subgroups: SubgroupResult | None,
     level: float,
 ) -> Figure:
     headers = _headers(analysis, context.kind)
@@ -586,7 +581,7 @@ def _draw_forest(
     width = layout.width - MARGIN + max(MARGIN, last_tick)
     figure, axes = _canvas(width, height)
     if labels.title:
-        _text(axes, MARGIN, MARGIN + TITLE * 0.7, labels.title, size=TITLE, bold=True)
+        _write(axes, MARGIN, MARGIN + TITLE * 0.7, labels.title, size=TITLE, bold=True)
     _forest_header(
         axes, context.kind, layout, scale, headers, effect_header, labels, top, analysis.measure
     )
@@ -596,7 +591,7 @@ def _draw_forest(
         _forest_row(axes, row, layout, scale, first + (number + 0.5) * ROW, colour)
     _forest_axis(axes, scale, axis_y, favours)
     for number, line in enumerate(footer):
-        _text(axes, MARGIN, footer_y + (number + 0.5) * FOOT_PITCH, line, size=TEXT)
+        _write(axes, MARGIN, footer_y + (number + 0.5) * FOOT_PITCH, line, size=TEXT)
     return figure
 
 
@@ -619,16 +614,16 @@ def _forest_header(
         for side, name in enumerate((labels.intervention, labels.comparator)):
             right = layout.rights[(side + 1) * arms - 1]
             left = layout.rights[side * arms] - _column_width([headers[side * arms]], True)
-            _text(axes, (left + right) / 2, upper, name, bold=True, ha="center")
-    _text(axes, MARGIN, lower, STUDY_HEADER, bold=True)
+            _write(axes, (left + right) / 2, upper, name, bold=True, ha="center")
+    _write(axes, MARGIN, lower, STUDY_HEADER, bold=True)
     for header, right in zip([*headers, "Weight"], layout.rights, strict=True):
-        _text(axes, right, lower, header, bold=True, ha="right")
+        _write(axes, right, lower, header, bold=True, ha="right")
     measure_name = effect_measure.label
-    _text(axes, layout.effect_x, upper, measure_name, bold=True)
-    _text(axes, layout.effect_x, lower, effect_header, bold=True)
+    _write(axes, layout.effect_x, upper, measure_name, bold=True)
+    _write(axes, layout.effect_x, lower, effect_header, bold=True)
     middle = scale.x + scale.width / 2
-    _text(axes, middle, upper, measure_name, bold=True, ha="center")
-    _text(axes, middle, lower, effect_header, bold=True, ha="center")
+    _write(axes, middle, upper, measure_name, bold=True, ha="center")
+    _write(axes, middle, lower, effect_header, bold=True, ha="center")
     rule = top + 2 * ROW + 1
     axes.plot([MARGIN, layout.width - MARGIN], [rule, rule], color="black", linewidth=LINE)
 
@@ -637,15 +632,15 @@ def _forest_row(
     axes: Axes, row: _Row, layout: _Layout, scale: _Scale, y: float, colour: str
 ) -> None:
     if row.spanning:
-        _text(axes, MARGIN, y, row.label, size=TEXT)
+        _write(axes, MARGIN, y, row.label, size=TEXT)
         return
-    _text(axes, MARGIN, y, _fit(row.label, row.bold), bold=row.bold)
+    _write(axes, MARGIN, y, _fit(row.label, row.bold), bold=row.bold)
     for cell, right in zip(
         [*row.cells, row.weight], layout.rights[-len(row.cells) - 1 :], strict=True
     ):
-        _text(axes, right, y, cell, bold=row.bold, ha="right")
+        _write(axes, right, y, cell, bold=row.bold, ha="right")
     if row.effect:
-        _text(axes, layout.effect_x, y, row.effect, bold=row.bold)
+        _write(axes, layout.effect_x, y, row.effect, bold=row.bold)
     if row.mark is not None:
         _draw_mark(axes, row.mark, scale, y, colour)
 
@@ -723,12 +718,12 @@ def _forest_axis(axes: Axes, scale: _Scale, y: float, favours: Sequence[tuple[st
     for tick in scale.ticks:
         x = scale.at(tick)
         axes.plot([x, x], [y, y + 3], color="black", linewidth=LINE)
-        _text(axes, x, y + 9, scale.label(tick), ha="center")
+        _write(axes, x, y + 9, scale.label(tick), ha="center")
     middle = scale.at(0.0)
     for number, (left, right) in enumerate(favours):
         line_y = y + 20 + number * TEXT * 1.3
-        _text(axes, middle - 3, line_y, left, ha="right")
-        _text(axes, middle + 3, line_y, right)
+        _write(axes, middle - 3, line_y, left, ha="right")
+        _write(axes, middle + 3, line_y, right)
 
 
 # The funnel plot ---------------------------------------------------------------------------------
@@ -836,11 +831,11 @@ def _funnel_axes(
     for tick in scale.ticks:
         x = scale.at(tick)
         axes.plot([x, x], [base, base + 3], color="black", lw=LINE)
-        _text(axes, x, base + 10, scale.label(tick), ha="center")
+        _write(axes, x, base + 10, scale.label(tick), ha="center")
     for tick in se_ticks:
         y = y_at(tick)
         axes.plot([scale.x - 3, scale.x], [y, y], color="black", lw=LINE)
-        _text(axes, scale.x - 5, y, f"{tick:g}", ha="right")
+        _write(axes, scale.x - 5, y, f"{tick:g}", ha="right")
     name = analysis.measure.label + (" (log scale)" if analysis.measure.is_ratio else "")
-    _text(axes, scale.x + FUNNEL_WIDTH / 2, base + 24, name, ha="center")
-    _text(axes, MARGIN + 4, top + FUNNEL_HEIGHT / 2, "Standard error", ha="center", rotation=90)
+    _write(axes, scale.x + FUNNEL_WIDTH / 2, base + 24, name, ha="center")
+    _write(axes, MARGIN + 4, top + FUNNEL_HEIGHT / 2, "Standard error", ha="center", rotation=90)

@@ -17,6 +17,12 @@ import xml.etree.ElementTree as ET
 import pytest
 from PIL import Image
 
+from review_app.domain.meta.further import (
+    Subgroup,
+    SubgroupDifference,
+    SubgroupResult,
+    subgroup_difference,
+)
 from review_app.domain.meta.model import (
     Analysis,
     Continuous,
@@ -34,8 +40,6 @@ from review_app.domain.meta.model import (
 from review_app.domain.meta.plots import (
     NOT_ESTIMABLE,
     ForestLabels,
-    Subgroups,
-    SubgroupTest,
     forest_plot,
     format_p,
     funnel_plot,
@@ -44,7 +48,7 @@ from review_app.domain.meta.plots import (
     method_label,
     method_notes,
     overall_effect_text,
-    subgroup_test_text,
+    subgroup_difference_text,
 )
 from review_app.domain.vocabulary import EffectMeasure
 from review_app.errors import ValidationError
@@ -236,11 +240,11 @@ def test_the_footnotes_name_the_estimator_the_ci_and_the_prediction_interval() -
     assert method_notes(dataclasses.replace(pooled, method=Method.EE)) == []
 
 
-def test_subgroup_difference_line_and_its_i2() -> None:
-    assert subgroup_test_text(SubgroupTest(q=6.0, df=2, pval=0.0498)) == (
+def test_the_subgroup_difference_line_reads_as_in_revman() -> None:
+    difference = SubgroupDifference(q=6.0, df=2, p=0.0498, i2=66.67)
+    assert subgroup_difference_text(difference) == (
         "Test for subgroup differences: Chi² = 6.00, df = 2 (P = 0.05), I² = 67%"
     )
-    assert SubgroupTest(q=1.0, df=2, pval=0.6).i2 == 0.0
 
 
 # The forest plot ----------------------------------------------------------------------------------
@@ -409,37 +413,60 @@ def test_the_figure_grows_with_the_studies_and_60_fit() -> None:
     assert "Study 59" in _texts(forest_plot(big, fmt="svg"))
 
 
+# metafor 3.8-1, rma(yi, vi, method="REML") on the dat.bcg trials of each allocation, as R printed
+# them: estimate, se, z, p, ci.lb, ci.ub, tau2, se.tau2, I2, H2, QE, QEp, pi.lb, pi.ub.
+# fmt: off
+ALLOCATION = (
+    ("Random allocation", (0, 1, 2, 3, 6, 7, 8), (
+        -0.970964475758379, 0.275955701509003, -3.51855196485839, 0.000433908827041654,
+        -1.51182771204451, -0.430101239472247, 0.392526549118408, 0.302946170172344,
+        89.9342820816863, 9.9347111464408, 110.213261175188, 1.83920754465706e-21,
+        -2.31275716273854, 0.370828211221782,
+    )),
+    ("Other allocation", (4, 5, 9, 10, 11, 12), (
+        -0.481270577586633, 0.216988573797142, -2.2179535501098, 0.0265579996940741,
+        -0.906560367285743, -0.0559807878875228, 0.211573115258124, 0.174284417709601,
+        87.897258594507, 8.26259081720227, 28.298019840136, 3.18271854992695e-05,
+        -1.47807588207311, 0.51553472689984,
+    )),
+)
+# fmt: on
+
+
+def _allocation_subgroups() -> SubgroupResult:
+    overall = _bcg(MetaTest.Z)
+    parts = []
+    for name, rows, values in ALLOCATION:
+        effects = tuple(overall.effects[i] for i in rows)
+        est, se, z, p, lo, hi, tau2, se_tau2, i2, h2, q, q_p, pi_lo, pi_hi = values
+        pooled = Pooled(
+            len(rows), EffectMeasure.RR, Method.REML, MetaTest.Z, est, se, z, p, lo, hi, tau2,
+            se_tau2, None, None, i2, h2, q, len(rows) - 1, q_p, pi_lo, pi_hi,
+            _weights(effects, tau2),
+        )  # fmt: skip
+        data = tuple(overall.data[i] for i in rows)
+        analysis = Analysis(EffectMeasure.RR, Method.REML, MetaTest.Z, data, effects, pooled)
+        parts.append(Subgroup(name, analysis))
+    difference = subgroup_difference([part.analysis.pooled for part in parts])  # type: ignore[misc]
+    return SubgroupResult(tuple(parts), difference)
+
+
 def test_subgroups_have_subtotals_their_own_lines_and_the_difference_test() -> None:
-    analysis = _bcg(MetaTest.Z)
-    pooled = analysis.pooled
-    assert pooled is not None
-    first = dataclasses.replace(
-        analysis,
-        data=analysis.data[:4],
-        effects=analysis.effects[:4],
-        pooled=dataclasses.replace(pooled, k=4, weights=_weights(analysis.effects[:4], 0.3)),
-    )
-    second = dataclasses.replace(
-        analysis,
-        data=analysis.data[4:],
-        effects=analysis.effects[4:],
-        pooled=dataclasses.replace(
-            pooled, k=9, q=20.0, q_df=8, weights=_weights(analysis.effects[4:], 0.3)
-        ),
-    )
-    groups = Subgroups(
-        (("Random allocation", first), ("Other allocation", second)), SubgroupTest(0.5, 1, 0.48)
-    )
-    texts = _texts(forest_plot(analysis, fmt="svg", subgroups=groups))
-    assert {"Random allocation", "Other allocation", "Subtotal (95% CI)", "Total (95% CI)"} <= set(
-        texts
-    )
+    overall = _bcg(MetaTest.Z)
+    result = _allocation_subgroups()
+    texts = _texts(forest_plot(overall, fmt="svg", subgroups=result))
+    assert {"Random allocation", "Other allocation", "Total (95% CI)"} <= set(texts)
     assert texts.count("Subtotal (95% CI)") == 2
-    assert "Test for subgroup differences: Chi² = 0.50, df = 1 (P = 0.48), I² = 0%" in texts
-    assert "Heterogeneity: Tau² = 0.31; Chi² = 20.00, df = 8 (P < 0.00001); I² = 92%" in texts
-    subtotal = sum(pooled.weights[:4])  # the subgroup's share of the overall weight
-    assert f"{subtotal:.1f}%" in texts
     assert all(study in texts for study, *_ in BCG)
+    # Q between the two estimates: 1/0.276² (-0.971 + 0.668)² + 1/0.217² (-0.481 + 0.668)²
+    assert "Test for subgroup differences: Chi² = 1.95, df = 1 (P = 0.16), I² = 49%" in texts
+    assert "Heterogeneity: Tau² = 0.39; Chi² = 110.21, df = 6 (P < 0.00001); I² = 90%" in texts
+    assert "Test for overall effect: Z = 2.22 (P = 0.03)" in texts
+    assert "0.38 [0.22, 0.65]" in texts  # the random-allocation subtotal, exp(-0.971)
+    assert overall.pooled is not None
+    weights = overall.pooled.weights  # a subgroup's share of the overall weight
+    assert f"{sum(weights[i] for i in ALLOCATION[0][1]):.1f}%" in texts
+    assert f"{weights[0]:.1f}%" in texts
 
 
 def test_nothing_to_plot_and_an_unknown_format_are_refused() -> None:
