@@ -191,3 +191,14 @@ def test_any_result_is_coherent(rows: list[tuple[float, float]], method: Method)
         assert pooled.pi_low is not None and pooled.pi_low <= pooled.ci_low
     if pooled.tau2_ci_low is not None and pooled.tau2_ci_high is not None:
         assert 0 <= pooled.tau2_ci_low <= pooled.tau2_ci_high
+
+
+def test_table_methods_pool_the_tables_through_mh() -> None:
+    from review_app.domain.meta.mh import mantel_haenszel, peto
+
+    data = [*BCG3, Dichotomous("Empty", 0, 50, 0, 50)]
+    mh = analyse(data, RR, method=Method.MH, level=0.9)
+    assert mh.pooled == mantel_haenszel(data, RR, level=0.9)
+    assert [d.study for d in mh.dropped] == ["Empty"]  # no estimate of its own to show
+    odds = analyse(BCG3, EffectMeasure.OR, method=Method.PETO)
+    assert odds.pooled == peto(BCG3)
