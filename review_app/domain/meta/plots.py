@@ -78,7 +78,7 @@ FUNNEL_BACKGROUND = "#D3D3D3"  # metafor funnel(back = "lightgray")
 # One colour per kind of data, so that what was pooled reads at a glance.
 SQUARE_COLOURS = {"dichotomous": "#1F5FAD", "continuous": "#2E7D32", "generic": "#B23A3A"}
 ARM_COLUMNS = {"dichotomous": ("Events", "Total"), "continuous": ("Mean", "SD", "Total")}
-ESTIMATORS = {  # RevMan's footnote words for the tau-squared estimators
+ESTIMATORS = {  # the tau-squared estimators named in the footnote (RevMan's words for DL, REML, PM)
     Method.DL: "DerSimonian and Laird",
     Method.REML: "Restricted Maximum-Likelihood",
     Method.PM: "Paule-Mandel",
@@ -275,8 +275,8 @@ def _sizes(analyses: Sequence[Analysis], weights: dict[str, float]) -> dict[str,
 def _study_rows(analysis: Analysis, context: _Context) -> list[_Row]:
     """One row per study in the order entered: its effect, or "Not estimable" when dropped."""
     effects: dict[str, deque[EffectSize]] = defaultdict(deque)
-    for pooled in analysis.effects:
-        effects[pooled.study].append(pooled)
+    for size in analysis.effects:
+        effects[size.study].append(size)
     items: Sequence[StudyData | EffectSize] = analysis.data or analysis.effects
     rows = []
     for item in items:
@@ -446,7 +446,7 @@ def _nice(value: float) -> float:
 @dataclass(frozen=True, slots=True)
 class _Layout:
     """Column edges (pt): the label column starts at MARGIN; ``rights`` are the right edges of the
-    arm and weight columns; the effect text starts at ``effect_x``; the axis at ``scale.x``."""
+    arm and weight columns; the effect text starts at ``effect_x``; the axis at ``plot_x``."""
 
     label_width: float
     rights: tuple[float, ...]
@@ -477,15 +477,23 @@ def _column_width(texts: Sequence[str], bold: bool = False) -> float:
     return max((measure(text, TEXT, bold) for text in texts), default=0.0)
 
 
-def _layout(rows: Sequence[_Row], headers: Sequence[str], effect_header: str) -> _Layout:
-    """Each column as wide as its widest text; the label column also wide enough for the
-    sentences that span the table, so that none runs into the axis."""
+def _layout(
+    rows: Sequence[_Row], headers: Sequence[str], effect_header: str, arms: Sequence[str]
+) -> _Layout:
+    """Each column as wide as its widest text, an arm's columns together as wide as its name;
+    the label column also wide enough for the sentences that span the table, so that none runs
+    into the axis."""
     labels = [_fit(row.label, row.bold) for row in rows if not row.spanning]
     label_width = max(_column_width([STUDY_HEADER], True), _column_width(labels, True))
     widths = [
         max(measure(header, TEXT, True), _column_width([row.cells[i] for row in rows if row.cells]))
         for i, header in enumerate(headers)
     ]
+    per_arm = len(widths) // len(arms) if arms else 0
+    for side, name in enumerate(arms):
+        group = slice(side * per_arm, (side + 1) * per_arm)
+        missing = measure(name, TEXT, True) - sum(widths[group]) - GAP * (per_arm - 1)
+        widths[side * per_arm] += max(0.0, missing)
     weight_width = max(measure("Weight", TEXT, True), _column_width([r.weight for r in rows]))
     effect_width = max(measure(effect_header, TEXT, True), _column_width([r.effect for r in rows]))
     table = sum(widths) + weight_width + effect_width + GAP * (len(widths) + 2)
@@ -567,7 +575,8 @@ def _draw_forest(
 ) -> Figure:
     headers = _headers(analysis, context.kind)
     effect_header = method_label(analysis, level)
-    layout = _layout(rows, headers, effect_header)
+    arms = (labels.intervention, labels.comparator) if context.kind in ARM_COLUMNS else ()
+    layout = _layout(rows, headers, effect_header, arms)
     scale = _forest_scale(_extent(rows), context.is_ratio, layout.plot_x)
     top = MARGIN + (TITLE * 1.8 if labels.title else 0)
     first = top + 2 * ROW + 4
@@ -613,7 +622,7 @@ def _forest_header(
         arms = len(ARM_COLUMNS[kind])
         for side, name in enumerate((labels.intervention, labels.comparator)):
             right = layout.rights[(side + 1) * arms - 1]
-            left = layout.rights[side * arms] - _column_width([headers[side * arms]], True)
+            left = (layout.rights[side * arms - 1] if side else MARGIN + layout.label_width) + GAP
             _write(axes, (left + right) / 2, upper, name, bold=True, ha="center")
     _write(axes, MARGIN, lower, STUDY_HEADER, bold=True)
     for header, right in zip([*headers, "Weight"], layout.rights, strict=True):

@@ -50,6 +50,7 @@ from review_app.domain.meta.plots import (
     overall_effect_text,
     subgroup_difference_text,
 )
+from review_app.domain.prisma.drawing import measure
 from review_app.domain.vocabulary import EffectMeasure
 from review_app.errors import ValidationError
 
@@ -173,6 +174,17 @@ def _texts(svg: bytes) -> list[str]:
     return ["".join(node.itertext()) for node in ET.fromstring(svg).iter(f"{SVG}text")]
 
 
+def _placed(svg: bytes) -> list[tuple[str, float, str]]:
+    """Each text with its anchor x and alignment (start, middle, end)."""
+    placed = []
+    for node in ET.fromstring(svg).iter(f"{SVG}text"):
+        anchor = re.search(r"text-anchor: (\w+)", node.attrib.get("style", ""))
+        placed.append(
+            ("".join(node.itertext()), float(node.attrib["x"]), anchor[1] if anchor else "start")
+        )
+    return placed
+
+
 def _size(svg: bytes) -> tuple[float, float]:
     root = ET.fromstring(svg)
     return tuple(float(re.sub("pt$", "", root.attrib[key])) for key in ("width", "height"))  # type: ignore[return-value]
@@ -291,6 +303,24 @@ def test_continuous_data_show_mean_sd_total_and_a_zero_centred_axis() -> None:
     assert "-15.11 [-32.64, 2.43]" in texts
     assert str(sum(row[1] for row in NORMAND)) in texts  # intervention participants
     assert {"-100", "-50", "0", "50", "100"} <= set(texts)
+
+
+def test_columns_are_aligned_study_labels_left_numbers_right() -> None:
+    placed = _placed(forest_plot(_bcg(), fmt="svg"))
+    studies = {x for text, x, _ in placed if text in {row[0] for row in BCG}}
+    weights = {(x, anchor) for text, x, anchor in placed if re.fullmatch(r"\d+\.\d%", text)}
+    effects = {x for text, x, _ in placed if re.fullmatch(r"\d\.\d\d \[.*\]", text)}
+    assert len(studies) == 1 and len(weights) == 1 and len(effects) == 1
+    assert next(iter(weights))[1] == "end"
+
+
+def test_a_long_arm_name_widens_its_columns_rather_than_overlap() -> None:
+    long = "BCG vaccine (Pasteur strain, intradermal)"
+    labels = ForestLabels(intervention=long, comparator="No vaccine")
+    placed = {text: x for text, x, _ in _placed(forest_plot(_bcg(), fmt="svg", labels=labels))}
+    half = measure(long, 8, True) / 2, measure("No vaccine", 8, True) / 2
+    assert placed[long] + half[0] < placed["No vaccine"] - half[1]
+    assert placed[long] - half[0] > 10 + measure("Study or Subgroup", 8, True)
 
 
 def test_labels_can_name_the_arms_and_the_sides() -> None:
