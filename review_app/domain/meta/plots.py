@@ -809,21 +809,25 @@ def _draw_funnel(analysis: Analysis, effects: Sequence[EffectSize]) -> Figure:
         return top + se / bottom * FUNNEL_HEIGHT
 
     box = (scale.x, top, FUNNEL_WIDTH, FUNNEL_HEIGHT)
-    axes.add_patch(
-        Rectangle(box[:2], *box[2:], facecolor=FUNNEL_BACKGROUND, edgecolor="black", lw=LINE)
-    )
+    axes.add_patch(Rectangle(box[:2], *box[2:], facecolor=FUNNEL_BACKGROUND, edgecolor="none"))
+    axes.add_patch(Rectangle(box[:2], *box[2:], fill=False, edgecolor="black", lw=LINE, zorder=5))
+    for tick in se_ticks:  # metafor: white lines across the background at the SE ticks
+        axes.plot([scale.x, scale.x + FUNNEL_WIDTH], [y_at(tick)] * 2, color="white", lw=LINE)
     pooled = analysis.pooled
     if pooled is not None:
         est = pooled.estimate
         region = [(est, 0.0), (est - z * bottom, bottom), (est + z * bottom, bottom)]
         points = [(scale.at(v), y_at(se)) for v, se in region]
-        axes.add_patch(Polygon(points, closed=True, facecolor="white", edgecolor="none"))
+        axes.add_patch(
+            Polygon(points, closed=True, facecolor="white", edgecolor="none", zorder=2.5)
+        )
         for end in points[1:]:
-            axes.plot(*zip(points[0], end, strict=True), color="black", lw=LINE, linestyle=":")
-        axes.plot([scale.at(est)] * 2, [top, top + FUNNEL_HEIGHT], color="black", lw=LINE)
+            axes.plot(*zip(points[0], end, strict=True), color="black", lw=LINE, ls=":", zorder=3)
+        reference = [scale.at(est)] * 2, [top, top + FUNNEL_HEIGHT]
+        axes.plot(*reference, color="black", lw=LINE, ls=":", zorder=3)
     for effect in effects:
         centre = (scale.at(scale.clip(effect.yi)), y_at(effect.se))
-        axes.add_patch(Circle(centre, 2.2, facecolor="black", edgecolor="black", lw=0))
+        axes.add_patch(Circle(centre, 2.2, facecolor="black", edgecolor="black", lw=0, zorder=4))
     _funnel_axes(axes, analysis, scale, se_ticks, y_at, top)
     return figure
 
