@@ -1,6 +1,6 @@
 """RoB 2 for crossover trials, as data (pure); the cluster-randomised version is not here.
 
-Source: "RoB 2 for crossover trials", Higgins JPT, Li T, Sterne JAC, test version of 8 December
+Source: "RoB 2 for crossover trials", the RoB 2 Development Group's test version of 8 December
 2020, revised 18 March 2021 (riskofbias.info, RoB 2 tool pages). The document itself is
 CC BY-NC-ND 4.0 and was not available to us; what is written here is only what two independent
 public transcriptions of it agree on (a JavaScript port of its algorithms citing Figures 2 and 7
@@ -28,9 +28,9 @@ cribsheet), read against each other:
 Not included: RoB 2 for cluster-randomised trials (10 November 2020, revised 18 March 2021:
 Domain 1b on the timing of identification or recruitment of participants, split questions in
 Domains 2-4). Only one public transcription of it was found (repeated in several files of one
-project), which disagrees with the parallel tool where the cluster guidance says "as for
-individually-randomized trials"; its questions and algorithms need a second, independent source
-before they are written here.
+project), and its algorithms depart from the parallel tool's at steps it itself describes as "as
+for individually-randomized trials"; its questions and algorithms need a second, independent
+source before they are written here.
 
 Labels are our own short wording with the official item numbers (licence: see ``rob2.py``); a
 team holding the official text loads it with :func:`~.tool.with_official_text`.
@@ -89,8 +89,8 @@ ROB2_CROSSOVER = Tool(
     version=CROSSOVER_VERSION,
     guidance_url=GUIDANCE_URL,
     citation=(
-        "Higgins JPT, Li T, Sterne JAC. Revised Cochrane risk of bias tool for randomized trials "
-        "(RoB 2): additional considerations for crossover trials. " + CROSSOVER_VERSION
+        "RoB 2 Development Group. Revised Cochrane risk-of-bias tool for randomized trials "
+        "(RoB 2) for crossover trials, " + CROSSOVER_VERSION + "; riskofbias.info"
     ),
     scale=rob2.SCALE,
     # Domain S after Domain 2, where the transcription that orders the domains puts it.
