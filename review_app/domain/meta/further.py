@@ -7,9 +7,11 @@ part of the studies, so every method (inverse variance, Mantel-Haenszel, Peto; H
   10.11.3.1; Borenstein M et al. Introduction to meta-analysis, 2009, ch. 19): each subgroup is
   pooled on its own (random effects with its own tau-squared), then its estimate is treated as one
   study in a fixed-effect inverse-variance meta-analysis: Q_between = sum w_j (theta_j -
-  theta_bar)^2, w_j = 1 / SE_j^2, df = subgroups - 1, I2 = max(0, (Q - df) / Q). With a
-  fixed-effect model this Q equals metafor's QM of ``rma(yi, vi, mods = ~ factor(group),
-  method = "EE")``.
+  theta_bar)^2, w_j = 1 / SE_j^2, df = subgroups - 1, I2 = max(0, (Q - df) / Q); with
+  Hartung-Knapp the SE_j are the adjusted ones. With an inverse-variance fixed-effect model this Q
+  equals metafor's QM of ``rma(yi, vi, mods = ~ factor(group), method = "EE")`` (Q_total minus
+  the subgroups' Q); with random effects it is metafor's QE of ``rma(theta_j, SE_j^2,
+  method = "EE")``, not a mixed-effects QM (which would share one tau-squared).
 - Leave-one-out: metafor ``leave1out``, the analysis again without each study in turn.
 - Egger's test: metafor ``regtest(model = "lm")`` (Egger M et al. BMJ 1997;315:629-634), the
   weighted least squares regression yi = b0 + b1 sei with weights 1/vi and a multiplicative
@@ -271,7 +273,7 @@ def sensitivity(
         raise MetaError(f"Cannot exclude {_names(unknown)}: not among the analysis's studies.")
     kept = [d for d in data if d.study not in exclude]
     if not kept:
-        raise MetaError(f"Excluding the studies with {rule} leaves no study to pool.")
+        raise MetaError(f"Excluding the studies by the rule ({rule}) leaves no study to pool.")
     excluded = tuple(d.study for d in data if d.study in exclude)
     count = f"{len(excluded)} {'study' if len(excluded) == 1 else 'studies'}"
     sentence = (

@@ -461,6 +461,26 @@ def test_leave_one_out_matches_metafor_leave1out() -> None:
         assert_pooled(row.pooled, dict(zip(LEAVE1OUT_FIELDS, values, strict=True)))
 
 
+def test_leave_one_out_with_mantel_haenszel_matches_metafor() -> None:
+    rows = leave_one_out(
+        read_tables("dat.li2007"), AnalysisChoices(EffectMeasure.OR, method=Method.MH)
+    )
+    # as.data.frame(leave1out(rma.mh(ai=ai, n1i=n1i, ci=ci, n2i=n2i, data=dat.li2007,
+    #   measure="OR", slab=study)))[c(1, 16, 20), c("estimate", "se", "Q", "Qp", "I2")]
+    expected = {
+        0: ("Morton", -0.012667888720369965, 0.027269623741322524, 57.331615490519283,
+            1.8278906843038941e-05, 65.115233839333683),
+        15: ("Urek", -0.013459239097500955, 0.027264695415108522, 57.322098058187208,
+             1.8339904251862233e-05, 65.109441772877616),
+        19: ("Santoro", -0.012721992018834467, 0.027264688947914981, 57.313792792027279,
+             1.8393295802517353e-05, 65.104385828079188),
+    }  # fmt: skip
+    for index, (study, *values) in expected.items():
+        assert rows[index].study == study
+        fields = dict(zip(("estimate", "se", "q", "q_p", "i2"), values, strict=True))
+        assert_pooled(rows[index].pooled, fields)
+
+
 def test_leave_one_out_keeps_a_row_for_an_analysis_that_cannot_be_pooled() -> None:
     tables = [Dichotomous("a", 2, 10, 3, 10), Dichotomous("b", 0, 10, 2, 10)]
     without_a, without_b = leave_one_out(
