@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 # The shared canvas and deterministic save are private in the risk-of-bias module; they are
 # imported rather than copied so that every plot of the app is saved the same way.
 from review_app.domain.appraisal.plots import PlotFormat, _canvas, _check_format, _save, _text
+from review_app.domain.meta.errors import MetaError
 from review_app.domain.meta.model import (
     Analysis,
     Continuous,
@@ -48,7 +49,6 @@ from review_app.domain.meta.model import (
 from review_app.domain.prisma.drawing import measure
 from review_app.domain.prisma.geometry import wrap
 from review_app.domain.vocabulary import EffectMeasure
-from review_app.errors import ValidationError
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -545,7 +545,7 @@ def forest_plot(
         _study_rows(analysis, context) if subgroups is None else _subgroup_rows(subgroups, context)
     )
     if not body:
-        raise ValidationError(
+        raise MetaError(
             "There is nothing to plot: the analysis has no studies. Add at least one study's data."
         )
     total = 100.0 if analysis.effects and analysis.pooled else None
@@ -743,7 +743,7 @@ def funnel_plot(analysis: Analysis, *, fmt: PlotFormat) -> bytes:
     _check_format(fmt)
     effects = [e for e in analysis.effects if e.vi > 0 and math.isfinite(e.yi)]
     if not effects:
-        raise ValidationError(
+        raise MetaError(
             "There is nothing to plot: no study of the analysis has an effect size with a "
             "variance above 0."
         )

@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from PIL import Image
 
+from review_app.domain.meta.errors import MetaError
 from review_app.domain.meta.further import (
     Subgroup,
     SubgroupDifference,
@@ -501,9 +502,9 @@ def test_subgroups_have_subtotals_their_own_lines_and_the_difference_test() -> N
 
 def test_nothing_to_plot_and_an_unknown_format_are_refused() -> None:
     empty = Analysis(EffectMeasure.RR, Method.REML, MetaTest.Z, (), (), None)
-    with pytest.raises(ValidationError, match="no studies"):
+    with pytest.raises(MetaError, match="no studies"):
         forest_plot(empty, fmt="svg")
-    with pytest.raises(ValidationError, match="no study"):
+    with pytest.raises(MetaError, match="no study"):
         funnel_plot(empty, fmt="svg")
     with pytest.raises(ValidationError, match="jpeg"):
         forest_plot(_bcg(), fmt="jpeg")  # type: ignore[arg-type]
