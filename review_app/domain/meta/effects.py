@@ -187,7 +187,7 @@ def _dichotomous(
         reason = _double_zero(cells) if drop00 and measure in _RATIO_2X2 else None
         if reason:
             dropped.append(
-                Dropped(table.study, f"{reason}: the {measure.label.lower()} is undefined")
+                Dropped(table.study, f"{reason}, so the {measure.label.lower()} is undefined")
             )
         else:
             kept.append((table.study, cells))
@@ -216,7 +216,7 @@ def _is_corrected(rule: AddTo, *, has_zero: bool, any_zero: bool) -> bool:
 def _undefined_reason(measure: EffectMeasure, vi: float) -> str:
     if math.isfinite(vi) and vi <= 0:
         return f"the {measure.label.lower()} has no sampling variance (both risks are 0 or 1)"
-    return f"a zero cell without a continuity correction: the {measure.label.lower()} is undefined"
+    return f"a zero cell and no continuity correction, so the {measure.label.lower()} is undefined"
 
 
 def _log_risk_ratio(a: float, b: float, c: float, d: float) -> tuple[float, float]:

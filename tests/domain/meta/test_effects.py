@@ -83,7 +83,7 @@ def test_zero_cells_as_escalc(measure: EffectMeasure) -> None:
     if measure is RD:  # a risk difference is defined in double-zero studies: kept
         assert dropped == ()
     else:
-        assert [(d.study, d.reason.split(":")[0]) for d in dropped] == [
+        assert [(d.study, d.reason.split(",")[0]) for d in dropped] == [
             ("double zero", "no events in either arm"),
             ("all events", "every participant had the event in both arms"),
         ]

@@ -148,7 +148,7 @@ def test_analysis_leaves_out_double_zero_studies_and_says_so() -> None:
     assert analysis.pooled is not None and analysis.pooled.k == 3
     assert [d.study for d in analysis.dropped] == ["Empty"]
     assert analysis.notes == (
-        "Empty left out: no events in either arm: the risk ratio is undefined.",
+        "Empty left out: no events in either arm, so the risk ratio is undefined.",
     )
     assert analysis.data == tuple(data)
 
