@@ -30,6 +30,7 @@ from review_app.domain.meta.errors import MetaError
 from review_app.domain.meta.model import (
     Analysis,
     Dichotomous,
+    Dropped,
     EffectSize,
     Method,
     Pooled,
@@ -313,7 +314,7 @@ def _analysis(
     test: Test,
     effects: tuple[EffectSize, ...],
     pooled: Pooled | None,
-    dropped: tuple,
+    dropped: tuple[Dropped, ...],
     notes: list[str],
 ) -> Analysis:
     return Analysis(
