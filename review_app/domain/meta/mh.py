@@ -93,6 +93,7 @@ def mantel_haenszel(
         raise MetaError(
             f"The Mantel-Haenszel method pools {allowed} from 2x2 tables, not {measure.value}."
         )
+    _check_level(level)
     cells = _cells(tables, measure)
     fit = _MH_FITS[measure](cells)
     q, q_df = _mh_q(cells, fit.estimate)
@@ -101,6 +102,7 @@ def mantel_haenszel(
 
 def peto(tables: Sequence[Dichotomous], *, level: float = 0.95) -> Pooled:
     """Peto's pooled log odds ratio of ``tables``, as metafor ``rma.peto(level=...)``."""
+    _check_level(level)
     cells = _cells(tables, EffectMeasure.OR)
     a, n1, n2, n = cells.a, cells.n1, cells.n2, cells.n
     events, non_events = a + cells.c, cells.b + cells.d
@@ -123,6 +125,11 @@ def peto(tables: Sequence[Dichotomous], *, level: float = 0.95) -> Pooled:
     q_df = max(0, int(informative.sum()) - 1)
     fit = _Fit(estimate, math.sqrt(1 / total), variance)
     return _pooled(len(tables), EffectMeasure.OR, Method.PETO, fit, max(0.0, q), q_df, level)
+
+
+def _check_level(level: float) -> None:
+    if not 0 < level < 1:
+        raise MetaError(f"The confidence level must be between 0 and 1 (e.g. 0.95); got {level}.")
 
 
 def _cells(tables: Sequence[Dichotomous], measure: EffectMeasure) -> _Cells:

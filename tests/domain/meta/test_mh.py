@@ -14,6 +14,8 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from review_app.domain.meta import model
 from review_app.domain.meta.errors import MetaError
@@ -247,6 +249,8 @@ REFUSED: list[tuple[Callable[[], Pooled], str]] = [
     (partial(mantel_haenszel, [Dichotomous("z", 0, 4, 1, 10)], EffectMeasure.RR), "intervention"),
     (partial(mantel_haenszel, [Dichotomous("z", 0, 4, 1, 10)], EffectMeasure.OR), "0 or infinite"),
     (partial(peto, [Dichotomous("w", 0, 4, 0, 10)]), "nobody or everybody"),
+    (partial(peto, ZEROS, level=95), "between 0 and 1"),
+    (partial(mantel_haenszel, ZEROS, EffectMeasure.OR, level=0), "between 0 and 1"),
 ]
 
 
@@ -256,3 +260,32 @@ def test_what_cannot_be_pooled_is_refused_with_a_sentence(
 ) -> None:
     with pytest.raises(MetaError, match=message):
         call()
+
+
+@st.composite
+def two_by_two(draw: st.DrawFn) -> Dichotomous:
+    n_t, n_c = draw(st.integers(1, 200)), draw(st.integers(1, 200))
+    events_t, events_c = draw(st.integers(0, n_t)), draw(st.integers(0, n_c))
+    return Dichotomous(f"s{draw(st.integers(0, 10**6))}", events_t, n_t, events_c, n_c)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(two_by_two(), min_size=1, max_size=12), st.sampled_from([*ZEROS_MH, None]))
+def test_swapping_the_arms_negates_the_estimate_and_keeps_the_rest(
+    tables: list[Dichotomous], measure: EffectMeasure | None
+) -> None:
+    """Each formula is symmetric in the arms (on the log scale for ratios): swapping the
+    intervention and comparator flips the sign and changes neither the SE, Q nor the weights."""
+    swapped = [Dichotomous(t.study, t.events_c, t.n_c, t.events_t, t.n_t) for t in tables]
+    try:
+        one = peto(tables) if measure is None else mantel_haenszel(tables, measure)
+    except MetaError:
+        return  # not estimable (no events, or a zero MH total); the refusals are tested above
+    other = peto(swapped) if measure is None else mantel_haenszel(swapped, measure)
+    assert math.isclose(one.estimate, -other.estimate, rel_tol=1e-9, abs_tol=1e-12)
+    assert math.isclose(one.se, other.se, rel_tol=1e-9)
+    assert math.isclose(one.q, other.q, rel_tol=1e-9, abs_tol=1e-9)
+    if measure is not EffectMeasure.OR and measure is not EffectMeasure.RR:
+        # the RD and Peto weights are symmetric; the MH ratio weights belong to one direction
+        pairs = zip(one.weights, other.weights, strict=True)
+        assert all(math.isclose(a, b, abs_tol=1e-9) for a, b in pairs)
