@@ -302,6 +302,8 @@ def _pool_tables(
     from review_app.domain.meta import mh  # the 2x2-table methods; imported when asked for
 
     tables = [d for d in data if isinstance(d, Dichotomous)]
+    if len(tables) < len(data):
+        raise MetaError(f"{method.value} pools 2x2 tables (events and totals per arm) only.")
     if method is Method.PETO:
         return mh.peto(tables, level=level)
     return mh.mantel_haenszel(tables, measure, level=level)

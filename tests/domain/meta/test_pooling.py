@@ -14,6 +14,7 @@ from review_app.domain.meta.errors import MetaError
 from review_app.domain.meta.model import (
     Dichotomous,
     EffectSize,
+    Generic,
     Method,
     PredictionRule,
 )
@@ -164,6 +165,8 @@ def test_table_methods_refuse_hartung_knapp_and_peto_other_measures() -> None:
         analyse(BCG3, RR, method=Method.MH, test=Inference.KNHA)
     with pytest.raises(MetaError, match="Peto's method pools odds ratios"):
         analyse(BCG3, RR, method=Method.PETO)
+    with pytest.raises(MetaError, match="MH pools 2x2 tables"):
+        analyse([Generic("g", 0.1, 0.2)], RR, method=Method.MH)
 
 
 effects_strategy = st.lists(
