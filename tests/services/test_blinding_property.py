@@ -41,9 +41,10 @@ from review_app.db import make_engine, migrate
 from review_app.domain.appraisal.model import DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.tool import Answer
 from review_app.domain.extraction.model import Arm, Result, StudyExtraction
-from review_app.domain.vocabulary import ArmRole
+from review_app.domain.vocabulary import ArmRole, EffectMeasure
 from review_app.errors import ReviewAppError
 from review_app.services import appraisal
+from review_app.services.analyses import AnalysisSpec
 from review_app.services.conflicts import resolve
 from review_app.services.extraction import open_copy, save_copy, set_complete, start_consensus
 from review_app.services.imports import import_file
@@ -329,6 +330,11 @@ VALUES: dict[str, Callable[[World], list[Any]]] = {
     "outcome_id": lambda w: [PAIN, "*"],
     "appraisal_id": lambda w: w.appraisal_ids,
     "from_appraisal_id": lambda w: w.appraisal_ids[1:],
+    # Analyses pool the consensus extraction, which differs between the worlds: A must be
+    # refused alike in both while extraction is blind.
+    "spec": lambda w: [AnalysisSpec(PAIN, EffectMeasure.MD), AnalysisSpec("*", EffectMeasure.RR)],
+    "name": lambda w: ["Pain"],
+    "analysis_id": lambda w: [1],
 }
 
 
