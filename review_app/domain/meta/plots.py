@@ -257,11 +257,15 @@ class _Context:
 
 def _weights(analysis: Analysis) -> dict[str, float]:
     """Each pooled study's weight in percent (metafor ``weights(fit)``), by study name; none
-    without a pooled result."""
+    without a pooled result. Inverse-variance weights follow the effect sizes; Mantel-Haenszel
+    and Peto weights follow the tables (a table without events in either arm has weight 0)."""
     pooled = analysis.pooled
-    if pooled is None or len(pooled.weights) != len(analysis.effects):
+    if pooled is None:
         return {}
-    return {e.study: w for e, w in zip(analysis.effects, pooled.weights, strict=True)}
+    for studies in (analysis.effects, analysis.data):
+        if len(pooled.weights) == len(studies):
+            return {s.study: w for s, w in zip(studies, pooled.weights, strict=True)}
+    return {}
 
 
 def _sizes(analyses: Sequence[Analysis], weights: dict[str, float]) -> dict[str, float]:

@@ -51,6 +51,7 @@ from review_app.domain.meta.plots import (
     overall_effect_text,
     subgroup_difference_text,
 )
+from review_app.domain.meta.pooling import analyse
 from review_app.domain.prisma.drawing import measure
 from review_app.domain.vocabulary import EffectMeasure
 from review_app.errors import ValidationError
@@ -498,6 +499,28 @@ def test_subgroups_have_subtotals_their_own_lines_and_the_difference_test() -> N
     weights = overall.pooled.weights  # a subgroup's share of the overall weight
     assert f"{sum(weights[i] for i in ALLOCATION[0][1]):.1f}%" in texts
     assert f"{weights[0]:.1f}%" in texts
+
+
+@pytest.mark.parametrize(
+    ("method", "header"),
+    [(Method.REML, "IV, Random, 95% CI"), (Method.MH, "M-H, Fixed, 95% CI")],
+)
+def test_the_engines_analysis_is_drawn_with_its_weights_and_who_was_left_out(
+    method: Method, header: str
+) -> None:
+    """``pooling.analyse`` end to end: inverse-variance weights follow the effect sizes,
+    Mantel-Haenszel weights the tables (the double-zero one included, with weight 0)."""
+    data = (*_bcg().data, Dichotomous("No events 2001", 0, 50, 0, 50))
+    analysis = analyse(data, EffectMeasure.RR, method=method)
+    assert analysis.pooled is not None and analysis.dropped
+    texts = _texts(forest_plot(analysis, fmt="svg"))
+    assert header in texts and NOT_ESTIMABLE in texts
+    shown = [t for t in texts if re.fullmatch(r"\d+\.\d%", t)]
+    assert len(shown) == len(BCG) + 1  # every estimable study and the total
+    assert any(t.startswith("No events 2001 left out") for t in texts)
+    if method is Method.REML:
+        expected = _weights(_bcg().effects, 0.313243325980895)
+        assert shown[:-1] == [f"{w:.1f}%" for w in expected]
 
 
 def test_nothing_to_plot_and_an_unknown_format_are_refused() -> None:
