@@ -194,6 +194,12 @@ def _mh_risk_difference(cells: _Cells) -> _Fit:
         * float((c * (n1 / n) ** 2 - a * (n2 / n) ** 2 + (n1 / n) * (n2 / n) * (n2 - n1) / 2).sum())
         + float((a * (n2 - c) / n + c * (n1 - a) / n).sum()) / 2
     )
+    if numerator <= 0:
+        # metafor returns SE 0 and an undefined z; say why instead
+        raise MetaError(
+            "The Mantel-Haenszel risk difference has no variance: in every study either nobody "
+            "or everybody had the event in both arms."
+        )
     return _Fit(estimate, math.sqrt(numerator / total**2), weights)
 
 
@@ -228,7 +234,9 @@ def _pooled(
     z = fit.estimate / fit.se
     half_width = NormalDist().inv_cdf(0.5 + level / 2) * fit.se
     if q_df > 0:
-        q_p, i2, h2 = float(stats.chi2.sf(q, q_df)), max(0.0, 100 * (q - q_df) / q), q / q_df
+        # identical tables give Q = 0: metafor's I2 is then max(0, -Inf) = 0
+        i2 = max(0.0, 100 * (q - q_df) / q) if q > 0 else 0.0
+        q_p, h2 = float(stats.chi2.sf(q, q_df)), q / q_df
     else:
         q_p, i2, h2 = 1.0, 0.0, 1.0
     return Pooled(

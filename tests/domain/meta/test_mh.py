@@ -250,8 +250,18 @@ REFUSED: list[tuple[Callable[[], Pooled], str]] = [
     (partial(mantel_haenszel, [Dichotomous("z", 0, 4, 1, 10)], EffectMeasure.OR), "0 or infinite"),
     (partial(peto, [Dichotomous("w", 0, 4, 0, 10)]), "nobody or everybody"),
     (partial(peto, ZEROS, level=95), "between 0 and 1"),
+    (partial(mantel_haenszel, [Dichotomous("v", 0, 9, 0, 8)], EffectMeasure.RD), "no variance"),
     (partial(mantel_haenszel, ZEROS, EffectMeasure.OR, level=0), "between 0 and 1"),
 ]
+
+
+def test_identical_tables_have_no_heterogeneity() -> None:
+    """rma.mh(ai=c(3,3), n1i=c(10,10), ci=c(5,5), n2i=c(10,10), measure="OR"): QE 2.8e-32,
+    QEp 1, I2 0, H2 2.8e-32; rma.peto on the same tables: QE 0, QEp 1, I2 0, H2 0."""
+    tables = [Dichotomous("a", 3, 10, 5, 10), Dichotomous("b", 3, 10, 5, 10)]
+    for pooled in (mantel_haenszel(tables, EffectMeasure.OR), peto(tables)):
+        assert pooled.q < 1e-20 and pooled.h2 is not None and pooled.h2 < 1e-20
+        assert (pooled.q_df, pooled.q_p, pooled.i2) == (1, 1.0, 0.0)
 
 
 @pytest.mark.parametrize(("call", "message"), REFUSED)
