@@ -1,13 +1,17 @@
 """A table of signalling answers judged by a tool's algorithms (pure): the part of
-``review-app rob judge ANSWERS.csv -o OUT.csv --tool rob2|robins-i`` that reads no file.
+``review-app rob judge ANSWERS.csv -o OUT.csv --tool rob2|robins-i|robins-i-v2`` that reads no
+file.
 
 Columns of the input, one row per result assessed:
 
 - ``study`` (needed), ``outcome`` (optional), ``variant`` (optional: one of the tool's variants,
   e.g. ``assignment`` or ``adherence``; empty is the first, the effect of assignment);
 - one column per signalling question, named by its official number (``1.1``, ..., ``5.3``),
-  holding Y, PY, PN, N, NI or NA (or the words: "Probably yes", ...; any case), or nothing for a
-  question that is not asked;
+  holding Y, PY, PN, N, NI or NA (ROBINS-I V2 also SY, WY, WN, SN; or the words: "Probably
+  yes", ...; any case), or nothing for a question that is not asked;
+- for a tool with a triage (ROBINS-I V2: ``B1``-``B3``), its answers: where they end the
+  assessment (Critical), the domain columns stay empty, their answers are not needed and
+  ``Overall`` is that judgement;
 - optionally a domain's column (``D1``...): a tool that leaves a domain's judgement to the
   assessor (ROBINS-I 2016 mostly) takes it from there; where the algorithm proposes one, a
   different value there is refused (an override belongs in the assessment, with support text);
@@ -24,6 +28,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from review_app.domain.appraisal.tool import (
+    PROCEED,
     Answer,
     Domain,
     Tool,
@@ -82,12 +87,18 @@ def _check_columns(tool: Tool, columns: Sequence[str], source: str) -> list[Prob
 
 
 def _tool_questions(tool: Tool) -> set[str]:
-    domains = [*tool.domains, *(d for v in tool.variants for d in v.domains.values())]
-    return {q.number for d in domains for q in d.questions}
+    return {q.number for d in _all_domains(tool) for q in d.questions}
 
 
-def _number_key(number: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in number.split("."))
+def _all_domains(tool: Tool) -> list[Domain]:
+    triage = [tool.triage] if tool.triage else []
+    return [*triage, *tool.domains, *(d for v in tool.variants for d in v.domains.values())]
+
+
+def _number_key(number: str) -> tuple[str, tuple[int, ...]]:
+    """Sort key: 1.10 after 1.9; triage items (B1...) by their letter, then number."""
+    letters = number.rstrip("0123456789.")
+    return letters, tuple(int(part) for part in number[len(letters) :].split("."))
 
 
 def _judge_row(
@@ -107,8 +118,16 @@ def _judge_row(
         problems.append(problem(VARIANT, f"{variant!r} is not a variant; allowed: {allowed}"))
         return result, problems
     domains = tool.domains_for(variant or None)
-    answers, answer_problems = _answers(tool, domains, cells, problem)
+    triage = (tool.triage,) if tool.triage else ()
+    answers, answer_problems = _answers(tool, (*triage, *domains), cells, problem)
     problems.extend(answer_problems)
+    if tool.triage:
+        ended, triage_problems = _triage(tool.triage, answers, problem)
+        problems.extend(triage_problems)
+        if ended:
+            result.update({domain.id: "" for domain in domains if not cells.get(domain.id)})
+            result[OVERALL] = ended
+            return result, problems
     judgements = []
     for domain in domains:
         judgement, domain_problems = _judge_domain(tool, domain, answers, cells, problem)
@@ -133,7 +152,7 @@ def _answers(
             continue
         answer = _ANSWER_WORDS.get(text.casefold())
         if answer is None:
-            allowed = "/".join(a.value for a in Answer)
+            allowed = "/".join(_answers_used(tool))
             problems.append(problem(number, f"{text!r} is not an answer ({allowed}, or empty)"))
         elif number not in own:
             if answer is not Answer.NA:
@@ -142,6 +161,23 @@ def _answers(
         else:
             answers[number] = answer
     return answers, problems
+
+
+def _answers_used(tool: Tool) -> list[str]:
+    """The answers some question of ``tool`` allows, NA included, in the guidance's order."""
+    used = {a for d in _all_domains(tool) for q in d.questions for a in q.answers}
+    return [a.value for a in Answer if a in used or a is Answer.NA]
+
+
+def _triage(
+    triage: Domain, answers: Mapping[str, Answer], problem: _ProblemMaker
+) -> tuple[str | None, list[Problem]]:
+    """The judgement the triage ends the assessment with (None: the domains are assessed, or
+    the triage answers cannot be used, which are then the problems)."""
+    own = {q.number: a for q in triage.questions if (a := answers.get(q.number)) is not None}
+    problems = [problem(p.question, p.message) for p in check_answers(triage, own)]
+    proposed = None if problems else propose(triage, own)
+    return (None if proposed == PROCEED else proposed), problems
 
 
 def _judge_domain(

@@ -20,14 +20,14 @@ What this version publishes, and so what is implemented:
   paper says "key domains": whether a domain lacking information is key is the assessor's call,
   so the "No information" proposal may be overridden with support text.
 
-ROBINS-I version 2 is not implemented here. Its current release (20 November 2025, for follow-up
-studies; riskofbias.info calls it a draft subject to change) publishes algorithms, but as
-flowchart images in a document not available to us, and it is a different tool: a triage
-section (B1-B3: Critical without further questions), six domains (the deviations domain is
-dropped; the per-protocol effect is handled by a second variant of domain 1; classification now
-comes before selection), "strong"/"weak" answers (SY, WY, WN, SN) and, for confounding, "Low
-(except for concerns about uncontrolled confounding)" as the best judgement. It belongs in a
-module of its own, once checked against the official document.
+ROBINS-I version 2 (20 November 2025, for follow-up studies; riskofbias.info calls it a draft
+subject to change) is a different tool and has its own module, ``robins_i_v2.py`` (tool id
+"robins-i-v2", protocol name "ROBINS-I V2"): a triage section (B1-B3: Critical without further
+questions), six domains (no deviations domain; the per-protocol effect is a variant of the
+confounding domain; classification before selection), strong/weak answers (SY, WY, WN, SN),
+"Low (except for concerns about uncontrolled confounding)" as the best confounding judgement,
+and its published flowcharts where public transcriptions of them agree. "ROBINS-I" in a
+protocol keeps meaning this 2016 tool.
 
 Licence: the tool documents at riskofbias.info carry CC BY-NC-ND 4.0 (no derivatives; stated on
 the V2 draft, and as we recall on the 2016 tool) and the BMJ paper CC BY-NC; so the labels below

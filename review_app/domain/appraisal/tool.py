@@ -37,10 +37,19 @@ from review_app.errors import ValidationError
 
 
 class Answer(StrEnum):
-    """A signalling-question answer, as the RoB 2 and ROBINS-I guidance abbreviate it."""
+    """A signalling-question answer, as the RoB 2 and ROBINS-I guidance abbreviate it.
+
+    ROBINS-I V2 adds strong and weak answers (SY, WY, WN, SN) where the size of a problem
+    matters; they sit in the order its forms list them (Y, PY, WN, SN, NI; SY, WY, PN, N, NI), and
+    a question allows only the answers its tool gives it, so RoB 2 and ROBINS-I 2016 never see
+    them."""
 
     Y = "Y"  # yes
     PY = "PY"  # probably yes
+    SY = "SY"  # strong yes (ROBINS-I V2: yes, and the problem is substantial)
+    WY = "WY"  # weak yes (ROBINS-I V2: yes, but the problem is not substantial)
+    WN = "WN"  # weak no (ROBINS-I V2: no, but the shortfall is probably not substantial)
+    SN = "SN"  # strong no (ROBINS-I V2: no, and the shortfall is substantial)
     PN = "PN"  # probably no
     N = "N"  # no
     NI = "NI"  # no information
@@ -54,6 +63,10 @@ class Answer(StrEnum):
 _ANSWER_LABELS = {
     Answer.Y: "Yes",
     Answer.PY: "Probably yes",
+    Answer.SY: "Strong yes",
+    Answer.WY: "Weak yes",
+    Answer.WN: "Weak no",
+    Answer.SN: "Strong no",
     Answer.PN: "Probably no",
     Answer.N: "No",
     Answer.NI: "No information",
@@ -213,8 +226,17 @@ class WorstRule:
     unranked_below: str | None = None
 
 
+# The leaf of a triage algorithm that sends the assessor on to the domains (ROBINS-I V2's
+# section B: "Critical" ends the assessment, PROCEED goes on).
+PROCEED = "proceed"
+
+
 @dataclass(frozen=True)
 class Tool:
+    """``triage``: questions answered before the domains, whose algorithm gives either a level
+    that is the overall judgement without assessing any domain, or :data:`PROCEED` (ROBINS-I V2
+    section B); None for tools without one."""
+
     id: str
     name: str
     version: str
@@ -224,6 +246,7 @@ class Tool:
     domains: tuple[Domain, ...]
     overall_rule: WorstRule = WorstRule()
     variants: tuple[Variant, ...] = ()
+    triage: Domain | None = None
 
     def variant(self, variant_id: str | None) -> Variant | None:
         if variant_id is None or variant_id == "":
@@ -367,11 +390,13 @@ def with_official_text(tool: Tool, texts: Mapping[str, str]) -> Tool:
         for v in tool.variants
     )
     domains = tuple(_with_text(d, texts) for d in tool.domains)
-    return dataclasses.replace(tool, domains=domains, variants=variants)
+    triage = _with_text(tool.triage, texts) if tool.triage else None
+    return dataclasses.replace(tool, domains=domains, variants=variants, triage=triage)
 
 
 def _text_keys(tool: Tool) -> set[str]:
     domains = [*tool.domains, *(d for v in tool.variants for d in v.domains.values())]
+    domains += [tool.triage] if tool.triage else []
     keys = {q.number for d in domains for q in d.questions}
     keys |= {f"{d.variant}:{q.number}" for d in domains if d.variant for q in d.questions}
     return keys
