@@ -17,8 +17,9 @@ transcriptions of them, read independently and compared path by path:
   (Mermaid diagrams) with its decision table for domain 1;
 - "W": Michelle-Watson/robins-i-tool, ``.../domain-trees/Domain*Graph.tsx`` (graphs "traced
   from the PDF image" of each flowchart);
-- "M": a public "ROBINS-I V2 sharable methodology reference" (20 November 2025 cribsheet) whose
-  decision trees call themselves a conservative reading of the cribsheet.
+- "M": a public "ROBINS-I V2 sharable methodology reference" (20 November 2025 cribsheet; the
+  code index does not name its repository) whose decision trees call themselves a conservative
+  reading of the cribsheet.
 
 A path of an algorithm proposes a judgement here only when at least two of them state it and none
 that states it says otherwise. Everywhere else the path ends in a branch without routes, so
@@ -41,9 +42,10 @@ What the tool is (agreed by all three, and by the tool's own forms as transcribe
   judgement. Overall: the most severe domain judgement (so a result whose confounding is "Low
   (except ...)" and every other domain Low is "Low (except ...)" overall).
 
-Licence: the V2 documents carry CC BY-NC-ND 4.0 (no derivatives), so, as in ``robins_i.py``, the
-labels below are our own short wording with the official item numbers; a team holding the
-official text loads it with :func:`~.tool.load_official_text` and :func:`~.tool.with_official_text`
+Licence: the V2 draft is stated to carry CC BY-NC-ND 4.0 (no derivatives; as recorded in
+``robins_i.py``, not re-checked here), so, as there, the labels below are our own short wording
+with the official item numbers; a team holding the official text loads it with
+:func:`~.tool.load_official_text` and :func:`~.tool.with_official_text`
 (keys "1.1", ...; "adherence:1.1" for the per-protocol confounding questions; "B1"...).
 """
 
