@@ -237,10 +237,17 @@ def egger(
         return NotApplicable("Egger's test needs studies of unequal precision; all SEs are equal.")
     root_w = 1 / sei
     design = np.column_stack([np.ones(k), sei]) * root_w[:, None]
-    coefficients, *_ = np.linalg.lstsq(design, yi * root_w, rcond=None)
-    residuals = yi * root_w - design @ coefficients
+    response = yi * root_w
+    coefficients, *_ = np.linalg.lstsq(design, response, rcond=None)
+    residuals = response - design @ coefficients
     df = k - 2
     sigma2 = float(residuals @ residuals) / df
+    # a fit exact to rounding (residuals ~1e-16 of the data) leaves t as noise over noise
+    if float(residuals @ residuals) <= 1e-24 * float(response @ response):
+        return NotApplicable(
+            "Egger's test cannot be run: the effect sizes lie exactly on a line in their SEs "
+            "(for example all equal), so the regression has no residual variance."
+        )
     covariance = sigma2 * np.linalg.inv(design.T @ design)
     limit, bias = (float(c) for c in coefficients)
     limit_se, bias_se = (math.sqrt(float(v)) for v in np.diag(covariance))

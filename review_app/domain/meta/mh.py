@@ -69,6 +69,14 @@ class _Cells:
         return self.a + self.b + self.c + self.d
 
     @property
+    def is_informative(self) -> bool:
+        """Some table has a d > 0 or b c > 0. Otherwise every table has nobody, or everybody,
+        with the event in both arms, and the MH RR and RD have variance 0 (Greenland-Robins'
+        term per table, n1 n2 (a + c) / N^2 - a c / N, is (a d n1 + b c n2) / N^2; Sato's RD
+        variance vanishes likewise). Tested on the cells, not on a variance near 0 by rounding."""
+        return bool(((self.a * self.d > 0) | (self.b * self.c > 0)).any())
+
+    @property
     def without_effect_size(self) -> NDArray[np.bool_]:
         """No events in both arms, or only events in both: metafor's ``drop00`` tables."""
         return ((self.a == 0) & (self.c == 0)) | ((self.b == 0) & (self.d == 0))
@@ -180,6 +188,8 @@ def _mh_risk_ratio(cells: _Cells) -> _Fit:
     r, s = a * n2 / n, c * n1 / n
     r_sum, s_sum = float(r.sum()), float(s.sum())
     variance = float((n1 / n * (n2 / n) * (a + c) - a / n * c).sum()) / (r_sum * s_sum)
+    if not cells.is_informative:
+        raise _no_variance("risk ratio", "everybody")
     return _Fit(math.log(r_sum / s_sum), math.sqrt(variance), s)
 
 
@@ -194,13 +204,17 @@ def _mh_risk_difference(cells: _Cells) -> _Fit:
         * float((c * (n1 / n) ** 2 - a * (n2 / n) ** 2 + (n1 / n) * (n2 / n) * (n2 - n1) / 2).sum())
         + float((a * (n2 - c) / n + c * (n1 - a) / n).sum()) / 2
     )
-    if numerator <= 0:
-        # metafor returns SE 0 and an undefined z; say why instead
-        raise MetaError(
-            "The Mantel-Haenszel risk difference has no variance: in every study either nobody "
-            "or everybody had the event in both arms."
-        )
+    if not cells.is_informative:
+        raise _no_variance("risk difference", "either nobody or everybody")
     return _Fit(estimate, math.sqrt(numerator / total**2), weights)
+
+
+def _no_variance(measure: str, who: str) -> MetaError:
+    # metafor returns SE 0 and an undefined z; say why instead
+    return MetaError(
+        f"The Mantel-Haenszel {measure} has no variance: in every study {who} had the event "
+        "in both arms."
+    )
 
 
 _MH_FITS = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -546,6 +547,29 @@ def test_egger_matches_regtest_lm() -> None:
     assert_egger(egger(li2007), EGGER_LI2007)
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.floats(-3, 3), st.floats(0.01, 4)), min_size=10, max_size=40))
+def test_egger_is_the_intercept_of_the_standardised_regression(
+    rows: list[tuple[float, float]],
+) -> None:
+    """Egger's own form (BMJ 1997): ordinary least squares of yi/sei on 1/sei; its intercept is
+    the bias, its slope the limit estimate, and the intercept's t is the test."""
+    effects = [EffectSize(f"s{i}", yi, vi) for i, (yi, vi) in enumerate(rows)]
+    result = egger(effects)
+    if isinstance(result, NotApplicable):
+        assert "unequal precision" in result.reason or "no residual variance" in result.reason
+        return
+    sei = np.sqrt([vi for _, vi in rows])
+    standardised = np.array([yi for yi, _ in rows]) / sei
+    design = np.column_stack([np.ones(len(rows)), 1 / sei])
+    coefficients, residual, *_ = np.linalg.lstsq(design, standardised, rcond=None)
+    sigma2 = float(residual[0]) / (len(rows) - 2) if residual.size else 0.0
+    se_intercept = math.sqrt(sigma2 * np.linalg.inv(design.T @ design)[0, 0])
+    assert math.isclose(result.bias, coefficients[0], rel_tol=1e-7, abs_tol=1e-9)
+    assert math.isclose(result.limit_estimate, coefficients[1], rel_tol=1e-7, abs_tol=1e-9)
+    assert math.isclose(result.bias_se, se_intercept, rel_tol=1e-6, abs_tol=1e-9)
+
+
 def test_egger_with_fewer_than_ten_studies_says_why_not() -> None:
     result = egger(bcg_effects()[:9])
     assert isinstance(result, NotApplicable)
@@ -558,6 +582,9 @@ def test_egger_needs_studies_of_unequal_precision() -> None:
     same = [EffectSize(f"s{i}", yi=0.1 * i, vi=0.04) for i in range(12)]
     result = egger(same)
     assert isinstance(result, NotApplicable) and "unequal precision" in result.reason
+    equal = [EffectSize(f"s{i}", yi=0.3, vi=0.01 * (i + 1)) for i in range(12)]
+    result = egger(equal)
+    assert isinstance(result, NotApplicable) and "no residual variance" in result.reason
 
 
 # --- sensitivity --------------------------------------------------------------------------------

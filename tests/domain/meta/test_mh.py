@@ -251,6 +251,7 @@ REFUSED: list[tuple[Callable[[], Pooled], str]] = [
     (partial(peto, [Dichotomous("w", 0, 4, 0, 10)]), "nobody or everybody"),
     (partial(peto, ZEROS, level=95), "between 0 and 1"),
     (partial(mantel_haenszel, [Dichotomous("v", 0, 9, 0, 8)], EffectMeasure.RD), "no variance"),
+    (partial(mantel_haenszel, [Dichotomous("u", 3, 3, 4, 4)], EffectMeasure.RR), "everybody had"),
     (partial(mantel_haenszel, ZEROS, EffectMeasure.OR, level=0), "between 0 and 1"),
 ]
 
