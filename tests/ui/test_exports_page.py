@@ -4,6 +4,8 @@ the page nor a file."""
 
 from __future__ import annotations
 
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.memory_media_file_storage import MemoryFile
 from streamlit.testing.v1 import AppTest
 
 from review_app.db import make_engine, session_scope
@@ -11,6 +13,8 @@ from review_app.services.demo import DEMO_ACCOUNTS
 from review_app.services.exports import EXPORTS, IMPORTS
 from review_app.services.extraction import read_copies
 from review_app.services.permissions import Actor
+from review_app.services.reviews import get_protocol
+from review_app.services.users import get_user_by_name
 from tests.ui.conftest import APP, LEAD, log_in
 from tests.ui.test_login_page import deep_link
 
@@ -28,7 +32,7 @@ def test_a_reviewer_gets_no_exports_page_and_no_file(demo_url: str) -> None:
     assert not app.exception
     assert "Exports is for the review's leads and admins" in app.info[0].value
     assert download_buttons(app) == []
-    assert "Exports" not in [link.label for link in app.get("page_link")]
+    assert "Exports" not in [getattr(link, "label", None) for link in app.get("page_link")]
 
 
 def test_a_lead_sees_every_export_of_the_registry_with_each_format(demo_url: str) -> None:
@@ -103,3 +107,56 @@ def test_a_bad_extraction_file_is_refused_with_its_row_and_column_and_nothing_wr
     (error,) = [e.value.replace("\\", "") for e in app.error]
     assert "row 2" in error and "age_mean" in error
     assert consensus_age(demo_url) == "24.3"
+
+
+def exports_page_keeping_its_files() -> None:
+    """The Exports page, and the run's media files (where each download button's deferred file
+    is made when clicked) kept in the session for the test to click them."""
+    import streamlit as st
+    from streamlit.runtime import Runtime
+
+    from review_app.ui.views import exports
+
+    exports.render()
+    st.session_state["media_files"] = Runtime.instance().media_file_mgr
+
+
+def download(app: AppTest, key: str) -> MemoryFile:
+    """What clicking the download button ``key`` serves (its file made then, as in a browser)."""
+    [button] = [b for b in download_buttons(app) if b.proto.id.endswith(f"-{key}")]  # type: ignore[attr-defined]
+    files: MediaFileManager = app.session_state["media_files"]
+    url = files.execute_deferred(button.proto.deferred_file_id)  # type: ignore[attr-defined]
+    made = files.read_file(url.rsplit("/", 1)[-1])
+    assert made is not None
+    return made
+
+
+def test_a_lead_chooses_the_outcome_of_the_risk_of_bias_plot(demo_url: str) -> None:
+    with session_scope(make_engine(demo_url)) as session:
+        outcomes = [(o.id, o.name) for o in get_protocol(session, 1).outcomes]
+        lead_id = get_user_by_name(session, LEAD.name).id
+    app = AppTest.from_function(exports_page_keeping_its_files, default_timeout=60)
+    app.session_state["user_id"], app.session_state["user_name"] = lead_id, LEAD.name
+    app.session_state["review_id"], app.session_state["role"] = 1, "lead"
+    app.run()
+    assert not app.exception
+    choice = app.selectbox(key="export_rob-plot_outcome")
+    assert choice.options == [name for _, name in outcomes]  # the protocol's, by name
+    assert choice.value == outcomes[0][0]  # the command line's default: the first
+    # The demo's assessment is of pain intensity: its plot, the command line's bytes...
+    first = download(app, "export_rob-plot_svg")
+    assert first.filename == f"rob-plot-{outcomes[0][0]}.svg"
+    with session_scope(make_engine(demo_url)) as session:
+        (expected,) = EXPORTS["rob-plot"].make(
+            session, actor=Actor.operator(), review_id=1, format="svg", outcome=outcomes[0][0]
+        )
+    assert first.content == expected.data and b"Vicknasingam 2020" in first.content
+    # ...and another outcome, chosen here, is that outcome's: nothing assessed, said, no file.
+    other_id = outcomes[1][0]
+    choice.set_value(other_id).run()
+    assert not app.exception
+    buttons = [b for b in download_buttons(app) if "export_rob-plot_" in b.proto.id]  # type: ignore[attr-defined]
+    assert len(buttons) == 3 and all(b.proto.disabled for b in buttons)  # type: ignore[attr-defined]
+    assert any("There is nothing to plot" in c.value for c in app.caption)
+    choice.set_value(outcomes[0][0]).run()
+    assert not any(b.proto.disabled for b in download_buttons(app))  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from review_app.domain.appraisal import plots, table
+from review_app.domain.appraisal.plots import RobTable
 from review_app.errors import ValidationError
 from review_app.exporters import tabular
 from review_app.services.appraisal import read_copies, rob_table, rob_tables
@@ -67,9 +68,24 @@ def export_rob_plot(
     EXPORTS["rob-plot"].check_format(format)
     if type not in PLOT_TYPES:
         raise ValidationError(f"plot type {type!r}: allowed are {', '.join(PLOT_TYPES)}")
+    rob = plotted_table(session, actor=actor, review_id=review_id, outcome=outcome, tool=tool)
+    return _RENDER[type](rob, format)  # type: ignore[arg-type]  # checked by check_format
+
+
+def plotted_table(
+    session: Session,
+    *,
+    actor: Actor,
+    review_id: int,
+    outcome: str | None = None,
+    tool: str | None = None,
+) -> RobTable:
+    """The table :func:`export_rob_plot` draws, checked as the plots check it but not drawn
+    (a plot takes a second or two): a ValidationError says why there is nothing to plot, so the
+    Exports page can say it before a file is asked for."""
     outcome_id = outcome or first_outcome(session, review_id)
     rob = rob_table(session, actor=actor, review_id=review_id, outcome_id=outcome_id, tool_id=tool)
-    return _RENDER[type](rob, format)  # type: ignore[arg-type]  # checked by check_format
+    return plots.validate_table(rob)
 
 
 def first_outcome(session: Session, review_id: int) -> str:

@@ -11,17 +11,29 @@ itself; this page is only offered to leads and admins.
 from __future__ import annotations
 
 import functools
+import inspect
+from collections.abc import Callable, Mapping
 
 import streamlit as st
 
 from review_app.domain.vocabulary import is_lead
 from review_app.errors import ReviewAppError
 from review_app.services.exports import EXPORTS, IMPORTS, MEDIA_TYPES, Export, FileImport
+from review_app.services.exports.rob import plotted_table
 from review_app.services.imports import import_limits
+from review_app.services.reviews import get_protocol
 from review_app.ui import deps, state
 from review_app.ui.components.text import escape_markdown
 
 FORMAT_LABELS = {"csv": "CSV", "xlsx": "XLSX", "ris": "RIS", "svg": "SVG", "png": "PNG"}
+# The keyword of an export made for one of the protocol's outcomes (`review-app rob plot
+# --outcome ID`): a function that takes it gets a choice of the outcomes, the first (what the
+# command line makes when none is named) to begin with.
+OUTCOME = "outcome"
+# Per export made for one outcome: what refuses (a ReviewAppError), quickly and without making
+# the file, an outcome the export would refuse (nothing assessed yet), so that the page says why
+# instead of offering a button whose file fails. (The registry has no field for it yet.)
+OUTCOME_CHECKS: dict[str, Callable[..., object]] = {"rob-plot": plotted_table}
 
 
 def render() -> None:
@@ -36,8 +48,10 @@ def render() -> None:
         "Every export of the command line (`review-app export ...`, `review-app prisma`), "
         "with the same files. Spreadsheet cells that look like formulas are written as text."
     )
+    with deps.unit_of_work(read_only=True) as session:
+        outcomes = {o.id: o.name for o in get_protocol(session, review_id).outcomes}
     for export in EXPORTS.values():
-        _show(export, review_id, user)
+        _show(export, review_id, user, outcomes)
     st.header("Bring files in")
     st.caption(
         "Each file is imported whole or not at all; every problem is listed with its row and "
@@ -47,10 +61,12 @@ def render() -> None:
         _offer_import(file_import, review_id, user)
 
 
-def _show(export: Export, review_id: int, user: state.CurrentUser) -> None:
+def _show(
+    export: Export, review_id: int, user: state.CurrentUser, outcomes: Mapping[str, str]
+) -> None:
     st.subheader(export.name.capitalize())
     st.caption(f"{export.description} Command line: `review-app {' '.join(export.words)}`.")
-    options = {
+    options: dict[str, str] = {
         option.name: st.selectbox(
             option.label,
             option.choices,
@@ -63,6 +79,13 @@ def _show(export: Export, review_id: int, user: state.CurrentUser) -> None:
         f"-{value}" for option, value in zip(export.options, options.values(), strict=True)
         if value != option.default
     )  # fmt: skip
+    refused = None
+    if outcomes and _is_per_outcome(export):
+        options[OUTCOME] = _pick_outcome(export, outcomes)
+        stem += f"-{options[OUTCOME]}"  # a file of one outcome says which
+        refused = _refusal(export, review_id, user, options[OUTCOME])
+        if refused:
+            st.caption(escape_markdown(refused))
     buttons = [(format, suffix) for format in export.formats for suffix in export.suffixes(format)]
     for column, (format, suffix) in zip(st.columns(len(buttons)), buttons, strict=True):
         label = FORMAT_LABELS.get(format, format.upper())
@@ -77,7 +100,37 @@ def _show(export: Export, review_id: int, user: state.CurrentUser) -> None:
             # no rerun on click: a rerun would replace the button (and its deferred file) while
             # the browser is still fetching it
             on_click="ignore",
+            disabled=refused is not None,
         )
+
+
+def _is_per_outcome(export: Export) -> bool:
+    return OUTCOME in inspect.signature(export.load()).parameters
+
+
+def _pick_outcome(export: Export, outcomes: Mapping[str, str]) -> str:
+    chosen: str = st.selectbox(
+        "Outcome",
+        list(outcomes),
+        format_func=lambda outcome_id: outcomes[outcome_id],
+        key=f"export_{export.name}_{OUTCOME}",
+        help="The protocol's outcomes; the command line makes the first unless `--outcome ID` "
+        "names another.",
+    )
+    return chosen
+
+
+def _refusal(export: Export, review_id: int, user: state.CurrentUser, outcome: str) -> str | None:
+    """Why the export would refuse this outcome (None: it would make the file)."""
+    check = OUTCOME_CHECKS.get(export.name)
+    if check is None:
+        return None
+    try:
+        with deps.unit_of_work(read_only=True) as session:
+            check(session, actor=user.actor, review_id=review_id, outcome=outcome)
+    except ReviewAppError as error:
+        return str(error)
+    return None
 
 
 def _file(
