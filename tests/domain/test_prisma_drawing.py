@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from PIL import Image
 
+from review_app.domain.plotting import measure
 from review_app.domain.prisma import (
     PrismaCounts,
     PrismaInvariantError,
@@ -17,7 +18,6 @@ from review_app.domain.prisma import (
     render_png,
     render_svg,
 )
-from review_app.domain.prisma.drawing import measure
 from review_app.domain.prisma.geometry import Page, wrap
 from review_app.domain.prisma.layout import A4, MIN_FONT_SIZE, layout
 from tests.domain.test_prisma_invariants import EXAMPLE, OTHER

@@ -18,24 +18,27 @@ segment in the summary (robvis draws R's missing values in grey too), so a bar n
 study was not assessed.
 
 The tool (domains, judgement scale, colours, symbols) comes in with the table, as data: this module
-knows no tool. Drawing uses matplotlib's ``Figure`` on the Agg canvas, imported on first use, with
-1 data unit = 1 pt and y downwards, as the PRISMA diagram does (``domain/prisma/drawing.py``), and
-its word wrapping and text measure. Output is deterministic: fixed SVG hash salt, no dates in SVG
-or PDF; SVG text stays text; PDF embeds TrueType fonts.
+knows no tool. The canvas (1 pt units, y downwards), the font and its measure and the deterministic
+save are every figure's (``domain/plotting.py``); the word wrapping is the PRISMA diagram's.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING
 
-from review_app.domain.prisma.drawing import FONT, measure
+from review_app.domain.plotting import FORMATS as FORMATS  # the pages' words for the formats
+from review_app.domain.plotting import (
+    PlotFormat,
+    canvas,
+    check_format,
+    measure,
+    save_figure,
+    text,
+)
 from review_app.domain.prisma.geometry import wrap
 from review_app.errors import ValidationError
 
@@ -43,8 +46,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-PlotFormat = Literal["svg", "png", "pdf"]
-FORMATS: tuple[PlotFormat, ...] = ("svg", "png", "pdf")
+SALT = "review-app-risk-of-bias"  # the SVG hash salt of every risk-of-bias plot
 OVERALL_SHORT = "Overall"  # the traffic-light plot's last column (robvis)
 OVERALL_NAME = "Overall risk of bias"  # the summary plot's last bar (robvis)
 NOT_ASSESSED = "Not assessed"
@@ -53,7 +55,6 @@ STRIP_COLOUR = "#A9A9A9"  # robvis: strip.background
 OVERALL_BACKGROUND = "#D3D3D3"  # robvis: the Overall column's panel
 GRID_COLOUR = "#BEBEBE"  # robvis: panel.border "grey"
 _HEX = re.compile(r"#[0-9A-Fa-f]{6}")
-_SAVE_LOCK = threading.Lock()
 
 # Sizes in pt.
 MARGIN = 10.0
@@ -236,89 +237,31 @@ def render_traffic_light(
     table: RobTable, fmt: PlotFormat, *, title: str | None = None, overall: bool = True
 ) -> bytes:
     """The traffic-light plot of ``table`` as ``fmt`` bytes (PNG at 300 dpi)."""
-    _check_format(fmt)
-    return _save(traffic_light_figure(table, title=title, overall=overall), fmt)
+    check_format(fmt)
+    return save_figure(traffic_light_figure(table, title=title, overall=overall), fmt, salt=SALT)
 
 
 def render_summary(
     table: RobTable, fmt: PlotFormat, *, title: str | None = None, overall: bool = True
 ) -> bytes:
     """The (weighted) summary bar plot of ``table`` as ``fmt`` bytes (PNG at 300 dpi)."""
-    _check_format(fmt)
-    return _save(summary_figure(table, title=title, overall=overall), fmt)
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in FORMATS:
-        raise ValidationError(f"A plot is saved as {', '.join(FORMATS)}, not {fmt!r}.")
-
-
-def _save(figure: Figure, fmt: str) -> bytes:
-    import matplotlib
-
-    options: dict[str, Any] = {"png": {"dpi": 300}}.get(fmt, {})
-    if fmt == "svg":
-        options["metadata"] = {"Date": None}
-    if fmt == "pdf":
-        options["metadata"] = {"CreationDate": None}
-    buffer = io.BytesIO()
-    with (
-        _SAVE_LOCK,
-        matplotlib.rc_context(
-            {
-                "svg.hashsalt": "review-app-risk-of-bias",
-                "svg.fonttype": "none",
-                "pdf.fonttype": 42,
-                "text.hinting": "no_hinting",  # glyphs as wide as measured, at any dpi
-            }
-        ),
-    ):
-        figure.savefig(buffer, format=fmt, **options)
-    return buffer.getvalue()
-
-
-@lru_cache(maxsize=8)
-def _font(size: float, bold: bool) -> Any:
-    from matplotlib.font_manager import FontProperties
-
-    return FontProperties(family=FONT, size=size, weight="bold" if bold else "normal")
-
-
-def _canvas(width: float, height: float) -> tuple[Figure, Axes]:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width / 72, height / 72))
-    FigureCanvasAgg(figure)
-    axes = figure.add_axes((0, 0, 1, 1))
-    axes.set_xlim(0, width)
-    axes.set_ylim(height, 0)
-    axes.set_axis_off()
-    return figure, axes
+    check_format(fmt)
+    return save_figure(summary_figure(table, title=title, overall=overall), fmt, salt=SALT)
 
 
 def _text(
     axes: Axes,
     x: float,
     y: float,
-    text: str,
+    words: str,
     *,
     size: float = TEXT,
     bold: bool = False,
     ha: str = "left",
     rotation: float = 0,
 ) -> None:
-    axes.text(
-        x,
-        y,
-        text,
-        fontproperties=_font(size, bold),
-        ha=ha,
-        va="center",
-        rotation=rotation,
-        parse_math=False,
-        color="black",
-    )
+    """Text centred vertically on y, in the grid's size unless told."""
+    text(axes, x, y, words, size=size, bold=bold, ha=ha, rotation=rotation)
 
 
 def _rect(axes: Axes, x: float, y: float, w: float, h: float, fill: str, edge: str) -> None:
@@ -405,7 +348,7 @@ def traffic_light_figure(
     """robvis's traffic-light plot: studies down, domains (and Overall) across, legends below."""
     validate_table(table)
     grid = _grid(table, title, overall)
-    figure, axes = _canvas(grid.width, grid.height(len(table.scale)))
+    figure, axes = canvas(grid.width, grid.height(len(table.scale)))
     if title:
         _text(axes, MARGIN, MARGIN + TITLE * 0.7, title, size=TITLE, bold=True)
     _traffic_header(axes, grid)
@@ -488,7 +431,7 @@ def summary_figure(table: RobTable, *, title: str | None = None, overall: bool =
     axis_y = top + sum(pitches)
     legend_y = axis_y + 30
     height = legend_y + len(legend_rows) * 16 + 8 + MARGIN
-    figure, axes = _canvas(width, height)
+    figure, axes = canvas(width, height)
     if title:
         _text(axes, MARGIN, MARGIN + TITLE * 0.7, title, size=TITLE, bold=True)
     if table.is_weighted:

@@ -1,24 +1,17 @@
 """Draw the PRISMA 2020 flow diagram (Page et al. 2021, BMJ 372:n71, fig. 1) as SVG, PNG or PDF.
 
 Every render first checks the counts (:func:`validate`), so a diagram that does not add up is an
-error naming the box, never a picture. Drawing uses matplotlib's ``Figure`` with the Agg canvas
-directly: no pyplot, no backend switch, nothing imported or built at import time (matplotlib is
-imported on first use, so the counts and the CSV work without it). Output is deterministic: fixed
-SVG hash salt, no creation dates. SVG text stays text (editable, searchable); PDF embeds TrueType
-fonts (``pdf.fonttype`` 42), as journals ask. Glyph hinting is off so that text in a PNG at low
-dpi is as wide as it was measured and stays inside its box.
-
-matplotlib's settings are process-wide, so the few set here are applied under a lock for the
-duration of one save (the web app renders from several threads).
+error naming the box, never a picture. The canvas, the font, its measure and the deterministic save
+(fixed SVG hash salt, no creation dates, text kept as text in SVG, TrueType fonts in PDF, one lock
+around matplotlib's settings) are every figure's, from ``domain/plotting.py``; matplotlib is
+imported on first use, so the counts and the CSV work without it.
 """
 
 from __future__ import annotations
 
-import io
-import threading
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from review_app.domain.plotting import PNG_DPI, canvas, measure, save_figure, text
 from review_app.domain.prisma.counts import PrismaCounts
 from review_app.domain.prisma.geometry import Page
 from review_app.domain.prisma.invariants import validate
@@ -27,88 +20,41 @@ from review_app.domain.prisma.layout import layout
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-FONT = "DejaVu Sans"  # ships with matplotlib, so measuring and drawing use the same metrics
+# ``measure`` is re-exported: the layout is measured with it, and callers size text by it.
+__all__ = ["draw", "measure", "render_pdf", "render_png", "render_svg"]
+
 LINE_WIDTH = 0.8  # pt
-_SAVE_LOCK = threading.Lock()
+SALT = "review-app-prisma"
 
 
 def render_svg(counts: PrismaCounts, *, title: str | None = None, crop: bool = False) -> bytes:
     """The diagram as a standalone SVG document (A4, or as tall as the diagram with ``crop``;
     text kept as text)."""
-    return _save(counts, title, "svg", crop=crop, metadata={"Date": None})
+    return _save(counts, title, "svg", crop=crop)
 
 
-def render_png(counts: PrismaCounts, *, dpi: int = 300, title: str | None = None) -> bytes:
+def render_png(counts: PrismaCounts, *, dpi: int = PNG_DPI, title: str | None = None) -> bytes:
     """The diagram as a PNG of A4 size at ``dpi`` (written in the file's pHYs chunk)."""
     return _save(counts, title, "png", dpi=dpi)
 
 
 def render_pdf(counts: PrismaCounts, *, title: str | None = None) -> bytes:
     """The diagram as a one-page A4 PDF with embedded TrueType fonts."""
-    return _save(counts, title, "pdf", metadata={"CreationDate": None})
-
-
-@lru_cache(maxsize=8)
-def _font(size: float, bold: bool) -> Any:
-    from matplotlib.font_manager import FontProperties
-
-    return FontProperties(family=FONT, size=size, weight="bold" if bold else "normal")
-
-
-def measure(text: str, size: float, bold: bool) -> float:
-    """Width in pt of ``text`` in the diagram's font (no mathtext: "$" is a dollar sign).
-
-    Unhinted widths scale with the size, so each word is measured once, at 100 pt, and a line is
-    its words plus the spaces between them (the same to 0.01 % as measuring the line: FreeType
-    layout is the slow part, and wrapping measures many candidate lines).
-    """
-    words = text.split(" ")
-    return size * (sum(_em(word, bold) for word in words) + (len(words) - 1) * _em(" ", bold))
-
-
-@lru_cache(maxsize=16384)
-def _em(word: str, bold: bool) -> float:
-    """Width of ``word`` at 1 pt."""
-    from matplotlib.textpath import TextToPath
-
-    width, _, _ = TextToPath().get_text_width_height_descent(word, _font(100, bold), ismath=False)
-    return float(width) / 100
+    return _save(counts, title, "pdf")
 
 
 def _save(
-    counts: PrismaCounts, title: str | None, fmt: str, *, crop: bool = False, **options: Any
+    counts: PrismaCounts, title: str | None, fmt: str, *, crop: bool = False, dpi: int = PNG_DPI
 ) -> bytes:
-    import matplotlib
-
     figure = draw(layout(validate(counts), measure, title=title, crop=crop))
-    buffer = io.BytesIO()
-    with (
-        _SAVE_LOCK,
-        matplotlib.rc_context(
-            {
-                "svg.hashsalt": "review-app-prisma",
-                "svg.fonttype": "none",
-                "pdf.fonttype": 42,
-                "text.hinting": "no_hinting",  # glyphs as wide as measured, at any dpi
-            }
-        ),
-    ):
-        figure.savefig(buffer, format=fmt, **options)
-    return buffer.getvalue()
+    return save_figure(figure, fmt, salt=SALT, dpi=dpi)
 
 
 def draw(page: Page) -> Figure:
     """A matplotlib figure of ``page``, 1 data unit = 1 pt, y downwards."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
     from matplotlib.patches import FancyBboxPatch
 
-    figure = Figure(figsize=(page.width / 72, page.height / 72))
-    FigureCanvasAgg(figure)
-    axes = figure.add_axes((0, 0, 1, 1))
-    axes.set_xlim(0, page.width)
-    axes.set_ylim(page.height, 0)
-    axes.set_axis_off()
+    figure, axes = canvas(page.width, page.height)
     for box in page.boxes:
         style = "round,pad=0,rounding_size=4" if box.rounded else "square,pad=0"
         axes.add_patch(
@@ -122,17 +68,17 @@ def draw(page: Page) -> Figure:
                 linewidth=LINE_WIDTH,
             )
         )
-    for run in [text for box in page.boxes for text in box.texts] + list(page.texts):
-        axes.text(
+    for run in [*(line for box in page.boxes for line in box.texts), *page.texts]:
+        text(
+            axes,
             run.x,
             run.y,
             run.text,
-            fontproperties=_font(run.size, run.bold),
+            size=run.size,
+            bold=run.bold,
             ha=run.align,
             va=run.valign,
             rotation=run.rotation,
-            parse_math=False,
-            color="black",
         )
     for arrow in page.arrows:
         if len(arrow.points) > 2:  # the bends, drawn as a plain line up to the last segment

@@ -52,7 +52,7 @@ from review_app.domain.meta.plots import (
     subgroup_difference_text,
 )
 from review_app.domain.meta.pooling import analyse
-from review_app.domain.prisma.drawing import measure
+from review_app.domain.plotting import measure
 from review_app.domain.vocabulary import EffectMeasure
 from review_app.errors import ValidationError
 

@@ -1,0 +1,355 @@
+"""The forest plot of a meta-analysis in RevMan's layout (Cochrane's Review Manager; Cochrane
+Handbook 10.2.1 and 10.10.2).
+
+Per study the arm data (events and totals, or mean, SD and total; the estimate and its SE for
+generic inverse variance), the weight in percent, the effect and its CI as text and as a square
+whose area is proportional to the weight, with arrows where a CI leaves the axis; the pooled
+diamond on a "Total (95% CI)" row with the totals, the prediction interval under it, a vertical
+line at no effect (1 on a log axis for ratios, 0 otherwise), "Favours ..." labels under the axis,
+and the heterogeneity and overall-effect lines worded and rounded as RevMan does. Subgroups
+(``further.subgroups``) are drawn as blocks with their own subtotal, heterogeneity and
+overall-effect lines, and the test for subgroup differences at the foot. Every column is as wide
+as its widest text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import TYPE_CHECKING
+
+from review_app.domain.meta.errors import MetaError
+from review_app.domain.meta.model import Analysis, StudyData
+from review_app.domain.meta.plots.axis import Scale, forest_scale
+from review_app.domain.meta.plots.rows import (
+    Context,
+    Mark,
+    Row,
+    data_kind,
+    extent,
+    footer_lines,
+    square_sizes,
+    study_rows,
+    study_weights,
+    subgroup_rows,
+    total_rows,
+)
+from review_app.domain.meta.plots.style import (
+    GAP,
+    LINE,
+    MARGIN,
+    SALT,
+    TEXT,
+    TITLE,
+    column_width,
+    write,
+)
+from review_app.domain.meta.plots.wording import method_label
+from review_app.domain.plotting import PlotFormat, canvas, check_format, measure, save_figure
+from review_app.domain.prisma.geometry import wrap
+from review_app.domain.vocabulary import EffectMeasure
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from review_app.domain.meta.further import SubgroupResult
+
+STUDY_HEADER = "Study or Subgroup"
+ROW = 13.0  # one study's row; the figure grows by this much per study
+PLOT_WIDTH = 180.0  # the forest's axis
+MAX_LABEL = 200.0  # a longer study label is cut with an ellipsis
+SQUARE = 9.0  # side of the square of the study with the largest weight
+MIN_SQUARE = 2.5  # ... and the smallest square drawn
+DIAMOND = 8.0  # height of the pooled diamond
+FOOT_PITCH = TEXT * 1.5
+# One colour per kind of data, so that what was pooled reads at a glance.
+SQUARE_COLOURS = {"dichotomous": "#1F5FAD", "continuous": "#2E7D32", "generic": "#B23A3A"}
+ARM_COLUMNS = {"dichotomous": ("Events", "Total"), "continuous": ("Mean", "SD", "Total")}
+
+
+@dataclass(frozen=True, slots=True)
+class ForestLabels:
+    """The words a caller chooses: arm names over the arm columns and the sides of the axis
+    (which side favours which arm depends on the outcome's direction of benefit)."""
+
+    intervention: str = "Intervention"
+    comparator: str = "Comparator"
+    favours_left: str = "Favours intervention"
+    favours_right: str = "Favours comparator"
+    title: str | None = None
+
+
+# Drawing the forest ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Column edges (pt): the label column starts at MARGIN; ``rights`` are the right edges of the
+    arm and weight columns; the effect text starts at ``effect_x``; the axis at ``plot_x``."""
+
+    label_width: float
+    rights: tuple[float, ...]
+    effect_x: float
+    plot_x: float
+
+    @property
+    def width(self) -> float:
+        return self.plot_x + PLOT_WIDTH + MARGIN
+
+
+def _layout(
+    rows: Sequence[Row], headers: Sequence[str], effect_header: str, arms: Sequence[str]
+) -> _Layout:
+    """Each column as wide as its widest text, an arm's columns together as wide as its name;
+    the label column also wide enough for the sentences that span the table, so that none runs
+    into the axis."""
+    labels = [_fit(row.label, row.bold) for row in rows if not row.spanning]
+    label_width = max(column_width([STUDY_HEADER], True), column_width(labels, True))
+    widths = [
+        max(measure(header, TEXT, True), column_width([row.cells[i] for row in rows if row.cells]))
+        for i, header in enumerate(headers)
+    ]
+    per_arm = len(widths) // len(arms) if arms else 0
+    for side, name in enumerate(arms):
+        group = slice(side * per_arm, (side + 1) * per_arm)
+        missing = measure(name, TEXT, True) - sum(widths[group]) - GAP * (per_arm - 1)
+        widths[side * per_arm] += max(0.0, missing)
+    weight_width = max(measure("Weight", TEXT, True), column_width([r.weight for r in rows]))
+    effect_width = max(measure(effect_header, TEXT, True), column_width([r.effect for r in rows]))
+    table = sum(widths) + weight_width + effect_width + GAP * (len(widths) + 2)
+    spanning = column_width([row.label for row in rows if row.spanning])
+    label_width = max(label_width, spanning - table)
+    rights: list[float] = []
+    x = MARGIN + label_width
+    for width in [*widths, weight_width]:
+        x += GAP + width
+        rights.append(x)
+    effect_x = x + GAP
+    return _Layout(label_width, tuple(rights), effect_x, effect_x + effect_width + GAP)
+
+
+def _fit(label: str, bold: bool = False) -> str:
+    """A study label no wider than MAX_LABEL, cut with an ellipsis."""
+    if measure(label, TEXT, bold) <= MAX_LABEL:
+        return label
+    while label and measure(label + "…", TEXT, bold) > MAX_LABEL:
+        label = label[:-1]
+    return label.rstrip() + "…"
+
+
+def forest_plot(
+    analysis: Analysis,
+    *,
+    fmt: PlotFormat,
+    labels: ForestLabels | None = None,
+    subgroups: SubgroupResult | None = None,
+) -> bytes:
+    """The RevMan-style forest plot of ``analysis`` (the overall one when ``subgroups`` are given)
+    as ``fmt`` bytes; PNG at 300 dpi."""
+    check_format(fmt)
+    labels = labels or ForestLabels()
+    kind = data_kind(analysis.data if subgroups is None else _all_data(subgroups))
+    level = analysis.pooled.level if analysis.pooled else 0.95
+    groups = [subgroup.analysis for subgroup in subgroups.subgroups] if subgroups else []
+    weights = study_weights(analysis)
+    for group in groups:  # the overall weights; a subgroup's own where the total has none
+        weights = {**study_weights(group), **weights}
+    context = Context(
+        kind=kind,
+        is_ratio=analysis.measure.is_ratio,
+        z=NormalDist().inv_cdf(1 - (1 - level) / 2),
+        weights=weights,
+        sizes=square_sizes([analysis, *groups], weights),
+    )
+    body = study_rows(analysis, context) if subgroups is None else subgroup_rows(subgroups, context)
+    if not body:
+        raise MetaError(
+            "There is nothing to plot: the analysis has no studies. Add at least one study's data."
+        )
+    total = 100.0 if analysis.effects and analysis.pooled else None
+    gap = [Row("")] if subgroups is None else []  # a subgroup block ends with a blank row
+    rows = [*body, *gap, *total_rows(analysis, "Total", total, context)]
+    figure = _draw_forest(analysis, rows, context, labels, subgroups, level)
+    return save_figure(figure, fmt, salt=SALT)
+
+
+def _all_data(subgroups: SubgroupResult) -> tuple[StudyData, ...]:
+    return tuple(item for subgroup in subgroups.subgroups for item in subgroup.analysis.data)
+
+
+def _headers(analysis: Analysis, kind: str) -> tuple[str, ...]:
+    if kind in ARM_COLUMNS:
+        return ARM_COLUMNS[kind] * 2
+    name = analysis.measure.label
+    return (f"log[{name}]" if analysis.measure.is_ratio else name, "SE")
+
+
+def _draw_forest(
+    analysis: Analysis,
+    rows: Sequence[Row],
+    context: Context,
+    labels: ForestLabels,
+    subgroups: SubgroupResult | None,
+    level: float,
+) -> Figure:
+    headers = _headers(analysis, context.kind)
+    effect_header = method_label(analysis, level)
+    arms = (labels.intervention, labels.comparator) if context.kind in ARM_COLUMNS else ()
+    layout = _layout(rows, headers, effect_header, arms)
+    scale = forest_scale(extent(rows), context.is_ratio, layout.plot_x, PLOT_WIDTH)
+    top = MARGIN + (TITLE * 1.8 if labels.title else 0)
+    first = top + 2 * ROW + 4
+    axis_y = first + len(rows) * ROW + 2
+    favours = _favours_lines(labels)
+    footer = footer_lines(analysis, subgroups)
+    footer_y = _footer_top(footer, scale, axis_y, len(favours))
+    below_axis = _favours_y(axis_y, len(favours))
+    height = max(footer_y + len(footer) * FOOT_PITCH, below_axis) + MARGIN
+    last_tick = measure(scale.label(scale.ticks[-1]), TEXT, False) / 2 + 2
+    width = layout.width - MARGIN + max(MARGIN, last_tick)
+    figure, axes = canvas(width, height)
+    if labels.title:
+        write(axes, MARGIN, MARGIN + TITLE * 0.7, labels.title, size=TITLE, bold=True)
+    _forest_header(
+        axes, context.kind, layout, scale, headers, effect_header, labels, top, analysis.measure
+    )
+    axes.plot([scale.at(0.0)] * 2, [first - 2, axis_y], color="black", linewidth=LINE)
+    colour = SQUARE_COLOURS[context.kind]
+    for number, row in enumerate(rows):
+        _forest_row(axes, row, layout, scale, first + (number + 0.5) * ROW, colour)
+    _forest_axis(axes, scale, axis_y, favours)
+    for number, line in enumerate(footer):
+        write(axes, MARGIN, footer_y + (number + 0.5) * FOOT_PITCH, line, size=TEXT)
+    return figure
+
+
+def _forest_header(
+    axes: Axes,
+    kind: str,
+    layout: _Layout,
+    scale: Scale,
+    headers: Sequence[str],
+    effect_header: str,
+    labels: ForestLabels,
+    top: float,
+    effect_measure: EffectMeasure,
+) -> None:
+    """Two header lines: arm names over their columns and the measure over the effect columns,
+    then the column names; a rule under them."""
+    upper, lower = top + ROW / 2, top + 1.5 * ROW
+    if kind in ARM_COLUMNS:
+        arms = len(ARM_COLUMNS[kind])
+        for side, name in enumerate((labels.intervention, labels.comparator)):
+            right = layout.rights[(side + 1) * arms - 1]
+            left = (layout.rights[side * arms - 1] if side else MARGIN + layout.label_width) + GAP
+            write(axes, (left + right) / 2, upper, name, bold=True, ha="center")
+    write(axes, MARGIN, lower, STUDY_HEADER, bold=True)
+    for header, right in zip([*headers, "Weight"], layout.rights, strict=True):
+        write(axes, right, lower, header, bold=True, ha="right")
+    measure_name = effect_measure.label
+    write(axes, layout.effect_x, upper, measure_name, bold=True)
+    write(axes, layout.effect_x, lower, effect_header, bold=True)
+    middle = scale.x + scale.width / 2
+    write(axes, middle, upper, measure_name, bold=True, ha="center")
+    write(axes, middle, lower, effect_header, bold=True, ha="center")
+    rule = top + 2 * ROW + 1
+    axes.plot([MARGIN, layout.width - MARGIN], [rule, rule], color="black", linewidth=LINE)
+
+
+def _forest_row(axes: Axes, row: Row, layout: _Layout, scale: Scale, y: float, colour: str) -> None:
+    if row.spanning:
+        write(axes, MARGIN, y, row.label, size=TEXT)
+        return
+    write(axes, MARGIN, y, _fit(row.label, row.bold), bold=row.bold)
+    for cell, right in zip(
+        [*row.cells, row.weight], layout.rights[-len(row.cells) - 1 :], strict=True
+    ):
+        write(axes, right, y, cell, bold=row.bold, ha="right")
+    if row.effect:
+        write(axes, layout.effect_x, y, row.effect, bold=row.bold)
+    if row.mark is not None:
+        _draw_mark(axes, row.mark, scale, y, colour)
+
+
+def _draw_mark(axes: Axes, mark: Mark, scale: Scale, y: float, colour: str) -> None:
+    from matplotlib.patches import Polygon
+
+    low, high = scale.clip(mark.low), scale.clip(mark.high)
+    if mark.kind == "diamond":
+        mid = scale.at(scale.clip(mark.estimate))
+        points = [
+            (scale.at(low), y),
+            (mid, y - DIAMOND / 2),
+            (scale.at(high), y),
+            (mid, y + DIAMOND / 2),
+        ]
+        axes.add_patch(Polygon(points, closed=True, facecolor="black", edgecolor="black", lw=LINE))
+        return
+    axes.plot([scale.at(low), scale.at(high)], [y, y], color="black", linewidth=LINE)
+    if mark.kind == "bar":  # the prediction interval: a line with end caps
+        for end in (low, high):
+            axes.plot([scale.at(end)] * 2, [y - 3, y + 3], color="black", linewidth=LINE)
+        return
+    if mark.low < scale.low:
+        _arrow(axes, scale.x, y, -1)
+    if mark.high > scale.high:
+        _arrow(axes, scale.x + scale.width, y, 1)
+    if scale.low <= mark.estimate <= scale.high and mark.share > 0:
+        side = max(MIN_SQUARE, SQUARE * math.sqrt(mark.share))  # area proportional to weight
+        x = scale.at(mark.estimate)
+        square = [
+            (x - side / 2, y - side / 2),
+            (x + side / 2, y - side / 2),
+            (x + side / 2, y + side / 2),
+            (x - side / 2, y + side / 2),
+        ]
+        axes.add_patch(Polygon(square, closed=True, facecolor=colour, edgecolor=colour, lw=0))
+
+
+def _arrow(axes: Axes, x: float, y: float, direction: int) -> None:
+    """An arrowhead at the end of the axis: the CI goes on beyond it."""
+    from matplotlib.patches import Polygon
+
+    tip = [(x, y), (x - 4 * direction, y - 2.5), (x - 4 * direction, y + 2.5)]
+    axes.add_patch(Polygon(tip, closed=True, facecolor="black", edgecolor="black", lw=0))
+
+
+def _favours_lines(labels: ForestLabels) -> list[tuple[str, str]]:
+    """The two "Favours ..." labels, each wrapped to half the axis, paired line by line."""
+    half = PLOT_WIDTH / 2 - 4
+    left = wrap(labels.favours_left, half, TEXT, False, measure)
+    right = wrap(labels.favours_right, half, TEXT, False, measure)
+    depth = max(len(left), len(right))
+    return [
+        (left[i] if i < len(left) else "", right[i] if i < len(right) else "") for i in range(depth)
+    ]
+
+
+def _footer_top(footer: Sequence[str], scale: Scale, axis_y: float, favours: int) -> float:
+    """The footer starts beside the axis, as in RevMan, when its widest line ends before the
+    axis's first tick label; otherwise under the "Favours" labels."""
+    first_tick = measure(scale.label(scale.ticks[0]), TEXT, False) / 2 if scale.ticks else 0
+    if MARGIN + column_width(footer) + GAP <= scale.x - first_tick:
+        return axis_y + 4
+    return _favours_y(axis_y, favours) + 4
+
+
+def _favours_y(axis_y: float, lines: int) -> float:
+    """Where the "Favours" labels end (their first line is centred 20 pt under the axis)."""
+    return axis_y + 20 + (lines - 0.5) * TEXT * 1.3 + 2
+
+
+def _forest_axis(axes: Axes, scale: Scale, y: float, favours: Sequence[tuple[str, str]]) -> None:
+    axes.plot([scale.x, scale.x + scale.width], [y, y], color="black", linewidth=LINE)
+    for tick in scale.ticks:
+        x = scale.at(tick)
+        axes.plot([x, x], [y, y + 3], color="black", linewidth=LINE)
+        write(axes, x, y + 9, scale.label(tick), ha="center")
+    middle = scale.at(0.0)
+    for number, (left, right) in enumerate(favours):
+        line_y = y + 20 + number * TEXT * 1.3
+        write(axes, middle - 3, line_y, left, ha="right")
+        write(axes, middle + 3, line_y, right)
