@@ -23,7 +23,7 @@ import typer
 from typer.core import TyperGroup
 
 from review_app.config import Settings, setting
-from review_app.domain.vocabulary import ROLES
+from review_app.domain.vocabulary import ROLES, EffectMeasure, PoolingMethod, PredictionRule
 from review_app.errors import NotFoundError, ProblemsError, ReviewAppError, ValidationError
 from review_app.importers import FORMATS
 from review_app.services.exports.registry import EXPORTS, Export, output_help
@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from sqlmodel import Session
     from typer._click.core import Context as ClickContext  # the click typer bundles
 
+    from review_app.domain.meta.further import SubgroupResult
+    from review_app.domain.meta.model import Analysis as MetaAnalysis
+    from review_app.services.analyses import AnalysisSpec
     from review_app.services.deduplication import DedupSummary
 
 
@@ -685,6 +688,347 @@ def simulate(
         f"{result.n_records} records, {result.n_included} included: WSS@95 "
         f"{result.wss_at_95:.3f}, recall at 10 % {result.recall_at_10pct:.3f}; wrote {output}."
     )
+
+
+INPUT_ERROR = 2  # meta-analyse: a bad file or option (the sentence says where and what is allowed)
+_MEASURES = " | ".join(m.value for m in EffectMeasure)
+_METHODS = " | ".join(m.value for m in PoolingMethod)
+_PREDICTIONS = " | ".join(r.value for r in PredictionRule)
+
+
+@app.command("meta-analyse")
+def meta_analyse(
+    ctx: typer.Context,
+    data: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="[DATA.csv|.xlsx]",
+            help="One study a row: study,events_t,n_t,events_c,n_c | study,n_t,mean_t,sd_t,"
+            "n_c,mean_c,sd_c | study,yi,vi | study,estimate,ci_lower,ci_upper (or se). "
+            "Leave out with --outcome.",
+        ),
+    ] = None,
+    measure: Annotated[
+        str | None, typer.Option(help=f"{_MEASURES} (with --outcome: the protocol's default).")
+    ] = None,
+    method: Annotated[
+        str | None, typer.Option(help=f"{_METHODS} (default REML; --outcome: the protocol's).")
+    ] = None,
+    hksj: Annotated[
+        bool | None,
+        typer.Option("--hksj/--no-hksj", help="Hartung-Knapp-Sidik-Jonkman CI and test."),
+    ] = None,
+    prediction: Annotated[
+        str | None, typer.Option(help=f"Prediction interval: {_PREDICTIONS} (t, k-2 df).")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    plot: Annotated[
+        Path | None, typer.Option(help="Write the forest plot: PATH.svg, .png or .pdf.")
+    ] = None,
+    subgroup: Annotated[
+        str | None,
+        typer.Option(help="A column of the file (--outcome: a study characteristic's id)."),
+    ] = None,
+    per_study: Annotated[
+        bool, typer.Option("--per-study", help="Each study's yi, vi, weight and conversions.")
+    ] = False,
+    outcome: Annotated[
+        str | None, typer.Option(help="Pool the review's consensus data of this outcome.")
+    ] = None,
+    timepoint: Annotated[
+        str | None, typer.Option(help="With --outcome: the time point (default: each study's).")
+    ] = None,
+) -> None:
+    """Meta-analysis of a file of studies, or of the review's consensus extraction (--outcome):
+    pooled estimate, heterogeneity, prediction interval, as R metafor 3.8-1 computes them."""
+    from review_app.domain.meta.errors import MetaError
+
+    state: CliState = ctx.obj
+    options = _MetaOptions(measure, method, hksj, prediction, subgroup)
+    try:
+        if (data is None) == (outcome is None):
+            raise ValidationError("give a DATA file, or --outcome ID for the review's data")
+        if data is not None:
+            report = _meta_from_file(state, data, options)
+        else:
+            assert outcome is not None
+            report = _meta_from_review(state, outcome, timepoint, options)
+    except (ProblemsError, ValidationError, MetaError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(INPUT_ERROR) from None
+    _echo_meta(report, json_output=json_output, per_study=per_study)
+    if plot is not None:
+        _write_file(plot, _forest(report, _suffix(plot)))
+        typer.echo(f"Wrote {plot}.", err=json_output)
+
+
+@dataclass(frozen=True)
+class _MetaOptions:
+    """The analysis options as typed (None: not given)."""
+
+    measure: str | None
+    method: str | None
+    hksj: bool | None
+    prediction: str | None
+    subgroup: str | None
+
+    def spec(self, default: AnalysisSpec) -> AnalysisSpec:
+        """``default`` with the options given applied (each checked against its vocabulary)."""
+        from review_app.domain.meta.model import Test
+
+        changes: dict[str, Any] = {}
+        if self.measure is not None:
+            changes["measure"] = _choice("--measure", self.measure.upper(), EffectMeasure)
+        if self.method is not None:
+            changes["method"] = _choice("--method", self.method.upper(), PoolingMethod)
+        if self.hksj is not None:
+            changes["test"] = Test.KNHA if self.hksj else Test.Z
+        if self.prediction is not None:
+            changes["prediction"] = _choice("--prediction", self.prediction, PredictionRule)
+        if self.subgroup is not None:
+            changes["subgroup"] = self.subgroup
+        return replace(default, **changes)
+
+
+def _choice(
+    option: str, value: str, allowed: type[EffectMeasure | PoolingMethod | PredictionRule]
+) -> Any:
+    try:
+        return allowed(value)
+    except ValueError:
+        names = " | ".join(v.value for v in allowed)
+        raise ValidationError(f"{option} {value!r}: allowed are {names}") from None
+
+
+@dataclass(frozen=True)
+class _MetaReport:
+    """What meta-analyse prints and draws: the analysis, its studies' rows and subgroups."""
+
+    analysis: MetaAnalysis
+    rows: dict[str, Any]  # study -> its row (FileStudy or StudyRow): derivations, line...
+    subgroups: SubgroupResult | None
+    left_out: list[tuple[str, str]]  # (study, reason) of the review's studies not pooled
+    incomplete: tuple[str, ...] = ()
+
+
+def _meta_from_file(state: CliState, path: Path, options: _MetaOptions) -> _MetaReport:
+    from review_app.domain.meta.further import AnalysisChoices, subgroups
+    from review_app.domain.meta.model import Test
+    from review_app.domain.meta.pooling import analyse
+    from review_app.importers.meta_csv import read_meta_file
+    from review_app.services.analyses import AnalysisSpec
+    from review_app.services.imports import import_limits
+
+    if options.measure is None:
+        raise ValidationError(f"--measure is needed with a file: {_MEASURES}")
+    spec = options.spec(AnalysisSpec("", EffectMeasure.RR, test=Test.Z))
+    read = read_meta_file(
+        _read_file(path),
+        source=path.name,
+        measure=spec.measure,
+        subgroup=options.subgroup,
+        limits=import_limits(state.settings),
+    )
+    analysis = analyse(
+        read.data, spec.measure, method=spec.method, test=spec.test, prediction=spec.prediction
+    )
+    choices = AnalysisChoices(
+        spec.measure, method=spec.method, test=spec.test, prediction=spec.prediction
+    )
+    parts = subgroups(read.data, read.groups, choices) if options.subgroup else None
+    return _MetaReport(analysis, {s.study: s for s in read.studies}, parts, [])
+
+
+def _meta_from_review(
+    state: CliState, outcome: str, timepoint: str | None, options: _MetaOptions
+) -> _MetaReport:
+    from review_app.services.analyses import default_spec, run_analysis
+    from review_app.services.permissions import Actor
+
+    with state.review_scope() as (session, review_id):
+        default = default_spec(session, actor=Actor.operator(), review_id=review_id,
+                               outcome_id=outcome)  # fmt: skip
+        spec = replace(options.spec(default), timepoint=timepoint)
+        run = run_analysis(session, actor=Actor.operator(), review_id=review_id, spec=spec)
+    left_out = [(left.study, left.reason) for left in run.data.left_out]
+    rows = {row.study: row for row in run.data.rows}
+    return _MetaReport(run.analysis, rows, run.subgroups, left_out, run.data.incomplete)
+
+
+def _echo_meta(report: _MetaReport, *, json_output: bool, per_study: bool) -> None:
+    import json
+
+    if json_output:
+        typer.echo(json.dumps(_meta_json(report, per_study=per_study), indent=1))
+        return
+    for line in _meta_text(report, per_study=per_study):
+        typer.echo(line)
+
+
+def _meta_json(report: _MetaReport, *, per_study: bool) -> dict[str, Any]:
+    """The contract's fields on the analysis scale (log for ratios), the back-transformed
+    estimate and CI for ratios, what was left out and why; per study yi, vi, weight and the
+    conversions; each subgroup and the test for subgroup differences."""
+    analysis = report.analysis
+    result: dict[str, Any] = {
+        **_pooled_json(analysis),
+        "left_out": [
+            {"study": study, "reason": reason}
+            for study, reason in [
+                *report.left_out,
+                *((d.study, d.reason) for d in analysis.dropped),
+            ]
+        ],
+        "notes": list(analysis.notes),
+    }
+    if report.incomplete:
+        result["incomplete"] = list(report.incomplete)
+    if per_study:
+        result["studies"] = _studies_json(report)
+    if report.subgroups is not None:
+        difference = report.subgroups.difference
+        result["subgroups"] = [
+            {"name": part.name, **_pooled_json(part.analysis)}
+            for part in report.subgroups.subgroups
+        ]
+        result["subgroup_difference"] = (
+            None
+            if difference is None
+            else {"q": difference.q, "df": difference.df, "p": difference.p, "i2": difference.i2}
+        )
+    return result
+
+
+def _pooled_json(analysis: MetaAnalysis) -> dict[str, Any]:
+    pooled = analysis.pooled
+    head = {
+        "k": pooled.k if pooled else 0,
+        "measure": analysis.measure.value,
+        "method": analysis.method.value,
+        "test": analysis.test.value,
+    }
+    if pooled is None:
+        return head
+    fields = ("estimate", "se", "ci_low", "ci_high", "tau2", "i2", "q", "q_df", "q_p",
+              "pi_low", "pi_high", "statistic", "pval", "df", "h2", "se_tau2", "tau2_ci_low",
+              "tau2_ci_high", "level")  # fmt: skip
+    values = {name: _finite(getattr(pooled, name)) for name in fields}
+    values["prediction"] = pooled.prediction_rule.value
+    if analysis.measure.is_ratio:
+        values["exp_estimate"] = pooled.exp_estimate
+        values["exp_ci_low"], values["exp_ci_high"] = pooled.exp_ci
+    return {**head, **values}
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or infinity: those are null."""
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    return value
+
+
+def _left_out(report: _MetaReport) -> list[tuple[str, str]]:
+    """The review's studies not pooled, then those the engine dropped, with the reasons."""
+    dropped = [(d.study, d.reason) for d in report.analysis.dropped]
+    return [*report.left_out, *dropped]
+
+
+def _studies_json(report: _MetaReport) -> list[dict[str, Any]]:
+    analysis = report.analysis
+    weights = analysis.pooled.weights if analysis.pooled else ()
+    studies = []
+    for position, effect in enumerate(analysis.effects):
+        row = report.rows.get(effect.study)
+        derivations = getattr(row, "derivations", {})
+        studies.append(
+            {
+                "study": effect.study,
+                "yi": effect.yi,
+                "vi": effect.vi,
+                "weight": weights[position] if position < len(weights) else None,
+                "corrected": effect.corrected,
+                "estimated": bool(getattr(row, "estimated", False)),
+                "converted": [
+                    f"{where}: {step.formula} ({step.source})"
+                    for where, derived in derivations.items()
+                    for step in derived.steps
+                ],
+            }
+        )
+    return studies
+
+
+def _meta_text(report: _MetaReport, *, per_study: bool) -> list[str]:
+    """RevMan's analysis as text: each study's effect with its CI and weight, the total, the
+    prediction interval, heterogeneity and the test for overall effect."""
+    from review_app.domain.meta.plots import (
+        heterogeneity_text,
+        interval_text,
+        method_label,
+        method_notes,
+        overall_effect_text,
+        subgroup_difference_text,
+    )
+
+    analysis = report.analysis
+    pooled = analysis.pooled
+    ratio = analysis.measure.is_ratio
+    z = 1.959963984540054  # the 97.5 % normal quantile: each study's 95 % CI
+    weights = dict(zip((e.study for e in analysis.effects), pooled.weights if pooled else (),
+                       strict=False))  # fmt: skip
+    width = max([len("Total (95% CI)"), *(len(e.study) for e in analysis.effects)]) + 2
+    lines = [f"{analysis.measure.label} ({method_label(analysis)})", ""]
+    lines.append(f"{'Study':<{width}}{'Weight':>8}   {analysis.measure.value} [95% CI]")
+    for effect in analysis.effects:
+        half = z * effect.se
+        text = interval_text(effect.yi, effect.yi - half, effect.yi + half, is_ratio=ratio)
+        weight = weights.get(effect.study)
+        shown = f"{weight:.1f}%" if weight is not None else ""
+        converted = " *" if getattr(report.rows.get(effect.study), "converted", False) else ""
+        lines.append(f"{effect.study:<{width}}{shown:>8}   {text}{converted}")
+    if pooled is not None:
+        total = interval_text(pooled.estimate, pooled.ci_low, pooled.ci_high, is_ratio=ratio)
+        lines.append(f"{'Total (95% CI)':<{width}}{'100.0%':>8}   {total}")
+        if pooled.pi_low is not None and pooled.pi_high is not None:
+            interval = interval_text(pooled.estimate, pooled.pi_low, pooled.pi_high, is_ratio=ratio)
+            lines.append(f"{'Prediction interval':<{width}}{'':>8}   {interval.split(' ', 1)[1]}")
+        lines += [
+            "",
+            heterogeneity_text(pooled),
+            overall_effect_text(pooled),
+            *method_notes(pooled),
+        ]
+    if report.subgroups is not None:
+        lines.append("")
+        for part in report.subgroups.subgroups:
+            sub = part.analysis.pooled
+            shown = (
+                "not estimable"
+                if sub is None
+                else interval_text(sub.estimate, sub.ci_low, sub.ci_high, is_ratio=ratio)
+            )
+            lines.append(f"Subgroup {part.name} (k = {sub.k if sub else 0}): {shown}")
+        if report.subgroups.difference is not None:
+            lines.append(subgroup_difference_text(report.subgroups.difference))
+        lines += list(report.subgroups.notes)
+    if any(getattr(row, "converted", False) for row in report.rows.values()):
+        lines += ["", "* converted from what was reported (--per-study --json lists the formulas)"]
+    lines += [f"Left out: {study}: {reason}" for study, reason in _left_out(report)]
+    if report.incomplete:
+        lines.append(f"Consensus extraction not complete yet: {', '.join(report.incomplete)}")
+    if per_study:
+        lines += ["", "study\tyi\tvi\tweight"]
+        lines += [
+            f"{s['study']}\t{s['yi']:.6g}\t{s['vi']:.6g}\t{s['weight']}"
+            for s in _studies_json(report)
+        ]
+    return lines
+
+
+def _forest(report: _MetaReport, fmt: str) -> bytes:
+    from review_app.domain.meta.plots import forest_plot
+
+    return forest_plot(report.analysis, fmt=fmt, subgroups=report.subgroups)  # type: ignore[arg-type]
 
 
 @app.command()

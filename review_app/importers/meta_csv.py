@@ -69,6 +69,15 @@ LAYOUTS: Mapping[Layout, str] = MappingProxyType(
         Layout.ESTIMATE: "study, estimate, ci_lower, ci_upper (or se); ratios on their own scale",
     }
 )
+# The columns every file of a layout has (continuous arms give a mean or a median besides n).
+REQUIRED_COLUMNS: Mapping[Layout, tuple[str, ...]] = MappingProxyType(
+    {
+        Layout.DICHOTOMOUS: ("events_t", "n_t", "events_c", "n_c"),
+        Layout.CONTINUOUS: ("n_t", "n_c"),
+        Layout.GENERIC: ("yi", "vi"),
+        Layout.ESTIMATE: ("estimate",),
+    }
+)
 # Other spellings people use for a column (before the arm suffix).
 ALIASES: Mapping[str, str] = MappingProxyType(
     {"ci_low": "ci_lower", "ci_high": "ci_upper", "min": "minimum", "max": "maximum"}
@@ -214,6 +223,10 @@ class _Reader:
             missing = "no 'study' column" if STUDY not in names else "the columns fit no layout"
             self._refuse(header_line, f"{missing}; the first row names the columns ({layouts})")
         assert found is not None
+        absent = [name for name in REQUIRED_COLUMNS[found] if name not in names]
+        if absent:
+            columns = ", ".join(absent)
+            self._refuse(header_line, f"no column {columns}; {found} files have {LAYOUTS[found]}")
         if self.measure not in LAYOUT_MEASURES[found]:
             allowed = ", ".join(LAYOUT_MEASURES[found])
             self._refuse(

@@ -47,6 +47,7 @@ from review_app.services.reviews import get_protocol
 from review_app.services.study_copies import review_studies, user_names
 
 if TYPE_CHECKING:
+    from review_app.domain.meta.further import SubgroupResult
     from review_app.domain.meta.model import Analysis
     from review_app.protocol.model import Outcome
 
@@ -81,6 +82,7 @@ class AnalysisRun:
     data: OutcomeData
     analysis: Analysis
     groups: Mapping[str, str]  # study -> subgroup (empty without subgroups)
+    subgroups: SubgroupResult | None  # each subgroup pooled, and the test for differences
     digest: str  # OutcomeData.digest of the data gathered, before any study was left out
 
 
@@ -439,7 +441,19 @@ def _run(session: Session, review_id: int, outcome: Outcome, spec: AnalysisSpec)
     if notes:
         analysis = dataclasses.replace(analysis, notes=(*analysis.notes, *notes))
     groups = {row.study: row.group for row in data.rows if row.group is not None}
-    return AnalysisRun(spec, data, analysis, groups, digest=gathered.digest)
+    parts = _subgroups(pooled, groups, spec) if spec.subgroup is not None and pooled else None
+    return AnalysisRun(spec, data, analysis, groups, parts, digest=gathered.digest)
+
+
+def _subgroups(
+    data: Sequence[StudyData], groups: Mapping[str, str], spec: AnalysisSpec
+) -> SubgroupResult:
+    from review_app.domain.meta.further import AnalysisChoices, subgroups
+
+    choices = AnalysisChoices(
+        spec.measure, method=spec.method, test=spec.test, prediction=spec.prediction
+    )
+    return subgroups(data, groups, choices)
 
 
 def _without_excluded(

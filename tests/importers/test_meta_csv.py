@@ -167,6 +167,10 @@ def test_a_file_of_no_layout_or_the_wrong_measure_is_refused_at_its_header() -> 
     [unknown] = problems("study,a,b\nA,1,2\n")
     assert unknown.startswith("data.csv, line 1: the columns fit no layout; the first row names")
     assert "dichotomous: study, events_t, n_t, events_c, n_c" in unknown
+    assert problems("study,events_t,n_t\nA,1,2\n") == [
+        "data.csv, line 1: no column events_c, n_c; dichotomous files have study, events_t, "
+        "n_t, events_c, n_c"
+    ]
     [no_study] = problems("trial,yi,vi\nA,1,2\n")
     assert no_study.startswith("data.csv, line 1: no 'study' column")
     assert problems("study,events_t,n_t,events_c,n_c\nA,1,10,1,10\n", MD) == [

@@ -309,6 +309,13 @@ def test_subgroups_come_from_a_consensus_characteristic(session: Session, review
         subgroup="country",
     )  # fmt: skip
     assert [row.group for row in data.rows] == ["Malaysia", "Thailand", "(not reported)"]
+    spec = AnalysisSpec(PAIN, EffectMeasure.MD, timepoint=WEEK4, subgroup="country")
+    run = run_analysis(session, actor=LEAD, review_id=review_id, spec=spec)
+    assert run.subgroups is not None
+    assert [part.name for part in run.subgroups.subgroups] == [
+        "Malaysia", "Thailand", "(not reported)"
+    ]  # fmt: skip
+    assert run.subgroups.difference is not None and run.subgroups.difference.df == 2
 
 
 @pytest.mark.parametrize(
