@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
     from review_app.domain.meta.further import SubgroupResult
     from review_app.domain.meta.model import Analysis as MetaAnalysis
+    from review_app.domain.meta.plots import ForestLabels
     from review_app.services.analyses import AnalysisSpec
     from review_app.services.deduplication import DedupSummary
 
@@ -809,6 +810,7 @@ class _MetaReport:
     subgroups: SubgroupResult | None
     left_out: list[tuple[str, str]]  # (study, reason) of the review's studies not pooled
     incomplete: tuple[str, ...] = ()
+    labels: ForestLabels | None = None  # the review's words for the forest plot
 
 
 def _meta_from_file(state: CliState, path: Path, options: _MetaOptions) -> _MetaReport:
@@ -852,7 +854,8 @@ def _meta_from_review(
         run = run_analysis(session, actor=Actor.operator(), review_id=review_id, spec=spec)
     left_out = [(left.study, left.reason) for left in run.data.left_out]
     rows = {row.study: row for row in run.data.rows}
-    return _MetaReport(run.analysis, rows, run.subgroups, left_out, run.data.incomplete)
+    incomplete = run.data.incomplete
+    return _MetaReport(run.analysis, rows, run.subgroups, left_out, incomplete, run.labels)
 
 
 def _echo_meta(report: _MetaReport, *, json_output: bool, per_study: bool) -> None:
@@ -1028,7 +1031,12 @@ def _meta_text(report: _MetaReport, *, per_study: bool) -> list[str]:
 def _forest(report: _MetaReport, fmt: str) -> bytes:
     from review_app.domain.meta.plots import forest_plot
 
-    return forest_plot(report.analysis, fmt=fmt, subgroups=report.subgroups)  # type: ignore[arg-type]
+    return forest_plot(
+        report.analysis,
+        fmt=fmt,  # type: ignore[arg-type]
+        labels=report.labels,
+        subgroups=report.subgroups,
+    )
 
 
 @app.command()

@@ -264,8 +264,10 @@ def test_the_reviews_consensus_data_with_outcome(tmp_path: Path) -> None:
     assert (result["k"], result["measure"], result["method"]) == (2, "MD", "EE")
     assert math.isclose(result["estimate"], expected, rel_tol=1e-12)
     assert result["incomplete"] == ["Lee 2021", "Ng 2022"]  # consensus copies in progress
-    # The protocol's defaults for the outcome: REML with Hartung-Knapp.
-    _, out, _ = run("--db", url, "meta-analyse", "--outcome", "pain_intensity", "--json")
+    # The protocol's defaults for the outcome: REML with Hartung-Knapp; the forest plot.
+    plot = tmp_path / "pain.png"
+    _, out, _ = run("--db", url, "meta-analyse", "--outcome", PAIN, "--json", "--plot", str(plot))
+    assert plot.read_bytes().startswith(b"\x89PNG")
     assert (json.loads(out)["method"], json.loads(out)["test"]) == ("REML", "knha")
     code, _, err = run("--db", url, "meta-analyse", "--outcome", "pain_intensity",
                        "--measure", "RR")  # fmt: skip

@@ -49,6 +49,7 @@ from review_app.services.study_copies import review_studies, user_names
 if TYPE_CHECKING:
     from review_app.domain.meta.further import SubgroupResult
     from review_app.domain.meta.model import Analysis
+    from review_app.domain.meta.plots import ForestLabels
     from review_app.protocol.model import Outcome
 
 ENTITY = "analysis"
@@ -83,6 +84,7 @@ class AnalysisRun:
     analysis: Analysis
     groups: Mapping[str, str]  # study -> subgroup (empty without subgroups)
     subgroups: SubgroupResult | None  # each subgroup pooled, and the test for differences
+    labels: ForestLabels  # the forest plot's title and favours labels (direction of benefit)
     digest: str  # OutcomeData.digest of the data gathered, before any study was left out
 
 
@@ -442,7 +444,21 @@ def _run(session: Session, review_id: int, outcome: Outcome, spec: AnalysisSpec)
         analysis = dataclasses.replace(analysis, notes=(*analysis.notes, *notes))
     groups = {row.study: row.group for row in data.rows if row.group is not None}
     parts = _subgroups(pooled, groups, spec) if spec.subgroup is not None and pooled else None
-    return AnalysisRun(spec, data, analysis, groups, parts, digest=gathered.digest)
+    labels = _labels(outcome, spec.timepoint)
+    return AnalysisRun(spec, data, analysis, groups, parts, labels, digest=gathered.digest)
+
+
+def _labels(outcome: Outcome, timepoint: str | None) -> ForestLabels:
+    """The forest plot's words: the outcome (and time point) as its title, and which side of the
+    line of no effect favours which arm, from the outcome's direction of benefit (effects below
+    it mean less of the outcome in the intervention arm)."""
+    from review_app.domain.meta.plots import ForestLabels
+
+    intervention, comparator = "Favours intervention", "Favours comparator"
+    lower_is_better = outcome.direction == "lower_is_better"
+    left, right = (intervention, comparator) if lower_is_better else (comparator, intervention)
+    title = f"{outcome.name}, {timepoint}" if timepoint else outcome.name
+    return ForestLabels(favours_left=left, favours_right=right, title=title)
 
 
 def _subgroups(

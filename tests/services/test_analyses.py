@@ -291,6 +291,11 @@ def test_a_run_pools_the_rows_with_the_engine_and_leaves_out_by_a_rule(
             effects.append((row.data.yi, row.data.vi))
     expected = sum(y / v for y, v in effects) / sum(1 / v for _, v in effects)
     assert pooled.estimate == pytest.approx(expected, rel=1e-12)
+    # Less pain is better: effects left of the line favour kratom.
+    labels = run.labels
+    assert (labels.title, labels.favours_left, labels.favours_right) == (
+        "Pain intensity, 4 weeks", "Favours intervention", "Favours comparator"
+    )  # fmt: skip
     rule = "high risk of bias in randomisation"
     without = run_analysis(
         session,
