@@ -17,14 +17,12 @@ from sqlmodel import select
 
 from review_app.db import make_engine, session_scope
 from review_app.domain.appraisal.plots import RobRow, render_traffic_light
-from review_app.models import Review, StudyReport, User
+from review_app.models import User
 from review_app.services.appraisal import rob_tables
 from review_app.services.demo import DEMO_ACCOUNTS
 from review_app.services.permissions import Actor
-from review_app.services.progress import unique_record_ids
-from review_app.services.studies import create_study
-from tests.browser.conftest import serve_demo
-from tests.browser.helpers import log_in, settle
+from tests.browser.helpers import choose, open_as, rerun, serve_with_study, settle
+from tests.ui.study_pages import the_review_id
 
 pytestmark = pytest.mark.browser
 LEAD, FIRST, SECOND = DEMO_ACCOUNTS
@@ -44,46 +42,17 @@ LOW_ANSWERS = {
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """The demo served, with one more study (a randomised trial) made as a lead makes it on the
-    Studies page."""
-    with serve_demo(tmp_path_factory.mktemp("appraisal"), screening=False) as (address, url):
-        with session_scope(make_engine(url)) as session:
-            review_id = session.exec(select(Review.id)).one()
-            linked = set(session.exec(select(StudyReport.record_id)))
-            free = [r for r in unique_record_ids(session, review_id=review_id) if r not in linked]
-            create_study(
-                session,
-                actor=Actor.operator(),
-                review_id=review_id,
-                label=STUDY,
-                record_ids=free[:1],
-                design="randomised controlled trial",
-            )
-        yield address, url
+    """The demo served, with one more study (a randomised trial)."""
+    folder = tmp_path_factory.mktemp("appraisal")
+    with serve_with_study(folder, STUDY, design="randomised controlled trial") as served:
+        yield served
 
 
 def open_page(browser: Any, address: str, account: Any) -> Any:
-    page = browser.new_context(viewport={"width": 1400, "height": 2200}).new_page()
-    page.goto(address)
-    page.get_by_role("button", name="Log in").wait_for(timeout=30_000)
-    log_in(page, account.name, account.password)
-    page.get_by_role("link", name="Risk of bias").click()
-    page.get_by_role("heading", name="Risk of bias").wait_for(timeout=30_000)
-    settle(page)
+    page = open_as(browser, address, account, "Risk of bias")
     choose(page, "Study", STUDY)
     choose(page, "Outcome", OUTCOME)
     return page
-
-
-def choose(page: Any, label: str, option: str) -> None:
-    page.get_by_label(label, exact=True).click()
-    page.get_by_role("option", name=option, exact=True).click()
-    rerun(page)
-
-
-def rerun(page: Any) -> None:
-    page.wait_for_timeout(300)  # let the run the last action started begin
-    settle(page)
 
 
 def segment(page: Any, label: str, option: str) -> None:
@@ -174,7 +143,7 @@ def test_two_assessors_disagree_the_lead_settles_it_and_the_plot_shows_the_conse
     with session_scope(make_engine(database)) as session:
         [table] = rob_tables(
             session, actor=Actor.user(_user_id(session, LEAD.name)),
-            review_id=session.exec(select(Review.id)).one(), outcome_id="pain_intensity",
+            review_id=the_review_id(session), outcome_id="pain_intensity",
         )  # fmt: skip
     concerns, low = "Some concerns", "Low"
     assert [row for row in table.rows if row.study == STUDY] == [

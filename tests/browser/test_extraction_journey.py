@@ -13,17 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
 
-from review_app.db import make_engine, session_scope
-from review_app.models import Review, StudyReport
 from review_app.protocol import load_protocol
 from review_app.services.demo import DEMO_ACCOUNTS, DEMO_PROTOCOL
-from review_app.services.permissions import Actor
-from review_app.services.progress import unique_record_ids
-from review_app.services.studies import create_study
-from tests.browser.conftest import serve_demo
-from tests.browser.helpers import log_in, settle
+from tests.browser.helpers import choose, open_as, rerun, serve_with_study, settle
 
 pytestmark = pytest.mark.browser
 LEAD, FIRST, SECOND = DEMO_ACCOUNTS
@@ -34,38 +27,15 @@ SAVE = re.compile(r"^Save(?! and)")  # "Save" with its Ctrl+S hint, not "Save an
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """The demo served, with one more study made as a lead makes it on the Studies page."""
-    with serve_demo(tmp_path_factory.mktemp("extraction"), screening=False) as (address, url):
-        with session_scope(make_engine(url)) as session:
-            review_id = session.exec(select(Review.id)).one()
-            linked = set(session.exec(select(StudyReport.record_id)))
-            free = [r for r in unique_record_ids(session, review_id=review_id) if r not in linked]
-            create_study(
-                session,
-                actor=Actor.operator(),
-                review_id=review_id,
-                label=STUDY,
-                record_ids=free[:1],
-            )
-        yield address, url
+    """The demo served, with one more study."""
+    with serve_with_study(tmp_path_factory.mktemp("extraction"), STUDY) as served:
+        yield served
 
 
 def open_extraction(browser: Any, address: str, account: Any) -> Any:
-    page = browser.new_context(viewport={"width": 1400, "height": 2200}).new_page()
-    page.goto(address)
-    page.get_by_role("button", name="Log in").wait_for(timeout=30_000)
-    log_in(page, account.name, account.password)
-    page.get_by_role("link", name="Extraction").click()
-    page.get_by_role("heading", name="Extraction").wait_for(timeout=30_000)
-    settle(page)
+    page = open_as(browser, address, account, "Extraction")
     choose(page, "Study", STUDY)
     return page
-
-
-def choose(page: Any, label: str, option: str) -> None:
-    page.get_by_label(label, exact=True).click()
-    page.get_by_role("option", name=option, exact=True).click()
-    rerun(page)
 
 
 def type_in(page: Any, label: str, text: str, *, nth: int = 0) -> None:
@@ -74,11 +44,6 @@ def type_in(page: Any, label: str, text: str, *, nth: int = 0) -> None:
     field.fill(text)
     field.press("Enter")
     rerun(page)
-
-
-def rerun(page: Any) -> None:
-    page.wait_for_timeout(400)  # let the run the last action started begin
-    settle(page)
 
 
 def enter_copy(page: Any, *, kratom_mean: str) -> None:
