@@ -120,6 +120,8 @@ def study_data(
     ``subgroup`` puts each row in the group its consensus characteristic names."""
     protocol = _check_reader(session, actor, review_id)
     outcome = _outcome(protocol, outcome_id)
+    if measure is not None:
+        _check_measure(outcome, measure)
     if subgroup is not None:
         _check_subgroup(protocol, subgroup)
     return _outcome_data(session, review_id, outcome, timepoint, measure, subgroup=subgroup)
@@ -168,15 +170,17 @@ def save_analysis(
     protocol = _check_reader(session, actor, review_id)
     _check_spec(session, protocol, review_id, spec)
     outcome = _outcome(protocol, spec.outcome_id)
-    row = SavedAnalysis(review_id=review_id, created_by_id=actor.user_id, name="", outcome_id="",
-                        measure="", method="", test="", prediction="")  # fmt: skip
-    before = None
-    if analysis_id is not None:
+    cleaned = _checked_name(session, review_id, name, analysis_id)
+    if analysis_id is None:
+        row = SavedAnalysis(review_id=review_id, created_by_id=actor.user_id, name=cleaned,
+                            **_columns(spec))  # fmt: skip
+        before = None
+    else:
         row = _saved(session, review_id, analysis_id)
         _check_owner(session, actor, review_id, row)
         before = _settings(row)
-    row.name = _checked_name(session, review_id, name, analysis_id)
-    _apply(row, spec)
+        for column, value in {"name": cleaned, **_columns(spec)}.items():
+            setattr(row, column, value)
     data = _outcome_data(
         session, review_id, outcome, spec.timepoint, spec.measure, subgroup=spec.subgroup
     )
@@ -198,7 +202,7 @@ def list_analyses(session: Session, *, actor: Actor, review_id: int) -> list[Sav
         .order_by(func.lower(SavedAnalysis.name), col(SavedAnalysis.id))
     ).all()
     copies = _consensus(session, review_id)
-    return [_current_view(session, protocol, review_id, row, copies) for row in rows]
+    return [_current_view(session, protocol, row, copies) for row in rows]
 
 
 def get_analysis(
@@ -206,7 +210,7 @@ def get_analysis(
 ) -> SavedAnalysisView:
     protocol = _check_reader(session, actor, review_id)
     row = _saved(session, review_id, analysis_id)
-    return _current_view(session, protocol, review_id, row, _consensus(session, review_id))
+    return _current_view(session, protocol, row, _consensus(session, review_id))
 
 
 def delete_analysis(session: Session, *, actor: Actor, review_id: int, analysis_id: int) -> None:
@@ -281,13 +285,16 @@ def _check_subgroup(protocol: Protocol, subgroup: str) -> None:
         )
 
 
-def _check_spec(session: Session, protocol: Protocol, review_id: int, spec: AnalysisSpec) -> None:
-    outcome = _outcome(protocol, spec.outcome_id)
-    if spec.measure not in outcome.measures:
+def _check_measure(outcome: Outcome, measure: EffectMeasure) -> None:
+    if measure not in outcome.measures:
         allowed = ", ".join(outcome.measures)
         raise ValidationError(
-            f"{spec.measure}: {outcome.name} is a {outcome.type} outcome, pooled as {allowed}"
+            f"{measure}: {outcome.name} is a {outcome.type} outcome, pooled as {allowed}"
         )
+
+
+def _check_spec(session: Session, protocol: Protocol, review_id: int, spec: AnalysisSpec) -> None:
+    _check_measure(_outcome(protocol, spec.outcome_id), spec.measure)
     if spec.method.needs_tables and spec.measure not in _TABLE_MEASURES[spec.method]:
         allowed = ", ".join(_TABLE_MEASURES[spec.method])
         raise ValidationError(f"the {spec.method} method pools {allowed} only, not {spec.measure}")
@@ -339,11 +346,19 @@ def _saved(session: Session, review_id: int, analysis_id: int) -> SavedAnalysis:
     return row
 
 
-def _apply(row: SavedAnalysis, spec: AnalysisSpec) -> None:
-    row.outcome_id, row.timepoint = spec.outcome_id, spec.timepoint
-    row.measure, row.method, row.test = spec.measure, spec.method, spec.test
-    row.prediction, row.subgroup = spec.prediction, spec.subgroup
-    row.excluded, row.exclusion_rule = list(spec.excluded), spec.exclusion_rule.strip()
+def _columns(spec: AnalysisSpec) -> dict[str, Any]:
+    """The saved analysis's columns that hold ``spec`` (:func:`_spec` reads them back)."""
+    return {
+        "outcome_id": spec.outcome_id,
+        "timepoint": spec.timepoint,
+        "measure": spec.measure,
+        "method": spec.method,
+        "test": spec.test,
+        "prediction": spec.prediction,
+        "subgroup": spec.subgroup,
+        "excluded": list(spec.excluded),
+        "exclusion_rule": spec.exclusion_rule.strip(),
+    }
 
 
 def _spec(row: SavedAnalysis) -> AnalysisSpec:
@@ -408,12 +423,9 @@ def _view(
 
 
 def _current_view(
-    session: Session,
-    protocol: Protocol,
-    review_id: int,
-    row: SavedAnalysis,
-    copies: Consensus,
+    session: Session, protocol: Protocol, row: SavedAnalysis, copies: Consensus
 ) -> SavedAnalysisView:
+    """The saved analysis, stale when the data it would run on differ from its last run's."""
     spec = _spec(row)
     outcome = _outcome(protocol, spec.outcome_id)
     data = gather(copies, outcome, spec.timepoint, spec.measure, subgroup=spec.subgroup)

@@ -230,8 +230,8 @@ class _StudyOptions:
         if self.reason:
             return self.reason
         offered = [
-            *(f"{k} arm data" for k in self.arms),
-            *(f"a {m} estimate" for m in self.contrasts),
+            *(f"{kind} arm data" for kind in self.arms),
+            *(f"an estimate of the {m.label.lower()}" for m in self.contrasts),
         ]
         return f"it gives {' and '.join(offered)}, not a {measure.label.lower()}"
 

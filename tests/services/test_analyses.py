@@ -251,7 +251,9 @@ def test_dichotomous_arms_and_an_estimate_of_another_measure(session: Session) -
     assert risk.measure == EffectMeasure.RR  # the protocol's default for a dichotomous outcome
     assert risk.measures == (EffectMeasure.RR, EffectMeasure.OR, EffectMeasure.RD)
     assert [row.data for row in risk.rows] == [Dichotomous("Hill 2020", 5, 30, 2, 31)]
-    assert [o.reason for o in risk.left_out] == ["it gives a OR estimate, not a risk ratio"]
+    assert [o.reason for o in risk.left_out] == [
+        "it gives an estimate of the odds ratio, not a risk ratio"
+    ]
     odds = study_data(
         session, actor=LEAD, review_id=review.id, outcome_id=AE, measure=EffectMeasure.OR
     )
