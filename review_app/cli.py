@@ -12,12 +12,12 @@ import inspect
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Protocol
 
 import typer
 from typer.core import TyperGroup
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
     from typer._click.core import Context as ClickContext  # the click typer bundles
 
+    from review_app.domain.extraction.formats import Derived
     from review_app.domain.meta.further import SubgroupResult
     from review_app.domain.meta.model import Analysis as MetaAnalysis
     from review_app.domain.meta.plots import ForestLabels
@@ -801,12 +802,26 @@ def _choice(
         raise ValidationError(f"{option} {value!r}: allowed are {names}") from None
 
 
+class _StudyInput(Protocol):
+    """What meta-analyse shows of a study's input, from a file (importers.meta_csv.FileStudy)
+    or from the review (services.analysis_data.StudyRow): how its numbers were derived."""
+
+    @property
+    def derivations(self) -> Mapping[str, Derived]: ...
+
+    @property
+    def converted(self) -> bool: ...
+
+    @property
+    def estimated(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class _MetaReport:
     """What meta-analyse prints and draws: the analysis, its studies' rows and subgroups."""
 
     analysis: MetaAnalysis
-    rows: dict[str, Any]  # study -> its row (FileStudy or StudyRow): derivations, line...
+    rows: Mapping[str, _StudyInput]  # study -> its row of the file or of the review
     subgroups: SubgroupResult | None
     left_out: list[tuple[str, str]]  # (study, reason) of the review's studies not pooled
     incomplete: tuple[str, ...] = ()
@@ -942,7 +957,7 @@ def _studies_json(report: _MetaReport) -> list[dict[str, Any]]:
     studies = []
     for position, effect in enumerate(analysis.effects):
         row = report.rows.get(effect.study)
-        derivations = getattr(row, "derivations", {})
+        derivations = row.derivations if row is not None else {}
         studies.append(
             {
                 "study": effect.study,
@@ -950,7 +965,7 @@ def _studies_json(report: _MetaReport) -> list[dict[str, Any]]:
                 "vi": effect.vi,
                 "weight": weights[position] if position < len(weights) else None,
                 "corrected": effect.corrected,
-                "estimated": bool(getattr(row, "estimated", False)),
+                "estimated": row is not None and row.estimated,
                 "converted": [
                     f"{where}: {step.formula} ({step.source})"
                     for where, derived in derivations.items()
@@ -963,69 +978,93 @@ def _studies_json(report: _MetaReport) -> list[dict[str, Any]]:
 
 def _meta_text(report: _MetaReport, *, per_study: bool) -> list[str]:
     """RevMan's analysis as text: each study's effect with its CI and weight, the total, the
-    prediction interval, heterogeneity and the test for overall effect."""
-    from review_app.domain.meta.plots import (
-        heterogeneity_text,
-        interval_text,
-        method_label,
-        method_notes,
-        overall_effect_text,
-        subgroup_difference_text,
-    )
+    prediction interval, heterogeneity and the test for overall effect, the subgroups, then
+    what was converted, left out or is not complete yet."""
+    from review_app.domain.meta.plots import method_label
 
     analysis = report.analysis
-    pooled = analysis.pooled
-    ratio = analysis.measure.is_ratio
-    z = 1.959963984540054  # the 97.5 % normal quantile: each study's 95 % CI
-    weights = dict(zip((e.study for e in analysis.effects), pooled.weights if pooled else (),
-                       strict=False))  # fmt: skip
-    width = max([len("Total (95% CI)"), *(len(e.study) for e in analysis.effects)]) + 2
+    width = max([len("Prediction interval"), *(len(e.study) for e in analysis.effects)]) + 2
     lines = [f"{analysis.measure.label} ({method_label(analysis)})", ""]
     lines.append(f"{'Study':<{width}}{'Weight':>8}   {analysis.measure.value} [95% CI]")
-    for effect in analysis.effects:
-        half = z * effect.se
-        text = interval_text(effect.yi, effect.yi - half, effect.yi + half, is_ratio=ratio)
-        weight = weights.get(effect.study)
-        shown = f"{weight:.1f}%" if weight is not None else ""
-        converted = " *" if getattr(report.rows.get(effect.study), "converted", False) else ""
-        lines.append(f"{effect.study:<{width}}{shown:>8}   {text}{converted}")
-    if pooled is not None:
-        total = interval_text(pooled.estimate, pooled.ci_low, pooled.ci_high, is_ratio=ratio)
-        lines.append(f"{'Total (95% CI)':<{width}}{'100.0%':>8}   {total}")
-        if pooled.pi_low is not None and pooled.pi_high is not None:
-            interval = interval_text(pooled.estimate, pooled.pi_low, pooled.pi_high, is_ratio=ratio)
-            lines.append(f"{'Prediction interval':<{width}}{'':>8}   {interval.split(' ', 1)[1]}")
-        lines += [
-            "",
-            heterogeneity_text(pooled),
-            overall_effect_text(pooled),
-            *method_notes(pooled),
-        ]
-    if report.subgroups is not None:
-        lines.append("")
-        for part in report.subgroups.subgroups:
-            sub = part.analysis.pooled
-            shown = (
-                "not estimable"
-                if sub is None
-                else interval_text(sub.estimate, sub.ci_low, sub.ci_high, is_ratio=ratio)
-            )
-            lines.append(f"Subgroup {part.name} (k = {sub.k if sub else 0}): {shown}")
-        if report.subgroups.difference is not None:
-            lines.append(subgroup_difference_text(report.subgroups.difference))
-        lines += list(report.subgroups.notes)
-    if any(getattr(row, "converted", False) for row in report.rows.values()):
+    lines += _study_lines(report, width)
+    lines += _total_lines(analysis, width)
+    lines += _subgroup_lines(report)
+    if any(row.converted for row in report.rows.values()):
         lines += ["", "* converted from what was reported (--per-study --json lists the formulas)"]
     lines += [f"Left out: {study}: {reason}" for study, reason in _left_out(report)]
     if report.incomplete:
         lines.append(f"Consensus extraction not complete yet: {', '.join(report.incomplete)}")
     if per_study:
         lines += ["", "study\tyi\tvi\tweight"]
-        lines += [
-            f"{s['study']}\t{s['yi']:.6g}\t{s['vi']:.6g}\t{s['weight']}"
-            for s in _studies_json(report)
-        ]
+        for study in _studies_json(report):
+            lines.append("\t".join(str(study[key]) for key in ("study", "yi", "vi", "weight")))
     return lines
+
+
+def _study_lines(report: _MetaReport, width: int) -> list[str]:
+    """A study a line: its weight and its effect with the 95 % CI (Wald, as RevMan shows)."""
+    from statistics import NormalDist
+
+    from review_app.domain.meta.plots import interval_text
+
+    analysis = report.analysis
+    weights = analysis.pooled.weights if analysis.pooled else ()
+    z = NormalDist().inv_cdf(0.975)
+    lines = []
+    for position, effect in enumerate(analysis.effects):
+        half = z * effect.se
+        ratio = analysis.measure.is_ratio
+        text = interval_text(effect.yi, effect.yi - half, effect.yi + half, is_ratio=ratio)
+        weight = f"{weights[position]:.1f}%" if position < len(weights) else ""
+        row = report.rows.get(effect.study)
+        mark = " *" if row is not None and row.converted else ""
+        lines.append(f"{effect.study:<{width}}{weight:>8}   {text}{mark}")
+    return lines
+
+
+def _total_lines(analysis: MetaAnalysis, width: int) -> list[str]:
+    from review_app.domain.meta.plots import (
+        heterogeneity_text,
+        interval_text,
+        method_notes,
+        overall_effect_text,
+    )
+
+    pooled = analysis.pooled
+    if pooled is None:
+        return []
+    ratio = analysis.measure.is_ratio
+    total = interval_text(pooled.estimate, pooled.ci_low, pooled.ci_high, is_ratio=ratio)
+    lines = [f"{f'Total ({pooled.level:.0%} CI)':<{width}}{'100.0%':>8}   {total}"]
+    if pooled.pi_low is not None and pooled.pi_high is not None:
+        interval = interval_text(pooled.estimate, pooled.pi_low, pooled.pi_high, is_ratio=ratio)
+        lines.append(f"{'Prediction interval':<{width}}{'':>8}   {interval.split(' ', 1)[1]}")
+    return [*lines, "", heterogeneity_text(pooled), overall_effect_text(pooled),
+            *method_notes(pooled)]  # fmt: skip
+
+
+def _subgroup_lines(report: _MetaReport) -> list[str]:
+    from review_app.domain.meta.plots import (
+        NOT_ESTIMABLE,
+        interval_text,
+        subgroup_difference_text,
+    )
+
+    if report.subgroups is None:
+        return []
+    lines = [""]
+    ratio = report.analysis.measure.is_ratio
+    for part in report.subgroups.subgroups:
+        pooled = part.analysis.pooled
+        shown = (
+            NOT_ESTIMABLE
+            if pooled is None
+            else interval_text(pooled.estimate, pooled.ci_low, pooled.ci_high, is_ratio=ratio)
+        )
+        lines.append(f"Subgroup {part.name} (k = {pooled.k if pooled else 0}): {shown}")
+    if report.subgroups.difference is not None:
+        lines.append(subgroup_difference_text(report.subgroups.difference))
+    return [*lines, *report.subgroups.notes]
 
 
 def _forest(report: _MetaReport, fmt: str) -> bytes:
