@@ -952,10 +952,12 @@ def _left_out(report: _MetaReport) -> list[tuple[str, str]]:
 
 
 def _studies_json(report: _MetaReport) -> list[dict[str, Any]]:
+    from review_app.domain.meta.plots.rows import study_weights
+
     analysis = report.analysis
-    weights = analysis.pooled.weights if analysis.pooled else ()
+    weights = study_weights(analysis)
     studies = []
-    for position, effect in enumerate(analysis.effects):
+    for effect in analysis.effects:
         row = report.rows.get(effect.study)
         derivations = row.derivations if row is not None else {}
         studies.append(
@@ -963,7 +965,7 @@ def _studies_json(report: _MetaReport) -> list[dict[str, Any]]:
                 "study": effect.study,
                 "yi": effect.yi,
                 "vi": effect.vi,
-                "weight": weights[position] if position < len(weights) else None,
+                "weight": weights.get(effect.study),
                 "corrected": effect.corrected,
                 "estimated": row is not None and row.estimated,
                 "converted": [
@@ -1006,16 +1008,17 @@ def _study_lines(report: _MetaReport, width: int) -> list[str]:
     from statistics import NormalDist
 
     from review_app.domain.meta.plots import interval_text
+    from review_app.domain.meta.plots.rows import study_weights
 
     analysis = report.analysis
-    weights = analysis.pooled.weights if analysis.pooled else ()
+    weights = study_weights(analysis)
     z = NormalDist().inv_cdf(0.975)
     lines = []
-    for position, effect in enumerate(analysis.effects):
+    for effect in analysis.effects:
         half = z * effect.se
         ratio = analysis.measure.is_ratio
         text = interval_text(effect.yi, effect.yi - half, effect.yi + half, is_ratio=ratio)
-        weight = f"{weights[position]:.1f}%" if position < len(weights) else ""
+        weight = f"{weights[effect.study]:.1f}%" if effect.study in weights else ""
         row = report.rows.get(effect.study)
         mark = " *" if row is not None and row.converted else ""
         lines.append(f"{effect.study:<{width}}{weight:>8}   {text}{mark}")

@@ -272,3 +272,25 @@ def test_the_reviews_consensus_data_with_outcome(tmp_path: Path) -> None:
     code, _, err = run("--db", url, "meta-analyse", "--outcome", "pain_intensity",
                        "--measure", "RR")  # fmt: skip
     assert code == 2 and "continuous outcome, pooled as MD, SMD" in err
+
+
+def test_a_table_without_events_is_left_out_and_the_weights_stay_with_their_studies(
+    tmp_path: Path,
+) -> None:
+    """Mantel-Haenszel keeps the double-zero table in k (as rma.mh) with weight 0, so its weights
+    follow the tables while the effect sizes leave it out: each weight is its own study's."""
+    path = write(tmp_path / "dz.csv", "study,events_t,n_t,events_c,n_c",
+                 ["A,0,10,0,12", "B,3,20,6,21", "C,5,30,9,28"])  # fmt: skip
+    code, out, _ = run("meta-analyse", str(path), "--measure", "OR", "--method", "MH", "--json",
+                       "--per-study")  # fmt: skip
+    assert code == 0
+    result = json.loads(out)
+    assert result["left_out"] == [
+        {"study": "A", "reason": "no events in either arm, so the odds ratio is undefined"}
+    ]
+    weights = {s["study"]: s["weight"] for s in result["studies"]}
+    assert list(weights) == ["B", "C"] and math.isclose(sum(weights.values()), 100)
+    # MH weights of an odds ratio: b_i c_i / n_i (Robins, Breslow, Greenland 1986).
+    raw = {"B": 17 * 6 / 41, "C": 25 * 9 / 58}
+    for study, weight in weights.items():
+        assert math.isclose(weight, 100 * raw[study] / sum(raw.values()), rel_tol=1e-9)
