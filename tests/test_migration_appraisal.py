@@ -5,19 +5,17 @@ assessor's first row; the downgrade gives back the judgements and support."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
-from review_app.db import alembic_config, make_engine, migrate
+from review_app.db import migrate
 from review_app.models import Appraisal, AppraisalDomain, AppraisalSlot
+from tests.migration_helpers import database_at, downgrade, insert, old_review
 
 WHEN = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 LATER = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -26,53 +24,15 @@ LATER = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 @pytest.fixture(params=["sqlite", "postgresql"])
 def at_0006(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A database of the test's own, at revision 0006 (before risk-of-bias copies)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        migrate(engine, "0006")
-        yield engine
-        engine.dispose()
-        return
-    server = make_engine(request.getfixturevalue("postgres_url"))
-    schema = f"m_{uuid.uuid4().hex[:10]}"
-    with server.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = server.url.render_as_string(hide_password=False)
-    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
-    migrate(engine, "0006")
-    yield engine
-    engine.dispose()
-    with server.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    server.dispose()
-
-
-def insert(engine: Engine, table: str, **values: Any) -> int:
-    names = ", ".join(f'"{name}"' for name in values)
-    marks = ", ".join(f":{name}" for name in values)
-    with engine.begin() as connection:
-        connection.execute(text(f'INSERT INTO "{table}" ({names}) VALUES ({marks})'), values)
-        return int(connection.execute(text(f'SELECT MAX(id) FROM "{table}"')).scalar_one())
+    yield from database_at(request, tmp_path, "0006")
 
 
 def old_data(engine: Engine) -> dict[str, int]:
     """One study rated by two assessors (ben first), for two outcomes by ana."""
-    review = insert(
-        engine,
-        "review",
-        name="r",
-        title="t",
-        question="q",
-        protocol="{}",
-        protocol_source="",
-        is_blind=True,
-        created_at=WHEN,
+    ids = old_review(engine, WHEN)
+    ids["study"] = insert(
+        engine, "study", review_id=ids["review"], label="Smith 2020", created_at=WHEN
     )
-    ids = {"review": review}
-    for name in ("ana", "ben"):
-        ids[name] = insert(
-            engine, "user", name=name, password_hash="x", is_active=True, created_at=WHEN
-        )
-    ids["study"] = insert(engine, "study", review_id=review, label="Smith 2020", created_at=WHEN)
     long_domain = "Bias arising from the randomisation process"
     rows = (
         ("ben", "pain", "RoB 2", '{"D1": {"judgement": "low", "support": "sealed envelopes"}}',
@@ -152,10 +112,7 @@ def test_downgrade_gives_back_the_assessors_judgements(at_0006: Engine) -> None:
     with Session(at_0006) as session:
         session.add(Appraisal(study_id=ids["study"], outcome_id="pain", slot=0, tool="rob2"))
         session.commit()  # a consensus copy: the old table has no place for it
-    config = alembic_config()
-    with at_0006.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0006")
+    downgrade(at_0006, "0006")
     with at_0006.connect() as connection:
         rows = connection.execute(
             text(

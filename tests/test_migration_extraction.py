@@ -4,21 +4,19 @@ into the study's consensus copy; the downgrade gives back what the old tables ca
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from alembic import command
 from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
-from review_app.db import alembic_config, make_engine, migrate
+from review_app.db import migrate
 from review_app.domain.extraction.model import Result
 from review_app.models import Extraction, ExtractionArm, ExtractionResult, ExtractionValue
 from review_app.models.extraction import result_key_digest
+from tests.migration_helpers import database_at, downgrade, insert, old_review
 
 WHEN = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 LATER = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -27,54 +25,14 @@ LATER = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 @pytest.fixture(params=["sqlite", "postgresql"])
 def at_0005(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     """A database of the test's own, at revision 0005 (before extraction copies)."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-        migrate(engine, "0005")
-        yield engine
-        engine.dispose()
-        return
-    server = make_engine(request.getfixturevalue("postgres_url"))
-    schema = f"m_{uuid.uuid4().hex[:10]}"
-    with server.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    url = server.url.render_as_string(hide_password=False)
-    engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
-    migrate(engine, "0005")
-    yield engine
-    engine.dispose()
-    with server.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    server.dispose()
-
-
-def insert(engine: Engine, table: str, **values: Any) -> int:
-    names = ", ".join(f'"{name}"' for name in values)
-    marks = ", ".join(f":{name}" for name in values)
-    with engine.begin() as connection:
-        connection.execute(text(f'INSERT INTO "{table}" ({names}) VALUES ({marks})'), values)
-        return int(connection.execute(text(f'SELECT MAX(id) FROM "{table}"')).scalar_one())
+    yield from database_at(request, tmp_path, "0005")
 
 
 def old_data(engine: Engine) -> dict[str, int]:
     """Two studies: one with two extractors' characteristics, one with arm-level outcome data."""
-    review = insert(
-        engine,
-        "review",
-        name="r",
-        title="t",
-        question="q",
-        protocol="{}",
-        protocol_source="",
-        is_blind=True,
-        created_at=WHEN,
-    )
-    ids = {"review": review}
-    for name in ("ana", "ben"):
-        ids[name] = insert(
-            engine, "user", name=name, password_hash="x", is_active=True, created_at=WHEN
-        )
+    ids = old_review(engine, WHEN)
     for label in ("Smith 2020", "Jones 2021"):
-        ids[label] = insert(engine, "study", review_id=review, label=label, created_at=WHEN)
+        ids[label] = insert(engine, "study", review_id=ids["review"], label=label, created_at=WHEN)
     for extractor, field, value, at in (
         ("ben", "country", "Malaysia", LATER),  # ben's first value comes first: slot 1
         ("ana", "country", "Thailand", WHEN),
@@ -193,10 +151,7 @@ def test_upgrade_moves_outcome_data_into_the_consensus_copy(at_0005: Engine) -> 
 def test_downgrade_gives_back_what_the_old_tables_hold(at_0005: Engine) -> None:
     ids = old_data(at_0005)
     migrate(at_0005)
-    config = alembic_config()
-    with at_0005.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0005")
+    downgrade(at_0005, "0005")
     with at_0005.connect() as connection:
         values = connection.execute(
             text("SELECT study_id, extractor_id, field_id, value FROM extractionvalue")

@@ -64,6 +64,23 @@ class ComparedItem:
     resolved: bool
 
 
+class WithConsensus:
+    """A view of copies side by side with their consensus (a stage's dataclass declares the two
+    fields): the agreement of the copies, and how many items the consensus has yet to decide."""
+
+    __slots__ = ()
+    comparison: Comparison  # the copies compared, without the consensus
+    items: tuple[ComparedItem, ...]  # the comparison's items, then those only the consensus has
+
+    @property
+    def agreement(self) -> float | None:
+        return self.comparison.agreement
+
+    @property
+    def unresolved(self) -> int:
+        return sum(not item.resolved for item in self.items)
+
+
 def compared_items(
     comparison: Comparison, with_consensus: Comparison | None, *, decided: set[ItemKey]
 ) -> tuple[ComparedItem, ...]:

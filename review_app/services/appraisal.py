@@ -2,7 +2,9 @@
 
 Risk of bias is judged per result (RoB 2 guidance, section 1.3): per study and protocol outcome,
 with a copy for all outcomes (``ALL_OUTCOMES``, "*") holding the domains that do not differ. The
-rules live here, not in the pages, as for extraction (``services/extraction.py``):
+rules live here, not in the pages, as for extraction (``services/extraction.py``); the slots,
+blinding, audit and consensus mechanics both share are ``services/copy_slots.py``, given this
+stage's :data:`COPIES`:
 
 - **Tool.** A study's tool is the one the protocol's ``[risk_of_bias]`` names for its design: the
   consensus extraction's ``design`` characteristic when the protocol names a tool for it, else the
@@ -33,10 +35,10 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from operator import attrgetter
+from typing import Any
 
 from sqlalchemy import Table, delete
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from review_app.domain.appraisal import assessment
@@ -50,9 +52,9 @@ from review_app.domain.appraisal.model import (
 from review_app.domain.appraisal.plots import Judgement, RobDomain, RobRow, RobTable
 from review_app.domain.appraisal.tool import Answer, Tool
 from review_app.domain.appraisal.tools import TOOLS, tool_by_id, tool_for_protocol_name
-from review_app.domain.extraction.compare import Comparison, Item
+from review_app.domain.comparison import ComparedItem, Comparison, WithConsensus, compared_items
 from review_app.domain.extraction.model import same_label
-from review_app.domain.vocabulary import ExtractionStatus, Role, is_lead
+from review_app.domain.vocabulary import ExtractionStatus, Role
 from review_app.errors import (
     AppraisalProblems,
     ConflictError,
@@ -67,29 +69,59 @@ from review_app.models import (
     AppraisalSlot,
     Extraction,
     ExtractionValue,
-    Membership,
     Study,
-    StudyReport,
-    User,
-    utcnow,
 )
 from review_app.models.appraisal import CONSENSUS_SLOT
 from review_app.protocol import Protocol
-from review_app.services.audit import record_event
-from review_app.services.permissions import Actor, require_role
-from review_app.services.reviews import get_protocol
+from review_app.services.copy_slots import (
+    VALUES as VALUES,  # the callers read the choices here
+)
+from review_app.services.copy_slots import (
+    Change,
+    CopyAccess,
+    CopyAction,
+    CopyStage,
+    ReplacedCopies,
+    Values,
+    audit,
+    audit_changes,
+    check_comparison,
+    check_read,
+    check_values,
+    claimed,
+    complete_groups,
+    copies_of,
+    copy_access,
+    copy_name,
+    copy_row,
+    decide,
+    decided_keys,
+    export_order,
+    follows_one_copy,
+    free_slot,
+    import_slot,
+    is_complete,
+    no_free_slot,
+    set_status,
+    split_consensus,
+    start_sources,
+    take_source,
+    touch,
+    writable_copy,
+)
+from review_app.services.permissions import Actor
 from review_app.services.study_copies import (
     CHUNK,
     copy_holder,
     id_chunks,
+    member_ids,
+    record_ids,
     review_studies,
     review_study,
     user_names,
 )
 
 Status = ExtractionStatus  # a copy is in progress or complete, as an extraction copy is
-Values = Literal["consensus", "all"]
-VALUES: tuple[Values, ...] = ("consensus", "all")
 DESIGN_FIELD = "design"  # the extraction characteristic read for a study's design
 
 # --- views --------------------------------------------------------------------------------------
@@ -165,23 +197,7 @@ class CopyColumn:
 
 
 @dataclass(frozen=True, slots=True)
-class ComparedItem:
-    """One item of a result's assessment (domain/appraisal/compare: the variant, a domain's
-    judgement or answer, the overall) across the assessors' copies and the consensus.
-
-    ``resolved``: the consensus holds a decision on it, because the lead took or edited it, or
-    because the assessors agree and the consensus has what they have.
-    """
-
-    item: Item
-    values: tuple[str | None, ...]  # per column of ResultComparison.columns
-    same: bool  # the assessors agree
-    consensus: str | None
-    resolved: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ResultComparison:
+class ResultComparison(WithConsensus):
     """The assessors' copies of one result of a study side by side, with the consensus."""
 
     study_id: int
@@ -192,89 +208,41 @@ class ResultComparison:
     consensus: CopyColumn | None
     items: tuple[ComparedItem, ...]  # the comparison's items, then those only the consensus has
 
-    @property
-    def agreement(self) -> float | None:
-        return self.comparison.agreement
-
-    @property
-    def unresolved(self) -> int:
-        return sum(not item.resolved for item in self.items)
-
-
-@dataclass(frozen=True, slots=True)
-class ReplacedCopies:
-    """What :func:`replace_copies` did."""
-
-    created: int
-    replaced: int
-
 
 # --- who may do what ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Access:
-    user_id: int | None
-    lead: bool
-    protocol: Protocol
+def _result_name(study: Study, outcome_id: str) -> str:
+    result = "all outcomes" if outcome_id == ALL_OUTCOMES else f"outcome {outcome_id}"
+    return f"{study.label} ({result})"
 
-    @property
-    def blind(self) -> bool:
-        return self.protocol.appraisal.blind
 
-    @property
-    def per_study(self) -> int:
-        return self.protocol.appraisal.assessors_per_study
-
-    @property
-    def open_book(self) -> bool:
-        return self.lead or not self.blind
+COPIES = CopyStage(
+    model=Appraisal,
+    entity="appraisal",
+    setting="appraisal",
+    per_study="assessors_per_study",
+    person="assessor",
+    kind="risk-of-bias",
+    work="assessment",
+    blind_work="risk-of-bias assessment",
+    own="copies",
+    owner=attrgetter("assessor_id"),
+    order=("study_id", "outcome_id", "slot"),
+    where=lambda row, study: _result_name(study, row.outcome_id),
+    place=lambda row: {"outcome_id": row.outcome_id},
+)
+OPEN = "open"  # the audit action of a copy made for a result (after its slot's claim)
 
 
 def _access(
     session: Session, actor: Actor, review_id: int, *, at_least: Role = Role.REVIEWER
-) -> _Access:
-    role = require_role(session, actor=actor, review_id=review_id, at_least=at_least)
-    return _Access(actor.user_id, is_lead(role), get_protocol(session, review_id))
+) -> CopyAccess:
+    return copy_access(session, COPIES, actor=actor, review_id=review_id, at_least=at_least)
 
 
-def _copy_name(row: Appraisal, study: Study) -> str:
-    owner = "the consensus" if row.slot == CONSENSUS_SLOT else f"assessor {row.slot}'s copy"
-    return f"{owner} of {_result_name(study, row.outcome_id)}"
-
-
-def _assesses(session: Session, access: _Access, study_id: int) -> bool:
+def _assesses(session: Session, access: CopyAccess, study_id: int) -> bool:
     return access.user_id is not None and _own_slot(session, study_id, access.user_id) is not None
-
-
-def _check_read(session: Session, access: _Access, row: Appraisal, study: Study) -> None:
-    """Own copies; leads any; the other copies of a study one assesses, when not blind."""
-    if access.lead or (access.user_id is not None and row.assessor_id == access.user_id):
-        return
-    if access.blind:
-        raise PermissionDeniedError(
-            f"{_copy_name(row, study)} is not yours: while risk-of-bias assessment is blind each "
-            "assessor sees only their own copies (leads see every copy)"
-        )
-    if not _assesses(session, access, study.id or 0):
-        raise PermissionDeniedError(
-            f"{_copy_name(row, study)} is not yours: the copies of a study are open to its "
-            "assessors (open the study for assessment) and to leads"
-        )
-
-
-def _check_write(access: _Access, row: Appraisal, study: Study) -> None:
-    """An assessor writes their own copies; only leads write the consensus."""
-    if row.slot == CONSENSUS_SLOT:
-        if not access.lead:
-            raise PermissionDeniedError(
-                f"only leads edit {_copy_name(row, study)}; your role is reviewer"
-            )
-        return
-    if access.user_id is None or row.assessor_id != access.user_id:
-        raise PermissionDeniedError(
-            f"{_copy_name(row, study)} is another assessor's; you edit only your own copies"
-        )
 
 
 # --- public functions ---------------------------------------------------------------------------
@@ -298,9 +266,9 @@ def list_progress(session: Session, *, actor: Actor, review_id: int) -> list[App
     studies = review_studies(session, review_id)
     study_ids = [s.id for s in studies if s.id is not None]
     slots = _slots_of(session, study_ids)
-    rows = _copies_of(session, study_ids)
+    rows = copies_of(session, COPIES, study_ids)
     names = user_names(session, [s.assessor_id for s in slots])
-    reports = _record_ids(session, study_ids)
+    reports = record_ids(session, study_ids)
     designs = _extracted_designs(session, study_ids)
     outcomes = [ALL_OUTCOMES, *(o.id for o in access.protocol.outcomes)]
     progress = []
@@ -343,28 +311,25 @@ def open_copy(
     user_id = copy_holder(actor.user_id, "risk-of-bias")
     study = review_study(session, review_id, study_id)
     _check_outcome(access.protocol, outcome_id)
-    for _attempt in range(access.per_study + 2):  # a concurrent claim or open: look again
+
+    slot: int | None = None  # the actor's slot of the study, as last looked up
+
+    def look() -> Appraisal | None:
+        nonlocal slot
         slot = _own_slot(session, study_id, user_id)
-        row = _copy_at(session, study_id, outcome_id, slot) if slot is not None else None
-        if row is not None:
-            return _view(session, row, study)
+        return _copy_at(session, study_id, outcome_id, slot) if slot is not None else None
+
+    def make() -> Appraisal:
         tool = _study_tool(session, access.protocol, study)
-        claiming = slot is None
-        try:
-            with session.begin_nested():
-                slot = _claim(session, access, study, user_id) if slot is None else slot
-                row = _insert_copy(
-                    session, study, outcome_id, slot=slot, assessor_id=user_id, tool=tool
-                )
-        except IntegrityError:
-            continue
-        if claiming:
-            _event(session, study, row, actor, "claim", None, {"slot": slot})
-        _event(session, study, row, actor, "open", None, {"tool": tool.id})
-        return _view(session, row, study)
-    raise ConflictError(
-        f"{study.label}: another assessor claimed a slot at the same moment; try again"
-    )
+        held = slot if slot is not None else _claim(session, access, study, user_id)
+        row = _insert_copy(session, study, outcome_id, slot=held, assessor_id=user_id, tool=tool)
+        if slot is None:
+            audit(session, COPIES, access, study, row, CopyAction.CLAIM, None, {"slot": held})
+        audit(session, COPIES, access, study, row, OPEN, None, {"tool": tool.id})
+        return row
+
+    row = claimed(session, COPIES, study, look=look, make=make, attempts=access.per_study + 2)
+    return _view(session, row, study)
 
 
 def get_copy(
@@ -373,8 +338,9 @@ def get_copy(
     """One copy: the actor's own; any for leads; a study's other copies for its assessors when
     assessment is not blind."""
     access = _access(session, actor, review_id)
-    row, study = _copy_row(session, review_id, appraisal_id)
-    _check_read(session, access, row, study)
+    row, study = copy_row(session, COPIES, review_id, appraisal_id)
+    takes_part = not access.blind and _assesses(session, access, study.id or 0)
+    check_read(COPIES, access, row, study, takes_part=takes_part)
     return _view(session, row, study)
 
 
@@ -396,22 +362,21 @@ def save_copy(
     :class:`AppraisalProblems` and nothing is written. Each changed item is audited.
     """
     access = _access(session, actor, review_id)
-    row, study = _copy_row(session, review_id, appraisal_id)
-    _check_write(access, row, study)
-    row, study = _copy_row(session, review_id, appraisal_id, lock=True)
+    row, study = writable_copy(session, COPIES, access, review_id, appraisal_id)
     tool = _tool_by_id(row.tool)
     before = _load(session, [row], {study.id or 0: study.label})[row.id or 0]
     proposed = _own(row, study, before, _tidy(data))
     shared = _shared_of(session, row, study)
-    complete = row.status == Status.COMPLETE
-    _raise_problems(tool, proposed, shared, complete=complete, where=_copy_name(row, study))
+    complete = is_complete(row)
+    where = copy_name(COPIES, row, study)
+    _raise_problems(tool, proposed, shared, complete=complete, where=where)
     after = _cleaned(tool, proposed)
     if row.slot == CONSENSUS_SLOT:
-        _decide(row, [_item_key(key) for key, *_values in _changes(before, after)])
-    _store(session, {row.id or 0: (row, after)}, actor)
-    _audit_changes(session, study, row, actor, before, after)
-    if complete and row.slot != CONSENSUS_SLOT and access.per_study == 1:
-        _consensus_from(session, study, row, after, actor)
+        decide(row, [_item_key(key) for key, *_values in _changes(before, after)])
+    _store(session, {row.id or 0: (row, after)}, access)
+    audit_changes(session, COPIES, access, study, row, _item_changes(before, after))
+    if follows_one_copy(access, row, complete=complete):
+        _consensus_from(session, access, study, row, after)
     return _view(session, row, study, after)
 
 
@@ -422,12 +387,10 @@ def set_complete(
     judged or an asked question unanswered) or in progress again. With one assessor per study, a
     completed copy becomes the consensus of its result."""
     access = _access(session, actor, review_id)
-    row, study = _copy_row(session, review_id, appraisal_id)
-    _check_write(access, row, study)
-    row, study = _copy_row(session, review_id, appraisal_id, lock=True)
+    row, study = writable_copy(session, COPIES, access, review_id, appraisal_id)
     data = _load(session, [row], {study.id or 0: study.label})[row.id or 0]
     if complete:
-        where = _copy_name(row, study)
+        where = copy_name(COPIES, row, study)
         found = _problems_of(_tool_by_id(row.tool), data, _shared_of(session, row, study), True)
         if found:
             raise AppraisalProblems(
@@ -435,14 +398,10 @@ def set_complete(
                 summary=f"{where} cannot be marked complete: {len(found)} problem(s); it stays "
                 "in progress",
             )
-    status = Status.COMPLETE if complete else Status.IN_PROGRESS
-    if row.status != status:
-        _event(session, study, row, actor, "status", {"status": row.status}, {"status": status})
-        row.status = status
-        _touch(session, row, actor)
+    set_status(session, COPIES, access, study, row, complete=complete)
     data = dataclasses.replace(data, complete=complete)
-    if complete and row.slot != CONSENSUS_SLOT and access.per_study == 1:
-        _consensus_from(session, study, row, data, actor)
+    if follows_one_copy(access, row, complete=complete):
+        _consensus_from(session, access, study, row, data)
     return _view(session, row, study, data)
 
 
@@ -454,16 +413,12 @@ def compare_result(
     access = _access(session, actor, review_id)
     study = review_study(session, review_id, study_id)
     _check_outcome(access.protocol, outcome_id)
-    if not access.lead and (access.blind or not _assesses(session, access, study_id)):
-        readers = "leads while assessment is blind" if access.blind else "leads and its assessors"
-        raise PermissionDeniedError(
-            f"the comparison of {study.label}'s risk-of-bias copies is for {readers}"
-        )
-    rows = [r for r in _copies_of(session, [study_id]) if r.outcome_id == outcome_id]
+    takes_part = not access.blind and _assesses(session, access, study_id)
+    check_comparison(COPIES, access, study, takes_part=takes_part, copies="risk-of-bias copies")
+    rows = _result_copies(session, study_id, outcome_id)
     names = user_names(session, [r.assessor_id for r in rows if r.assessor_id is not None])
     data = _load(session, rows, {study_id: study.label})
-    assessors = [r for r in rows if r.slot != CONSENSUS_SLOT]
-    consensus = next((r for r in rows if r.slot == CONSENSUS_SLOT), None)
+    assessors, consensus = split_consensus(rows)
     copies = [data[r.id or 0] for r in assessors]
     comparison = _compare(copies)
     with_consensus = _compare([*copies, data[consensus.id or 0]]) if consensus else None
@@ -474,11 +429,7 @@ def compare_result(
         columns=tuple(_column(r, names) for r in assessors),
         comparison=comparison,
         consensus=_column(consensus, names) if consensus else None,
-        items=_compared_items(
-            comparison,
-            with_consensus,
-            decided={tuple(key) for key in consensus.decided} if consensus else set(),
-        ),
+        items=compared_items(comparison, with_consensus, decided=decided_keys(consensus)),
     )
 
 
@@ -490,16 +441,11 @@ def start_consensus(
     access = _access(session, actor, review_id, at_least=Role.LEAD)
     study = review_study(session, review_id, study_id)
     _check_outcome(access.protocol, outcome_id)
-    rows = [r for r in _copies_of(session, [study_id]) if r.outcome_id == outcome_id]
-    existing = next((r for r in rows if r.slot == CONSENSUS_SLOT), None)
+    rows = _result_copies(session, study_id, outcome_id)
+    _assessors, existing = split_consensus(rows)
     if existing is not None:
         return _view(session, existing, study)
-    complete = [r for r in rows if r.slot != CONSENSUS_SLOT and r.status == Status.COMPLETE]
-    if not complete:
-        raise ConflictError(
-            f"no assessor has marked {_result_name(study, outcome_id)} complete yet; the "
-            "consensus starts from the complete copies"
-        )
+    complete = start_sources(COPIES, rows, _result_name(study, outcome_id))
     copies = _load(session, complete, {study_id: study.label})
     tool = _tool_by_id(_one_tool(complete, study, outcome_id))
     start = agreed(
@@ -510,10 +456,10 @@ def start_consensus(
         variant=_shared_variant([copies[r.id or 0] for r in complete]),
     )
     row = _insert_copy(session, study, outcome_id, slot=CONSENSUS_SLOT, assessor_id=None, tool=tool)
-    row.updated_by_id = actor.user_id
-    _store(session, {row.id or 0: (row, start)}, actor)
+    row.updated_by_id = access.user_id
+    _store(session, {row.id or 0: (row, start)}, access)
     after = {"from_slots": [r.slot for r in complete], "copy": _snapshot(start)}
-    _event(session, study, row, actor, "consensus_start", None, after)
+    audit(session, COPIES, access, study, row, CopyAction.CONSENSUS_START, None, after)
     return _view(session, row, study, start)
 
 
@@ -533,42 +479,24 @@ def take_item(
     access = _access(session, actor, review_id, at_least=Role.LEAD)
     study = review_study(session, review_id, study_id)
     _check_outcome(access.protocol, outcome_id)
-    rows = [r for r in _copies_of(session, [study_id]) if r.outcome_id == outcome_id]
-    source = next((r for r in rows if r.id == from_appraisal_id), None)
-    if source is None or source.slot == CONSENSUS_SLOT:
-        ids = ", ".join(str(r.id) for r in rows if r.slot != CONSENSUS_SLOT) or "none"
-        raise NotFoundError(
-            f"no assessor copy {from_appraisal_id} of {_result_name(study, outcome_id)}; take "
-            f"items from one of its assessors' copies: {ids}"
-        )
-    consensus = next((r for r in rows if r.slot == CONSENSUS_SLOT), None)
-    if consensus is None:
-        raise ConflictError(
-            f"start the consensus of {_result_name(study, outcome_id)} before taking items into it"
-        )
-    consensus, study = _copy_row(session, review_id, consensus.id or 0, lock=True)
+    rows = _result_copies(session, study_id, outcome_id)
+    where = _result_name(study, outcome_id)
+    source, consensus = take_source(COPIES, rows, from_appraisal_id, where)
+    consensus, study = copy_row(session, COPIES, review_id, consensus.id or 0, lock=True)
     copies = _load(session, [consensus, source], {study_id: study.label})
     before = copies[consensus.id or 0]
     taken = take(before, copies[source.id or 0], tuple(key))
     tool = _tool_by_id(consensus.tool)
     proposed = _own(consensus, study, before, _tidy(taken))
-    complete = consensus.status == Status.COMPLETE
-    where = _copy_name(consensus, study)
-    _raise_problems(
-        tool, proposed, _shared_of(session, consensus, study), complete=complete, where=where
-    )
+    shared = _shared_of(session, consensus, study)
+    where = copy_name(COPIES, consensus, study)
+    _raise_problems(tool, proposed, shared, complete=is_complete(consensus), where=where)
     after = _cleaned(tool, proposed)
-    _decide(consensus, [tuple(key)])
-    _store(session, {consensus.id or 0: (consensus, after)}, actor)
-    _audit_changes(
-        session,
-        study,
-        consensus,
-        actor,
-        before,
-        after,
-        taken={"item": list(key), "from_slot": source.slot},
-    )
+    decide(consensus, [tuple(key)])
+    _store(session, {consensus.id or 0: (consensus, after)}, access)
+    changes = _item_changes(before, after)
+    took = {"item": list(key), "from_slot": source.slot}
+    audit_changes(session, COPIES, access, study, consensus, changes, taken=took)
     return _view(session, consensus, study, after)
 
 
@@ -579,22 +507,14 @@ def read_copies(
     per study and result the assessors' copies by slot, then the consensus); studies by label,
     results ALL_OUTCOMES first, then in the protocol's order."""
     access = _access(session, actor, review_id, at_least=Role.LEAD)
-    if values not in VALUES:
-        raise ValidationError(f"values {values!r}: allowed are {', '.join(VALUES)}")
+    check_values(values)
     studies = review_studies(session, review_id)
     labels = {s.id or 0: s.label for s in studies}
-    rows = _copies_of(session, list(labels), consensus_only=values == "consensus")
+    rows = copies_of(session, COPIES, list(labels), consensus_only=values == "consensus")
     data = _load(session, rows, labels)
-    order = {study_id: position for position, study_id in enumerate(labels)}
     outcomes = _outcome_order(access.protocol)
-    rows.sort(
-        key=lambda r: (
-            order[r.study_id],
-            outcomes.get(r.outcome_id, len(outcomes)),
-            r.outcome_id,
-            r.slot == CONSENSUS_SLOT,
-            r.slot,
-        )
+    export_order(
+        rows, list(labels), lambda r: (outcomes.get(r.outcome_id, len(outcomes)), r.outcome_id)
     )
     return [data[r.id or 0] for r in rows]
 
@@ -609,10 +529,10 @@ def replace_copies(
     ``appraisal.import`` with its content before and after."""
     access = _access(session, actor, review_id, at_least=Role.LEAD)
     studies = {same_label(s.label): s for s in review_studies(session, review_id)}
-    members = _members(session, review_id)
+    members = member_ids(session, review_id)
     study_ids = [s.id for s in studies.values() if s.id is not None]
     slots = _slots_of(session, study_ids)
-    rows = _copies_of(session, study_ids)
+    rows = copies_of(session, COPIES, study_ids)
     labels = {s.id or 0: s.label for s in studies.values()}
     stored = _load(session, rows, labels)
     plan, problems = _import_plan(access, copies, studies, members, slots, rows, stored)
@@ -620,7 +540,7 @@ def replace_copies(
         raise AppraisalProblems(
             problems, summary=f"{len(problems)} problem(s) in the assessments; nothing was imported"
         )
-    return _apply_import(session, actor, plan, rows, stored, {s.id: s for s in studies.values()})
+    return _apply_import(session, access, plan, rows, stored, {s.id: s for s in studies.values()})
 
 
 def rob_tables(
@@ -641,7 +561,7 @@ def rob_tables(
     labels = {s.id or 0: s.label for s in studies}
     rows = [
         r
-        for r in _copies_of(session, list(labels), consensus_only=True)
+        for r in copies_of(session, COPIES, list(labels), consensus_only=True)
         if r.outcome_id in (outcome_id, ALL_OUTCOMES)
     ]
     data = _load(session, rows, labels)
@@ -690,7 +610,7 @@ def rob_table(
 def count_filled_assessments(session: Session, *, study_id: int) -> int:
     """How many copies of the study hold anything entered or are complete: a copy only opened
     (a slot claimed, nothing entered) is not an assessment. For services that checked the role."""
-    rows = _copies_of(session, [study_id])
+    rows = copies_of(session, COPIES, [study_id])
     data = _load(session, rows, {})
     return sum(_is_filled(data[row.id or 0]) for row in rows)
 
@@ -867,15 +787,6 @@ def _cleaned(tool: Tool, proposed: tuple[ResultAssessment, list[FieldProblem]]) 
 # --- consensus ----------------------------------------------------------------------------------
 
 
-def _decide(row: Appraisal, keys: Iterable[tuple[str, ...]]) -> None:
-    """Remember that a lead decided these items of the consensus."""
-    decided = [list(key) for key in row.decided]
-    for key in keys:
-        if list(key) not in decided:
-            decided.append(list(key))
-    row.decided = decided
-
-
 def _item_key(change: tuple[str, ...]) -> tuple[str, ...]:
     """The comparison item (domain/appraisal/compare) a changed item belongs to: support goes
     with its judgement."""
@@ -895,27 +806,6 @@ def _compare(copies: Sequence[ResultAssessment]) -> Comparison:
         raise ConflictError(f"{error}") from error
 
 
-def _compared_items(
-    comparison: Comparison, with_consensus: Comparison | None, *, decided: set[tuple[str, ...]]
-) -> tuple[ComparedItem, ...]:
-    same = {row.item.key: row.same for row in comparison.items}
-    if with_consensus is None:
-        return tuple(
-            ComparedItem(row.item, row.values, row.same, None, resolved=False)
-            for row in comparison.items
-        )
-    return tuple(
-        ComparedItem(
-            item=row.item,
-            values=row.values[:-1],
-            same=same.get(row.item.key, True),
-            consensus=row.values[-1],
-            resolved=row.item.key in decided or (same.get(row.item.key, False) and row.same),
-        )
-        for row in with_consensus.items
-    )
-
-
 def _column(row: Appraisal, names: Mapping[int, str]) -> CopyColumn:
     return CopyColumn(
         appraisal_id=row.id or 0,
@@ -923,11 +813,6 @@ def _column(row: Appraisal, names: Mapping[int, str]) -> CopyColumn:
         assessor_name=names.get(row.assessor_id) if row.assessor_id is not None else None,
         status=Status(row.status),
     )
-
-
-def _result_name(study: Study, outcome_id: str) -> str:
-    result = "all outcomes" if outcome_id == ALL_OUTCOMES else f"outcome {outcome_id}"
-    return f"{study.label} ({result})"
 
 
 def _one_tool(rows: Sequence[Appraisal], study: Study, outcome_id: str) -> str:
@@ -948,7 +833,7 @@ def _shared_variant(copies: Sequence[ResultAssessment]) -> str:
 
 
 def _consensus_from(
-    session: Session, study: Study, source: Appraisal, data: ResultAssessment, actor: Actor
+    session: Session, access: CopyAccess, study: Study, source: Appraisal, data: ResultAssessment
 ) -> None:
     """With one assessor per study, the completed copy is its result's consensus."""
     row = _copy_at(session, study.id or 0, source.outcome_id, CONSENSUS_SLOT)
@@ -965,16 +850,9 @@ def _consensus_from(
         )
     consensus = dataclasses.replace(data, assessor=None, complete=True)
     row.status = Status.COMPLETE
-    _store(session, {row.id or 0: (row, consensus)}, actor)
-    _event(
-        session,
-        study,
-        row,
-        actor,
-        "consensus_from_copy",
-        _snapshot(before) if before else None,
-        _snapshot(consensus),
-    )
+    _store(session, {row.id or 0: (row, consensus)}, access)
+    snapshots = (_snapshot(before) if before else None, _snapshot(consensus))
+    audit(session, COPIES, access, study, row, CopyAction.CONSENSUS_FROM_COPY, *snapshots)
 
 
 # --- plots --------------------------------------------------------------------------------------
@@ -1029,7 +907,7 @@ class _Planned:
 
 
 def _import_plan(
-    access: _Access,
+    access: CopyAccess,
     copies: Sequence[ResultAssessment],
     studies: Mapping[str, Study],
     members: Mapping[str, int],
@@ -1059,12 +937,9 @@ def _import_plan(
             continue
         seen.add(key)
         study_slots = taken.setdefault(study.id or 0, {})
-        slot = _import_slot(access, study_slots, user_id)
+        slot = import_slot(access.per_study, study_slots, user_id)
         if slot is None:
-            message = (
-                f"{study.label} already has its {access.per_study} assessor(s) (the protocol's "
-                "assessors_per_study): no slot is free"
-            )
+            message = no_free_slot(COPIES, study, access.per_study)
             problems.append(FieldProblem(where, "assessor", message))
             continue
         new_slot = user_id is not None and user_id not in study_slots
@@ -1076,7 +951,7 @@ def _import_plan(
 
 
 def _import_problems(
-    access: _Access,
+    access: CopyAccess,
     copy: ResultAssessment,
     study: Study | None,
     user_id: int | None,
@@ -1123,18 +998,9 @@ def _shared_copies(
     return found
 
 
-def _import_slot(access: _Access, taken: Mapping[int, int], user_id: int | None) -> int | None:
-    if user_id is None:
-        return CONSENSUS_SLOT
-    if user_id in taken:
-        return taken[user_id]
-    used = set(taken.values())
-    return next((s for s in range(1, access.per_study + 1) if s not in used), None)
-
-
 def _apply_import(
     session: Session,
-    actor: Actor,
+    access: CopyAccess,
     plan: Sequence[_Planned],
     rows: Sequence[Appraisal],
     stored: Mapping[int, ResultAssessment],
@@ -1163,69 +1029,21 @@ def _apply_import(
     created = sum(row.id is None for row, _data in pairs)
     session.flush()
     targets = {row.id or 0: (row, data) for row, data in pairs}
-    _store(session, targets, actor)
+    _store(session, targets, access)
     for copy_id, (row, data) in targets.items():
         old = stored.get(copy_id)
-        study = studies[row.study_id]
-        _event(
-            session,
-            study,
-            row,
-            actor,
-            "import",
-            _snapshot(old) if old else None,
-            {**_snapshot(data), "tool": row.tool},
-        )
+        snapshots = (_snapshot(old) if old else None, {**_snapshot(data), "tool": row.tool})
+        audit(session, COPIES, access, studies[row.study_id], row, CopyAction.IMPORT, *snapshots)
     return ReplacedCopies(created=created, replaced=len(targets) - created)
 
 
 # --- audit --------------------------------------------------------------------------------------
 
 
-def _event(
-    session: Session,
-    study: Study,
-    row: Appraisal,
-    actor: Actor,
-    action: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> None:
-    where = {
-        "study_id": study.id,
-        "study": study.label,
-        "outcome_id": row.outcome_id,
-        "slot": row.slot,
-    }
-    record_event(
-        session,
-        review_id=study.review_id,
-        user_id=actor.user_id,
-        action=f"appraisal.{action}",
-        entity="appraisal",
-        entity_id=row.id,
-        before={**where, **before} if before is not None else None,
-        after={**where, **after} if after is not None else None,
-    )
-
-
-def _audit_changes(
-    session: Session,
-    study: Study,
-    row: Appraisal,
-    actor: Actor,
-    before: ResultAssessment,
-    after: ResultAssessment,
-    *,
-    taken: dict[str, Any] | None = None,
-) -> None:
-    """One event per changed item; a lead's take is named so, with the item and source slot."""
+def _item_changes(before: ResultAssessment, after: ResultAssessment) -> Iterator[Change]:
+    """:func:`_changes` as the audit names them: the kind, and the domain and question."""
     for key, old, new in _changes(before, after):
-        kind = key[0]
-        item = dict(zip(("domain", "question"), key[1:], strict=False))
-        action = "consensus_take" if taken is not None else kind
-        extra = {**(taken or {}), "changed": kind, **item} if taken is not None else item
-        _event(session, study, row, actor, action, {**extra, "value": old}, {**extra, "value": new})
+        yield key[0], dict(zip(("domain", "question"), key[1:], strict=False)), old, new
 
 
 def _changes(
@@ -1283,14 +1101,10 @@ def _discrepancy_counts(
 ) -> dict[str, int]:
     """Per result of the study with two or more complete assessor copies of one tool: the
     items on which they differ."""
-    complete: dict[str, list[Appraisal]] = {}
-    for row in rows:
-        if row.slot != CONSENSUS_SLOT and row.status == Status.COMPLETE:
-            complete.setdefault(row.outcome_id, []).append(row)
     compared = {
         outcome_id: copies
-        for outcome_id, copies in complete.items()
-        if len(copies) > 1 and len({r.tool for r in copies}) == 1
+        for outcome_id, copies in complete_groups(rows, lambda row: row.outcome_id).items()
+        if len({r.tool for r in copies}) == 1
     }
     if not compared:
         return {}
@@ -1302,7 +1116,7 @@ def _discrepancy_counts(
 
 
 def _result_progress(
-    access: _Access,
+    access: CopyAccess,
     outcome_id: str,
     rows: Sequence[Appraisal],
     mine: int | None,
@@ -1327,39 +1141,6 @@ def _result_progress(
 # --- rows <-> copies ----------------------------------------------------------------------------
 
 
-def _copy_row(
-    session: Session, review_id: int, appraisal_id: int, *, lock: bool = False
-) -> tuple[Appraisal, Study]:
-    """The copy and its study; ``lock`` holds the copy's row until the end of the transaction
-    (PostgreSQL; SQLite has one writer at a time), so two saves of one copy take turns."""
-    query = select(Appraisal, Study).join(Study, col(Study.id) == Appraisal.study_id)
-    query = query.where(Appraisal.id == appraisal_id, Study.review_id == review_id)
-    if lock:
-        query = query.with_for_update(of=Appraisal).execution_options(populate_existing=True)
-    found = session.exec(query).first()
-    if found is None:
-        raise NotFoundError(f"no risk-of-bias copy {appraisal_id} in review {review_id}")
-    return found
-
-
-def _copies_of(
-    session: Session, study_ids: Sequence[int], *, consensus_only: bool = False
-) -> list[Appraisal]:
-    rows: list[Appraisal] = []
-    for chunk in id_chunks(study_ids):
-        query = select(Appraisal).where(col(Appraisal.study_id).in_(chunk))
-        if consensus_only:
-            query = query.where(Appraisal.slot == CONSENSUS_SLOT)
-        rows.extend(
-            session.exec(
-                query.order_by(
-                    col(Appraisal.study_id), col(Appraisal.outcome_id), col(Appraisal.slot)
-                )
-            )
-        )
-    return rows
-
-
 def _slots_of(session: Session, study_ids: Sequence[int]) -> list[AppraisalSlot]:
     rows: list[AppraisalSlot] = []
     for chunk in id_chunks(study_ids):
@@ -1379,6 +1160,10 @@ def _own_slot(session: Session, study_id: int, user_id: int) -> int | None:
             AppraisalSlot.study_id == study_id, AppraisalSlot.assessor_id == user_id
         )
     ).first()
+
+
+def _result_copies(session: Session, study_id: int, outcome_id: str) -> list[Appraisal]:
+    return [r for r in copies_of(session, COPIES, [study_id]) if r.outcome_id == outcome_id]
 
 
 def _copy_at(session: Session, study_id: int, outcome_id: str, slot: int) -> Appraisal | None:
@@ -1401,14 +1186,9 @@ def _shared_of(session: Session, row: Appraisal, study: Study) -> ResultAssessme
     return _load(session, [shared], {study.id or 0: study.label})[shared.id or 0]
 
 
-def _claim(session: Session, access: _Access, study: Study, user_id: int) -> int:
-    taken = {s.slot for s in _slots_of(session, [study.id or 0])}
-    free = next((slot for slot in range(1, access.per_study + 1) if slot not in taken), None)
-    if free is None:
-        raise ConflictError(
-            f"{study.label} already has its {access.per_study} assessor(s) (the protocol's "
-            "assessors_per_study); every slot is taken by others, so there is no copy for you"
-        )
+def _claim(session: Session, access: CopyAccess, study: Study, user_id: int) -> int:
+    taken = [s.slot for s in _slots_of(session, [study.id or 0])]
+    free = free_slot(COPIES, access, study, taken)
     session.add(AppraisalSlot(study_id=study.id or 0, slot=free, assessor_id=user_id))
     session.flush()
     return free
@@ -1434,28 +1214,6 @@ def _insert_copy(
     session.add(row)
     session.flush()
     return row
-
-
-def _members(session: Session, review_id: int) -> dict[str, int]:
-    rows = session.exec(
-        select(User.name, User.id)
-        .join(Membership, col(Membership.user_id) == User.id)
-        .where(Membership.review_id == review_id)
-    ).all()
-    return {name: user_id for name, user_id in rows if user_id is not None}
-
-
-def _record_ids(session: Session, study_ids: Sequence[int]) -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {}
-    for chunk in id_chunks(study_ids):
-        rows = session.exec(
-            select(StudyReport.study_id, StudyReport.record_id)
-            .where(col(StudyReport.study_id).in_(chunk))
-            .order_by(col(StudyReport.is_main_report).desc(), col(StudyReport.id))
-        )
-        for study_id, record_id in rows:
-            found.setdefault(study_id, []).append(record_id)
-    return found
 
 
 def _domain_table() -> Table:
@@ -1499,7 +1257,7 @@ def _load(
 
 
 def _store(
-    session: Session, copies: Mapping[int, tuple[Appraisal, ResultAssessment]], actor: Actor
+    session: Session, copies: Mapping[int, tuple[Appraisal, ResultAssessment]], access: CopyAccess
 ) -> None:
     """Replace the content of these copies (their rows already exist) with bulk statements."""
     table = _domain_table()
@@ -1510,7 +1268,7 @@ def _store(
         row.variant = data.variant
         row.overall = data.overall
         row.overall_support = data.overall_support
-        _touch(session, row, actor, flush=False)
+        touch(session, row, access, flush=False)
         domains.extend(
             {
                 "appraisal_id": copy_id,
@@ -1525,14 +1283,6 @@ def _store(
     session.flush()
     for start in range(0, len(domains), CHUNK * 10):
         session.execute(table.insert(), domains[start : start + CHUNK * 10])
-
-
-def _touch(session: Session, row: Appraisal, actor: Actor, *, flush: bool = True) -> None:
-    row.updated_at = utcnow()
-    row.updated_by_id = actor.user_id
-    session.add(row)
-    if flush:
-        session.flush()
 
 
 def _view(

@@ -1,6 +1,7 @@
 """Data extraction: each study is extracted in copies, one per extractor, and a consensus copy.
 
-The rules live here, not in the pages:
+The rules live here, not in the pages; the slots, blinding, audit and consensus mechanics it
+shares with risk of bias are ``services/copy_slots.py``, given this stage's :data:`COPIES`:
 
 - **Slots.** A member who opens a study for extraction claims a free slot 1..N, N being the
   protocol's ``[extraction] extractors_per_study`` (default 2); leads may extract too. When every
@@ -29,16 +30,23 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from operator import attrgetter
+from typing import Any
 
 from sqlalchemy import Table, delete
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from review_app.domain.extraction.compare import Comparison, Item, agreed, compare, take
+from review_app.domain.comparison import (
+    ComparedItem,
+    Comparison,
+    ItemKey,
+    WithConsensus,
+    compared_items,
+)
+from review_app.domain.extraction.compare import agreed, compare, take
 from review_app.domain.extraction.fields import check_characteristic, missing_required
 from review_app.domain.extraction.formats import (
     DESIGN_FIELDS,
@@ -48,51 +56,66 @@ from review_app.domain.extraction.formats import (
     derive,
 )
 from review_app.domain.extraction.model import Arm, Design, Result, StudyExtraction, same_label
-from review_app.domain.vocabulary import (
-    ArmRole,
-    EffectMeasure,
-    ExtractionStatus,
-    Role,
-    StudyDesign,
-    is_lead,
-)
-from review_app.errors import (
-    ConflictError,
-    ExtractionProblems,
-    FieldProblem,
-    NotFoundError,
-    PermissionDeniedError,
-    ValidationError,
-)
+from review_app.domain.vocabulary import ArmRole, EffectMeasure, ExtractionStatus, Role, StudyDesign
+from review_app.errors import ExtractionProblems, FieldProblem, ValidationError
 from review_app.models import (
     Extraction,
     ExtractionArm,
     ExtractionResult,
     ExtractionValue,
-    Membership,
     Study,
-    StudyReport,
-    User,
-    utcnow,
 )
 from review_app.models.extraction import CONSENSUS_SLOT, MAX_ARM_LABEL, result_key_digest
 from review_app.protocol import ExtractionField, Protocol
-from review_app.services.audit import record_event
-from review_app.services.permissions import Actor, require_role
-from review_app.services.reviews import get_protocol
+from review_app.services.copy_slots import (
+    VALUES as VALUES,  # the callers read the choices here
+)
+from review_app.services.copy_slots import (
+    CopyAccess,
+    CopyAction,
+    CopyStage,
+    ReplacedCopies,
+    Values,
+    audit,
+    audit_changes,
+    check_comparison,
+    check_read,
+    check_values,
+    check_write,
+    claimed,
+    complete_groups,
+    copies_of,
+    copy_access,
+    copy_name,
+    copy_row,
+    decide,
+    decided_keys,
+    export_order,
+    follows_one_copy,
+    free_slot,
+    import_slot,
+    is_own,
+    no_free_slot,
+    set_status,
+    split_consensus,
+    start_sources,
+    take_source,
+    touch,
+    writable_copy,
+)
+from review_app.services.permissions import Actor
 from review_app.services.study_copies import (
     CHUNK,
     copy_holder,
     id_chunks,
+    member_ids,
+    record_ids,
     review_studies,
     review_study,
     user_names,
 )
 
 ResultKey = tuple[str, str, str, str, str, bool]  # Result.key
-ItemKey = tuple[str, ...]  # a comparison item's key (domain/extraction/compare)
-Values = Literal["consensus", "all"]
-VALUES: tuple[Values, ...] = ("consensus", "all")
 
 # --- views --------------------------------------------------------------------------------------
 
@@ -149,22 +172,7 @@ class CopyColumn:
 
 
 @dataclass(frozen=True, slots=True)
-class ComparedItem:
-    """One item of a study's extraction across the extractors' copies and the consensus.
-
-    ``resolved``: the consensus holds a decision on it, because the lead took or edited it, or
-    because the extractors agree and the consensus has what they have.
-    """
-
-    item: Item
-    values: tuple[str | None, ...]  # per column of StudyComparison.columns
-    same: bool  # the extractors agree
-    consensus: str | None
-    resolved: bool
-
-
-@dataclass(frozen=True, slots=True)
-class StudyComparison:
+class StudyComparison(WithConsensus):
     """The extractors' copies of one study side by side, with the consensus."""
 
     study_id: int
@@ -174,83 +182,34 @@ class StudyComparison:
     consensus: CopyColumn | None
     items: tuple[ComparedItem, ...]  # the comparison's items, then those only the consensus has
 
-    @property
-    def agreement(self) -> float | None:
-        return self.comparison.agreement
-
-    @property
-    def unresolved(self) -> int:
-        return sum(not item.resolved for item in self.items)
-
-
-@dataclass(frozen=True, slots=True)
-class ReplacedCopies:
-    """What :func:`replace_copies` did."""
-
-    created: int
-    replaced: int
-
 
 # --- who may do what ----------------------------------------------------------------------------
 
-
-@dataclass(frozen=True, slots=True)
-class _Access:
-    user_id: int | None
-    lead: bool
-    protocol: Protocol
-
-    @property
-    def blind(self) -> bool:
-        return self.protocol.extraction.blind
-
-    @property
-    def per_study(self) -> int:
-        return self.protocol.extraction.extractors_per_study
+COPIES = CopyStage(
+    model=Extraction,
+    entity="extraction",
+    setting="extraction",
+    per_study="extractors_per_study",
+    person="extractor",
+    kind="extraction",
+    work="extraction",
+    blind_work="extraction",
+    own="copy",
+    owner=attrgetter("extractor_id"),
+    order=("study_id", "slot"),
+    where=lambda row, study: study.label,
+)
 
 
 def _access(
     session: Session, actor: Actor, review_id: int, *, at_least: Role = Role.REVIEWER
-) -> _Access:
-    role = require_role(session, actor=actor, review_id=review_id, at_least=at_least)
-    return _Access(actor.user_id, is_lead(role), get_protocol(session, review_id))
+) -> CopyAccess:
+    return copy_access(session, COPIES, actor=actor, review_id=review_id, at_least=at_least)
 
 
-def _copy_name(row: Extraction, study: Study) -> str:
-    owner = "the consensus" if row.slot == CONSENSUS_SLOT else f"extractor {row.slot}'s copy"
-    return f"{owner} of {study.label}"
-
-
-def _check_read(access: _Access, row: Extraction, study: Study, rows: Sequence[Extraction]) -> None:
-    """Own copy; leads any; the other copies of a study one extracts, when not blind."""
-    if access.lead or (access.user_id is not None and row.extractor_id == access.user_id):
-        return
-    extracts = any(r.extractor_id == access.user_id for r in rows if r.extractor_id is not None)
-    if not access.blind and extracts:
-        return
-    if access.blind:
-        raise PermissionDeniedError(
-            f"{_copy_name(row, study)} is not yours: while extraction is blind each extractor "
-            "sees only their own copy (leads see every copy)"
-        )
-    raise PermissionDeniedError(
-        f"{_copy_name(row, study)} is not yours: the copies of a study are open to its "
-        "extractors (open the study for extraction) and to leads"
-    )
-
-
-def _check_write(access: _Access, row: Extraction, study: Study) -> None:
-    """An extractor writes their own copy; only leads write the consensus."""
-    if row.slot == CONSENSUS_SLOT:
-        if not access.lead:
-            raise PermissionDeniedError(
-                f"only leads edit {_copy_name(row, study)}; your role is reviewer"
-            )
-        return
-    if access.user_id is None or row.extractor_id != access.user_id:
-        raise PermissionDeniedError(
-            f"{_copy_name(row, study)} is another extractor's; you edit only your own copy"
-        )
+def _extracts(access: CopyAccess, rows: Sequence[Extraction]) -> bool:
+    """Whether the actor holds a slot of the study whose copies these are."""
+    return any(is_own(COPIES, access, row) for row in rows)
 
 
 # --- public functions ---------------------------------------------------------------------------
@@ -261,18 +220,16 @@ def list_progress(session: Session, *, actor: Actor, review_id: int) -> list[Stu
     know them, the extractors', the consensus's and the discrepancies."""
     access = _access(session, actor, review_id)
     studies = review_studies(session, review_id)
-    rows = _copies_of(session, [s.id for s in studies if s.id is not None])
+    rows = copies_of(session, COPIES, [s.id for s in studies if s.id is not None])
     names = user_names(session, [r.extractor_id for r in rows if r.extractor_id is not None])
-    reports = _record_ids(session, [s.id for s in studies if s.id is not None])
-    open_book = access.lead or not access.blind
+    reports = record_ids(session, [s.id for s in studies if s.id is not None])
+    open_book = access.open_book
     counts = _discrepancy_counts(session, access, studies, rows) if open_book else {}
     progress = []
     for study in studies:
         assert study.id is not None
-        own = [r for r in rows if r.study_id == study.id]
-        extractors = [r for r in own if r.slot != CONSENSUS_SLOT]
-        mine = next((r for r in extractors if r.extractor_id == access.user_id), None)
-        consensus = next((r for r in own if r.slot == CONSENSUS_SLOT), None)
+        extractors, consensus = split_consensus([r for r in rows if r.study_id == study.id])
+        mine = next((r for r in extractors if is_own(COPIES, access, r)), None)
         progress.append(
             StudyProgress(
                 study_id=study.id,
@@ -299,28 +256,32 @@ def open_copy(session: Session, *, actor: Actor, review_id: int, study_id: int) 
     access = _access(session, actor, review_id)
     user_id = copy_holder(actor.user_id, "extraction")
     study = review_study(session, review_id, study_id)
-    for _attempt in range(access.per_study + 1):  # a concurrent claim took the slot: look again
-        own = _own_copy(session, study_id, user_id)
-        if own is not None:
-            return _view(session, own, study)
-        try:
-            with session.begin_nested():
-                row = _claim(session, access, study, user_id)
-        except IntegrityError:
-            continue
-        _event(session, study, row, actor, "claim", None, {"slot": row.slot})
-        return _view(session, row, study)
-    raise ConflictError(
-        f"{study.label}: another extractor claimed a slot at the same moment; try again"
+
+    def claim() -> Extraction:
+        rows = copies_of(session, COPIES, [study_id])
+        slot = free_slot(COPIES, access, study, [r.slot for r in rows if r.slot != CONSENSUS_SLOT])
+        row = _insert_copy(session, study, slot=slot, extractor_id=user_id, access=access)
+        audit(session, COPIES, access, study, row, CopyAction.CLAIM, None, {"slot": row.slot})
+        return row
+
+    row = claimed(
+        session,
+        COPIES,
+        study,
+        look=lambda: _own_copy(session, study_id, user_id),
+        make=claim,
+        attempts=access.per_study + 1,
     )
+    return _view(session, row, study)
 
 
 def get_copy(session: Session, *, actor: Actor, review_id: int, extraction_id: int) -> CopyView:
     """One copy: the actor's own; any for leads; a study's other copies for its extractors
     when extraction is not blind."""
     access = _access(session, actor, review_id)
-    row, study = _copy_row(session, review_id, extraction_id)
-    _check_read(access, row, study, _copies_of(session, [study.id or 0]))
+    row, study = copy_row(session, COPIES, review_id, extraction_id)
+    rows = copies_of(session, COPIES, [study.id or 0])
+    check_read(COPIES, access, row, study, takes_part=_extracts(access, rows))
     return _view(session, row, study)
 
 
@@ -335,20 +296,20 @@ def save_copy(
     changed item is audited with its value before and after.
     """
     access = _access(session, actor, review_id)
-    row, study = _copy_row(session, review_id, extraction_id)
-    _check_write(access, row, study)
+    row, study = copy_row(session, COPIES, review_id, extraction_id)
+    check_write(COPIES, access, row, study)
     clean = _checked(access.protocol, data)
-    row, study = _copy_row(session, review_id, extraction_id, lock=True)
+    row, study = copy_row(session, COPIES, review_id, extraction_id, lock=True)
     before = _load(session, [row], {study.id or 0: study.label})[row.id or 0]
     after = dataclasses.replace(
         clean, study=study.label, extractor=before.extractor, complete=before.complete
     )
     if row.slot == CONSENSUS_SLOT:
-        _decide(row, _changed_keys(access.protocol, before, after))
-    _store(session, {row.id or 0: (row, after)}, actor)
-    _audit_changes(session, study, row, actor, before, after)
-    if after.complete and row.slot != CONSENSUS_SLOT and access.per_study == 1:
-        _consensus_from(session, study, after, actor)  # the consensus follows the one copy
+        decide(row, _changed_keys(access.protocol, before, after))
+    _store(session, {row.id or 0: (row, after)}, access)
+    audit_changes(session, COPIES, access, study, row, _changes(before, after))
+    if follows_one_copy(access, row, complete=after.complete):
+        _consensus_from(session, access, study, after)  # the consensus follows the one copy
     return _view(session, row, study, after)
 
 
@@ -359,20 +320,14 @@ def set_complete(
     progress again. With one extractor per study, a completed copy becomes the consensus (and
     a save of it while complete updates the consensus too)."""
     access = _access(session, actor, review_id)
-    row, study = _copy_row(session, review_id, extraction_id)
-    _check_write(access, row, study)
-    row, study = _copy_row(session, review_id, extraction_id, lock=True)
+    row, study = writable_copy(session, COPIES, access, review_id, extraction_id)
     data = _load(session, [row], {study.id or 0: study.label})[row.id or 0]
     if complete:
-        _check_required(access.protocol, data, where=_copy_name(row, study))
-    status = ExtractionStatus.COMPLETE if complete else ExtractionStatus.IN_PROGRESS
-    if row.status != status:
-        _event(session, study, row, actor, "status", {"status": row.status}, {"status": status})
-        row.status = status
-        _touch(session, row, actor)
+        _check_required(access.protocol, data, where=copy_name(COPIES, row, study))
+    set_status(session, COPIES, access, study, row, complete=complete)
     data = dataclasses.replace(data, complete=complete)
-    if complete and row.slot != CONSENSUS_SLOT and access.per_study == 1:
-        _consensus_from(session, study, data, actor)
+    if follows_one_copy(access, row, complete=complete):
+        _consensus_from(session, access, study, data)
     return _view(session, row, study, data)
 
 
@@ -383,24 +338,18 @@ def compare_study(
     each item and whether it is resolved (leads; a study's extractors when not blind)."""
     access = _access(session, actor, review_id)
     study = review_study(session, review_id, study_id)
-    rows = _copies_of(session, [study_id])
-    extracts = any(r.extractor_id == access.user_id for r in rows)
-    if not access.lead and (access.blind or not extracts):
-        readers = "leads while extraction is blind" if access.blind else "leads and its extractors"
-        raise PermissionDeniedError(f"the comparison of {study.label}'s copies is for {readers}")
+    rows = copies_of(session, COPIES, [study_id])
+    check_comparison(COPIES, access, study, takes_part=_extracts(access, rows), copies="copies")
     names = user_names(session, [r.extractor_id for r in rows if r.extractor_id is not None])
     data = _load(session, rows, {study_id: study.label})
-    extractors = [r for r in rows if r.slot != CONSENSUS_SLOT]
-    consensus = next((r for r in rows if r.slot == CONSENSUS_SLOT), None)
+    extractors, consensus = split_consensus(rows)
     copies = [data[r.id or 0] for r in extractors]
     fields, outcomes = _form(access.protocol)
     comparison = compare(copies, fields=fields, outcomes=outcomes)
-    items = _compared_items(
-        comparison,
+    with_consensus = (
         compare([*copies, data[consensus.id or 0]], fields=fields, outcomes=outcomes)
         if consensus
-        else None,
-        decided={tuple(key) for key in consensus.decided} if consensus else set(),
+        else None
     )
     return StudyComparison(
         study_id=study_id,
@@ -408,7 +357,7 @@ def compare_study(
         columns=tuple(_column(r, names) for r in extractors),
         comparison=comparison,
         consensus=_column(consensus, names) if consensus else None,
-        items=items,
+        items=compared_items(comparison, with_consensus, decided=decided_keys(consensus)),
     )
 
 
@@ -417,23 +366,18 @@ def start_consensus(session: Session, *, actor: Actor, review_id: int, study_id:
     extractor copies agree on; afterwards the copy as it stands."""
     access = _access(session, actor, review_id, at_least=Role.LEAD)
     study = review_study(session, review_id, study_id)
-    rows = _copies_of(session, [study_id])
-    existing = next((r for r in rows if r.slot == CONSENSUS_SLOT), None)
+    rows = copies_of(session, COPIES, [study_id])
+    _extractors, existing = split_consensus(rows)
     if existing is not None:
         return _view(session, existing, study)
-    complete = [r for r in rows if r.slot != CONSENSUS_SLOT and r.status == "complete"]
-    if not complete:
-        raise ConflictError(
-            f"no extractor has marked {study.label} complete yet; the consensus starts from "
-            "the complete copies"
-        )
+    complete = start_sources(COPIES, rows, study.label)
     copies = _load(session, complete, {study_id: study.label})
     fields, _outcomes = _form(access.protocol)
     start = agreed([copies[r.id or 0] for r in complete], study=study.label, fields=fields)
-    row = _insert_copy(session, study, slot=CONSENSUS_SLOT, extractor_id=None, actor=actor)
-    _store(session, {row.id or 0: (row, start)}, actor)
+    row = _insert_copy(session, study, slot=CONSENSUS_SLOT, extractor_id=None, access=access)
+    _store(session, {row.id or 0: (row, start)}, access)
     after = {"from_slots": [r.slot for r in complete], "copy": _snapshot(start)}
-    _event(session, study, row, actor, "consensus_start", None, after)
+    audit(session, COPIES, access, study, row, CopyAction.CONSENSUS_START, None, after)
     return _view(session, row, study, start)
 
 
@@ -450,25 +394,18 @@ def take_item(
     audited as ``extraction.consensus_take``, one event per item it changed)."""
     access = _access(session, actor, review_id, at_least=Role.LEAD)
     study = review_study(session, review_id, study_id)
-    rows = _copies_of(session, [study_id])
-    source = next((r for r in rows if r.id == from_extraction_id), None)
-    if source is None or source.slot == CONSENSUS_SLOT:
-        raise NotFoundError(
-            f"no extractor copy {from_extraction_id} of {study.label}; take items from one of "
-            f"its extractors' copies: {', '.join(str(r.id) for r in rows if r.slot) or 'none'}"
-        )
-    consensus = next((r for r in rows if r.slot == CONSENSUS_SLOT), None)
-    if consensus is None:
-        raise ConflictError(f"start the consensus of {study.label} before taking items into it")
-    consensus, study = _copy_row(session, review_id, consensus.id or 0, lock=True)
+    rows = copies_of(session, COPIES, [study_id])
+    source, consensus = take_source(COPIES, rows, from_extraction_id, study.label)
+    consensus, study = copy_row(session, COPIES, review_id, consensus.id or 0, lock=True)
     copies = _load(session, [consensus, source], {study_id: study.label})
     before = copies[consensus.id or 0]
     after = _checked(access.protocol, take(before, copies[source.id or 0], tuple(key)))
     after = dataclasses.replace(after, study=study.label, extractor=None, complete=before.complete)
-    _decide(consensus, [tuple(key)])
-    _store(session, {consensus.id or 0: (consensus, after)}, actor)
+    decide(consensus, [tuple(key)])
+    _store(session, {consensus.id or 0: (consensus, after)}, access)
     taken = {"item": list(key), "from_slot": source.slot}
-    _audit_changes(session, study, consensus, actor, before, after, taken=taken)
+    changes = _changes(before, after)
+    audit_changes(session, COPIES, access, study, consensus, changes, taken=taken)
     return _view(session, consensus, study, after)
 
 
@@ -478,14 +415,12 @@ def read_copies(
     """The review's extraction for export (leads): the consensus copies, or every copy
     ("all": per study the extractors' copies by slot, then the consensus), studies by label."""
     _access(session, actor, review_id, at_least=Role.LEAD)
-    if values not in VALUES:
-        raise ValidationError(f"values {values!r}: allowed are {', '.join(VALUES)}")
+    check_values(values)
     studies = review_studies(session, review_id)
     labels = {s.id or 0: s.label for s in studies}
-    rows = _copies_of(session, list(labels), consensus_only=values == "consensus")
+    rows = copies_of(session, COPIES, list(labels), consensus_only=values == "consensus")
     data = _load(session, rows, labels)
-    order = {study_id: position for position, study_id in enumerate(labels)}
-    rows.sort(key=lambda r: (order[r.study_id], r.slot == CONSENSUS_SLOT, r.slot))
+    export_order(rows, list(labels))
     return [data[r.id or 0] for r in rows]
 
 
@@ -499,8 +434,8 @@ def replace_copies(
     before and after."""
     access = _access(session, actor, review_id, at_least=Role.LEAD)
     studies = {same_label(s.label): s for s in review_studies(session, review_id)}
-    members = _members(session, review_id)
-    rows = _copies_of(session, [s.id for s in studies.values() if s.id is not None])
+    members = member_ids(session, review_id)
+    rows = copies_of(session, COPIES, [s.id for s in studies.values() if s.id is not None])
     plan, problems = _import_plan(access, copies, studies, members, rows)
     if problems:
         raise ExtractionProblems(
@@ -522,26 +457,19 @@ def replace_copies(
     created = sum(row.id is None for row, _data in pairs)
     session.flush()  # one round of inserts for the new copies
     targets = {row.id or 0: (row, data) for row, data in pairs}
-    _store(session, targets, actor)
+    _store(session, targets, access)
     by_id = {s.id: s for s in studies.values()}
     for copy_id, (row, data) in targets.items():
         old = before.get(copy_id)
-        _event(
-            session,
-            by_id[row.study_id],
-            row,
-            actor,
-            "import",
-            _snapshot(old) if old else None,
-            _snapshot(data),
-        )
+        snapshots = (_snapshot(old) if old else None, _snapshot(data))
+        audit(session, COPIES, access, by_id[row.study_id], row, CopyAction.IMPORT, *snapshots)
     return ReplacedCopies(created=created, replaced=len(targets) - created)
 
 
 def count_filled_copies(session: Session, *, study_id: int) -> int:
     """How many copies of the study hold anything entered or are complete: a copy only opened
     (a slot claimed, nothing typed) is not extraction. For services that checked the role."""
-    rows = _copies_of(session, [study_id])
+    rows = copies_of(session, COPIES, [study_id])
     data = _load(session, rows, {})
     return sum(_is_filled(data[row.id or 0]) for row in rows)
 
@@ -776,33 +704,6 @@ def _check_required(protocol: Protocol, data: StudyExtraction, *, where: str) ->
 # --- rows <-> copies ----------------------------------------------------------------------------
 
 
-def _copy_row(
-    session: Session, review_id: int, extraction_id: int, *, lock: bool = False
-) -> tuple[Extraction, Study]:
-    """The copy and its study; ``lock`` holds the copy's row until the end of the transaction
-    (PostgreSQL; SQLite has one writer at a time), so two saves of one copy take turns."""
-    query = select(Extraction, Study).join(Study, col(Study.id) == Extraction.study_id)
-    query = query.where(Extraction.id == extraction_id, Study.review_id == review_id)
-    if lock:
-        query = query.with_for_update(of=Extraction).execution_options(populate_existing=True)
-    found = session.exec(query).first()
-    if found is None:
-        raise NotFoundError(f"no extraction copy {extraction_id} in review {review_id}")
-    return found
-
-
-def _copies_of(
-    session: Session, study_ids: Sequence[int], *, consensus_only: bool = False
-) -> list[Extraction]:
-    rows: list[Extraction] = []
-    for chunk in id_chunks(study_ids):
-        query = select(Extraction).where(col(Extraction.study_id).in_(chunk))
-        if consensus_only:
-            query = query.where(Extraction.slot == CONSENSUS_SLOT)
-        rows.extend(session.exec(query.order_by(col(Extraction.study_id), col(Extraction.slot))))
-    return rows
-
-
 def _own_copy(session: Session, study_id: int, user_id: int) -> Extraction | None:
     return session.exec(
         select(Extraction).where(
@@ -811,48 +712,15 @@ def _own_copy(session: Session, study_id: int, user_id: int) -> Extraction | Non
     ).first()
 
 
-def _claim(session: Session, access: _Access, study: Study, user_id: int) -> Extraction:
-    taken = {r.slot for r in _copies_of(session, [study.id or 0]) if r.slot != CONSENSUS_SLOT}
-    free = next((slot for slot in range(1, access.per_study + 1) if slot not in taken), None)
-    if free is None:
-        raise ConflictError(
-            f"{study.label} already has its {access.per_study} extractor(s) (the protocol's "
-            "extractors_per_study); every slot is taken by others, so there is no copy for you"
-        )
-    return _insert_copy(session, study, slot=free, extractor_id=user_id, actor=Actor.user(user_id))
-
-
 def _insert_copy(
-    session: Session, study: Study, *, slot: int, extractor_id: int | None, actor: Actor
+    session: Session, study: Study, *, slot: int, extractor_id: int | None, access: CopyAccess
 ) -> Extraction:
     row = Extraction(
-        study_id=study.id or 0, slot=slot, extractor_id=extractor_id, updated_by_id=actor.user_id
+        study_id=study.id or 0, slot=slot, extractor_id=extractor_id, updated_by_id=access.user_id
     )
     session.add(row)
     session.flush()
     return row
-
-
-def _members(session: Session, review_id: int) -> dict[str, int]:
-    rows = session.exec(
-        select(User.name, User.id)
-        .join(Membership, col(Membership.user_id) == User.id)
-        .where(Membership.review_id == review_id)
-    ).all()
-    return {name: user_id for name, user_id in rows if user_id is not None}
-
-
-def _record_ids(session: Session, study_ids: Sequence[int]) -> dict[int, list[int]]:
-    found: dict[int, list[int]] = {}
-    for chunk in id_chunks(study_ids):
-        rows = session.exec(
-            select(StudyReport.study_id, StudyReport.record_id)
-            .where(col(StudyReport.study_id).in_(chunk))
-            .order_by(col(StudyReport.is_main_report).desc(), col(StudyReport.id))
-        )
-        for study_id, record_id in rows:
-            found.setdefault(study_id, []).append(record_id)
-    return found
 
 
 def _load(
@@ -940,7 +808,7 @@ def _result_of(row: Any) -> Result:
 
 
 def _store(
-    session: Session, copies: Mapping[int, tuple[Extraction, StudyExtraction]], actor: Actor
+    session: Session, copies: Mapping[int, tuple[Extraction, StudyExtraction]], access: CopyAccess
 ) -> None:
     """Replace the content of these copies (their rows already exist) with bulk statements."""
     tables = _content_tables()
@@ -952,7 +820,7 @@ def _store(
     results: list[dict[str, Any]] = []
     for copy_id, (row, data) in copies.items():
         _set_design(row, data)
-        _touch(session, row, actor, flush=False)
+        touch(session, row, access, flush=False)
         values.extend(
             {"extraction_id": copy_id, "field_id": field_id, "value": value}
             for field_id, value in data.characteristics.items()
@@ -1004,14 +872,6 @@ def _result_row(copy_id: int, position: int, result: Result) -> dict[str, Any]:
     }
 
 
-def _touch(session: Session, row: Extraction, actor: Actor, *, flush: bool = True) -> None:
-    row.updated_at = utcnow()
-    row.updated_by_id = actor.user_id
-    session.add(row)
-    if flush:
-        session.flush()
-
-
 def _view(
     session: Session, row: Extraction, study: Study, data: StudyExtraction | None = None
 ) -> CopyView:
@@ -1059,63 +919,27 @@ def _changed_keys(
     ]
 
 
-def _decide(row: Extraction, keys: Iterable[ItemKey]) -> None:
-    """Remember that a lead decided these items of the consensus."""
-    decided = [list(key) for key in row.decided]
-    for key in keys:
-        if list(key) not in decided:
-            decided.append(list(key))
-    row.decided = decided
-
-
-def _compared_items(
-    comparison: Comparison, with_consensus: Comparison | None, *, decided: set[ItemKey]
-) -> tuple[ComparedItem, ...]:
-    same = {row.item.key: row.same for row in comparison.items}
-    if with_consensus is None:
-        return tuple(
-            ComparedItem(row.item, row.values, row.same, None, resolved=False)
-            for row in comparison.items
-        )
-    return tuple(
-        ComparedItem(
-            item=row.item,
-            values=row.values[:-1],
-            same=same.get(row.item.key, True),
-            consensus=row.values[-1],
-            resolved=row.item.key in decided or (same.get(row.item.key, False) and row.same),
-        )
-        for row in with_consensus.items
-    )
-
-
-def _consensus_from(session: Session, study: Study, data: StudyExtraction, actor: Actor) -> None:
+def _consensus_from(
+    session: Session, access: CopyAccess, study: Study, data: StudyExtraction
+) -> None:
     """With one extractor per study, the completed copy is the consensus (made or replaced)."""
-    rows = _copies_of(session, [study.id or 0])
-    row = next((r for r in rows if r.slot == CONSENSUS_SLOT), None)
+    _extractors, row = split_consensus(copies_of(session, COPIES, [study.id or 0]))
     labels = {study.id or 0: study.label}
     before = _load(session, [row], labels)[row.id or 0] if row else None
     if row is None:
-        row = _insert_copy(session, study, slot=CONSENSUS_SLOT, extractor_id=None, actor=actor)
+        row = _insert_copy(session, study, slot=CONSENSUS_SLOT, extractor_id=None, access=access)
     consensus = dataclasses.replace(data, extractor=None, complete=True)
     row.status = ExtractionStatus.COMPLETE
-    _store(session, {row.id or 0: (row, consensus)}, actor)
-    _event(
-        session,
-        study,
-        row,
-        actor,
-        "consensus_from_copy",
-        _snapshot(before) if before else None,
-        _snapshot(consensus),
-    )
+    _store(session, {row.id or 0: (row, consensus)}, access)
+    snapshots = (_snapshot(before) if before else None, _snapshot(consensus))
+    audit(session, COPIES, access, study, row, CopyAction.CONSENSUS_FROM_COPY, *snapshots)
 
 
 # --- import -------------------------------------------------------------------------------------
 
 
 def _import_plan(
-    access: _Access,
+    access: CopyAccess,
     copies: Sequence[StudyExtraction],
     studies: Mapping[str, Study],
     members: Mapping[str, int],
@@ -1157,16 +981,10 @@ def _import_plan(
             problems.append(FieldProblem(where, "", "given twice; give each copy once"))
             continue
         seen.add((study.id or 0, user_id))
-        slot = _import_slot(access, taken, user_id)
+        slot = import_slot(access.per_study, taken, user_id)
         if slot is None:
-            problems.append(
-                FieldProblem(
-                    where,
-                    "extractor",
-                    f"{study.label} already has its {access.per_study} extractor(s) (the "
-                    "protocol's extractors_per_study): no slot is free",
-                )
-            )
+            message = no_free_slot(COPIES, study, access.per_study)
+            problems.append(FieldProblem(where, "extractor", message))
             continue
         taken[user_id] = slot
         data = dataclasses.replace(clean, study=study.label, extractor=copy.extractor)
@@ -1174,57 +992,7 @@ def _import_plan(
     return plan, problems
 
 
-def _import_slot(
-    access: _Access, taken: Mapping[int | None, int], user_id: int | None
-) -> int | None:
-    if user_id is None:
-        return CONSENSUS_SLOT
-    if user_id in taken:
-        return taken[user_id]
-    used = set(taken.values())
-    return next((s for s in range(1, access.per_study + 1) if s not in used), None)
-
-
 # --- audit --------------------------------------------------------------------------------------
-
-
-def _event(
-    session: Session,
-    study: Study,
-    row: Extraction,
-    actor: Actor,
-    action: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> None:
-    where = {"study_id": study.id, "study": study.label, "slot": row.slot}
-    record_event(
-        session,
-        review_id=study.review_id,
-        user_id=actor.user_id,
-        action=f"extraction.{action}",
-        entity="extraction",
-        entity_id=row.id,
-        before={**where, **before} if before is not None else None,
-        after={**where, **after} if after is not None else None,
-    )
-
-
-def _audit_changes(
-    session: Session,
-    study: Study,
-    row: Extraction,
-    actor: Actor,
-    before: StudyExtraction,
-    after: StudyExtraction,
-    *,
-    taken: dict[str, Any] | None = None,
-) -> None:
-    """One event per changed item; a lead's take is named so, with the item and source slot."""
-    for kind, item, old, new in _changes(before, after):
-        action = "consensus_take" if taken is not None else kind
-        extra = {**(taken or {}), "changed": kind, **item} if taken is not None else item
-        _event(session, study, row, actor, action, {**extra, "value": old}, {**extra, "value": new})
 
 
 def _changes(
@@ -1308,14 +1076,10 @@ def _snapshot(data: StudyExtraction) -> dict[str, Any]:
 
 
 def _discrepancy_counts(
-    session: Session, access: _Access, studies: Sequence[Study], rows: Sequence[Extraction]
+    session: Session, access: CopyAccess, studies: Sequence[Study], rows: Sequence[Extraction]
 ) -> dict[int, int]:
     """Per study with two or more complete extractor copies: the items on which they differ."""
-    complete: dict[int, list[Extraction]] = {}
-    for row in rows:
-        if row.slot != CONSENSUS_SLOT and row.status == ExtractionStatus.COMPLETE:
-            complete.setdefault(row.study_id, []).append(row)
-    compared = {study_id: copies for study_id, copies in complete.items() if len(copies) > 1}
+    compared = complete_groups(rows, lambda row: row.study_id)
     if not compared:
         return {}
     labels = {s.id or 0: s.label for s in studies}

@@ -43,7 +43,7 @@ from review_app.domain.appraisal.tool import Answer
 from review_app.domain.extraction.model import Arm, Result, StudyExtraction
 from review_app.domain.vocabulary import ArmRole, EffectMeasure
 from review_app.errors import ReviewAppError
-from review_app.services import appraisal
+from review_app.services import appraisal, extraction
 from review_app.services.analyses import AnalysisSpec
 from review_app.services.conflicts import resolve
 from review_app.services.extraction import open_copy, save_copy, set_complete, start_consensus
@@ -361,6 +361,10 @@ RECIPES: dict[str, Callable[[World], list[dict[str, Any]]]] = {
                 )
             ],
         ),
+    ],
+    # The shared rules of the stages kept in copies: called for each stage.
+    "review_app.services.copy_slots.copy_access": lambda w: [
+        _as_a(w, stage=stage) for stage in (extraction.COPIES, appraisal.COPIES)
     ],
     # "data" is a PDF for the full-text upload; a copy of the study's extraction here.
     "review_app.services.extraction.save_copy": lambda w: [

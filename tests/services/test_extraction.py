@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from review_app.domain.extraction.model import Arm, Design, Result, StudyExtraction
 from review_app.domain.vocabulary import ArmRole, EffectMeasure, ExtractionStatus, StudyDesign
@@ -33,11 +33,10 @@ from review_app.services.extraction import (
     take_item,
 )
 from review_app.services.permissions import Actor
-from review_app.services.reviews import ReviewPublic, add_member, create_review_from_protocol
-from review_app.services.studies import create_study
+from review_app.services.reviews import ReviewPublic, add_member
 from review_app.services.users import UserPublic, create_user
 from tests.conftest import KRATOM_PROTOCOL
-from tests.services.screening_helpers import import_titles
+from tests.services.copies_fixtures import actors, add_study, review_with, stage_events
 
 # The kratom protocol's required characteristics, filled in.
 REQUIRED = {
@@ -82,20 +81,12 @@ def copy(**changes: object) -> StudyExtraction:
 
 @pytest.fixture
 def people(team: dict[str, UserPublic]) -> dict[str, Actor]:
-    return {name: Actor.user(user.id) for name, user in team.items()}
+    return actors(team)
 
 
 @pytest.fixture
 def study_id(session: Session, review: ReviewPublic) -> int:
-    [record] = import_titles(session, review.id, 1)
-    made = create_study(
-        session,
-        actor=Actor.operator(),
-        review_id=review.id,
-        label="Vicknasingam 2020",
-        record_ids=[record],
-    )
-    return made.id
+    return add_study(session, review.id, "Vicknasingam 2020")
 
 
 def other_review(
@@ -106,31 +97,11 @@ def other_review(
         load_protocol(KRATOM_PROTOCOL),
         extraction=ExtractionSettings(extractors_per_study=per_study, blind=blind),
     )
-    review = create_review_from_protocol(
-        session, protocol=protocol, source_text="", name=f"x{per_study}{blind}"
-    )
-    for name, role in (("lena", "lead"), ("rita", "reviewer"), ("raj", "reviewer")):
-        add_member(
-            session, actor=Actor.operator(), review_id=review.id, user_id=team[name].id, role=role
-        )
-    [record] = import_titles(session, review.id, 1)
-    made = create_study(
-        session,
-        actor=Actor.operator(),
-        review_id=review.id,
-        label="Smith 2021",
-        record_ids=[record],
-    )
-    return review.id, made.id
+    return review_with(session, team, protocol, name=f"x{per_study}{blind}", label="Smith 2021")
 
 
 def events(session: Session, review_id: int, action: str | None = None) -> list[AuditEvent]:
-    query = select(AuditEvent).where(
-        AuditEvent.review_id == review_id, col(AuditEvent.action).startswith("extraction.")
-    )
-    if action is not None:
-        query = query.where(AuditEvent.action == action)
-    return list(session.exec(query.order_by(col(AuditEvent.id))))
+    return stage_events(session, review_id, "extraction", action)
 
 
 def opened(session: Session, review: ReviewPublic, study_id: int, actor: Actor) -> int:

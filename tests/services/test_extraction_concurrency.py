@@ -13,42 +13,10 @@ from review_app.errors import ConflictError
 from review_app.models import Extraction
 from review_app.services.extraction import open_copy
 from review_app.services.permissions import Actor
-from review_app.services.reviews import add_member, create_review
-from review_app.services.studies import create_study
-from review_app.services.users import create_user
-from tests.conftest import KRATOM_PROTOCOL
-from tests.services.screening_helpers import import_titles
+from tests.services.copies_fixtures import claims_review
 from tests.services.test_concurrency import at_once
 
 STUDIES = 4
-
-
-def set_up(engine: Engine) -> tuple[int, list[int], list[int]]:
-    """A review (two extractors per study) with three reviewers and a few studies."""
-    with session_scope(engine) as session:
-        review = create_review(session, protocol_path=KRATOM_PROTOCOL, name="claims")
-        users = []
-        for name in ("ana", "ben", "cai"):
-            user = create_user(session, name=name, password="long password")
-            add_member(
-                session,
-                actor=Actor.operator(),
-                review_id=review.id,
-                user_id=user.id,
-                role="reviewer",
-            )
-            users.append(user.id)
-        studies = [
-            create_study(
-                session,
-                actor=Actor.operator(),
-                review_id=review.id,
-                label=f"Study {i}",
-                record_ids=[record_id],
-            ).id
-            for i, record_id in enumerate(import_titles(session, review.id, STUDIES))
-        ]
-    return review.id, users, studies
 
 
 def opening(engine: Engine, review_id: int, user_id: int, study_id: int) -> Callable[[], None]:
@@ -60,7 +28,7 @@ def opening(engine: Engine, review_id: int, user_id: int, study_id: int) -> Call
 
 
 def test_three_reviewers_open_a_study_of_two_slots_at_once(committed_engine: Engine) -> None:
-    review_id, users, studies = set_up(committed_engine)
+    review_id, users, studies = claims_review(committed_engine, STUDIES)
     for study_id in studies:
         errors = at_once(*(opening(committed_engine, review_id, u, study_id) for u in users))
         assert len(errors) == 1, errors
@@ -74,7 +42,7 @@ def test_three_reviewers_open_a_study_of_two_slots_at_once(committed_engine: Eng
 
 
 def test_a_double_click_makes_one_copy(committed_engine: Engine) -> None:
-    review_id, (ana, _ben, _cai), studies = set_up(committed_engine)
+    review_id, (ana, _ben, _cai), studies = claims_review(committed_engine, STUDIES)
     for study_id in studies:
         assert (
             at_once(*(opening(committed_engine, review_id, ana, study_id) for _ in range(2))) == []
