@@ -129,18 +129,14 @@ def gather(
     *,
     subgroup: str | None,
 ) -> OutcomeData:
-    options: dict[int, _StudyOptions | str] = {}
-    for study_id, _label in consensus.studies:
-        copy = consensus.copies.get(study_id)
-        if copy is None:
-            options[study_id] = "no consensus extraction yet"
-        elif copy.is_indirect:
-            options[study_id] = (
-                f"indirect evidence ({copy.indirect_evidence.strip()}): left out of the main "
-                "analyses"
-            )
-        else:
-            options[study_id] = _options(copy, outcome.id, timepoint)
+    """Each study's row for ``outcome`` at ``timepoint`` (None: each study's only one) and
+    ``measure`` (None: the outcome's default when the data allow it, else the first they allow),
+    or the reason it is left out; ``subgroup``: the characteristic whose value is the row's group
+    (:data:`NOT_REPORTED` when empty)."""
+    options = {
+        study_id: _study_options(consensus.copies.get(study_id), outcome.id, timepoint)
+        for study_id, _label in consensus.studies
+    }
     usable = tuple(
         m
         for m in outcome.measures
@@ -149,9 +145,8 @@ def gather(
             for o in options.values()
         )
     )
-    chosen = measure or (
-        outcome.default_measure if outcome.default_measure in usable or not usable else usable[0]
-    )
+    default = outcome.default_measure
+    chosen = measure or (default if default in usable or not usable else usable[0])
     rows: list[StudyRow] = []
     left_out: list[LeftOut] = []
     for study_id, label in consensus.studies:
@@ -159,22 +154,8 @@ def gather(
         option = found.choose(chosen) if isinstance(found, _StudyOptions) else found
         if isinstance(option, str):
             left_out.append(LeftOut(study_id, label, option))
-            continue
-        copy = consensus.copies[study_id]
-        group = None
-        if subgroup is not None:
-            group = copy.characteristics.get(subgroup, "").strip() or NOT_REPORTED
-        rows.append(
-            StudyRow(
-                study_id=study_id,
-                study=label,
-                data=option.data,
-                derivations=option.derivations,
-                complete=copy.complete,
-                combined=option.combined,
-                group=group,
-            )
-        )
+        else:
+            rows.append(_row(study_id, label, consensus.copies[study_id], option, subgroup))
     return OutcomeData(
         outcome_id=outcome.id,
         outcome_name=outcome.name,
@@ -185,6 +166,35 @@ def gather(
         rows=tuple(rows),
         left_out=tuple(left_out),
         timepoints=_timepoints(consensus, outcome.id),
+    )
+
+
+def _study_options(
+    copy: StudyExtraction | None, outcome_id: str, timepoint: str | None
+) -> _StudyOptions | str:
+    """What a study's consensus offers, or why it offers nothing."""
+    if copy is None:
+        return "no consensus extraction yet"
+    if copy.is_indirect:
+        reason = copy.indirect_evidence.strip()
+        return f"indirect evidence ({reason}): left out of the main analyses"
+    return _options(copy, outcome_id, timepoint)
+
+
+def _row(
+    study_id: int, label: str, copy: StudyExtraction, option: _Option, subgroup: str | None
+) -> StudyRow:
+    group = None
+    if subgroup is not None:
+        group = copy.characteristics.get(subgroup, "").strip() or NOT_REPORTED
+    return StudyRow(
+        study_id=study_id,
+        study=label,
+        data=option.data,
+        derivations=option.derivations,
+        complete=copy.complete,
+        combined=option.combined,
+        group=group,
     )
 
 
