@@ -270,8 +270,9 @@ def _rect(axes: Axes, x: float, y: float, w: float, h: float, fill: str, edge: s
     axes.add_patch(Rectangle((x, y), w, h, facecolor=fill, edgecolor=edge, linewidth=0.6))
 
 
-def _light(axes: Axes, x: float, y: float, judgement: Judgement, radius: float) -> None:
-    """A traffic light centred on (x, y): filled circle, black outline, symbol in bold."""
+def draw_light(axes: Axes, x: float, y: float, judgement: Judgement, radius: float) -> None:
+    """A traffic light centred on (x, y): filled circle, black outline, symbol in bold (also the
+    forest plot's risk-of-bias columns, ``domain/meta/plots/rob_columns.py``)."""
     from matplotlib.patches import Circle
 
     axes.add_patch(
@@ -364,7 +365,7 @@ def traffic_light_figure(
             _rect(axes, x, y, grid.column, height, fill, GRID_COLOUR)
             if value is not None:
                 centre = (x + grid.column / 2, y + height / 2)
-                _light(axes, *centre, styles[value], CELL * CIRCLE)
+                draw_light(axes, *centre, styles[value], CELL * CIRCLE)
         y += height
     _traffic_legends(axes, table, grid)
     return figure
@@ -401,7 +402,7 @@ def _traffic_legends(axes: Axes, table: RobTable, grid: _Grid) -> None:
     _text(axes, x, grid.below + 0.5 * pitch, "Judgement", size=SMALL, bold=True)
     for number, judgement in enumerate(table.scale, start=1):
         centre = grid.below + (number + 0.5) * pitch
-        _light(axes, x + 5, centre, judgement, 5.0)
+        draw_light(axes, x + 5, centre, judgement, 5.0)
         _text(axes, x + 14, centre, judgement.label, size=SMALL)
 
 

@@ -1,5 +1,5 @@
-"""Forest and funnel plots of a meta-analysis: RevMan's wording, the figure's content, and
-deterministic SVG/PNG/PDF.
+"""Forest and funnel plots of a meta-analysis: RevMan's wording, the figure's content (with the
+risk-of-bias columns and the continuity-correction footnote), and deterministic SVG/PNG/PDF.
 
 The examples are R metadat's ``dat.bcg`` (BCG vaccine and tuberculosis, 13 trials; RR) and
 ``dat.normand1999`` (length of hospital stay, 9 studies; MD), with the effect sizes and pooled
@@ -17,6 +17,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from PIL import Image
 
+from review_app.domain.appraisal.plots import RobRow, RobTable
 from review_app.domain.meta.errors import MetaError
 from review_app.domain.meta.further import (
     Subgroup,
@@ -55,6 +56,15 @@ from review_app.domain.meta.pooling import analyse
 from review_app.domain.plotting import measure
 from review_app.domain.vocabulary import EffectMeasure
 from review_app.errors import ValidationError
+from tests.domain.test_appraisal_plots import (
+    ROB2_DOMAINS,
+    ROB2_SCALE,
+    ROBINS_I,
+    H,
+    L,
+    N,
+    S,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -572,3 +582,154 @@ def test_the_funnel_plot_of_a_difference_and_without_a_pooled_result() -> None:
     assert "Standard error" in _texts(
         funnel_plot(dataclasses.replace(_normand(), pooled=None), fmt="svg")
     )
+
+
+# Risk-of-bias columns ----------------------------------------------------------------------------
+
+ROB2_ROWS = (  # judgements for a few dat.bcg trials (illustrative, not published assessments)
+    RobRow("Aronson 1948", (L, S, L, L, L), S),
+    RobRow("Ferguson & Simes 1949", (H, L, L, S, L), H),
+    RobRow("Stein & Aronson 1953", (S, N, L, None, L), S),  # D4 not judged: a blank cell
+    RobRow("Comstock et al 1976", (L, L, H, L, L), H),
+)
+ROB2 = RobTable("RoB 2", ROB2_DOMAINS, ROB2_SCALE, ROB2_ROWS)
+
+
+def _lights(svg: bytes) -> list[tuple[float, float]]:
+    """The centres of the circles drawn (risk-of-bias lights: the forest draws no other)."""
+    centres = []
+    for node in ET.fromstring(svg).iter(f"{SVG}path"):
+        d = node.attrib.get("d", "")
+        if d.count("C") >= 4:
+            numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", d)]
+            xs, ys = numbers[0::2], numbers[1::2]
+            centres.append(((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2))
+    return centres
+
+
+def _baselines(svg: bytes) -> dict[str, tuple[float, float]]:
+    """Each text's anchor (x, baseline y); the last one where a text repeats."""
+    return {
+        "".join(node.itertext()): (float(node.attrib["x"]), float(node.attrib["y"]))
+        for node in ET.fromstring(svg).iter(f"{SVG}text")
+    }
+
+
+def _row_lights(svg: bytes, study: str) -> list[float]:
+    """The x of the lights on ``study``'s row (a text's baseline is 2-3 pt under its centre)."""
+    _, baseline = _baselines(svg)[study]
+    return sorted(x for x, y in _lights(svg) if abs(y - (baseline - 2.9)) < 3)
+
+
+def test_each_assessed_study_has_a_light_under_each_judged_domain() -> None:
+    svg = forest_plot(_bcg(), fmt="svg", risk_of_bias=ROB2)
+    texts, placed = _texts(svg), _baselines(svg)
+    assert "Risk of bias (RoB 2)" in texts
+    headers = ["D1", "D2", "D3", "D4", "D5", "Overall"]
+    assert [t for t in texts if t in headers] == headers
+    column_x = [placed[h][0] for h in headers]
+    for row in ROB2_ROWS:
+        cells = [*row.judgements, row.overall]
+        expected = [x for x, cell in zip(column_x, cells, strict=True) if cell is not None]
+        assert _row_lights(svg, row.study) == pytest.approx(expected, abs=0.01)
+    assert _row_lights(svg, "Rosenthal et al 1960") == []  # not assessed: blank cells
+    judged = sum(cell is not None for row in ROB2_ROWS for cell in (*row.judgements, row.overall))
+    assert len(_lights(svg)) == judged + len(ROB2_SCALE)  # and the legend's key
+
+
+def test_the_legend_names_each_domain_and_each_judgement() -> None:
+    texts = _texts(forest_plot(_bcg(), fmt="svg", risk_of_bias=ROB2))
+    assert "Risk of bias legend" in texts
+    for domain in ROB2_DOMAINS:
+        assert f"{domain.short}: {domain.name}" in texts
+    assert "Overall: Overall risk of bias" in texts
+    assert {L, S, H, N} <= set(texts)
+
+
+def test_the_columns_stand_right_of_the_axis_and_the_legend_under_the_footer() -> None:
+    svg = forest_plot(_bcg(), fmt="svg", risk_of_bias=ROB2)
+    placed = _baselines(svg)
+    last_tick = placed["20"][0] + measure("20", 8, False) / 2
+    lights = _lights(svg)
+    radius = 13 * 0.38
+    columns = [x for x, y in lights if y < placed["Risk of bias legend"][1] - 8]
+    assert min(columns) - radius > last_tick + 4
+    width, _ = _size(svg)
+    assert max(columns) + radius <= width - 10
+    pooled = _bcg().pooled
+    assert pooled is not None
+    assert placed["Risk of bias legend"][1] > placed[method_notes(pooled)[-1]][1] + 8
+
+
+def test_robins_i_has_seven_domain_columns() -> None:
+    rows = tuple(
+        dataclasses.replace(row, study=study)
+        for row, (study, *_) in zip(ROBINS_I.rows, BCG, strict=False)
+    )
+    svg = forest_plot(_bcg(), fmt="svg", risk_of_bias=dataclasses.replace(ROBINS_I, rows=rows))
+    texts = _texts(svg)
+    assert "Risk of bias (ROBINS-I)" in texts
+    headers = [f"D{i}" for i in range(1, 8)] + ["Overall"]
+    assert [t for t in texts if t in headers] == headers
+    assert "D7: Bias in selection of the reported result" in texts
+    assert {"Moderate", "Serious", "Critical"} <= set(texts)
+    for row in rows:
+        assert len(_row_lights(svg, row.study)) == 8  # every domain and the overall judged
+
+
+def test_one_study_with_its_assessment() -> None:
+    analysis = analyse(_bcg().data[:1], EffectMeasure.RR, method=Method.REML)
+    svg = forest_plot(analysis, fmt="svg", risk_of_bias=ROB2)
+    assert "Aronson 1948" in _texts(svg) and "Heterogeneity: Not applicable" in _texts(svg)
+    assert len(_row_lights(svg, "Aronson 1948")) == 6
+
+
+def test_no_assessment_draws_no_columns_and_a_bad_table_is_refused() -> None:
+    plain = _texts(forest_plot(_bcg(), fmt="svg"))
+    empty = dataclasses.replace(ROB2, rows=())
+    assert _texts(forest_plot(_bcg(), fmt="svg", risk_of_bias=empty)) == plain
+    assert not any(t.startswith("Risk of bias") for t in plain)
+    twice = dataclasses.replace(ROB2, rows=(*ROB2_ROWS, ROB2_ROWS[0]))
+    with pytest.raises(ValidationError, match=r"Aronson 1948.*two rows"):
+        forest_plot(_bcg(), fmt="svg", risk_of_bias=twice)
+    wrong = dataclasses.replace(ROB2, rows=(RobRow("Aronson 1948", (L, L, L, L, "Serious"), L),))
+    with pytest.raises(ValidationError, match="'Serious' is not a RoB 2 judgement"):
+        forest_plot(_bcg(), fmt="svg", risk_of_bias=wrong)
+
+
+@pytest.mark.parametrize("fmt", ["svg", "pdf", "png"])
+def test_the_plot_with_assessments_gives_the_same_bytes(fmt: str) -> None:
+    def draw() -> bytes:
+        return forest_plot(_bcg(), fmt=fmt, risk_of_bias=ROB2)  # type: ignore[arg-type]
+
+    assert draw() == draw()
+
+
+# Continuity correction ---------------------------------------------------------------------------
+
+
+def _with_zero_cell(add: float = 0.5) -> Analysis:
+    data = (*_bcg().data, Dichotomous("Zero events 2001", 0, 40, 3, 41))
+    return analyse(data, EffectMeasure.RR, method=Method.REML, test=MetaTest.KNHA, add=add)
+
+
+def test_a_corrected_study_is_marked_and_the_footnote_says_what_was_added() -> None:
+    svg = forest_plot(_with_zero_cell(), fmt="svg")
+    texts, placed = _texts(svg), _baselines(svg)
+    assert texts.count("†") == 1
+    note = (
+        "† Continuity correction: 0.5 added to each cell of the study's 2×2 table to estimate "
+        "its effect."
+    )
+    assert note in texts
+    label_x, label_y = placed["Zero events 2001"]
+    marker_x, marker_y = placed["†"]
+    assert marker_x >= label_x + measure("Zero events 2001", 8, False)
+    assert marker_y < label_y  # raised
+    quarter = _texts(forest_plot(_with_zero_cell(0.25), fmt="svg", continuity_correction=0.25))
+    assert any(t.startswith("† Continuity correction: 0.25 added") for t in quarter)
+
+
+def test_no_correction_no_marker() -> None:
+    texts = _texts(forest_plot(_bcg(), fmt="svg"))
+    assert "†" not in texts and not any("Continuity correction" in t for t in texts)

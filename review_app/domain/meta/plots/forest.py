@@ -9,20 +9,30 @@ line at no effect (1 on a log axis for ratios, 0 otherwise), "Favours ..." label
 and the heterogeneity and overall-effect lines worded and rounded as RevMan does. Subgroups
 (``further.subgroups``) are drawn as blocks with their own subtotal, heterogeneity and
 overall-effect lines, and the test for subgroup differences at the foot. Every column is as wide
-as its widest text.
+as its widest text. When the caller gives the risk-of-bias assessments, RevMan's risk-of-bias
+columns stand at the right (``rob_columns.py``). A study whose effect size needed a continuity
+correction is marked, and a footnote says what was added.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 from review_app.domain.meta.errors import MetaError
 from review_app.domain.meta.model import Analysis, StudyData
 from review_app.domain.meta.plots.axis import Scale, forest_scale
+from review_app.domain.meta.plots.rob_columns import (
+    RobColumns,
+    draw_rob_cells,
+    draw_rob_header,
+    draw_rob_legend,
+    legend_height,
+    rob_columns,
+)
 from review_app.domain.meta.plots.rows import (
     Context,
     Mark,
@@ -46,7 +56,7 @@ from review_app.domain.meta.plots.style import (
     column_width,
     write,
 )
-from review_app.domain.meta.plots.wording import method_label
+from review_app.domain.meta.plots.wording import method_label, number_text
 from review_app.domain.plotting import PlotFormat, canvas, check_format, measure, save_figure
 from review_app.domain.prisma.geometry import wrap
 from review_app.domain.vocabulary import EffectMeasure
@@ -55,6 +65,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from review_app.domain.appraisal.plots import RobTable
     from review_app.domain.meta.further import SubgroupResult
 
 STUDY_HEADER = "Study or Subgroup"
@@ -68,6 +79,10 @@ FOOT_PITCH = TEXT * 1.5
 # One colour per kind of data, so that what was pooled reads at a glance.
 SQUARE_COLOURS = {"dichotomous": "#1F5FAD", "continuous": "#2E7D32", "generic": "#B23A3A"}
 ARM_COLUMNS = {"dichotomous": ("Events", "Total"), "continuous": ("Mean", "SD", "Total")}
+CORRECTED = "†"  # marks a study whose effect size had a continuity correction
+MARKER_SIZE = TEXT * 0.85
+ROB_GAP = 2 * GAP  # between the axis (its last tick label) and the risk-of-bias columns
+ADD = 0.5  # what effects.effect_sizes adds to the cells of a corrected 2x2 table by default
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +109,28 @@ class _Layout:
     rights: tuple[float, ...]
     effect_x: float
     plot_x: float
+    rob: RobColumns | None = None
+
+    @property
+    def rob_x(self) -> float:
+        return self.plot_x + PLOT_WIDTH + ROB_GAP
 
     @property
     def width(self) -> float:
-        return self.plot_x + PLOT_WIDTH + MARGIN
+        return (self.rob_x + self.rob.width if self.rob else self.plot_x + PLOT_WIDTH) + MARGIN
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """What one forest plot draws, worked out before drawing."""
+
+    analysis: Analysis
+    rows: tuple[Row, ...]
+    context: Context
+    labels: ForestLabels
+    footer: tuple[str, ...]
+    level: float
+    risk_of_bias: RobTable | None
 
 
 def _layout(
@@ -106,8 +139,8 @@ def _layout(
     """Each column as wide as its widest text, an arm's columns together as wide as its name;
     the label column also wide enough for the sentences that span the table, so that none runs
     into the axis."""
-    labels = [_fit(row.label, row.bold) for row in rows if not row.spanning]
-    label_width = max(column_width([STUDY_HEADER], True), column_width(labels, True))
+    labels = [_label_width(row) for row in rows if not row.spanning]
+    label_width = max([column_width([STUDY_HEADER], True), *labels])
     widths = [
         max(measure(header, TEXT, True), column_width([row.cells[i] for row in rows if row.cells]))
         for i, header in enumerate(headers)
@@ -131,6 +164,12 @@ def _layout(
     return _Layout(label_width, tuple(rights), effect_x, effect_x + effect_width + GAP)
 
 
+def _label_width(row: Row) -> float:
+    """A row's label as drawn, with the marker of a continuity correction."""
+    marker = measure(CORRECTED, MARKER_SIZE, False) + 1 if row.corrected else 0.0
+    return measure(_fit(row.label, row.bold), TEXT, True) + marker
+
+
 def _fit(label: str, bold: bool = False) -> str:
     """A study label no wider than MAX_LABEL, cut with an ellipsis."""
     if measure(label, TEXT, bold) <= MAX_LABEL:
@@ -146,9 +185,16 @@ def forest_plot(
     fmt: PlotFormat,
     labels: ForestLabels | None = None,
     subgroups: SubgroupResult | None = None,
+    risk_of_bias: RobTable | None = None,
+    continuity_correction: float = ADD,
 ) -> bytes:
     """The RevMan-style forest plot of ``analysis`` (the overall one when ``subgroups`` are given)
-    as ``fmt`` bytes; PNG at 300 dpi."""
+    as ``fmt`` bytes; PNG at 300 dpi.
+
+    ``risk_of_bias``: the outcome's assessments (one tool), drawn as columns at the right with a
+    legend under the plot; a study without a row in it gets blank cells. ``continuity_correction``:
+    what was added to each cell of a corrected 2x2 table (``effect_sizes``'s ``add``), for the
+    footnote on the studies marked as corrected."""
     check_format(fmt)
     labels = labels or ForestLabels()
     kind = data_kind(analysis.data if subgroups is None else _all_data(subgroups))
@@ -171,9 +217,19 @@ def forest_plot(
         )
     total = 100.0 if analysis.effects and analysis.pooled else None
     gap = [Row("")] if subgroups is None else []  # a subgroup block ends with a blank row
-    rows = [*body, *gap, *total_rows(analysis, "Total", total, context)]
-    figure = _draw_forest(analysis, rows, context, labels, subgroups, level)
-    return save_figure(figure, fmt, salt=SALT)
+    rows = (*body, *gap, *total_rows(analysis, "Total", total, context))
+    footer = footer_lines(analysis, subgroups)
+    if any(row.corrected for row in rows):
+        footer.append(_correction_note(continuity_correction))
+    parts = _Parts(analysis, rows, context, labels, tuple(footer), level, risk_of_bias)
+    return save_figure(_draw_forest(parts), fmt, salt=SALT)
+
+
+def _correction_note(add: float) -> str:
+    return (
+        f"{CORRECTED} Continuity correction: {number_text(add)} added to each cell of the "
+        "study's 2×2 table to estimate its effect."
+    )
 
 
 def _all_data(subgroups: SubgroupResult) -> tuple[StudyData, ...]:
@@ -187,30 +243,26 @@ def _headers(analysis: Analysis, kind: str) -> tuple[str, ...]:
     return (f"log[{name}]" if analysis.measure.is_ratio else name, "SE")
 
 
-def _draw_forest(
-    analysis: Analysis,
-    rows: Sequence[Row],
-    context: Context,
-    labels: ForestLabels,
-    subgroups: SubgroupResult | None,
-    level: float,
-) -> Figure:
+def _draw_forest(parts: _Parts) -> Figure:
+    analysis, rows, context, labels, footer = (
+        parts.analysis, parts.rows, parts.context, parts.labels, parts.footer
+    )  # fmt: skip
     headers = _headers(analysis, context.kind)
-    effect_header = method_label(analysis, level)
+    effect_header = method_label(analysis, parts.level)
     arms = (labels.intervention, labels.comparator) if context.kind in ARM_COLUMNS else ()
     layout = _layout(rows, headers, effect_header, arms)
+    layout = replace(layout, rob=rob_columns(parts.risk_of_bias, layout.rob_x, ROW))
     scale = forest_scale(extent(rows), context.is_ratio, layout.plot_x, PLOT_WIDTH)
     top = MARGIN + (TITLE * 1.8 if labels.title else 0)
     first = top + 2 * ROW + 4
     axis_y = first + len(rows) * ROW + 2
     favours = _favours_lines(labels)
-    footer = footer_lines(analysis, subgroups)
     footer_y = _footer_top(footer, scale, axis_y, len(favours))
-    below_axis = _favours_y(axis_y, len(favours))
-    height = max(footer_y + len(footer) * FOOT_PITCH, below_axis) + MARGIN
+    below = max(footer_y + len(footer) * FOOT_PITCH, _favours_y(axis_y, len(favours)))
     last_tick = measure(scale.label(scale.ticks[-1]), TEXT, False) / 2 + 2
-    width = layout.width - MARGIN + max(MARGIN, last_tick)
-    figure, axes = canvas(width, height)
+    width = layout.width if layout.rob else layout.width - MARGIN + max(MARGIN, last_tick)
+    legend = legend_height(layout.rob, width - 2 * MARGIN) + GAP if layout.rob else 0.0
+    figure, axes = canvas(width, below + legend + MARGIN)
     if labels.title:
         write(axes, MARGIN, MARGIN + TITLE * 0.7, labels.title, size=TITLE, bold=True)
     _forest_header(
@@ -223,6 +275,8 @@ def _draw_forest(
     _forest_axis(axes, scale, axis_y, favours)
     for number, line in enumerate(footer):
         write(axes, MARGIN, footer_y + (number + 0.5) * FOOT_PITCH, line, size=TEXT)
+    if layout.rob:
+        draw_rob_legend(axes, layout.rob, MARGIN, below + GAP, width - 2 * MARGIN)
     return figure
 
 
@@ -255,6 +309,8 @@ def _forest_header(
     middle = scale.x + scale.width / 2
     write(axes, middle, upper, measure_name, bold=True, ha="center")
     write(axes, middle, lower, effect_header, bold=True, ha="center")
+    if layout.rob:
+        draw_rob_header(axes, layout.rob, upper, lower)
     rule = top + 2 * ROW + 1
     axes.plot([MARGIN, layout.width - MARGIN], [rule, rule], color="black", linewidth=LINE)
 
@@ -263,7 +319,13 @@ def _forest_row(axes: Axes, row: Row, layout: _Layout, scale: Scale, y: float, c
     if row.spanning:
         write(axes, MARGIN, y, row.label, size=TEXT)
         return
-    write(axes, MARGIN, y, _fit(row.label, row.bold), bold=row.bold)
+    label = _fit(row.label, row.bold)
+    write(axes, MARGIN, y, label, bold=row.bold)
+    if row.corrected:  # the marker raised as a superscript after the label
+        x = MARGIN + measure(label, TEXT, row.bold) + 1
+        write(axes, x, y - TEXT * 0.3, CORRECTED, size=MARKER_SIZE)
+    if layout.rob and row.study is not None:
+        draw_rob_cells(axes, layout.rob, row.study, y, ROW)
     for cell, right in zip(
         [*row.cells, row.weight], layout.rights[-len(row.cells) - 1 :], strict=True
     ):

@@ -56,6 +56,8 @@ class Row:
     mark: Mark | None = None
     bold: bool = False
     spanning: bool = False  # a sentence across the table (subgroup heterogeneity lines)
+    study: str | None = None  # set on a study's row (its risk-of-bias cells are looked up by it)
+    corrected: bool = False  # its effect size had a continuity correction (a footnote says so)
 
 
 def data_kind(data: Sequence[object]) -> str:
@@ -124,7 +126,11 @@ def study_rows(analysis: Analysis, context: Context) -> list[Row]:
         effect = queue.popleft() if queue else None
         rows.append(_study_row(item.study, item, effect, context))
     entered = {item.study for item in items}
-    rows += [Row(d.study, effect=NOT_ESTIMABLE) for d in analysis.dropped if d.study not in entered]
+    rows += [
+        Row(d.study, effect=NOT_ESTIMABLE, study=d.study)
+        for d in analysis.dropped
+        if d.study not in entered
+    ]
     return rows
 
 
@@ -133,7 +139,7 @@ def _study_row(
 ) -> Row:
     cells = arm_cells(item, effect, context.kind)
     if effect is None:
-        return Row(name, cells, effect=NOT_ESTIMABLE)
+        return Row(name, cells, effect=NOT_ESTIMABLE, study=name)
     half = context.z * effect.se
     low, high = effect.yi - half, effect.yi + half
     weight = context.weights.get(name)
@@ -145,6 +151,8 @@ def _study_row(
         weight=f"{weight:.1f}%" if weight is not None else "",
         effect=interval_text(effect.yi, low, high, is_ratio=context.is_ratio),
         mark=Mark("square", low, high, effect.yi, share),
+        study=name,
+        corrected=effect.corrected,
     )
 
 
