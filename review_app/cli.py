@@ -704,7 +704,7 @@ def meta_analyse(
     data: Annotated[
         Path | None,
         typer.Argument(
-            metavar="[DATA.csv|.xlsx]",
+            metavar="DATA.csv|.xlsx",
             help="One study a row: study,events_t,n_t,events_c,n_c | study,n_t,mean_t,sd_t,"
             "n_c,mean_c,sd_c | study,yi,vi | study,estimate,ci_lower,ci_upper (or se). "
             "Leave out with --outcome.",
