@@ -2,7 +2,9 @@
 
 - ``wording``: RevMan's words and rounding (P values, heterogeneity and overall-effect lines...);
 - ``rows``: what a forest plot holds, row by row; ``axis``: the effect axis and its ticks;
-- ``forest``: the forest plot in RevMan's layout; ``funnel``: metafor's funnel plot;
+- ``forest``: the forest plot in RevMan's layout, with ``marks`` (squares, diamonds, the
+  prediction interval) and ``rob_columns`` (the risk-of-bias columns and their legend);
+- ``funnel``: metafor's funnel plot;
 - ``style``: sizes, the SVG salt and the text helper they share.
 
 Both plots are drawn and saved by ``domain/plotting.py``, as every figure of the app is.

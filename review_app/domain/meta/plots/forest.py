@@ -16,7 +16,6 @@ correction is marked, and a footnote says what was added.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from statistics import NormalDist
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING
 from review_app.domain.meta.errors import MetaError
 from review_app.domain.meta.model import Analysis, StudyData
 from review_app.domain.meta.plots.axis import Scale, forest_scale
+from review_app.domain.meta.plots.marks import draw_mark
 from review_app.domain.meta.plots.rob_columns import (
     RobColumns,
     draw_rob_cells,
@@ -35,7 +35,6 @@ from review_app.domain.meta.plots.rob_columns import (
 )
 from review_app.domain.meta.plots.rows import (
     Context,
-    Mark,
     Row,
     data_kind,
     extent,
@@ -72,9 +71,6 @@ STUDY_HEADER = "Study or Subgroup"
 ROW = 13.0  # one study's row; the figure grows by this much per study
 PLOT_WIDTH = 180.0  # the forest's axis
 MAX_LABEL = 200.0  # a longer study label is cut with an ellipsis
-SQUARE = 9.0  # side of the square of the study with the largest weight
-MIN_SQUARE = 2.5  # ... and the smallest square drawn
-DIAMOND = 8.0  # height of the pooled diamond
 FOOT_PITCH = TEXT * 1.5
 # One colour per kind of data, so that what was pooled reads at a glance.
 SQUARE_COLOURS = {"dichotomous": "#1F5FAD", "continuous": "#2E7D32", "generic": "#B23A3A"}
@@ -333,50 +329,7 @@ def _forest_row(axes: Axes, row: Row, layout: _Layout, scale: Scale, y: float, c
     if row.effect:
         write(axes, layout.effect_x, y, row.effect, bold=row.bold)
     if row.mark is not None:
-        _draw_mark(axes, row.mark, scale, y, colour)
-
-
-def _draw_mark(axes: Axes, mark: Mark, scale: Scale, y: float, colour: str) -> None:
-    from matplotlib.patches import Polygon
-
-    low, high = scale.clip(mark.low), scale.clip(mark.high)
-    if mark.kind == "diamond":
-        mid = scale.at(scale.clip(mark.estimate))
-        points = [
-            (scale.at(low), y),
-            (mid, y - DIAMOND / 2),
-            (scale.at(high), y),
-            (mid, y + DIAMOND / 2),
-        ]
-        axes.add_patch(Polygon(points, closed=True, facecolor="black", edgecolor="black", lw=LINE))
-        return
-    axes.plot([scale.at(low), scale.at(high)], [y, y], color="black", linewidth=LINE)
-    if mark.kind == "bar":  # the prediction interval: a line with end caps
-        for end in (low, high):
-            axes.plot([scale.at(end)] * 2, [y - 3, y + 3], color="black", linewidth=LINE)
-        return
-    if mark.low < scale.low:
-        _arrow(axes, scale.x, y, -1)
-    if mark.high > scale.high:
-        _arrow(axes, scale.x + scale.width, y, 1)
-    if scale.low <= mark.estimate <= scale.high and mark.share > 0:
-        side = max(MIN_SQUARE, SQUARE * math.sqrt(mark.share))  # area proportional to weight
-        x = scale.at(mark.estimate)
-        square = [
-            (x - side / 2, y - side / 2),
-            (x + side / 2, y - side / 2),
-            (x + side / 2, y + side / 2),
-            (x - side / 2, y + side / 2),
-        ]
-        axes.add_patch(Polygon(square, closed=True, facecolor=colour, edgecolor=colour, lw=0))
-
-
-def _arrow(axes: Axes, x: float, y: float, direction: int) -> None:
-    """An arrowhead at the end of the axis: the CI goes on beyond it."""
-    from matplotlib.patches import Polygon
-
-    tip = [(x, y), (x - 4 * direction, y - 2.5), (x - 4 * direction, y + 2.5)]
-    axes.add_patch(Polygon(tip, closed=True, facecolor="black", edgecolor="black", lw=0))
+        draw_mark(axes, row.mark, scale, y, colour)
 
 
 def _favours_lines(labels: ForestLabels) -> list[tuple[str, str]]:
