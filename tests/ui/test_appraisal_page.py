@@ -184,6 +184,7 @@ def test_a_lead_compares_settles_the_discrepancy_and_the_plot_shows_the_consensu
         next(b for b in app.button if b.label == "Keep reviewer2's").click().run()
         assert not app.exception and not app.error
     assert "Every item is settled" in text_of(app)
+    assert report_of(review)[1] in [t.value for t in app.text]  # beside the consensus form
     with session_scope(make_engine(review.url)) as session:
         [table] = rob_tables(
             session, actor=review.actor("lead"), review_id=review.review_id, outcome_id=OUTCOME

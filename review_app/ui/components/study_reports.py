@@ -34,21 +34,30 @@ class _Report:
     fulltext: FullTextView | None
 
 
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How a page sets the reports beside its form."""
+
+    widths: tuple[int, int]  # the form's column to the reports'
+    abstracts_open: bool  # open where the reports are quoted from, folded in a narrow column
+
+
 def beside(
-    review_id: int, study_id: int, user: state.CurrentUser, *, widths: tuple[int, int]
+    review_id: int, study_id: int, user: state.CurrentUser, layout: Layout
 ) -> DeltaGenerator:
     """The study's reports in a column on the right; returns the left column, for the form."""
-    form_column, reports_column = st.columns(list(widths), gap="medium")
+    form_column, reports_column = st.columns(list(layout.widths), gap="medium")
     with reports_column:
-        show(review_id, study_id, user)
+        show(review_id, study_id, user, abstracts_open=layout.abstracts_open)
     return form_column
 
 
-def show(review_id: int, study_id: int, user: state.CurrentUser) -> None:
-    """The study's reports, main report first, each with its abstract and full text."""
+def show(review_id: int, study_id: int, user: state.CurrentUser, *, abstracts_open: bool) -> None:
+    """The study's reports, main report first, each with its abstract (open, or folded where
+    the column is narrow) and full text."""
     st.markdown("**Reports**")
     for report in _reports(review_id, study_id, user):
-        _show_report(review_id, report, user)
+        _show_report(review_id, report, user, abstract_open=abstracts_open)
 
 
 def _reports(review_id: int, study_id: int, user: state.CurrentUser) -> list[_Report]:
@@ -73,12 +82,14 @@ def _reports(review_id: int, study_id: int, user: state.CurrentUser) -> list[_Re
         ]
 
 
-def _show_report(review_id: int, report: _Report, user: state.CurrentUser) -> None:
+def _show_report(
+    review_id: int, report: _Report, user: state.CurrentUser, *, abstract_open: bool
+) -> None:
     view, fulltext = report.view, report.fulltext
     main = " (main report)" if view.is_main_report else ""
     st.markdown(escape_markdown(f"{view.title}{main}"))
     st.caption(f"Record {view.record_id}" + (f" · {view.year}" if view.year else ""))
-    with st.expander("Abstract", expanded=True):
+    with st.expander("Abstract", expanded=abstract_open):
         if report.abstract:
             st.text(report.abstract)  # plain text: what it says, markup and all, to quote
         else:

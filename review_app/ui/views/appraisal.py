@@ -46,7 +46,8 @@ STUDY_KEY = "rob_study"
 OUTCOME_KEY = "rob_outcome"
 MY_COPY, CONSENSUS = "My assessment", "Compare and agree"
 ALL_OUTCOMES_LABEL = "All outcomes (domains that do not differ)"
-REPORTS_BESIDE = (3, 2)  # the form's width to the reports' (support text quotes them)
+# the reports beside the form, abstracts open: support text quotes them
+REPORTS = study_reports.Layout(widths=(3, 2), abstracts_open=True)
 DRAFTS = copy_editing.Drafts("rd:", Draft, forget_widgets)
 SAVING = copy_editing.Saving(
     key="rob",
@@ -91,10 +92,10 @@ def render() -> None:
         else MY_COPY
     )
     copy_editing.show_flash(SAVING)
-    with study_reports.beside(review_id, study.study_id, user, widths=REPORTS_BESIDE):
-        if view == CONSENSUS:
-            appraisal_consensus.show(review_id, study, result, user, edit=edit_copy)
-        else:
+    if view == CONSENSUS:  # the comparison full width, the consensus form beside the reports
+        appraisal_consensus.show(review_id, study, result, user, edit=_edit_beside_reports)
+    else:
+        with study_reports.beside(review_id, study.study_id, user, REPORTS):
             _my_copy(review_id, study, result, user)
     # the consensus plots: leads, and everyone once assessment is not blind (as the service)
     if (lead or not protocol.appraisal.blind) and result.outcome_id != ALL_OUTCOMES:
@@ -248,6 +249,11 @@ def edit_copy(review_id: int, view: AssessmentView, user: state.CurrentUser) -> 
     form.overall()
     with actions:
         _actions(review_id, view, form, user)
+
+
+def _edit_beside_reports(review_id: int, view: AssessmentView, user: state.CurrentUser) -> None:
+    with study_reports.beside(review_id, view.study_id, user, REPORTS):
+        edit_copy(review_id, view, user)
 
 
 def current_draft(view: AssessmentView) -> Draft:

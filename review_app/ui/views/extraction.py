@@ -46,7 +46,8 @@ from review_app.ui.components.text import escape_markdown
 STUDY_KEY = "extract_study"
 VIEW_KEY = "extract_view"
 MY_COPY, CONSENSUS = "My extraction", "Compare and agree"
-REPORTS_BESIDE = (4, 1)  # the form's width to the reports' (the form has wide tables)
+# the reports in a narrow column beside the form (its tables are wide), abstracts folded
+REPORTS = study_reports.Layout(widths=(4, 1), abstracts_open=False)
 DRAFTS = copy_editing.Drafts("xd:", Draft, forget_widgets)
 SAVING = copy_editing.Saving(
     key="extract",
@@ -82,7 +83,7 @@ def render() -> None:
         else MY_COPY
     )
     copy_editing.show_flash(SAVING)
-    with study_reports.beside(review_id, study.study_id, user, widths=REPORTS_BESIDE):
+    with study_reports.beside(review_id, study.study_id, user, REPORTS):
         if view == CONSENSUS:
             extraction_consensus.show(review_id, study, user, protocol, edit=edit_copy)
         else:
