@@ -16,6 +16,7 @@ from review_app.cli import app
 from review_app.db import make_engine, migrate, session_scope
 from review_app.domain.appraisal.model import DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.tool import Answer
+from review_app.domain.appraisal.tools import TOOLS
 from review_app.errors import ReviewAppError
 from review_app.services.appraisal import replace_copies
 from review_app.services.permissions import Actor
@@ -106,10 +107,27 @@ def test_problems_name_the_file_s_rows_and_columns_and_nothing_is_written(tmp_pa
     assert not out.exists()
 
 
+def test_a_crossover_trial_is_judged_with_domain_s_from_its_column(tmp_path: Path) -> None:
+    """RoB 2 for crossover trials: Domain S has no algorithm, so its column gives it; 5.4 is
+    one more "selected from" question (Y: High)."""
+    rows = [
+        {"study": "Ng 2022", **ALL_LOW, "5.4": "N", "DS": "Some concerns"},
+        {"study": "Ho 2023", **ALL_LOW, "5.4": "Y", "DS": "Low"},
+    ]
+    answers = write_csv(tmp_path / "a.csv", rows, ["study", *QUESTIONS, "5.4", "DS"])
+    out = tmp_path / "judged.csv"
+    code, output = run("rob", "judge", str(answers), "-o", str(out), "--tool", "rob2-crossover")
+    assert (code, output) == (0, f"Wrote {out} (2 rows judged with RoB 2 (crossover)).\n")
+    ng, ho = read_csv(out)
+    assert list(ng)[-6:] == ["D1", "D2", "D3", "D4", "D5", "Overall"]  # DS stays where it was
+    assert (ng["DS"], ng["D5"], ng["Overall"]) == ("Some concerns", "Low", "Some concerns")
+    assert (ho["DS"], ho["D5"], ho["Overall"]) == ("Low", "High", "High")
+
+
 def test_the_tool_and_the_output_suffix_are_checked(tmp_path: Path) -> None:
     answers = write_csv(tmp_path / "a.csv", [{"study": "Lee", **ALL_LOW}], ["study", *QUESTIONS])
     code, output = run("rob", "judge", str(answers), "-o", str(tmp_path / "o.csv"), "--tool", "x")
-    assert (code, output) == (1, "tool 'x': allowed are rob2, robins-i")
+    assert (code, output) == (1, f"tool 'x': allowed are {', '.join(TOOLS)}")
     code, output = run(
         "rob", "judge", str(answers), "-o", str(tmp_path / "o.xlsx"), "--tool", "rob2"
     )

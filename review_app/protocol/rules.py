@@ -21,12 +21,16 @@ from review_app.errors import Problem
 from review_app.protocol.lines import key_path, line_of
 
 # Risk-of-bias tools a design may be appraised with (Cochrane Handbook ch. 8, 25; QUADAS-2 etc.).
+# The names domain/appraisal/tools.py can assess must be among them; the protocol may not import
+# the domain's registry, so tests/domain/test_appraisal_tools.py checks that the two agree.
 ROB_TOOLS = (
     "RoB 2",
     "RoB 2 (cluster)",
     "RoB 2 (crossover)",
     "RoB 1",
     "ROBINS-I",
+    "ROBINS-I V2",
+    "ROBINS-I version 2",
     "ROBINS-E",
     "QUADAS-2",
     "QUADAS-C",

@@ -7,7 +7,8 @@ pattern, a question that is not named must not be asked (answered NA or left emp
 of Y/PY/PN/N/NI. Each test enumerates every combination of Y, PY, PN, N, NI and NA over the
 domain's questions: a combination that matches a row must raise no problem and get that row's
 judgement; one that matches no row (an answer to a question that is not asked, NA to one that
-is, NI where the guidance does not offer it) must be refused by ``check_answers``.
+is, NI where the guidance does not offer it) must be refused by ``check_answers``; and another
+tool's answer (ROBINS-I V2's SY) in place of any answer of an accepted combination is refused.
 """
 
 from __future__ import annotations
@@ -32,6 +33,29 @@ from review_app.domain.appraisal.tool import (
 
 LOW, SC, HIGH = "Low", "Some concerns", "High"
 Row = tuple[Mapping[str, str], str]
+
+
+def _rob2_answers() -> tuple[tuple[Answer, ...], Answer]:
+    """The answers RoB 2's questions allow with NA, in the guidance's order, and the first answer
+    of another tool (ROBINS-I V2's strong yes)."""
+    domains = [*rob2.ROB2.domains, *(d for v in rob2.ROB2.variants for d in v.domains.values())]
+    allowed = {a for d in domains for q in d.questions for a in q.answers} | {Answer.NA}
+    foreign = next(answer for answer in Answer if answer not in allowed)
+    return tuple(answer for answer in Answer if answer in allowed), foreign
+
+
+# Every answer outside RoB 2 is refused alike, so FOREIGN stands for them all: it replaces each
+# answer of every combination that the guidance accepts, rather than being enumerated with the
+# others (which would make 7^n combinations, most refused anyway, instead of 6^n).
+ENUMERATED, FOREIGN = _rob2_answers()
+
+
+def assert_foreign_refused(domain: Domain, answers: Mapping[str, Answer]) -> None:
+    """``answers`` are accepted; the foreign answer in place of any one of them is one problem,
+    at that question (whether it is asked or not)."""
+    for number in answers:
+        found = check_answers(domain, {**answers, number: FOREIGN})
+        assert [problem.question for problem in found] == [number], (answers, number, found)
 
 
 @functools.cache
@@ -152,7 +176,7 @@ D5_ROWS: list[Row] = [
 
 
 def combinations(numbers: Sequence[str]) -> Iterator[dict[str, Answer]]:
-    for values in itertools.product(list(Answer), repeat=len(numbers)):
+    for values in itertools.product(ENUMERATED, repeat=len(numbers)):
         yield dict(zip(numbers, values, strict=True))
 
 
@@ -181,6 +205,7 @@ def assert_domain_follows(domain: Domain, rows: Sequence[Row]) -> None:
         reached.add(index)
         assert check_answers(domain, answers) == [], answers
         assert propose(domain, answers) == expected, answers
+        assert_foreign_refused(domain, answers)
         # questions that are not asked may as well be left empty
         empty = {number: answer for number, answer in answers.items() if number in pattern}
         assert check_answers(domain, empty) == [], answers
@@ -223,6 +248,7 @@ def test_assignment_domain_follows_both_parts_and_their_combination():
             assert check_answers(domain, answers) == []
             expected = D2_ASSIGNMENT_COMBINED[(judgements_1[0], judgement_2)]
             assert propose(domain, answers) == expected, answers
+            assert_foreign_refused(domain, answers)
     for answers_2, judgements_2 in valid_2:
         for answers_1, judgement_1 in good_1:
             answers = {**answers_1, **answers_2}

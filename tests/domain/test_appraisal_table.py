@@ -14,8 +14,9 @@ from review_app.domain.appraisal import table
 from review_app.domain.appraisal.model import ALL_OUTCOMES, DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.plots import Judgement, RobDomain, RobRow, RobTable
 from review_app.domain.appraisal.rob2 import ROB2
+from review_app.domain.appraisal.rob2_variants import ROB2_CROSSOVER
 from review_app.domain.appraisal.robins_i import ROBINS_I
-from review_app.domain.appraisal.tool import Answer, Tool
+from review_app.domain.appraisal.tool import Answer, Tool, recordable_answers
 from review_app.domain.appraisal.tools import TOOLS
 from review_app.exporters.tabular import table_csv
 from review_app.importers.tabular import read_table
@@ -32,11 +33,17 @@ name = _text.map(str.strip).filter(bool)
 
 @st.composite
 def domain_assessments(draw: st.DrawFn, tool: Tool, variant: str) -> tuple[DomainAssessment, ...]:
+    """Each domain of the variant maybe assessed: some of its questions (a domain may have none,
+    as the crossover tool's Domain S) answered with answers they may hold, maybe a judgement and
+    support."""
     made = []
     for domain in tool.domains_for(variant):
-        numbers = [question.number for question in domain.questions]
-        answered = draw(st.lists(st.sampled_from(numbers), unique=True))
-        answers = {number: draw(st.sampled_from(list(Answer))) for number in answered}
+        answered = (
+            draw(st.lists(st.sampled_from(domain.questions), unique=True))
+            if (domain.questions)
+            else []
+        )
+        answers = {q.number: draw(st.sampled_from(recordable_answers(q))) for q in answered}
         judgement = draw(st.one_of(st.none(), st.sampled_from(tool.scale.ids)))
         support = draw(free_text)
         if answers or judgement or support:
@@ -157,11 +164,54 @@ def test_bad_cells_are_named_by_row_and_column() -> None:
     cell(rows, 3, "tool", "rob3")
     cell(rows, 3, "complete", "done")
     assert problems_of(rows) == [
-        (2, "1.2", "'maybe' is not an answer; allowed: Y, PY, PN, N, NI, NA, or empty"),
+        (2, "1.2", "'maybe' is not an answer RoB 2 allows to 1.2; allowed: Y, PY, PN, N, NI, "
+         "or empty"),
         (2, "D1", "'Moderate' is not a RoB 2 judgement; allowed: Low, Some concerns, High"),
-        (3, "tool", "'rob3' is not a tool; allowed are rob2, robins-i"),
+        (3, "tool", f"'rob3' is not a tool; allowed are {', '.join(TOOLS)}"),
         (3, "complete", "'done': yes, no, or empty (no)"),
-    ]
+    ]  # fmt: skip
+
+
+def test_an_answer_the_question_cannot_hold_is_named_with_those_it_can():
+    """Another tool's answer (ROBINS-I V2's strong yes), NA to a question always asked, NI to
+    one that does not offer it: each listed with the answers that question may hold."""
+    rows = written([SMITH])
+    cell(rows, 2, "1.1", "SY")
+    cell(rows, 2, "1.3", "not applicable")
+    cell(rows, 2, "3.2", "NI")  # 3.2 is asked after N/PN/NI to 3.1 and offers no NI
+    assert problems_of(rows) == [
+        (2, "1.1", "'SY' is not an answer RoB 2 allows to 1.1; allowed: Y, PY, PN, N, NI, "
+         "or empty"),
+        (2, "1.3", "'not applicable' is not an answer RoB 2 allows to 1.3; allowed: Y, PY, PN, "
+         "N, NI, or empty"),
+        (2, "3.2", "'NI' is not an answer RoB 2 allows to 3.2; allowed: Y, PY, PN, N, NA, "
+         "or empty"),
+    ]  # fmt: skip
+    rows = written([SMITH])
+    cell(rows, 2, "3.2", "NA")  # not asked here: NA is what it holds
+    assert problems_of(rows) == []
+
+
+def test_the_crossover_tool_s_domain_s_and_5_4_are_written_and_read():
+    copy = ResultAssessment(
+        study="Ng 2022",
+        outcome_id="pain",
+        assessor=None,
+        tool=ROB2_CROSSOVER.id,
+        domains=(
+            DomainAssessment("DS", {}, "Some concerns", "washout of two days only"),
+            DomainAssessment("D5", {"5.1": Answer.Y, "5.4": Answer.PN}, "Low"),
+        ),
+    )
+    rows = written([copy])
+    assert [name for name in rows[0][1] if name[:1] == "D" and " " not in name] == [
+        "D1", "D2", "DS", "D3", "D4", "D5"
+    ]  # fmt: skip
+    assert [read_copy.copy for read_copy in read(rows).copies] == [copy]
+    rows = written([SMITH])  # RoB 2 has no Domain S: a judgement there is named, not dropped
+    rows[0][1].append("DS")
+    rows[1][1].append("Low")
+    assert problems_of(rows) == [(2, "DS", "RoB 2 has no domain DS; leave it empty")]
 
 
 def test_a_question_or_domain_the_row_s_tool_or_variant_lacks_is_refused() -> None:

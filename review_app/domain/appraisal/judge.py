@@ -87,12 +87,7 @@ def _check_columns(tool: Tool, columns: Sequence[str], source: str) -> list[Prob
 
 
 def _tool_questions(tool: Tool) -> set[str]:
-    return {q.number for d in _all_domains(tool) for q in d.questions}
-
-
-def _all_domains(tool: Tool) -> list[Domain]:
-    triage = [tool.triage] if tool.triage else []
-    return [*triage, *tool.domains, *(d for v in tool.variants for d in v.domains.values())]
+    return {q.number for d in tool.every_domain() for q in d.questions}
 
 
 def _number_key(number: str) -> tuple[str, tuple[int, ...]]:
@@ -152,7 +147,7 @@ def _answers(
             continue
         answer = _ANSWER_WORDS.get(text.casefold())
         if answer is None:
-            allowed = "/".join(_answers_used(tool))
+            allowed = "/".join(tool.answers)
             problems.append(problem(number, f"{text!r} is not an answer ({allowed}, or empty)"))
         elif number not in own:
             if answer is not Answer.NA:
@@ -161,12 +156,6 @@ def _answers(
         else:
             answers[number] = answer
     return answers, problems
-
-
-def _answers_used(tool: Tool) -> list[str]:
-    """The answers some question of ``tool`` allows, NA included, in the guidance's order."""
-    used = {a for d in _all_domains(tool) for q in d.questions for a in q.answers}
-    return [a.value for a in Answer if a in used or a is Answer.NA]
 
 
 def _triage(

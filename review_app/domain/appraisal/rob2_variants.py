@@ -32,6 +32,9 @@ project), and its algorithms depart from the parallel tool's at steps it itself 
 for individually-randomized trials"; its questions and algorithms need a second, independent
 source before they are written here.
 
+Registered in ``tools.py`` as "rob2-crossover": a protocol may name it ("RoB 2 (crossover)"), and
+one naming "RoB 2" gets it for a study whose design is crossover (``tools.tool_for_design``).
+
 Labels are our own short wording with the official item numbers (licence: see ``rob2.py``); a
 team holding the official text loads it with :func:`~.tool.with_official_text`.
 """

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from review_app.domain.appraisal.model import ALL_OUTCOMES, DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.plots import OVERALL_SHORT, RobTable
-from review_app.domain.appraisal.tool import Answer, Tool
+from review_app.domain.appraisal.tool import Answer, Question, Tool, recordable_answers
 from review_app.domain.appraisal.tools import TOOLS
 from review_app.errors import Problem
 
@@ -69,18 +69,33 @@ COPY_COLUMNS = (
            "domain by domain)"),
     Column(ASSESSOR, "The assessor's user name; empty for the consensus"),
     Column(TOOL, f"The tool's id: {', '.join(TOOLS)}"),
-    Column(VARIANT, "The tool's variant: assignment (the effect of assignment to the "
-           "intervention) or adherence (the effect of adhering to it); empty: assignment"),
+    Column(VARIANT, "The tool's variant ("
+           + "; ".join(f"{t.name}: {', '.join(v.id for v in t.variants)}" for t in TOOLS.values())
+           + "); empty: the tool's first"),
     Column(COMPLETE, "yes when the assessor marked the copy complete; empty or no otherwise"),
 )  # fmt: skip
-ANSWERS_MEANING = (
-    "The answer to question k.n of the row's tool (its official number): Y, PY, PN, N, NI or NA "
-    "(or the words: Probably yes...); empty: not answered"
-)
+
+
+def answers_meaning(tools: Sequence[Tool], number: str = "k.n") -> str:
+    """What a question's column holds: the answers each tool allows (a question allows some of
+    them, NA only where it is conditional), grouped by the tools that allow the same ones."""
+    by_answers: dict[tuple[Answer, ...], list[str]] = {}
+    for tool in tools:
+        by_answers.setdefault(tool.answers, []).append(tool.name)
+    allowed = "; ".join(
+        f"{', '.join(names)}: {', '.join(answers)}" for answers, names in by_answers.items()
+    )
+    return (
+        f"The answer to question {number} of the row's tool (its official number), one that the "
+        f"question allows ({allowed}; or the words: Probably yes...); empty: not answered"
+    )
+
+
 ROBVIS_COLUMNS = (
     Column(ROBVIS_STUDY, "The study's label"),
-    Column("D1 ... Dn", "The consensus judgement of each domain of the tool (D1-D5 for RoB 2, "
-           "D1-D7 for ROBINS-I), its domains' own outcome copy else the all-outcomes one"),
+    Column("D1 ... Dn", "The consensus judgement of each domain of the tool ("
+           + "; ".join(f"{t.name}: {', '.join(d.id for d in t.domains)}" for t in TOOLS.values())
+           + "), its domains' own outcome copy else the all-outcomes one"),
     Column(OVERALL, "The consensus overall judgement"),
     Column(WEIGHT, "The study's weight in the outcome's analysis, when there is one (not read "
            "by the import)"),
@@ -118,7 +133,7 @@ def full_columns(tools: Sequence[Tool]) -> tuple[Column, ...]:
     names = {tool.id: tool.name for tool in tools}
     for domain_id, numbers in _domain_questions(tools).items():
         labels = sorted({d.label for t in tools for d in t.domains if d.id == domain_id})
-        columns.extend(Column(number, ANSWERS_MEANING.replace("k.n", number)) for number in numbers)
+        columns.extend(Column(number, answers_meaning(tools, number)) for number in numbers)
         columns.append(Column(domain_id, f"The judgement of {domain_id} ({'; '.join(labels)}) on "
                               "the tool's scale; empty: not judged yet"))  # fmt: skip
         columns.append(Column(support_column(domain_id), f"The support for {domain_id}'s "
@@ -356,14 +371,14 @@ class _RowReader:
                          "question with this number; leave it empty")  # fmt: skip
         ids = {domain.id for domain in domains}
         named = {column.removesuffix(SUPPORT_SUFFIX) for column in self.cells}
-        for domain_id in sorted(d for d in named - ids if d[:1] == "D" and d[1:].isdigit()):
+        for domain_id in sorted(named & _DOMAIN_IDS - ids):
             self.problem(domain_id, f"{tool.name} has no domain {domain_id}; leave it empty")
         read = []
         for domain in domains:
             answers = {
                 q.number: answer
                 for q in domain.questions
-                if (answer := self.answer(q.number)) is not None
+                if (answer := self.answer(tool, q)) is not None
             }
             judgement = self.judgement(tool, domain.id)
             support = self.cells.get(support_column(domain.id), "")
@@ -371,14 +386,17 @@ class _RowReader:
                 read.append(DomainAssessment(domain.id, answers, judgement, support))
         return tuple(read)
 
-    def answer(self, number: str) -> Answer | None:
-        word = self.word(number)
+    def answer(self, tool: Tool, question: Question) -> Answer | None:
+        """The cell's answer to ``question``, if it is one the question may hold."""
+        word = self.word(question.number)
         if not word:
             return None
         answer = _ANSWER_WORDS.get(word.casefold())
-        if answer is None:
-            allowed = ", ".join(answer.value for answer in Answer)
-            self.problem(number, f"{word!r} is not an answer; allowed: {allowed}, or empty")
+        allowed = recordable_answers(question)
+        if answer not in allowed:
+            self.problem(question.number, f"{word!r} is not an answer {tool.name} allows to "
+                         f"{question.number}; allowed: {', '.join(allowed)}, or empty")  # fmt: skip
+            return None
         return answer
 
 
@@ -444,6 +462,9 @@ def _domain_ids(tool: Tool) -> list[str]:
     return [domain.id for domain in tool.domains]
 
 
+_DOMAIN_IDS = frozenset(domain.id for tool in TOOLS.values() for domain in tool.domains)
+
+
 def _robvis_copy(reader: _RowReader, tool: Tool, outcome_id: str) -> ResultAssessment | None:
     study = reader.word(ROBVIS_STUDY)
     if not study:
@@ -470,8 +491,19 @@ def _robvis_copy(reader: _RowReader, tool: Tool, outcome_id: str) -> ResultAsses
 
 
 def _question_range(tool: Tool) -> str:
-    numbers = sorted(_domain_questions([tool]).values(), key=lambda n: _number_key(n[0]))
-    return f"{numbers[0][0]}-{numbers[-1][-1]}"
+    """The tool's first and last question numbers, "1.1-5.3" (a domain may have none)."""
+    numbers = sorted(
+        (number for found in _domain_questions([tool]).values() for number in found),
+        key=_number_key,
+    )
+    return f"{numbers[0]}-{numbers[-1]}"
+
+
+def _domain_span(names: Sequence[str]) -> str:
+    """The numbered domains' columns as a span, then the others: "`D1` ... `D7`, `DS`"."""
+    numbered = [name for name in names if name[1:2].isdigit()]
+    others = [f"`{name}`" for name in names if name not in numbered]
+    return ", ".join([f"`{numbered[0]}` ... `{numbered[-1]}`", *others])
 
 
 def columns_markdown() -> str:
@@ -501,12 +533,12 @@ def columns_markdown() -> str:
     ]
     lines.extend(f"| `{column.name}` | {column.meaning} |" for column in COPY_COLUMNS)
     ranges = "; ".join(f"{t.name} {_question_range(t)}" for t in tools)
-    domain_ids = list(questions)
     lines += [
-        f"| `1.1`, `1.2`, ... | One column per signalling question ({ranges}): {ANSWERS_MEANING} |",
-        f"| `{domain_ids[0]}` ... `{domain_ids[-1]}` | Each domain's judgement on the row's "
+        f"| `1.1`, `1.2`, ... | One column per signalling question ({ranges}): "
+        f"{answers_meaning(tools)} |",
+        f"| {_domain_span(list(questions))} | Each domain's judgement on the row's "
         f"tool's scale ({scales}); empty: not judged yet |",
-        f"| `{support_column(domain_ids[0])}` ... `{support_column(domain_ids[-1])}` | Each "
+        f"| {_domain_span([support_column(d) for d in questions])} | Each "
         "domain's support: quotes from the report and reasons (needed for an override) |",
     ]
     lines.append(f"| `{OVERALL}`, `{OVERALL_SUPPORT}` | The overall judgement and its support |")

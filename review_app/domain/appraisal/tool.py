@@ -263,6 +263,18 @@ class Tool:
         swaps = variant.domains if variant else {}
         return tuple(swaps.get(domain.id, domain) for domain in self.domains)
 
+    def every_domain(self) -> tuple[Domain, ...]:
+        """The triage (if any), the domains and the domains variants swap in: every question."""
+        triage = (self.triage,) if self.triage else ()
+        swapped = (d for v in self.variants for d in v.domains.values())
+        return (*triage, *self.domains, *swapped)
+
+    @property
+    def answers(self) -> tuple[Answer, ...]:
+        """The answers some question of the tool allows, and NA, in the guidance's order."""
+        used = {a for d in self.every_domain() for q in d.questions for a in q.answers}
+        return tuple(a for a in Answer if a in used or a is Answer.NA)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -331,6 +343,13 @@ def _ordered(answers: Iterable[Answer]) -> list[str]:
     return [a.value for a in Answer if a in set(answers)]
 
 
+def recordable_answers(question: Question) -> tuple[Answer, ...]:
+    """The answers ``question`` may ever hold, in the guidance's order: those it allows when
+    asked, and NA when it is conditional (not asked, it is NA or nothing)."""
+    na = {Answer.NA} if question.condition is not None else set()
+    return tuple(a for a in Answer if a in question.answers | na)
+
+
 def propose(domain: Domain, answers: Mapping[str, Answer]) -> str | None:
     """The domain judgement the published algorithm proposes (a level id), or None while an answer
     it needs is missing or unusable (see :func:`check_answers`)."""
@@ -395,8 +414,7 @@ def with_official_text(tool: Tool, texts: Mapping[str, str]) -> Tool:
 
 
 def _text_keys(tool: Tool) -> set[str]:
-    domains = [*tool.domains, *(d for v in tool.variants for d in v.domains.values())]
-    domains += [tool.triage] if tool.triage else []
+    domains = tool.every_domain()
     keys = {q.number for d in domains for q in d.questions}
     keys |= {f"{d.variant}:{q.number}" for d in domains if d.variant for q in d.questions}
     return keys
