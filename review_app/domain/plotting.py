@@ -84,7 +84,7 @@ def canvas(width: float, height: float) -> tuple[Figure, Axes]:
     return figure, axes
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def font(size: float, bold: bool) -> FontProperties:
     """The figures' font at ``size`` pt."""
     from matplotlib.font_manager import FontProperties
