@@ -9,6 +9,7 @@ Only leads reach it (the page offers it to them; the services refuse anyone else
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import streamlit as st
@@ -91,18 +92,14 @@ def show(
                 from_appraisal_id=column.copy_id,
             )
 
-    if (
-        copy_consensus.show(
-            _compared(comparison),
-            words=WORDS,
-            start=start,
-            take=take,
-            start_key=f"rob_start_{study_id}_{outcome_id}",
-        )
-        and consensus is not None
-    ):
-        st.divider()
-        edit(review_id, consensus, user)
+    copy_consensus.show(
+        _compared(comparison),
+        words=WORDS,
+        start=start,
+        take=take,
+        start_key=f"rob_start_{study_id}_{outcome_id}",
+        edit_consensus=functools.partial(edit, review_id, consensus, user) if consensus else None,
+    )
 
 
 def _compared(comparison: ResultComparison) -> copy_consensus.Compared:

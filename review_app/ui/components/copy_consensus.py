@@ -128,16 +128,18 @@ def show(
     start: Callable[[], object],
     take: Callable[[ComparedItem, Column], object],
     start_key: str,
-) -> bool:
-    """The comparison, then the start of the consensus or the discrepancies to settle; True when
-    the consensus exists (the stage then shows its form)."""
+    edit_consensus: Callable[[], None] | None,
+) -> None:
+    """The comparison, then the start of the consensus, or the discrepancies to settle and the
+    consensus form (``edit_consensus``: None while there is no consensus copy)."""
     _agreement(compared, words)
     _table(compared, words)
-    if not compared.has_consensus:
+    if not compared.has_consensus or edit_consensus is None:
         _start(compared, words, start, start_key)
-        return False
+        return
     _discrepancies(compared, words, take)
-    return True
+    st.divider()
+    edit_consensus()
 
 
 def holder_name(name: str | None, slot: int, words: Words) -> str:

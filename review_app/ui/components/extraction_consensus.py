@@ -8,6 +8,7 @@ Only leads reach it (the page offers it to them; the services refuse anyone else
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import streamlit as st
@@ -84,18 +85,17 @@ def show(
                 from_extraction_id=column.copy_id,
             )
 
-    if (
-        copy_consensus.show(
-            _compared(comparison),
-            words=WORDS,
-            start=start,
-            take=take,
-            start_key=f"extract_start_{study_id}",
-        )
-        and consensus is not None
-    ):
-        st.divider()
-        edit(review_id, consensus, user, protocol)
+    edit_consensus = (
+        functools.partial(edit, review_id, consensus, user, protocol) if consensus else None
+    )
+    copy_consensus.show(
+        _compared(comparison),
+        words=WORDS,
+        start=start,
+        take=take,
+        start_key=f"extract_start_{study_id}",
+        edit_consensus=edit_consensus,
+    )
 
 
 def _compared(comparison: StudyComparison) -> copy_consensus.Compared:
