@@ -1,6 +1,6 @@
 """A table of signalling answers judged by a tool's algorithms (pure): the part of
-``review-app rob judge ANSWERS.csv -o OUT.csv --tool rob2|robins-i|robins-i-v2`` that reads no
-file.
+``review-app rob judge ANSWERS.csv -o OUT.csv --tool ID`` (a tool of ``tools.TOOLS``) that reads
+no file.
 
 Columns of the input, one row per result assessed:
 
