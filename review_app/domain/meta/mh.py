@@ -245,6 +245,11 @@ def _pooled(
 ) -> Pooled:
     from scipy import stats
 
+    if not fit.se > 0:  # e.g. a risk difference where each arm had no events or only events
+        raise MetaError(
+            f"The {measure.label.lower()} cannot be pooled by {method.value}: its variance is 0 "
+            "(in every study each arm had either no events or only events)."
+        )
     z = fit.estimate / fit.se
     half_width = NormalDist().inv_cdf(0.5 + level / 2) * fit.se
     if q_df > 0:
