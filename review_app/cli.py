@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -33,11 +33,11 @@ if TYPE_CHECKING:
     from sqlmodel import Session
     from typer._click.core import Context as ClickContext  # the click typer bundles
 
-    from review_app.domain.extraction.formats import Derived
     from review_app.domain.meta.further import SubgroupResult
     from review_app.domain.meta.model import Analysis as MetaAnalysis
     from review_app.domain.meta.plots import ForestLabels
     from review_app.services.analyses import AnalysisSpec
+    from review_app.services.analysis_summary import StudyInput
     from review_app.services.deduplication import DedupSummary
 
 
@@ -692,7 +692,6 @@ def simulate(
     )
 
 
-INPUT_ERROR = 2  # meta-analyse: a bad file or option (the sentence says where and what is allowed)
 _MEASURES = " | ".join(m.value for m in EffectMeasure)
 _METHODS = " | ".join(m.value for m in PoolingMethod)
 _PREDICTIONS = " | ".join(r.value for r in PredictionRule)
@@ -742,22 +741,16 @@ def meta_analyse(
     ] = None,
 ) -> None:
     """Meta-analysis of a file of studies, or of the review's consensus extraction (--outcome):
-    pooled estimate, heterogeneity, prediction interval, as R metafor 3.8-1 computes them."""
-    from review_app.domain.meta.errors import MetaError
-
+    pooled estimate, heterogeneity, prediction interval, as R metafor 3.8-1 computes them.
+    A bad file or option is a ReviewAppError: one sentence per problem, exit code 1 (main)."""
     state: CliState = ctx.obj
     options = _MetaOptions(measure, method, hksj, prediction, subgroup)
-    try:
-        if (data is None) == (outcome is None):
-            raise ValidationError("give a DATA file, or --outcome ID for the review's data")
-        if data is not None:
-            report = _meta_from_file(state, data, options)
-        else:
-            assert outcome is not None
-            report = _meta_from_review(state, outcome, timepoint, options)
-    except (ProblemsError, ValidationError, MetaError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(INPUT_ERROR) from None
+    if data is not None and outcome is None:
+        report = _meta_from_file(state, data, options)
+    elif outcome is not None and data is None:
+        report = _meta_from_review(state, outcome, timepoint, options)
+    else:
+        raise ValidationError("give a DATA file, or --outcome ID for the review's data")
     _echo_meta(report, json_output=json_output, per_study=per_study)
     if plot is not None:
         _write_file(plot, _forest(report, _suffix(plot)))
@@ -802,30 +795,17 @@ def _choice(
         raise ValidationError(f"{option} {value!r}: allowed are {names}") from None
 
 
-class _StudyInput(Protocol):
-    """What meta-analyse shows of a study's input, from a file (importers.meta_csv.FileStudy)
-    or from the review (services.analysis_data.StudyRow): how its numbers were derived."""
-
-    @property
-    def derivations(self) -> Mapping[str, Derived]: ...
-
-    @property
-    def converted(self) -> bool: ...
-
-    @property
-    def estimated(self) -> bool: ...
-
-
 @dataclass(frozen=True)
 class _MetaReport:
     """What meta-analyse prints and draws: the analysis, its studies' rows and subgroups."""
 
     analysis: MetaAnalysis
-    rows: Mapping[str, _StudyInput]  # study -> its row of the file or of the review
+    rows: Mapping[str, StudyInput]  # study -> its row of the file or of the review
     subgroups: SubgroupResult | None
     left_out: list[tuple[str, str]]  # (study, reason) of the review's studies not pooled
     incomplete: tuple[str, ...] = ()
     labels: ForestLabels | None = None  # the review's words for the forest plot
+    indirect: tuple[str, ...] = ()  # the review's studies pooled that are indirect evidence
 
 
 def _meta_from_file(state: CliState, path: Path, options: _MetaOptions) -> _MetaReport:
@@ -870,7 +850,10 @@ def _meta_from_review(
     left_out = [(left.study, left.reason) for left in run.data.left_out]
     rows = {row.study: row for row in run.data.rows}
     incomplete = run.data.incomplete
-    return _MetaReport(run.analysis, rows, run.subgroups, left_out, incomplete, run.labels)
+    indirect = tuple(row.study for row in run.data.rows if row.indirect)
+    return _MetaReport(
+        run.analysis, rows, run.subgroups, left_out, incomplete, run.labels, indirect
+    )
 
 
 def _echo_meta(report: _MetaReport, *, json_output: bool, per_study: bool) -> None:
@@ -886,96 +869,25 @@ def _echo_meta(report: _MetaReport, *, json_output: bool, per_study: bool) -> No
 def _meta_json(report: _MetaReport, *, per_study: bool) -> dict[str, Any]:
     """The contract's fields on the analysis scale (log for ratios), the back-transformed
     estimate and CI for ratios, what was left out and why; per study yi, vi, weight and the
-    conversions; each subgroup and the test for subgroup differences."""
-    analysis = report.analysis
-    result: dict[str, Any] = {
-        **_pooled_json(analysis),
-        "left_out": [
-            {"study": study, "reason": reason}
-            for study, reason in [
-                *report.left_out,
-                *((d.study, d.reason) for d in analysis.dropped),
-            ]
-        ],
-        "notes": list(analysis.notes),
-    }
-    if report.incomplete:
-        result["incomplete"] = list(report.incomplete)
-    if per_study:
-        result["studies"] = _studies_json(report)
-    if report.subgroups is not None:
-        difference = report.subgroups.difference
-        result["subgroups"] = [
-            {"name": part.name, **_pooled_json(part.analysis)}
-            for part in report.subgroups.subgroups
-        ]
-        result["subgroup_difference"] = (
-            None
-            if difference is None
-            else {"q": difference.q, "df": difference.df, "p": difference.p, "i2": difference.i2}
-        )
-    return result
+    conversions; each subgroup and the test for subgroup differences (the fields of
+    ``services.analysis_summary``, which saved analyses keep too)."""
+    from review_app.services.analysis_summary import summary
 
-
-def _pooled_json(analysis: MetaAnalysis) -> dict[str, Any]:
-    pooled = analysis.pooled
-    head = {
-        "k": pooled.k if pooled else 0,
-        "measure": analysis.measure.value,
-        "method": analysis.method.value,
-        "test": analysis.test.value,
-    }
-    if pooled is None:
-        return head
-    fields = ("estimate", "se", "ci_low", "ci_high", "tau2", "i2", "q", "q_df", "q_p",
-              "pi_low", "pi_high", "statistic", "pval", "df", "h2", "se_tau2", "tau2_ci_low",
-              "tau2_ci_high", "level")  # fmt: skip
-    values = {name: _finite(getattr(pooled, name)) for name in fields}
-    values["prediction"] = pooled.prediction_rule.value
-    if analysis.measure.is_ratio:
-        values["exp_estimate"] = pooled.exp_estimate
-        values["exp_ci_low"], values["exp_ci_high"] = pooled.exp_ci
-    return {**head, **values}
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: those are null."""
-    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        return None
-    return value
+    return summary(
+        report.analysis,
+        rows=report.rows,
+        left_out=report.left_out,
+        subgroups=report.subgroups,
+        incomplete=report.incomplete,
+        indirect=report.indirect,
+        per_study=per_study,
+    )
 
 
 def _left_out(report: _MetaReport) -> list[tuple[str, str]]:
     """The review's studies not pooled, then those the engine dropped, with the reasons."""
     dropped = [(d.study, d.reason) for d in report.analysis.dropped]
     return [*report.left_out, *dropped]
-
-
-def _studies_json(report: _MetaReport) -> list[dict[str, Any]]:
-    from review_app.domain.meta.plots.rows import study_weights
-
-    analysis = report.analysis
-    weights = study_weights(analysis)
-    studies = []
-    for effect in analysis.effects:
-        row = report.rows.get(effect.study)
-        derivations = row.derivations if row is not None else {}
-        studies.append(
-            {
-                "study": effect.study,
-                "yi": effect.yi,
-                "vi": effect.vi,
-                "weight": weights.get(effect.study),
-                "corrected": effect.corrected,
-                "estimated": row is not None and row.estimated,
-                "converted": [
-                    f"{where}: {step.formula} ({step.source})"
-                    for where, derived in derivations.items()
-                    for step in derived.steps
-                ],
-            }
-        )
-    return studies
 
 
 def _meta_text(report: _MetaReport, *, per_study: bool) -> list[str]:
@@ -998,7 +910,7 @@ def _meta_text(report: _MetaReport, *, per_study: bool) -> list[str]:
         lines.append(f"Consensus extraction not complete yet: {', '.join(report.incomplete)}")
     if per_study:
         lines += ["", "study\tyi\tvi\tweight"]
-        for study in _studies_json(report):
+        for study in _meta_json(report, per_study=True)["studies"]:
             lines.append("\t".join(str(study[key]) for key in ("study", "yi", "vi", "weight")))
     return lines
 
@@ -1162,13 +1074,18 @@ def _run_streamlit(settings: Settings, *, host: str, port: int) -> NoReturn:
         raise typer.Exit(0) from None
 
 
+# A ReviewAppError (bad input, a refused action): its sentence and this code, for every command.
+# Typer's own usage errors (an unknown option, a missing argument) keep click's 2.
+INPUT_ERROR = 1
+
+
 def main() -> None:
     """Entry point: ReviewAppError becomes a one-line message and exit code 1, no traceback."""
     try:
         app()  # standalone: usage errors print their message and exit 2
     except ReviewAppError as error:
         typer.echo(f"error: {error}", err=True)
-        raise SystemExit(1) from None
+        raise SystemExit(INPUT_ERROR) from None
 
 
 if __name__ == "__main__":

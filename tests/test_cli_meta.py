@@ -1,7 +1,8 @@
 """`review-app meta-analyse`: the shared metafor 3.8-1 reference datasets written in the contract's
 column layouts give metafor's numbers in the JSON (every method of the grid, z and Hartung-Knapp,
 Mantel-Haenszel and Peto; per-study yi and vi as escalc); subgroups, the readable table, the forest
-plot; bad input is one sentence per problem with the file, row and column, exit code 2; and the
+plot; bad input is one sentence per problem with the file, row and column, exit code 1 (as every
+command's ReviewAppError, Typer's usage errors keeping 2); and the
 review's own consensus data with --outcome."""
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +23,12 @@ from review_app.cli import INPUT_ERROR, app
 from review_app.db import make_engine, migrate, session_scope
 from review_app.domain.extraction.model import Arm, Result, StudyExtraction
 from review_app.domain.vocabulary import ArmRole
+from review_app.errors import ReviewAppError
 from review_app.services.extraction import replace_copies
 from review_app.services.permissions import Actor
 from review_app.services.reviews import create_review
 from review_app.services.studies import create_study
-from tests.conftest import KRATOM_PROTOCOL, shared_data
+from tests.conftest import KRATOM_PROTOCOL, REPO_ROOT, shared_data
 from tests.services.screening_helpers import import_titles
 
 REFERENCE = "metafor_3.8-1_pooled_results.csv"
@@ -47,7 +52,11 @@ FIXED = {"EE", "MH", "PETO"}  # metafor writes tau2 = 0 for them; the engine giv
 
 
 def run(*args: str) -> tuple[int, str, str]:
+    """The exit code, stdout and stderr as ``review_app.cli.main`` gives them: a ReviewAppError
+    is "error: " and its sentence on stderr, with INPUT_ERROR."""
     result = CliRunner().invoke(app, list(args))
+    if isinstance(result.exception, ReviewAppError):
+        return INPUT_ERROR, result.stdout, f"error: {result.exception}"
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result.exit_code, result.stdout, result.stderr
@@ -219,20 +228,36 @@ def test_a_converted_study_is_marked_and_its_formulas_listed(tmp_path: Path) -> 
          ["--measure", "RR", "--method", "MH", "--hksj"], "Hartung-Knapp"),
     ],
 )  # fmt: skip
-def test_bad_input_is_one_sentence_with_exit_code_2(
+def test_bad_input_is_one_sentence_with_exit_code_1(
     tmp_path: Path, content: str, options: list[str], expected: str
 ) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(content, encoding="utf-8")
     code, out, err = run("meta-analyse", str(path), *options)
-    assert code == INPUT_ERROR == 2
+    assert code == INPUT_ERROR == 1
     assert expected in err and err.startswith("error: ")
     assert "Traceback" not in err and out == ""
 
 
 def test_a_file_or_an_outcome_is_needed() -> None:
     code, _, err = run("meta-analyse")
-    assert code == 2 and "give a DATA file, or --outcome ID" in err
+    assert code == INPUT_ERROR and "give a DATA file, or --outcome ID" in err
+
+
+def test_the_command_line_exits_1_on_a_bad_file_and_2_on_a_usage_error(tmp_path: Path) -> None:
+    """Through ``main``, as a shell runs it: a ReviewAppError exits 1 like every command's, an
+    option Typer does not know keeps click's usage error 2."""
+    bad = write(tmp_path / "bad.csv", "study,yi,vi", ["A,1,-1"])
+
+    def shell(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "review_app.cli", "meta-analyse", *args]
+        env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+        return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+
+    failed = shell(str(bad), "--measure", "MD")
+    assert failed.returncode == INPUT_ERROR == 1, failed.stderr
+    assert failed.stderr.startswith("error: ") and "Traceback" not in failed.stderr
+    assert shell(str(bad), "--no-such-option").returncode == 2
 
 
 def test_the_reviews_consensus_data_with_outcome(tmp_path: Path) -> None:
@@ -271,7 +296,7 @@ def test_the_reviews_consensus_data_with_outcome(tmp_path: Path) -> None:
     assert (json.loads(out)["method"], json.loads(out)["test"]) == ("REML", "knha")
     code, _, err = run("--db", url, "meta-analyse", "--outcome", "pain_intensity",
                        "--measure", "RR")  # fmt: skip
-    assert code == 2 and "continuous outcome, pooled as MD, SMD" in err
+    assert code == INPUT_ERROR and "continuous outcome, pooled as MD, SMD" in err
 
 
 def test_a_table_without_events_is_left_out_and_the_weights_stay_with_their_studies(

@@ -37,11 +37,11 @@ BUSY_SENTENCE = (
 )
 
 TABLES = {
-    "analysis", "appraisal", "appraisaldomain", "appraisalslot", "auditevent", "candidatepair",
+    "appraisal", "appraisaldomain", "appraisalslot", "auditevent", "candidatepair",
     "clustermember", "decision", "duplicatecluster", "extraction", "extractionarm",
     "extractionresult", "extractionvalue", "fulltext", "gradeassessment", "importbatch",
-    "loginthrottle", "membership", "record", "recordrank", "resolution", "review", "study",
-    "studyreport", "user",
+    "loginthrottle", "membership", "record", "recordrank", "resolution", "review", "savedanalysis",
+    "study", "studyreport", "user",
 }  # fmt: skip
 
 

@@ -35,15 +35,9 @@ from review_app.models.screening import (
     ScreeningSlot,
     StageRelease,
 )
-from review_app.models.synthesis import (
-    Analysis,
-    GradeAssessment,
-    Study,
-    StudyReport,
-)
+from review_app.models.synthesis import GradeAssessment, Study, StudyReport
 
 __all__ = [
-    "Analysis",
     "Appraisal",
     "AppraisalDomain",
     "AppraisalSlot",

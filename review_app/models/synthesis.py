@@ -1,5 +1,5 @@
-"""Studies, analyses and GRADE assessments (extraction: models/extraction.py; risk of bias:
-models/appraisal.py)."""
+"""Studies and GRADE assessments (extraction: models/extraction.py; risk of bias:
+models/appraisal.py; saved analyses: models/analysis.py)."""
 
 from __future__ import annotations
 
@@ -29,17 +29,6 @@ class StudyReport(SQLModel, table=True):
     study_id: int = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
     record_id: int = Field(foreign_key="record.id", ondelete="CASCADE")
     is_main_report: bool = False
-
-
-class Analysis(SQLModel, table=True):
-    id: int | None = Field(default=None, primary_key=True)
-    review_id: int = Field(foreign_key="review.id", index=True, ondelete="CASCADE")
-    outcome_id: str = Field(max_length=100)
-    measure: str = Field(max_length=10)  # RR | OR | RD | MD | SMD
-    method: str = Field(max_length=10)  # EE | DL | REML | PM | MH | PETO
-    settings: dict[str, Any] = json_field()
-    result: dict[str, Any] = json_field()
-    created_at: datetime = created_at_field()
 
 
 class GradeAssessment(SQLModel, table=True):

@@ -10,15 +10,19 @@ The rules live here, not in the pages:
   formats (:func:`~review_app.domain.extraction.formats.derive`), so each row keeps the formulas
   used and whether a value is estimated; the page flags them. Several arms of one role are
   combined into one (Cochrane Handbook table 6.5.a and 23.3.4), flagged too. A study that gives
-  nothing usable is listed with what is missing; indirect evidence is left out of the analyses.
+  nothing usable is listed with what is missing. Indirect evidence is left out unless the
+  analysis includes it (``AnalysisSpec.include_indirect``; GRADE rates the indirectness down),
+  its rows then flagged ``indirect`` for the page and the forest plot.
 - **Who.** The consensus is the leads' while extraction is blind; then analyses are for leads,
   and for every member once extraction is not blind (as the risk-of-bias consensus plots are).
   Any member who may read them saves analyses; the one who saved an analysis, or a lead, changes
   or deletes it. Studies whose consensus is not complete are named in every result.
-- **Saved analyses** keep the choices, never the numbers: each run computes again from the
-  current consensus (:func:`run_saved`). The digest of the data an analysis last ran on marks it
-  stale when the extraction changed since. Saves, deletions and runs on changed data are audited
-  (entity ``analysis``: ``analysis.create``, ``.update``, ``.delete``, ``.rerun``).
+- **Saved analyses** keep the choices, and the summary of the numbers they last gave
+  (``SavedAnalysisView.last_result``, fields of ``services/analysis_summary.py``) for lists and
+  GRADE; each run computes again from the current consensus (:func:`run_saved`), never from
+  stored numbers. The digest of the data an analysis last ran on marks it stale when the
+  extraction changed since. Saves, deletions and runs on changed data are audited (entity
+  ``analysis``: ``analysis.create``, ``.update``, ``.delete``, ``.rerun``).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from review_app.models import SavedAnalysis, utcnow
 from review_app.models.analysis import MAX_NAME
 from review_app.protocol import Protocol
 from review_app.services.analysis_data import Consensus, LeftOut, OutcomeData, StudyRow, gather
+from review_app.services.analysis_summary import run_summary
 from review_app.services.audit import record_event
 from review_app.services.extraction import read_copies
 from review_app.services.permissions import Actor, require_role
@@ -62,7 +67,8 @@ ENTITY = "analysis"
 class AnalysisSpec:
     """What makes an analysis: outcome, time point (None: each study's only one), measure,
     method, test (HKSJ = ``Test.KNHA``), prediction interval, subgroups by a study characteristic
-    (a protocol extraction field id), and studies left out with the rule that leaves them out."""
+    (a protocol extraction field id), studies left out with the rule that leaves them out, and
+    whether studies flagged as indirect evidence are pooled too (default: left out)."""
 
     outcome_id: str
     measure: EffectMeasure
@@ -73,6 +79,7 @@ class AnalysisSpec:
     subgroup: str | None = None
     excluded: tuple[str, ...] = ()
     exclusion_rule: str = ""
+    include_indirect: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +97,9 @@ class AnalysisRun:
 
 @dataclass(frozen=True, slots=True)
 class SavedAnalysisView:
-    """A saved analysis as pages list it; ``stale``: the data changed since it last ran."""
+    """A saved analysis as pages list it; ``stale``: the data changed since it last ran;
+    ``last_result``: that run's summary (``services/analysis_summary.py`` fields and ``ran_at``),
+    None when it has not run since it moved from the old table (migration 0008)."""
 
     id: int
     name: str
@@ -100,6 +109,7 @@ class SavedAnalysisView:
     updated_at: datetime
     stale: bool
     incomplete: tuple[str, ...]  # studies whose consensus is not complete
+    last_result: Mapping[str, Any] | None = None
 
 
 # --- public functions: data and runs ------------------------------------------------------------
@@ -114,17 +124,27 @@ def study_data(
     timepoint: str | None = None,
     measure: EffectMeasure | None = None,
     subgroup: str | None = None,
+    include_indirect: bool = False,
 ) -> OutcomeData:
     """The review's data for the outcome at the time point (None: each study's only one) for
     ``measure`` (None: the protocol's default for the outcome, else the first the data allows);
-    ``subgroup`` puts each row in the group its consensus characteristic names."""
+    ``subgroup`` puts each row in the group its consensus characteristic names;
+    ``include_indirect`` keeps studies flagged as indirect evidence (their rows flagged)."""
     protocol = _check_reader(session, actor, review_id)
     outcome = _outcome(protocol, outcome_id)
     if measure is not None:
         _check_measure(outcome, measure)
     if subgroup is not None:
         _check_subgroup(protocol, subgroup)
-    return _outcome_data(session, review_id, outcome, timepoint, measure, subgroup=subgroup)
+    return _outcome_data(
+        session,
+        review_id,
+        outcome,
+        timepoint,
+        measure,
+        subgroup=subgroup,
+        include_indirect=include_indirect,
+    )
 
 
 def default_spec(
@@ -166,7 +186,9 @@ def save_analysis(
     analysis_id: int | None = None,
 ) -> SavedAnalysisView:
     """Save ``spec`` under ``name`` (unique in the review): a new analysis, or ``analysis_id``
-    changed (its author or a lead). Audited with the settings before and after."""
+    changed (its author or a lead), with the summary of its run on the current data. Audited
+    with the settings before and after. Data the engine refuses (a sentence says why) save
+    nothing."""
     protocol = _check_reader(session, actor, review_id)
     _check_spec(session, protocol, review_id, spec)
     outcome = _outcome(protocol, spec.outcome_id)
@@ -181,16 +203,14 @@ def save_analysis(
         before = _settings(row)
         for column, value in {"name": cleaned, **_columns(spec)}.items():
             setattr(row, column, value)
-    data = _outcome_data(
-        session, review_id, outcome, spec.timepoint, spec.measure, subgroup=spec.subgroup
-    )
-    row.data_digest = data.digest
+    run = _run(session, review_id, outcome, spec)
+    _keep_result(row, run, run_summary(run))
     row.updated_at, row.updated_by_id = utcnow(), actor.user_id
     session.add(row)
     session.flush()
     action = "update" if before is not None else "create"
     _audit(session, actor, row, action, before, _settings(row))
-    return _view(session, row, stale=False, incomplete=data.incomplete)
+    return _view(session, row, stale=False, incomplete=run.data.incomplete)
 
 
 def list_analyses(session: Session, *, actor: Actor, review_id: int) -> list[SavedAnalysisView]:
@@ -226,17 +246,22 @@ def delete_analysis(session: Session, *, actor: Actor, review_id: int, analysis_
 
 def run_saved(session: Session, *, actor: Actor, review_id: int, analysis_id: int) -> AnalysisRun:
     """A saved analysis computed again from the current consensus extraction (never stored
-    numbers); when its data changed since it last ran, the new digest is kept (it is no longer
-    stale) and the run is audited."""
+    numbers). When its numbers differ from the summary it keeps, the new digest and summary are
+    kept (it is no longer stale); a run on changed data is audited. A run giving the same
+    numbers writes nothing (pages run an analysis each time they show it)."""
     protocol = _check_reader(session, actor, review_id)
     row = _saved(session, review_id, analysis_id)
     spec = _spec(row)
     run = _run(session, review_id, _outcome(protocol, spec.outcome_id), spec)
-    if run.digest != row.data_digest:
-        before = {"data_digest": row.data_digest}
-        row.data_digest = run.digest
-        session.add(row)
-        session.flush()
+    summary = run_summary(run)
+    last = {k: v for k, v in (row.result or {}).items() if k != RAN_AT}
+    if run.digest == row.data_digest and last == summary:
+        return run
+    before = {"data_digest": row.data_digest}
+    _keep_result(row, run, summary)
+    session.add(row)
+    session.flush()
+    if before["data_digest"] != row.data_digest:
         _audit(session, actor, row, "rerun", before, {"data_digest": row.data_digest})
     return run
 
@@ -338,6 +363,14 @@ def _checked_name(session: Session, review_id: int, name: str, analysis_id: int 
 
 # --- saved rows ---------------------------------------------------------------------------------
 
+RAN_AT = "ran_at"  # in a saved result: when its numbers were computed (ISO 8601, UTC)
+
+
+def _keep_result(row: SavedAnalysis, run: AnalysisRun, summary: Mapping[str, Any]) -> None:
+    """The run's digest and its summary, timed, as the saved analysis's last result."""
+    row.data_digest = run.digest
+    row.result = {**summary, RAN_AT: utcnow().isoformat()}
+
 
 def _saved(session: Session, review_id: int, analysis_id: int) -> SavedAnalysis:
     row = session.get(SavedAnalysis, analysis_id)
@@ -358,6 +391,7 @@ def _columns(spec: AnalysisSpec) -> dict[str, Any]:
         "subgroup": spec.subgroup,
         "excluded": list(spec.excluded),
         "exclusion_rule": spec.exclusion_rule.strip(),
+        "include_indirect": spec.include_indirect,
     }
 
 
@@ -372,6 +406,7 @@ def _spec(row: SavedAnalysis) -> AnalysisSpec:
         subgroup=row.subgroup,
         excluded=tuple(row.excluded),
         exclusion_rule=row.exclusion_rule,
+        include_indirect=row.include_indirect,
     )
 
 
@@ -419,6 +454,7 @@ def _view(
         updated_at=row.updated_at,
         stale=stale,
         incomplete=incomplete,
+        last_result=row.result,
     )
 
 
@@ -428,7 +464,14 @@ def _current_view(
     """The saved analysis, stale when the data it would run on differ from its last run's."""
     spec = _spec(row)
     outcome = _outcome(protocol, spec.outcome_id)
-    data = gather(copies, outcome, spec.timepoint, spec.measure, subgroup=spec.subgroup)
+    data = gather(
+        copies,
+        outcome,
+        spec.timepoint,
+        spec.measure,
+        subgroup=spec.subgroup,
+        include_indirect=spec.include_indirect,
+    )
     return _view(session, row, stale=data.digest != row.data_digest, incomplete=data.incomplete)
 
 
@@ -439,7 +482,13 @@ def _run(session: Session, review_id: int, outcome: Outcome, spec: AnalysisSpec)
     from review_app.domain.meta.pooling import analyse
 
     gathered = _outcome_data(
-        session, review_id, outcome, spec.timepoint, spec.measure, subgroup=spec.subgroup
+        session,
+        review_id,
+        outcome,
+        spec.timepoint,
+        spec.measure,
+        subgroup=spec.subgroup,
+        include_indirect=spec.include_indirect,
     )
     kept, excluded = _without_excluded(gathered.rows, spec)
     pooled, not_pooled, notes = _engine_data(kept, spec)
@@ -540,9 +589,6 @@ def _only_estimate(row: StudyRow, spec: AnalysisSpec) -> LeftOut:
 # --- the review's data --------------------------------------------------------------------------
 
 
-# --- the review's data --------------------------------------------------------------------------
-
-
 def _consensus(session: Session, review_id: int) -> Consensus:
     # Callers checked the actor (_check_reader); read_copies is the leads' export, so it is read
     # as the operator here rather than as a reviewer it would refuse.
@@ -562,6 +608,9 @@ def _outcome_data(
     measure: EffectMeasure | None,
     *,
     subgroup: str | None,
+    include_indirect: bool = False,
 ) -> OutcomeData:
     copies = _consensus(session, review_id)
-    return gather(copies, outcome, timepoint, measure, subgroup=subgroup)
+    return gather(
+        copies, outcome, timepoint, measure, subgroup=subgroup, include_indirect=include_indirect
+    )

@@ -8,7 +8,8 @@ into these by the extraction's result formats (``domain/extraction/formats.deriv
 keeps the formulas used and whether a value is estimated. Several arms of one role are combined
 into one group (Cochrane Handbook table 6.5.a for means and SDs, 23.3.4 for events and totals),
 with that step kept as well. A study that gives nothing usable is left out with a sentence saying
-what is missing; indirect evidence is left out of the analyses.
+what is missing. A study flagged as indirect evidence is left out, unless the analysis asks for
+indirect evidence (GRADE then rates the indirectness down): its row is flagged ``indirect``.
 
 ``services/analyses.py`` loads the consensus copies and calls :func:`gather`; this module reads
 no database.
@@ -48,6 +49,7 @@ class StudyRow:
     ``derivations``: per arm or contrast (described in words, e.g. "intervention arm 'Kratom'"),
     what :func:`derive` did; combined arms add a derivation of their own. ``complete``: the
     study's consensus extraction is marked complete. ``group``: its subgroup, when asked for.
+    ``indirect``: the study is flagged as indirect evidence (pooled only when asked for).
     """
 
     study_id: int
@@ -57,6 +59,7 @@ class StudyRow:
     complete: bool = True
     combined: tuple[str, ...] = ()  # the arms combined into one, by label
     group: str | None = None
+    indirect: bool = False
 
     @property
     def estimated(self) -> bool:
@@ -105,7 +108,9 @@ class OutcomeData:
         """The SHA-256 of the data pooled (rows and who is left out): a saved analysis whose
         digest differs ran on other data."""
         rows = [
+            # The indirect flag only when set: the digests of direct evidence stay as they were.
             [r.study, type(r.data).__name__, dataclasses.astuple(r.data), r.group]
+            + (["indirect"] if r.indirect else [])
             for r in self.rows
         ]
         left = [[o.study, o.reason] for o in self.left_out]
@@ -128,13 +133,17 @@ def gather(
     measure: EffectMeasure | None,
     *,
     subgroup: str | None,
+    include_indirect: bool = False,
 ) -> OutcomeData:
     """Each study's row for ``outcome`` at ``timepoint`` (None: each study's only one) and
     ``measure`` (None: the outcome's default when the data allow it, else the first they allow),
     or the reason it is left out; ``subgroup``: the characteristic whose value is the row's group
-    (:data:`NOT_REPORTED` when empty)."""
+    (:data:`NOT_REPORTED` when empty); ``include_indirect``: studies flagged as indirect evidence
+    get their rows (flagged) instead of being left out."""
     options = {
-        study_id: _study_options(consensus.copies.get(study_id), outcome.id, timepoint)
+        study_id: _study_options(
+            consensus.copies.get(study_id), outcome.id, timepoint, include_indirect
+        )
         for study_id, _label in consensus.studies
     }
     usable = tuple(
@@ -170,12 +179,12 @@ def gather(
 
 
 def _study_options(
-    copy: StudyExtraction | None, outcome_id: str, timepoint: str | None
+    copy: StudyExtraction | None, outcome_id: str, timepoint: str | None, include_indirect: bool
 ) -> _StudyOptions | str:
     """What a study's consensus offers, or why it offers nothing."""
     if copy is None:
         return "no consensus extraction yet"
-    if copy.is_indirect:
+    if copy.is_indirect and not include_indirect:
         reason = copy.indirect_evidence.strip()
         return f"indirect evidence ({reason}): left out of the main analyses"
     return _options(copy, outcome_id, timepoint)
@@ -195,6 +204,7 @@ def _row(
         complete=copy.complete,
         combined=option.combined,
         group=group,
+        indirect=copy.is_indirect,
     )
 
 

@@ -25,7 +25,6 @@ from review_app.errors import (
     ValidationError,
 )
 from review_app.models import (
-    Analysis,
     Appraisal,
     AppraisalDomain,
     AppraisalSlot,
@@ -38,6 +37,7 @@ from review_app.models import (
     GradeAssessment,
     ImportBatch,
     Record,
+    SavedAnalysis,
     Study,
     User,
 )
@@ -250,13 +250,20 @@ def populate(session: Session, files_dir: Path) -> int:
                 note="ünïcode",
             ),
             AppraisalSlot(study_id=view.id, slot=1, assessor_id=people["raj"].id),
-            Analysis(
+            SavedAnalysis(
                 review_id=rid,
+                name="Pain, ünïcode",
                 outcome_id="pain",
                 measure="SMD",
                 method="REML",
-                settings={"hksj": True},
-                result={"estimate": -0.123456789012345, "k": 3},
+                test="knha",
+                prediction="metafor",
+                excluded=["Smith 2021"],
+                exclusion_rule="high risk of bias",
+                include_indirect=True,
+                result={"estimate": -0.123456789012345, "k": 3, "tau2": None, "ci": [0.1, 1e-300]},
+                legacy={"analysis_id": 7},
+                created_by_id=people["rita"].id,
             ),
             GradeAssessment(
                 review_id=rid,
