@@ -27,7 +27,7 @@ CONSENSUS_SLOT = 0  # the consensus copies' slot; assessors hold slots 1..N
 APPRAISAL_STATUSES: tuple[str, ...] = tuple(ExtractionStatus)
 MAX_TOOL = 40  # Appraisal.tool: a key of domain/appraisal/tools.TOOLS ("rob2", "robins-i")
 MAX_VARIANT = 40  # Appraisal.variant: a variant id of the tool ("assignment", "adherence")
-MAX_LEVEL = 40  # a level id of the tool's scale ("Some concerns", "No information")
+MAX_LEVEL = 80  # a level id of the tool's scale ("Some concerns", "No information")
 MAX_DOMAIN = 20  # AppraisalDomain.domain: a domain id of the tool ("D1")
 SLOT_ASSESSOR = "(slot = 0 AND assessor_id IS NULL) OR (slot > 0 AND assessor_id IS NOT NULL)"
 
