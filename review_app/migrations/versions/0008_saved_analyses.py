@@ -191,9 +191,8 @@ def _saved_row(row: sa.Row[Any]) -> dict[str, Any]:
 def _measure(row: sa.Row[Any]) -> str:
     written = row.measure.strip()
     bare = re.sub(r"^(log|ln)\s*", "", written, flags=re.IGNORECASE)
-    spelt = bare.casefold().replace("standardized", "standardised")
     for measure, name in MEASURE_NAMES.items():
-        if bare.upper() == measure or spelt == name:
+        if bare.upper() == measure or bare.casefold() == name:
             return measure
     raise ValueError(
         f"migration 0008: analysis {row.id} has the measure {written!r}, which is none of "
