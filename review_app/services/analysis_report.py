@@ -11,10 +11,12 @@ effect" is not "evidence of no effect").
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from review_app.domain.meta.model import Test
+from review_app.domain.meta.model import Continuous, Dichotomous, StudyData, Test
+from review_app.domain.meta.plots.wording import number_text
 from review_app.domain.vocabulary import EffectMeasure, PredictionRule
 
 if TYPE_CHECKING:
@@ -49,6 +51,23 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True)
+class StudyLine:
+    """One study of the analysis as the page lists it, with how its data were had: the
+    conversions' formulas, whether a value is estimated, the arms combined, the warnings to
+    read, and whether its consensus extraction is complete."""
+
+    study: str
+    intervention: str  # "6/20", "4.00 (2.00), n = 20", or the estimate and its SE
+    comparator: str
+    converted: tuple[str, ...]
+    estimated: bool
+    combined: tuple[str, ...]
+    warnings: tuple[str, ...]
+    complete: bool
+    group: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class LeaveOneOutRow:
     study: str  # the study left out
     effect: str  # the pooled effect of the others with its CI, or why there is none
@@ -64,6 +83,57 @@ class SmallStudyEffects:
 
     applies: bool
     sentence: str
+
+
+# --- the studies --------------------------------------------------------------------------------
+
+
+def study_lines(run: AnalysisRun) -> tuple[StudyLine, ...]:
+    """The studies in the analysis with their arm data (or estimate) and what was converted."""
+    return tuple(
+        StudyLine(
+            study=row.study,
+            **_sides(row.data, run.spec.measure),
+            converted=tuple(
+                dict.fromkeys(s.formula for d in row.derivations.values() for s in d.steps)
+            ),
+            estimated=row.estimated,
+            combined=row.combined,
+            warnings=row.warnings,
+            complete=row.complete,
+            group=row.group,
+        )
+        for row in run.data.rows
+    )
+
+
+def _sides(data: StudyData, measure: EffectMeasure) -> dict[str, str]:
+    if isinstance(data, Dichotomous):
+        return {
+            "intervention": f"{number_text(data.events_t)}/{number_text(data.n_t)}",
+            "comparator": f"{number_text(data.events_c)}/{number_text(data.n_c)}",
+        }
+    if isinstance(data, Continuous):
+        return {
+            "intervention": _mean_sd(data.mean_t, data.sd_t, data.n_t),
+            "comparator": _mean_sd(data.mean_c, data.sd_c, data.n_c),
+        }
+    scale = f"log {measure.value}" if measure.is_ratio else measure.value
+    estimate = f"{scale} {data.yi:.3f} (SE {math.sqrt(data.vi):.3f}), between the arms"
+    return {"intervention": estimate, "comparator": ""}
+
+
+def _mean_sd(mean: float, sd: float, n: float) -> str:
+    return f"{mean:.2f} ({sd:.2f}), n = {number_text(n)}"
+
+
+def left_out_lines(run: AnalysisRun) -> tuple[tuple[str, str], ...]:
+    """(study, why) for each study of the review not in the analysis: no usable consensus data,
+    left out by the analysis's rule, or dropped by the engine (e.g. no events in either arm)."""
+    return (
+        *((left.study, left.reason) for left in run.data.left_out),
+        *((dropped.study, dropped.reason) for dropped in run.analysis.dropped),
+    )
 
 
 # --- the statistics -----------------------------------------------------------------------------
