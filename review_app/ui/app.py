@@ -20,6 +20,7 @@ from review_app.services.users import is_active_user
 from review_app.ui import deps, state
 from review_app.ui.components import review_picker
 from review_app.ui.views import (
+    analyses,
     appraisal,
     conflicts,
     dashboard,
@@ -50,9 +51,10 @@ PAGES: dict[str, tuple[str, Callable[[], None]]] = {
     "studies": ("Studies", studies.render),
     "extract": ("Extraction", extraction.render),
     "rob": ("Risk of bias", appraisal.render),
+    "analyses": ("Analyses", analyses.render),
     "exports": ("Exports", exports.render),
 }
-REVIEWER_PAGES = ("dashboard", "screen", "extract", "rob")
+REVIEWER_PAGES = ("dashboard", "screen", "extract", "rob", "analyses")
 
 
 def main() -> None:
