@@ -5,6 +5,7 @@ stale when the data change, permissions and the audit trail, on SQLite and Postg
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,7 @@ from review_app.services.analyses import (
     save_analysis,
     study_data,
 )
+from review_app.services.analysis_summary import run_summary
 from review_app.services.extraction import replace_copies
 from review_app.services.permissions import Actor
 from review_app.services.reviews import add_member, create_review
@@ -420,3 +422,102 @@ def test_no_analysis_of_another_review(session: Session, review_id: int) -> None
     saved = save_analysis(session, actor=LEAD, review_id=review_id, name="a", spec=spec)
     with pytest.raises(NotFoundError, match=f"no saved analysis {saved.id} in review {other}"):
         get_analysis(session, actor=LEAD, review_id=other, analysis_id=saved.id)
+
+
+def test_indirect_evidence_is_pooled_only_when_asked_and_flagged(
+    session: Session, review_id: int
+) -> None:
+    default = study_data(session, actor=LEAD, review_id=review_id, outcome_id=PAIN,
+                         timepoint=WEEK4)  # fmt: skip
+    assert "Evans 2022" not in {row.study for row in default.rows}
+    assert not any(row.indirect for row in default.rows)
+    kept = study_data(session, actor=LEAD, review_id=review_id, outcome_id=PAIN,
+                      timepoint=WEEK4, include_indirect=True)  # fmt: skip
+    evans = {row.study: row for row in kept.rows}["Evans 2022"]
+    assert evans.indirect and evans.data == Continuous("Evans 2022", 4.0, 1.0, 9, 5.0, 1.0, 9)
+    assert [row.study for row in kept.rows if row.indirect] == ["Evans 2022"]
+    assert "Evans 2022" not in {o.study for o in kept.left_out}
+    assert kept.digest != default.digest
+    spec = AnalysisSpec(PAIN, EffectMeasure.MD, timepoint=WEEK4, include_indirect=True)
+    run = run_analysis(session, actor=LEAD, review_id=review_id, spec=spec)
+    assert run.analysis.pooled is not None and run.analysis.pooled.k == 4
+    assert [s["study"] for s in run_summary(run)["studies"] if s["indirect"]] == ["Evans 2022"]
+    # Pooled alone: the direct studies left out by a stated rule.
+    alone = AnalysisSpec(PAIN, EffectMeasure.MD, timepoint=WEEK4, include_indirect=True,
+                         excluded=("Adams 2019", "Baker 2020", "Chan 2021"),
+                         exclusion_rule="direct evidence: indirect pooled alone")  # fmt: skip
+    only = run_analysis(session, actor=LEAD, review_id=review_id, spec=alone)
+    assert [row.study for row in only.data.rows] == ["Evans 2022"]
+    saved = save_analysis(session, actor=LEAD, review_id=review_id, name="with indirect",
+                          spec=spec)  # fmt: skip
+    assert saved.spec.include_indirect and not saved.stale
+    [listed] = list_analyses(session, actor=LEAD, review_id=review_id)
+    assert listed.spec == spec and not listed.stale  # the same rows gathered when listed
+
+
+def test_a_saved_analysis_keeps_its_last_numbers_beside_its_stale_mark(
+    session: Session, review_id: int
+) -> None:
+    spec = AnalysisSpec(PAIN, EffectMeasure.MD, timepoint=WEEK4, method=Method.EE,
+                        test=PoolTest.Z)  # fmt: skip
+    saved = save_analysis(session, actor=LEAD, review_id=review_id, name="Pain", spec=spec)
+    run = run_analysis(session, actor=LEAD, review_id=review_id, spec=spec)
+    pooled = run.analysis.pooled
+    assert pooled is not None and saved.last_result is not None
+    first = dict(saved.last_result)
+    ran_at = datetime.fromisoformat(first.pop("ran_at"))
+    assert ran_at.tzinfo is not None and first == run_summary(run)
+    assert (first["k"], first["estimate"], first["se"]) == (3, pooled.estimate, pooled.se)
+    assert [s["study"] for s in first["studies"]] == ["Adams 2019", "Baker 2020", "Chan 2021"]
+    assert math.isclose(sum(s["weight"] for s in first["studies"]), 100.0, rel_tol=1e-12)
+    assert {o["study"] for o in first["left_out"]} == {"Diaz 2018", "Evans 2022", "Ford 2017",
+                                                       "Gray 2023"}  # fmt: skip
+    assert first["incomplete"] == ["Chan 2021"]
+    # The data change: listed stale, with the numbers it last had until it runs again.
+    changed = [*CONSENSUS]
+    changed[0] = copy("Adams 2019", KRATOM_PLACEBO, pain("Kratom", n=20, mean=1.0, sd=2.0),
+                      pain("Placebo", n=25, mean=5.0, sd=2.5))  # fmt: skip
+    replace_copies(session, actor=LEAD, review_id=review_id, copies=changed)
+    [stale] = list_analyses(session, actor=LEAD, review_id=review_id)
+    assert stale.stale and stale.last_result == saved.last_result
+    rerun = run_saved(session, actor=LEAD, review_id=review_id, analysis_id=saved.id)
+    current = get_analysis(session, actor=LEAD, review_id=review_id, analysis_id=saved.id)
+    assert not current.stale and current.last_result is not None
+    assert rerun.analysis.pooled is not None
+    assert current.last_result["estimate"] == rerun.analysis.pooled.estimate != pooled.estimate
+    # Run again on the same data: the same numbers, nothing written.
+    again = run_saved(session, actor=LEAD, review_id=review_id, analysis_id=saved.id)
+    assert again.analysis.pooled == rerun.analysis.pooled
+    after = get_analysis(session, actor=LEAD, review_id=review_id, analysis_id=saved.id)
+    assert after.last_result == current.last_result  # its ran_at too
+
+
+def test_a_ratio_keeps_its_back_transformed_numbers(session: Session) -> None:
+    review = create_review(session, protocol_path=KRATOM_PROTOCOL, name="ratio")
+    records = import_titles(session, review.id, 3)
+    tables = {"Hill 2020": (5, 30, 2, 31), "Ito 2021": (7, 40, 3, 38), "Jay 2022": (4, 25, 6, 24)}
+    for label, record in zip(tables, records, strict=True):
+        create_study(session, actor=LEAD, review_id=review.id, label=label, record_ids=[record])
+    replace_copies(
+        session,
+        actor=LEAD,
+        review_id=review.id,
+        copies=[
+            copy(label, KRATOM_PLACEBO,
+                 Result(AE, WEEK4, "Kratom", "events_total", {"events": e1, "total": n1}),
+                 Result(AE, WEEK4, "Placebo", "events_total", {"events": e2, "total": n2}))
+            for label, (e1, n1, e2, n2) in tables.items()
+        ],
+    )  # fmt: skip
+    spec = AnalysisSpec(AE, EffectMeasure.RR, method=Method.REML, test=PoolTest.KNHA)
+    saved = save_analysis(session, actor=LEAD, review_id=review.id, name="AE", spec=spec)
+    result = saved.last_result
+    assert result is not None and result["measure"] == "RR"
+    assert result["exp_estimate"] == pytest.approx(math.exp(result["estimate"]), rel=1e-15)
+    assert (result["exp_ci_low"], result["exp_ci_high"]) == pytest.approx(
+        (math.exp(result["ci_low"]), math.exp(result["ci_high"])), rel=1e-15
+    )
+    assert (result["exp_pi_low"], result["exp_pi_high"]) == pytest.approx(
+        (math.exp(result["pi_low"]), math.exp(result["pi_high"])), rel=1e-15
+    )
+    assert result["test"] == "knha" and result["tau2_ci_low"] is not None
