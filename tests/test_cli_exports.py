@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from review_app.cli import app
 from review_app.db import make_engine, migrate, session_scope
+from review_app.domain.vocabulary import EffectMeasure
 from review_app.services.demo import seed_demo
 from review_app.services.exports import EXPORTS, IMPORTS
 from review_app.services.permissions import Actor
@@ -56,6 +57,8 @@ def test_the_export_group_has_the_registry_commands_and_no_other() -> None:
         "audit",
         "extraction",
         "rob",
+        "analyses",
+        "analysis-plot",
     ]
 
 
@@ -131,3 +134,78 @@ def test_a_wrong_suffix_is_refused_in_words(demo: str, tmp_path: Path) -> None:
         )
         assert result.exit_code == 1 and str(result.exception) == message
         assert not (tmp_path / name).exists()
+
+
+@pytest.fixture(scope="module")
+def analysed(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The demo with four studies' consensus extraction and two saved analyses."""
+    from review_app.services.analyses import AnalysisSpec, save_analysis
+    from tests.ui.analysis_pages import AE, PAIN, WEEK8, review_to_analyse
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('cli-analyses') / 'demo.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        seed_demo(session)
+    engine.dispose()
+    review = review_to_analyse(url)
+    with session_scope(make_engine(url)) as session:
+        for name, spec in (
+            ("Pain", AnalysisSpec(PAIN, EffectMeasure.MD, timepoint=WEEK8)),
+            ("Adverse events", AnalysisSpec(AE, EffectMeasure.RR, timepoint=WEEK8)),
+        ):
+            save_analysis(session, actor=Actor.operator(), review_id=review.review_id,
+                          name=name, spec=spec)  # fmt: skip
+    return url
+
+
+def test_the_saved_analyses_are_written_as_three_csv_files_or_one_workbook(
+    analysed: str, tmp_path: Path
+) -> None:
+    xlsx = tmp_path / "x.xlsx"
+    assert run("--db", analysed, "export", "analyses", "-o", str(xlsx)) == (
+        0,
+        f"Wrote {xlsx} (sheets: Analyses, Studies, Pooled).\n",
+    )
+    assert xlsx.read_bytes() == made(analysed, "analyses", "xlsx")[""]
+    out = tmp_path / "a.csv"
+    written = [out, tmp_path / "a-studies.csv", tmp_path / "a-pooled.csv"]
+    assert run("--db", analysed, "export", "analyses", "-o", str(out)) == (
+        0,
+        f"Wrote {' and '.join(map(str, written))}.\n",
+    )
+    files = made(analysed, "analyses", "csv")
+    assert [path.read_bytes() for path in written] == [
+        files[s] for s in ("", "-studies", "-pooled")
+    ]
+    assert out.read_bytes().decode("utf-8-sig").splitlines()[1].startswith("Adverse events,")
+
+
+def test_a_saved_analysis_s_plot_is_chosen_by_name(analysed: str, tmp_path: Path) -> None:
+    svg = tmp_path / "f.svg"
+    code, output = run(
+        "--db", analysed, "export", "analysis-plot", "--analysis", "Pain", "-o", str(svg)
+    )
+    assert (code, output) == (0, f"Wrote {svg} (forest plot).\n")
+    assert svg.read_bytes() == made(analysed, "analysis-plot", "svg", analysis="Pain")[""]
+    assert b"Chan 2021" in svg.read_bytes()
+    first = tmp_path / "first.svg"  # no name: the first by name, as the Exports page begins
+    assert run("--db", analysed, "export", "analysis-plot", "-o", str(first))[0] == 0
+    assert (
+        first.read_bytes() == made(analysed, "analysis-plot", "svg", analysis="Adverse events")[""]
+    )
+    result = CliRunner().invoke(
+        app,
+        ["--db", analysed, "export", "analysis-plot", "--analysis", "Pain", "--plot", "funnel",
+         "-o", str(tmp_path / "funnel.svg")],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "No funnel plot and no Egger's test" in str(result.exception)
+    assert not (tmp_path / "funnel.svg").exists()
+    missing = CliRunner().invoke(
+        app, ["--db", analysed, "export", "analysis-plot", "--analysis", "Nope", "-o", str(svg)]
+    )
+    assert missing.exit_code == 1
+    assert str(missing.exception) == (
+        "no saved analysis named 'Nope'; the saved analyses are 'Adverse events', 'Pain'"
+    )

@@ -9,12 +9,15 @@ from streamlit.runtime.memory_media_file_storage import MemoryFile
 from streamlit.testing.v1 import AppTest
 
 from review_app.db import make_engine, session_scope
+from review_app.domain.vocabulary import EffectMeasure
+from review_app.services.analyses import AnalysisSpec, save_analysis
 from review_app.services.demo import DEMO_ACCOUNTS
 from review_app.services.exports import EXPORTS, IMPORTS
 from review_app.services.extraction import read_copies
 from review_app.services.permissions import Actor
 from review_app.services.reviews import get_protocol
 from review_app.services.users import get_user_by_name
+from tests.ui.analysis_pages import AE, PAIN, WEEK8, review_to_analyse
 from tests.ui.conftest import APP, LEAD, log_in
 from tests.ui.test_login_page import deep_link
 
@@ -159,4 +162,51 @@ def test_a_lead_chooses_the_outcome_of_the_risk_of_bias_plot(demo_url: str) -> N
     assert len(buttons) == 3 and all(b.proto.disabled for b in buttons)  # type: ignore[attr-defined]
     assert any("There is nothing to plot" in c.value for c in app.caption)
     choice.set_value(outcomes[0][0]).run()
-    assert not any(b.proto.disabled for b in download_buttons(app))  # type: ignore[attr-defined]
+    buttons = [b for b in download_buttons(app) if "export_rob-plot_" in b.proto.id]  # type: ignore[attr-defined]
+    assert len(buttons) == 3 and not any(b.proto.disabled for b in buttons)  # type: ignore[attr-defined]
+
+
+def test_a_lead_chooses_a_saved_analysis_to_plot_among_the_review_s(demo_url: str) -> None:
+    """The analysis is a choice the review lists (none saved: said, and no button), the first
+    (the command line's default) to begin with; the file is the command line's."""
+    with session_scope(make_engine(demo_url)) as session:
+        lead_id = get_user_by_name(session, LEAD.name).id
+    app = AppTest.from_function(exports_page_keeping_its_files, default_timeout=60)
+    app.session_state["user_id"], app.session_state["user_name"] = lead_id, LEAD.name
+    app.session_state["review_id"], app.session_state["role"] = 1, "lead"
+    app.run()
+    assert not app.exception
+    buttons = [b for b in download_buttons(app) if "export_analysis-plot_" in b.proto.id]  # type: ignore[attr-defined]
+    assert len(buttons) == 3 and all(b.proto.disabled for b in buttons)  # type: ignore[attr-defined]
+    assert any(
+        "There is no analysis to choose yet." in c.value.replace("\\", "") for c in app.caption
+    )
+    assert "export_analysis-plot_analysis" not in [s.key for s in app.selectbox]
+
+    review = review_to_analyse(demo_url)
+    with session_scope(make_engine(demo_url)) as session:
+        for name, spec in (
+            ("Pain", AnalysisSpec(PAIN, EffectMeasure.MD, timepoint=WEEK8)),
+            ("Adverse events", AnalysisSpec(AE, EffectMeasure.RR, timepoint=WEEK8)),
+        ):
+            save_analysis(session, actor=Actor.operator(), review_id=review.review_id,
+                          name=name, spec=spec)  # fmt: skip
+    app.run()
+    assert not app.exception
+    choice = app.selectbox(key="export_analysis-plot_analysis")
+    assert choice.options == ["Adverse events", "Pain"] and choice.value == "Adverse events"
+    choice.set_value("Pain").run()
+    app.selectbox(key="export_analysis-plot_plot").set_value("forest").run()
+    made = download(app, "export_analysis-plot_svg")
+    assert made.filename == "analysis-plot-Pain.svg"
+    with session_scope(make_engine(demo_url)) as session:
+        (expected,) = EXPORTS["analysis-plot"].make(
+            session, actor=Actor.operator(), review_id=1, format="svg", analysis="Pain"
+        )
+    assert made.content == expected.data and b"Chan 2021" in made.content
+    tables = download(app, "export_analyses_xlsx")
+    with session_scope(make_engine(demo_url)) as session:
+        (workbook,) = EXPORTS["analyses"].make(
+            session, actor=Actor.operator(), review_id=1, format="xlsx"
+        )
+    assert tables.content == workbook.data

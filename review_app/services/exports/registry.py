@@ -38,16 +38,43 @@ MEDIA_TYPES = {
 RECORD_STAGES = ("all", "unique", *Stage, "included")  # the screening stages, and three sets
 EXTRACTION_VALUES = ("consensus", "all")  # the consensus copies, or every copy
 PLOT_TYPES = ("traffic-light", "summary")  # robvis's two risk-of-bias plots
+ANALYSIS_PLOTS = ("forest", "funnel")  # the plots of a saved meta-analysis
 
 
 @dataclass(frozen=True, slots=True)
 class Option:
-    """A choice an export takes besides its format (the records' stage)."""
+    """A choice an export takes besides its format: one of fixed ``choices`` (the records'
+    stage), or one of the review's own (a saved analysis's name), which ``choices_from`` lists.
+
+    ``choices_from`` ("module:function" under review_app.services.exports) is called as
+    ``function(session, actor=..., review_id=...)`` and returns the choices in order, checking
+    the actor as the export does; such an option has no fixed choices, and its default ``""``
+    leaves the choice to the export function (the first of the review's). ``help`` says what
+    the command line takes where the choices are not fixed.
+    """
 
     name: str
     choices: tuple[str, ...]
     default: str
     label: str  # on the Exports page
+    choices_from: str = ""
+    help: str = ""
+
+    @property
+    def is_dynamic(self) -> bool:
+        """The choices are the review's, listed when asked for (not fixed here)."""
+        return bool(self.choices_from)
+
+    @property
+    def usage(self) -> str:
+        """What the option takes, for the command line's help."""
+        return self.help or " | ".join(self.choices)
+
+    def review_choices(self, session: Session, *, actor: Actor, review_id: int) -> tuple[str, ...]:
+        """The choices for this review: the fixed ones, or those ``choices_from`` lists."""
+        if not self.is_dynamic:
+            return self.choices
+        return tuple(_function(self.choices_from)(session, actor=actor, review_id=review_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,10 +119,7 @@ class Export:
             raise ValidationError(f"format {format!r}: allowed are {', '.join(self.formats)}")
 
     def load(self) -> Callable[..., bytes | Mapping[str, bytes]]:
-        module, name = self.function.split(":")
-        function: Callable[..., bytes | Mapping[str, bytes]] = getattr(
-            importlib.import_module(f"review_app.services.exports.{module}"), name
-        )
+        function: Callable[..., bytes | Mapping[str, bytes]] = _function(self.function)
         return function
 
     def make(
@@ -111,6 +135,15 @@ class Export:
     def note(self, format: str, options: Mapping[str, Any]) -> str:
         template = self.notes.get(format, self.notes.get("*", ""))
         return template.format(format=format, **options)
+
+
+def _function(reference: str) -> Callable[..., Any]:
+    """The function "module:name" names, its module under review_app.services.exports."""
+    module, name = reference.split(":")
+    function: Callable[..., Any] = getattr(
+        importlib.import_module(f"review_app.services.exports.{module}"), name
+    )
+    return function
 
 
 EXPORTS: dict[str, Export] = {
@@ -210,6 +243,46 @@ EXPORTS: dict[str, Export] = {
             function="rob:export_rob_plot",
             options=(Option("type", PLOT_TYPES, "traffic-light", "Plot"),),
             command=("rob", "plot"),
+        ),
+        Export(
+            name="analyses",
+            formats=("csv", "xlsx"),
+            role=Role.LEAD,  # every member where the protocol's [extraction] blind is false
+            description=(
+                "Every saved meta-analysis computed again from the consensus extraction: its "
+                "settings, per-study rows and pooled rows (subgroups and their test too), at full "
+                "precision (PATH-studies.csv and PATH-pooled.csv beside a CSV; a sheet each in "
+                "XLSX)."
+            ),
+            function="analyses:export_analyses",
+            parts={
+                "csv": {"settings": "", "studies": "-studies", "pooled": "-pooled"},
+                "xlsx": {"workbook": ""},
+            },
+            notes={"xlsx": "sheets: Analyses, Studies, Pooled"},
+        ),
+        Export(
+            name="analysis-plot",
+            formats=("svg", "png", "pdf"),
+            role=Role.LEAD,  # every member where the protocol's [extraction] blind is false
+            description=(
+                "A saved meta-analysis's forest plot in RevMan's layout (with the consensus risk "
+                "of bias beside each study when assessed) or its funnel plot (format from the "
+                "suffix; the first saved analysis unless one is named)."
+            ),
+            function="analyses:export_analysis_plot",
+            options=(
+                Option(
+                    "analysis",
+                    (),
+                    "",
+                    "Analysis",
+                    choices_from="analyses:analysis_names",
+                    help="A saved analysis's name (default: the first by name).",
+                ),
+                Option("plot", ANALYSIS_PLOTS, "forest", "Plot"),
+            ),
+            notes={"*": "{plot} plot"},
         ),
         Export(
             name="prisma",

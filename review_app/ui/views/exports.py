@@ -18,7 +18,14 @@ import streamlit as st
 
 from review_app.domain.vocabulary import is_lead
 from review_app.errors import ReviewAppError
-from review_app.services.exports import EXPORTS, IMPORTS, MEDIA_TYPES, Export, FileImport
+from review_app.services.exports import (
+    EXPORTS,
+    IMPORTS,
+    MEDIA_TYPES,
+    Export,
+    FileImport,
+    Option,
+)
 from review_app.services.exports.rob import plotted_table
 from review_app.services.imports import import_limits
 from review_app.services.reviews import get_protocol
@@ -66,20 +73,23 @@ def _show(
 ) -> None:
     st.subheader(export.name.capitalize())
     st.caption(f"{export.description} Command line: `review-app {' '.join(export.words)}`.")
-    options: dict[str, str] = {
-        option.name: st.selectbox(
-            option.label,
-            option.choices,
-            index=option.choices.index(option.default),
-            key=f"export_{export.name}_{option.name}",
-        )
-        for option in export.options
-    }
+    options: dict[str, str] = {}
+    refused = None
+    for option in export.options:
+        key = f"export_{export.name}_{option.name}"
+        if not option.is_dynamic:
+            index = option.choices.index(option.default)
+            options[option.name] = st.selectbox(option.label, option.choices, index, key=key)
+            continue
+        chosen, reason = _review_choice(option, review_id, user, key)
+        options[option.name] = option.default if chosen is None else chosen
+        refused = refused or reason
     stem = export.name + "".join(
         f"-{value}" for option, value in zip(export.options, options.values(), strict=True)
         if value != option.default
     )  # fmt: skip
-    refused = None
+    if refused:
+        st.caption(escape_markdown(refused))
     if outcomes and _is_per_outcome(export):
         options[OUTCOME] = _pick_outcome(export, outcomes)
         stem += f"-{options[OUTCOME]}"  # a file of one outcome says which
@@ -102,6 +112,22 @@ def _show(
             on_click="ignore",
             disabled=refused is not None,
         )
+
+
+def _review_choice(
+    option: Option, review_id: int, user: state.CurrentUser, key: str
+) -> tuple[str | None, str | None]:
+    """A choice among the review's own (a saved analysis), the first (the command line's
+    default) to begin with; or None and why there is nothing to choose."""
+    try:
+        with deps.unit_of_work(read_only=True) as session:
+            choices = option.review_choices(session, actor=user.actor, review_id=review_id)
+    except ReviewAppError as error:
+        return None, str(error)
+    if not choices:
+        return None, f"There is no {option.label.lower()} to choose yet."
+    chosen: str = st.selectbox(option.label, choices, key=key, help=option.help)
+    return chosen, None
 
 
 def _is_per_outcome(export: Export) -> bool:
