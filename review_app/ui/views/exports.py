@@ -3,6 +3,10 @@
 (``services.exports.IMPORTS``: extraction, risk of bias, another tool's decisions), each an
 upload that imports the whole file or nothing.
 
+An option whose choices are the review's own (the saved analysis to plot) lists them when the
+page is drawn, the first (the command line's default) chosen to begin with; with none to choose,
+the page says so and the export's buttons are off.
+
 A file is made when its button is clicked (not on every visit), through the same export function
 the command line calls, so the bytes are the command line's. The function checks the user's role
 itself; this page is only offered to leads and admins.
