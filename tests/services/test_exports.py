@@ -261,9 +261,13 @@ def test_exports_are_for_leads_and_check_the_format(
 # --- the registry -------------------------------------------------------------------------------
 
 
-# A plot needs assessed studies (an empty one is refused in words): its roles and formats are
-# tested with assessments in tests/services/test_appraisal_files.py.
-@pytest.mark.parametrize("name", [name for name in EXPORTS if name != "rob-plot"])
+# A plot needs assessed studies or a saved analysis (without them it is refused in words): their
+# roles and formats are tested with data in tests/services/test_appraisal_files.py and
+# tests/services/test_exports_analyses.py.
+NEEDS_DATA = ("rob-plot", "analysis-plot")
+
+
+@pytest.mark.parametrize("name", [name for name in EXPORTS if name not in NEEDS_DATA])
 def test_every_export_of_the_registry_keeps_its_role_and_formats(
     session: Session,
     review: ReviewPublic,
