@@ -695,6 +695,7 @@ def simulate(
 _MEASURES = " | ".join(m.value for m in EffectMeasure)
 _METHODS = " | ".join(m.value for m in PoolingMethod)
 _PREDICTIONS = " | ".join(r.value for r in PredictionRule)
+INDIRECT_MARK = " †"  # meta-analyse's table: a study of indirect evidence
 
 
 @app.command("meta-analyse")
@@ -739,12 +740,18 @@ def meta_analyse(
     timepoint: Annotated[
         str | None, typer.Option(help="With --outcome: the time point (default: each study's).")
     ] = None,
+    include_indirect: Annotated[
+        bool,
+        typer.Option(
+            "--include-indirect", help="With --outcome: pool studies of indirect evidence too."
+        ),
+    ] = False,
 ) -> None:
     """Meta-analysis of a file of studies, or of the review's consensus extraction (--outcome):
     pooled estimate, heterogeneity, prediction interval, as R metafor 3.8-1 computes them.
     A bad file or option is a ReviewAppError: one sentence per problem, exit code 1 (main)."""
     state: CliState = ctx.obj
-    options = _MetaOptions(measure, method, hksj, prediction, subgroup)
+    options = _MetaOptions(measure, method, hksj, prediction, subgroup, include_indirect)
     if data is not None and outcome is None:
         report = _meta_from_file(state, data, options)
     elif outcome is not None and data is None:
@@ -766,6 +773,7 @@ class _MetaOptions:
     hksj: bool | None
     prediction: str | None
     subgroup: str | None
+    include_indirect: bool = False  # the review's data only (a file has no such flag)
 
     def spec(self, default: AnalysisSpec) -> AnalysisSpec:
         """``default`` with the options given applied (each checked against its vocabulary)."""
@@ -782,6 +790,8 @@ class _MetaOptions:
             changes["prediction"] = _choice("--prediction", self.prediction, PredictionRule)
         if self.subgroup is not None:
             changes["subgroup"] = self.subgroup
+        if self.include_indirect:
+            changes["include_indirect"] = True
         return replace(default, **changes)
 
 
@@ -818,6 +828,10 @@ def _meta_from_file(state: CliState, path: Path, options: _MetaOptions) -> _Meta
 
     if options.measure is None:
         raise ValidationError(f"--measure is needed with a file: {_MEASURES}")
+    if options.include_indirect:
+        raise ValidationError(
+            "--include-indirect is for --outcome: a file's studies carry no indirect-evidence flag"
+        )
     spec = options.spec(AnalysisSpec("", EffectMeasure.RR, test=Test.Z))
     read = read_meta_file(
         _read_file(path),
@@ -905,6 +919,8 @@ def _meta_text(report: _MetaReport, *, per_study: bool) -> list[str]:
     lines += _subgroup_lines(report)
     if any(row.converted for row in report.rows.values()):
         lines += ["", "* converted from what was reported (--per-study --json lists the formulas)"]
+    if report.indirect:
+        lines.append(f"{INDIRECT_MARK.strip()} indirect evidence (pooled with --include-indirect)")
     lines += [f"Left out: {study}: {reason}" for study, reason in _left_out(report)]
     if report.incomplete:
         lines.append(f"Consensus extraction not complete yet: {', '.join(report.incomplete)}")
@@ -933,6 +949,7 @@ def _study_lines(report: _MetaReport, width: int) -> list[str]:
         weight = f"{weights[effect.study]:.1f}%" if effect.study in weights else ""
         row = report.rows.get(effect.study)
         mark = " *" if row is not None and row.converted else ""
+        mark += INDIRECT_MARK if effect.study in report.indirect else ""
         lines.append(f"{effect.study:<{width}}{weight:>8}   {text}{mark}")
     return lines
 

@@ -299,6 +299,43 @@ def test_the_reviews_consensus_data_with_outcome(tmp_path: Path) -> None:
     assert code == INPUT_ERROR and "continuous outcome, pooled as MD, SMD" in err
 
 
+def test_indirect_evidence_is_pooled_with_include_indirect(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'review.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    arms = (Arm("Kratom", ArmRole.INTERVENTION), Arm("Placebo", ArmRole.COMPARATOR))
+    studies = {"Lee 2021": "", "Ng 2022": "", "Oh 2023": "healthy volunteers"}
+    with session_scope(engine) as session:
+        review = create_review(session, protocol_path=KRATOM_PROTOCOL, name="kratom")
+        records = import_titles(session, review.id, len(studies))
+        copies = []
+        for (label, indirect), record in zip(studies.items(), records, strict=True):
+            create_study(session, actor=Actor.operator(), review_id=review.id, label=label,
+                         record_ids=[record])  # fmt: skip
+            results = (
+                Result(PAIN, "4 weeks", "Kratom", "mean_sd", {"n": 20, "mean": 4.0, "sd": 2.0}),
+                Result(PAIN, "4 weeks", "Placebo", "mean_sd", {"n": 20, "mean": 5.0, "sd": 2.0}),
+            )
+            copies.append(StudyExtraction(study=label, extractor=None, arms=arms, results=results,
+                                          indirect_evidence=indirect))  # fmt: skip
+        replace_copies(session, actor=Actor.operator(), review_id=review.id, copies=copies)
+    engine.dispose()
+    base = ("--db", url, "meta-analyse", "--outcome", PAIN, "--method", "EE", "--no-hksj")
+    _, out, _ = run(*base, "--json")
+    assert json.loads(out)["k"] == 2
+    assert [o["study"] for o in json.loads(out)["left_out"]] == ["Oh 2023"]
+    _, out, _ = run(*base, "--include-indirect", "--json", "--per-study")
+    result = json.loads(out)
+    assert (result["k"], result["left_out"]) == (3, [])
+    assert [s["study"] for s in result["studies"] if s["indirect"]] == ["Oh 2023"]
+    code, out, _ = run(*base, "--include-indirect")
+    assert code == 0 and any(line.startswith("Oh 2023") and line.endswith("†") for line in
+                             out.splitlines())  # fmt: skip
+    file = write(tmp_path / "f.csv", "study,yi,vi", ["A,1,1"])
+    code, _, err = run("meta-analyse", str(file), "--measure", "MD", "--include-indirect")
+    assert code == INPUT_ERROR and "--include-indirect is for --outcome" in err
+
+
 def test_a_table_without_events_is_left_out_and_the_weights_stay_with_their_studies(
     tmp_path: Path,
 ) -> None:
