@@ -16,9 +16,10 @@ Its method is matched without case ("FE"/"fixed" is EE); one that matches none b
 default) and is kept as written. From ``settings`` these keys fill their columns when their
 values are allowed: ``timepoint``, ``test`` ("z" | "knha"; else ``hksj`` true/false), ``prediction``
 ("metafor" | "revman"), ``subgroup``, ``excluded`` (a list of study labels), ``exclusion_rule``,
-``include_indirect``; the test is z for MH and Peto. Everything else, and the old id and
-``result``, go to the ``legacy`` JSON column as they were: {"analysis_id", "measure"/"method" as
-written when replaced, "settings": the keys not used, "result"}.
+``include_indirect``; the test is z for MH and Peto (a "knha" given stays in ``legacy``).
+Everything else, and the old id and ``result``, go to the ``legacy`` JSON column as they were:
+{"analysis_id", "method" as written when it matched none, "settings": the keys not used,
+"result"}.
 
 The downgrade gives each saved analysis back as an ``analysis`` row: outcome, measure, method,
 its settings (name, time point, test, prediction, subgroup, excluded, rule, include_indirect, and
