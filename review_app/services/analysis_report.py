@@ -270,13 +270,23 @@ def _pi_note(pooled: Pooled) -> str:
 
 def forest(run: AnalysisRun, fmt: PlotFormat, *, risk_of_bias: RobTable | None = None) -> bytes:
     """The run's forest plot in RevMan's layout (subgroups as blocks when asked for), with the
-    risk-of-bias columns of ``risk_of_bias`` (the outcome's consensus, one tool)."""
+    risk-of-bias columns of ``risk_of_bias`` (the outcome's consensus, one tool) when it judges
+    a study of the analysis."""
     from review_app.domain.meta.plots import forest_plot
 
-    table = risk_of_bias if risk_of_bias is not None and risk_of_bias.rows else None
     return forest_plot(
-        run.analysis, fmt=fmt, labels=run.labels, subgroups=run.subgroups, risk_of_bias=table
+        run.analysis,
+        fmt=fmt,
+        labels=run.labels,
+        subgroups=run.subgroups,
+        risk_of_bias=risk_of_bias if judges_a_study(run, risk_of_bias) else None,
     )
+
+
+def judges_a_study(run: AnalysisRun, risk_of_bias: RobTable | None) -> bool:
+    """Whether the assessments judge a study of the analysis (else its columns would be blank)."""
+    studies = {row.study for row in run.data.rows}
+    return risk_of_bias is not None and any(row.study in studies for row in risk_of_bias.rows)
 
 
 def small_study_effects(run: AnalysisRun) -> SmallStudyEffects:

@@ -17,18 +17,24 @@ from review_app.services.analysis_report import HKSJ, Test
 OUTCOME_KEY = "an_outcome"
 EACH_ONLY = "Each study's only time point"
 NO_SUBGROUPS = "No subgroups"
-METHODS = {
-    PoolingMethod.REML: "REML: restricted maximum likelihood (random effects)",
-    PoolingMethod.DL: "DL: DerSimonian-Laird (random effects)",
-    PoolingMethod.PM: "PM: Paule-Mandel (random effects)",
-    PoolingMethod.ML: "ML: maximum likelihood (random effects)",
-    PoolingMethod.SJ: "SJ: Sidik-Jonkman (random effects)",
-    PoolingMethod.HE: "HE: Hedges (random effects)",
-    PoolingMethod.EB: "EB: empirical Bayes (random effects)",
-    PoolingMethod.EE: "EE: inverse variance (fixed effect)",
-    PoolingMethod.MH: "MH: Mantel-Haenszel (fixed effect, 2x2 tables)",
-    PoolingMethod.PETO: "Peto: one-step odds ratio (fixed effect, 2x2 tables)",
+METHODS = {  # short enough for the select box; the help names them in full
+    PoolingMethod.REML: "REML (random effects)",
+    PoolingMethod.DL: "DerSimonian-Laird (random effects)",
+    PoolingMethod.PM: "Paule-Mandel (random effects)",
+    PoolingMethod.ML: "ML (random effects)",
+    PoolingMethod.SJ: "Sidik-Jonkman (random effects)",
+    PoolingMethod.HE: "Hedges (random effects)",
+    PoolingMethod.EB: "Empirical Bayes (random effects)",
+    PoolingMethod.EE: "Inverse variance (fixed effect)",
+    PoolingMethod.MH: "Mantel-Haenszel (fixed effect)",
+    PoolingMethod.PETO: "Peto (fixed effect)",
 }
+METHOD_HELP = (
+    "Random effects: tau² by restricted maximum likelihood (REML), DerSimonian-Laird, "
+    "Paule-Mandel, maximum likelihood (ML), Sidik-Jonkman, Hedges or empirical Bayes. Fixed "
+    "effect: inverse variance, or Mantel-Haenszel and Peto on 2x2 tables (risk ratios, odds "
+    "ratios and risk differences; Peto odds ratios only)."
+)
 TABLE_MEASURES = {  # what the 2x2-table methods pool (the service refuses the rest)
     PoolingMethod.MH: (EffectMeasure.RR, EffectMeasure.OR, EffectMeasure.RD),
     PoolingMethod.PETO: (EffectMeasure.OR,),
@@ -97,7 +103,11 @@ def pick_model(
     if st.session_state.get(key("method", outcome.id)) not in methods:
         st.session_state[key("method", outcome.id)] = methods[0]
     method = middle.selectbox(
-        "Model", methods, format_func=METHODS.__getitem__, key=key("method", outcome.id)
+        "Model",
+        methods,
+        format_func=METHODS.__getitem__,
+        key=key("method", outcome.id),
+        help=METHOD_HELP,
     )
     hksj = right.checkbox(
         "Hartung-Knapp-Sidik-Jonkman CI",

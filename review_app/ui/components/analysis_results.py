@@ -28,10 +28,11 @@ def show(
 ) -> None:
     """``all_studies``: the same analysis without the rule's exclusions, to compare with."""
     summary = report.summarise(run)
-    st.subheader("Forest plot")
     if summary.k == 0 and not run.analysis.data:
+        st.subheader("Result")
         st.info(escape_markdown(summary.sentence))
         return
+    st.subheader("Forest plot")
     _forest(run, risk_of_bias, file_stem)
     st.subheader("Result")
     st.markdown(escape_markdown(summary.sentence))
@@ -61,7 +62,7 @@ def _forest(run: AnalysisRun, risk_of_bias: RobTable | None, file_stem: str) -> 
     except ReviewAppError as error:
         st.error(str(error))
         return
-    st.image(svg.decode("utf-8"), caption=run.labels.title)
+    st.image(svg.decode("utf-8"))  # its title names the outcome and time point
     _downloads("forest", file_stem, lambda fmt: report.forest(run, fmt, risk_of_bias=risk_of_bias))
 
 

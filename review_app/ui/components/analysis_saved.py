@@ -38,6 +38,7 @@ def show_flash() -> None:
 def save_form(review_id: int, spec: AnalysisSpec, saved: Sequence[SavedAnalysisView]) -> None:
     """A name and Save: a new analysis, or the opened one's changes when the name is its own."""
     opened = next((s for s in saved if s.id == st.session_state.get(OPEN_KEY)), None)
+    st.subheader("Save this analysis")
     with st.form("an_save", border=False, enter_to_submit=True):
         columns = st.columns((3, 1), vertical_alignment="bottom")
         name = columns[0].text_input(

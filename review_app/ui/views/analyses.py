@@ -134,10 +134,10 @@ def _results(run: AnalysisRun, risk_of_bias: RobTable | None, everyone: Analysis
         analysis_report.left_out_lines(run),
         grouped=run.spec.subgroup is not None,
     )
-    if risk_of_bias is None:
+    if run.data.rows and not analysis_report.judges_a_study(run, risk_of_bias):
         st.caption(
-            "No risk-of-bias columns: there is no consensus risk-of-bias assessment of this "
-            "outcome that you may see yet."
+            "No risk-of-bias columns in the forest plot: none of these studies has a consensus "
+            "risk-of-bias assessment of this outcome that you may see yet."
         )
     analysis_results.show(
         run, risk_of_bias=risk_of_bias, all_studies=everyone, file_stem=_file_stem(run.spec)
