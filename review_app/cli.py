@@ -82,6 +82,8 @@ app.add_typer(rob_app, name="rob")
 UI_ENTRY = Path(__file__).resolve().parent / "ui" / "app.py"
 DEMO_DATABASE = "demo.db"  # `review-app demo` without --db: this file in the working folder
 _DATABASE_URL = setting("database_url")
+# The tool registry is not imported at start-up (it costs time); a wrong id lists every tool.
+TOOL_HELP = "a risk-of-bias tool's id, e.g. rob2 or robins-i-v2 (a wrong id lists them all)"
 HOW_TO_CREATE = "create one with `review-app init --protocol PATH.toml`, or try `review-app demo`"
 
 
@@ -403,7 +405,7 @@ def rob_plot(
         str | None, typer.Option(help="A protocol outcome's id (default: the first).")
     ] = None,
     tool: Annotated[
-        str | None, typer.Option(help="rob2 | robins-i, when the outcome is assessed with both.")
+        str | None, typer.Option(help=f"{TOOL_HELP}, when the outcome is assessed with several")
     ] = None,
 ) -> None:
     """An outcome's consensus risk of bias as robvis's traffic-light or summary plot."""
@@ -435,7 +437,7 @@ def rob_judge(
         ),
     ],
     output: Annotated[Path, typer.Option("-o", "--output", help="OUT.csv to write.")],
-    tool: Annotated[str, typer.Option(help="rob2 | robins-i")],
+    tool: Annotated[str, typer.Option(help=TOOL_HELP)],
 ) -> None:
     """Apply a tool's algorithms to a table of answers: the same table with D1... and Overall
     added; problems are listed with row and column, and nothing is written."""
@@ -555,7 +557,7 @@ def _export_command(export: Export) -> Callable[..., None]:
                 option.name,
                 inspect.Parameter.POSITIONAL_OR_KEYWORD,
                 default=option.default,
-                annotation=Annotated[str, typer.Option(help=" | ".join(option.choices))],
+                annotation=Annotated[str, typer.Option(help=option.usage)],
             )
         )
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
