@@ -11,6 +11,7 @@ from dataclasses import replace
 from review_app.db import make_engine, session_scope
 from review_app.domain.extraction.model import Arm, Result, StudyExtraction
 from review_app.domain.vocabulary import ArmRole
+from review_app.services.appraisal_import import import_rob
 from review_app.services.extraction import replace_copies
 from review_app.services.permissions import Actor
 from tests.ui.study_pages import Review, add_study, review_with_study
@@ -122,4 +123,24 @@ def change_consensus(review: Review, study: str, *, placebo_mean: float) -> None
             actor=Actor.operator(),
             review_id=review.review_id,
             copies=[replace(current, results=results)],
+        )
+
+
+ROBVIS = (  # the consensus risk of bias of pain intensity in robvis's layout (RoB 2)
+    "Study,D1,D2,D3,D4,D5,Overall,Weight\n"
+    "Adams 2019,High,Low,Low,Some concerns,Low,High,\n"
+    "Baker 2020,Low,Low,Low,Low,Low,Low,\n"
+)
+
+
+def add_risk_of_bias(review: Review) -> None:
+    """The consensus risk of bias of pain intensity for two of the studies (a lead's import)."""
+    with session_scope(make_engine(review.url)) as session:
+        import_rob(
+            session,
+            actor=Actor.operator(),
+            review_id=review.review_id,
+            data=ROBVIS.encode("utf-8"),
+            file_name="robvis.csv",
+            outcome=PAIN,
         )

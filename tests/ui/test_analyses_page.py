@@ -22,7 +22,14 @@ from review_app.services.analyses import list_analyses
 from review_app.services.demo import DEMO_ACCOUNTS, seed_demo
 from review_app.ui.components import analysis_choices, analysis_saved, analysis_studies
 from tests.ui import study_pages
-from tests.ui.analysis_pages import AE, PAIN, WEEK8, change_consensus, review_to_analyse
+from tests.ui.analysis_pages import (
+    AE,
+    PAIN,
+    WEEK8,
+    add_risk_of_bias,
+    change_consensus,
+    review_to_analyse,
+)
 from tests.ui.conftest import APP, log_in
 from tests.ui.study_pages import Review, text_of
 from tests.ui.test_login_page import deep_link
@@ -285,3 +292,28 @@ def test_the_app_opens_analyses_for_a_reviewer_with_the_sentence_not_a_traceback
     assert not app.exception and not app.error
     assert app.title[0].value == "Analyses"
     assert "which is for leads while extraction is blind" in text_of(app)
+
+
+def test_the_forest_plot_has_risk_of_bias_columns_and_the_rule_can_use_them(
+    review: Review,
+) -> None:
+    add_risk_of_bias(review)
+    app = at_week8(review)
+    svg = forest_svg(app)
+    assert "Risk of bias (RoB 2)" in svg and "Risk of bias legend" in svg
+    assert "No risk-of-bias columns" not in text_of(app)
+    options = app.multiselect(key=analysis_choices.key("excluded", PAIN)).options
+    assert options == [
+        "Adams 2019 (overall risk of bias: High)",
+        "Baker 2020 (overall risk of bias: Low)",
+        "Chan 2021",
+    ]
+
+
+def test_without_assessments_of_its_studies_the_plot_has_no_risk_of_bias_columns(
+    review: Review,
+) -> None:
+    add_risk_of_bias(review)
+    app = at_week8(review, AE)  # the assessments are of pain intensity only
+    assert "Risk of bias" not in forest_svg(app)
+    assert "No risk-of-bias columns in the forest plot" in text_of(app)
