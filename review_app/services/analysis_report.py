@@ -12,8 +12,9 @@ effect" is not "evidence of no effect").
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from review_app.domain.meta.model import Continuous, Dichotomous, StudyData, Test
 from review_app.domain.meta.plots.wording import number_text
@@ -65,6 +66,7 @@ class StudyLine:
     warnings: tuple[str, ...]
     complete: bool
     group: str | None
+    indirect: bool = False  # indirect evidence, pooled because the analysis asked for it
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,7 @@ def study_lines(run: AnalysisRun) -> tuple[StudyLine, ...]:
             warnings=row.warnings,
             complete=row.complete,
             group=row.group,
+            indirect=row.indirect,
         )
         for row in run.data.rows
     )
@@ -134,6 +137,16 @@ def left_out_lines(run: AnalysisRun) -> tuple[tuple[str, str], ...]:
         *((left.study, left.reason) for left in run.data.left_out),
         *((dropped.study, dropped.reason) for dropped in run.analysis.dropped),
     )
+
+
+def last_result_text(last: Mapping[str, Any] | None, measure: EffectMeasure) -> str:
+    """A saved analysis's last result (``SavedAnalysisView.last_result``, the fields of
+    ``services/analysis_summary.py``) in a few words, or that it has none."""
+    if not last or last.get("estimate") is None:
+        return "last run: nothing pooled" if last else "not run yet"
+    k = last.get("k", 0)
+    effect = effect_text(measure, last["estimate"], last["ci_low"], last["ci_high"])
+    return f"last run: {k} {'study' if k == 1 else 'studies'}, {effect}"
 
 
 # --- the statistics -----------------------------------------------------------------------------

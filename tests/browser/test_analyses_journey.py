@@ -1,4 +1,4 @@
-"""Pooling in Chromium: a lead opens Analyses on a review with consensus extraction of four more
+"""Pooling in Chromium: a lead opens Analyses on a review with consensus extraction of five more
 studies (tests/ui/analysis_pages.py), chooses the time point, sees the studies, the forest plot
 and the pooled result, and saves the analysis under a name; the saved analysis is listed as up
 to date and is in the database with its choices."""
@@ -43,7 +43,7 @@ def test_a_lead_runs_sees_the_forest_plot_and_saves(
     forest.wait_for(timeout=30_000)
     assert forest.get_attribute("src").startswith("data:image/svg+xml")
     assert forest.bounding_box()["width"] > 500  # drawn, at a readable size
-    assert page.get_by_text("Left out (1)").is_visible()  # Diaz 2018, without an SD
+    assert page.get_by_text("Left out (2)").is_visible()  # no SD; indirect evidence
     assert page.get_by_role("button", name=re.compile(r"Download forest plot \(PDF\)")).is_visible()
     page.get_by_label("Name of the analysis").fill(NAME)
     page.get_by_role("button", name="Save analysis").click()

@@ -41,7 +41,11 @@ def events(arm: str, happened: int, total: int) -> Result:
 
 
 def consensus(
-    label: str, arms: tuple[Arm, ...], *results: Result, country: str = "Malaysia"
+    label: str,
+    arms: tuple[Arm, ...],
+    *results: Result,
+    country: str = "Malaysia",
+    indirect_evidence: str = "",
 ) -> StudyExtraction:
     return StudyExtraction(
         study=label,
@@ -50,6 +54,7 @@ def consensus(
         results=results,
         complete=True,
         characteristics={**REQUIRED, "country": country},
+        indirect_evidence=indirect_evidence,
     )
 
 
@@ -91,6 +96,13 @@ CONSENSUS = (
         KRATOM_PLACEBO,
         pain("Kratom", n=9, mean=4.0),
         pain("Placebo", n=9, mean=5.0),
+    ),
+    consensus(  # indirect evidence: left out unless the analysis includes it
+        "Evans 2022",
+        KRATOM_PLACEBO,
+        pain("Kratom", n=15, mean=3.0, sd=1.5),
+        pain("Placebo", n=15, mean=4.0, sd=1.5),
+        indirect_evidence="healthy volunteers with experimental pain",
     ),
 )
 STUDIES = tuple(copy.study for copy in CONSENSUS)

@@ -241,6 +241,7 @@ def test_saved_stale_after_the_extraction_changed_and_current_after_a_re_run(
     (row,) = saved_rows(review)
     assert (row.outcome_id, row.timepoint, row.measure, row.test) == (PAIN, WEEK8, "MD", "knha")
     assert "up to date" in text_of(app)
+    assert "last run: 3 studies, MD -1.44 (95% CI -1.82 to -1.05)" in text_of(app)
 
     change_consensus(review, "Chan 2021", placebo_mean=6.5)
     app = page_as(review, "lead", "lead")
@@ -317,3 +318,16 @@ def test_without_assessments_of_its_studies_the_plot_has_no_risk_of_bias_columns
     app = at_week8(review, AE)  # the assessments are of pain intensity only
     assert "Risk of bias" not in forest_svg(app)
     assert "No risk-of-bias columns in the forest plot" in text_of(app)
+
+
+def test_indirect_evidence_is_left_out_unless_included_and_then_flagged(review: Review) -> None:
+    app = at_week8(review)
+    assert columns(app, "Study", "Why")["Evans 2022"] == (
+        "indirect evidence (healthy volunteers with experimental pain): left out of the main "
+        "analyses"
+    )
+    app = app.checkbox(key=analysis_choices.key("indirect", PAIN)).check().run()
+    assert not app.exception and not app.error
+    assert columns(app, "Study", "Indirect evidence")["Evans 2022"] == "yes"
+    assert columns(app, "Study", "")["Evans 2022"] == analysis_studies.FLAG
+    assert "The pooled result of 4 studies" in text_of(app)

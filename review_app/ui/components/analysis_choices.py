@@ -124,6 +124,13 @@ def pick_model(
         disabled=not method.random_effects,
         horizontal=True,
     )
+    indirect = middle.checkbox(
+        "Include indirect evidence",
+        key=key("indirect", outcome.id),
+        help="Studies whose consensus extraction flags them as indirect evidence (another "
+        "population, intervention or outcome) are left out unless included here; included, "
+        "they are flagged, and GRADE rates the evidence down for indirectness.",
+    )
     groups = [NO_SUBGROUPS, *subgroup_fields]
     subgroup = left.selectbox(
         "Subgroups by",
@@ -141,6 +148,7 @@ def pick_model(
         test=HKSJ if hksj and not method.needs_tables else Test.Z,
         prediction=prediction,
         subgroup=None if subgroup == NO_SUBGROUPS else subgroup,
+        include_indirect=indirect,
     )
 
 
@@ -185,6 +193,7 @@ def load(spec: AnalysisSpec) -> None:
     st.session_state[key("subgroup", outcome)] = spec.subgroup or NO_SUBGROUPS
     st.session_state[key("rule", outcome)] = spec.exclusion_rule
     st.session_state[key("excluded", outcome)] = list(spec.excluded)
+    st.session_state[key("indirect", outcome)] = spec.include_indirect
 
 
 def _set_defaults(
@@ -197,6 +206,7 @@ def _set_defaults(
         "hksj": default.test is HKSJ,
         "prediction": default.prediction,
         "subgroup": default.subgroup or NO_SUBGROUPS,
+        "indirect": default.include_indirect,
     }
     for name, value in values.items():
         widget = key(name, outcome_id)

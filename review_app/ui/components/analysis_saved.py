@@ -18,6 +18,7 @@ from review_app.services.analyses import (
     run_saved,
     save_analysis,
 )
+from review_app.services.analysis_report import HKSJ, last_result_text
 from review_app.ui import deps, state
 from review_app.ui.components import analysis_choices
 from review_app.ui.components.text import escape_markdown
@@ -125,11 +126,14 @@ def show_list(
 def _describe(view: SavedAnalysisView, outcomes: Mapping[str, str]) -> str:
     spec = view.spec
     where = f", {spec.timepoint}" if spec.timepoint else ""
-    model = f"{spec.measure}, {spec.method}" + (", HKSJ" if spec.test == "knha" else "")
+    model = f"{spec.measure}, {spec.method}" + (", HKSJ" if spec.test is HKSJ else "")
+    if spec.include_indirect:
+        model += ", indirect evidence included"
     status = f":orange[**{STALE}**]" if view.stale else ":green[up to date]"
     lines = [
         f"**{escape_markdown(view.name)}** · {status}",
         escape_markdown(f"{outcomes.get(spec.outcome_id, spec.outcome_id)}{where} · {model}"),
+        escape_markdown(last_result_text(view.last_result, spec.measure)),
         escape_markdown(
             f"saved by {view.created_by or 'a former member'}, {view.updated_at:%Y-%m-%d %H:%M} UTC"
         ),

@@ -26,8 +26,9 @@ def show(lines: Sequence[StudyLine], left_out: Sequence[tuple[str, str]], *, gro
         if flagged:
             st.caption(
                 f"{FLAG} {flagged} of {len(lines)} studies have data that were converted, "
-                "estimated or combined from several arms, have warnings, or whose consensus is "
-                "not complete: check them before relying on the result."
+                "estimated or combined from several arms, have warnings, are indirect evidence, "
+                "or have a consensus that is not complete: check them before relying on the "
+                "result."
             )
     else:
         st.info("No study has usable consensus data for these choices.")
@@ -42,7 +43,12 @@ def show(lines: Sequence[StudyLine], left_out: Sequence[tuple[str, str]], *, gro
 
 def _is_flagged(line: StudyLine) -> bool:
     return bool(
-        line.converted or line.estimated or line.combined or line.warnings or not line.complete
+        line.converted
+        or line.estimated
+        or line.combined
+        or line.warnings
+        or line.indirect
+        or not line.complete
     )
 
 
@@ -57,6 +63,7 @@ def _row(line: StudyLine, *, grouped: bool) -> dict[str, object]:
         "Arms combined": ", ".join(line.combined),
         "Warnings": " ".join(line.warnings),
         "Consensus": "complete" if line.complete else "not complete",
+        "Indirect evidence": "yes" if line.indirect else "",
     }
     if grouped:
         row["Subgroup"] = line.group or ""
