@@ -8,7 +8,9 @@ stage's :data:`COPIES`:
 
 - **Tool.** A study's tool is the one the protocol's ``[risk_of_bias]`` names for its design: the
   consensus extraction's ``design`` characteristic when the protocol names a tool for it, else the
-  study's design (Studies page). A copy keeps the tool it was opened with.
+  study's design (Studies page); its version for the consensus extraction's design kind (RoB 2
+  for crossover trials, ``tool_for_design``). A copy keeps the tool it was opened with, and a
+  result's later copies (another assessor's, the consensus) take its first copy's tool.
 - **Slots.** A member who opens a study's result claims a free slot 1..N of the study, N being
   the protocol's ``[appraisal] assessors_per_study`` (default 2); the slot holds for all the
   study's results. Leads may assess too. When every slot is taken by others, a sentence says so.
@@ -38,7 +40,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Table, delete
+from sqlalchemy import Table, and_, delete
 from sqlmodel import Session, col, select
 
 from review_app.domain.appraisal import assessment
@@ -51,10 +53,15 @@ from review_app.domain.appraisal.model import (
 )
 from review_app.domain.appraisal.plots import Judgement, RobDomain, RobRow, RobTable
 from review_app.domain.appraisal.tool import Answer, Tool
-from review_app.domain.appraisal.tools import TOOLS, tool_by_id, tool_for_protocol_name
+from review_app.domain.appraisal.tools import (
+    TOOLS,
+    tool_by_id,
+    tool_for_design,
+    tool_for_protocol_name,
+)
 from review_app.domain.comparison import ComparedItem, Comparison, WithConsensus, compared_items
 from review_app.domain.extraction.model import same_label
-from review_app.domain.vocabulary import ExtractionStatus, Role
+from review_app.domain.vocabulary import ExtractionStatus, Role, StudyDesign
 from review_app.errors import (
     AppraisalProblems,
     ConflictError,
@@ -249,8 +256,9 @@ def _assesses(session: Session, access: CopyAccess, study_id: int) -> bool:
 
 
 def tool_for_study(session: Session, *, actor: Actor, review_id: int, study_id: int) -> Tool:
-    """The tool the protocol names for the study's design, or a ValidationError saying what to
-    set (the study's design) and which designs the protocol names tools for."""
+    """The tool the protocol names for the study's design, in its version for the extracted
+    design kind (the tool a result's first copy is made with), or a ValidationError saying what
+    to set (the study's design) and which designs the protocol names tools for."""
     access = _access(session, actor, review_id)
     study = review_study(session, review_id, study_id)
     tool, problem = _tool_choice(session, access.protocol, study)
@@ -276,7 +284,7 @@ def list_progress(session: Session, *, actor: Actor, review_id: int) -> list[App
         assert study.id is not None
         own_slots = [s for s in slots if s.study_id == study.id]
         mine = next((s.slot for s in own_slots if s.assessor_id == access.user_id), None)
-        tool, problem = _tool_from(access.protocol, study, designs.get(study.id))
+        tool, problem = _tool_from(access.protocol, study, designs.get(study.id, _Extracted()))
         own = [r for r in rows if r.study_id == study.id]
         counts = _discrepancy_counts(session, study, own) if access.open_book else {}
         progress.append(
@@ -320,7 +328,7 @@ def open_copy(
         return _copy_at(session, study_id, outcome_id, slot) if slot is not None else None
 
     def make() -> Appraisal:
-        tool = _study_tool(session, access.protocol, study)
+        tool = _study_tool(session, access.protocol, study, outcome_id)
         held = slot if slot is not None else _claim(session, access, study, user_id)
         row = _insert_copy(session, study, outcome_id, slot=held, assessor_id=user_id, tool=tool)
         if slot is None:
@@ -622,28 +630,44 @@ def _is_filled(data: ResultAssessment) -> bool:
 # --- the study's tool ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Extracted:
+    """What a study's consensus extraction says of its design: the ``design`` characteristic
+    (text, matched to the protocol's ``[risk_of_bias]`` keys) and the design kind (crossover...)."""
+
+    design: str | None = None
+    kind: StudyDesign | None = None
+
+
 def _tool_choice(session: Session, protocol: Protocol, study: Study) -> tuple[Tool | None, str]:
-    designs = _extracted_designs(session, [study.id or 0])
-    return _tool_from(protocol, study, designs.get(study.id or 0))
+    extracted = _extracted_designs(session, [study.id or 0])
+    return _tool_from(protocol, study, extracted.get(study.id or 0, _Extracted()))
 
 
-def _study_tool(session: Session, protocol: Protocol, study: Study) -> Tool:
+def _study_tool(session: Session, protocol: Protocol, study: Study, outcome_id: str) -> Tool:
+    """The tool of a new copy of the study's result: that of the result's existing copies (an
+    assessor's copy made before the design was extracted keeps the others' company, else the
+    consensus could not compare them), else the one for the study's design now."""
+    stored = sorted({r.tool for r in _result_copies(session, study.id or 0, outcome_id)})
+    if stored:
+        return _tool_by_id(stored[0])
     tool, problem = _tool_choice(session, protocol, study)
     if tool is None:
         raise ValidationError(problem)
     return tool
 
 
-def _tool_from(protocol: Protocol, study: Study, extracted: str | None) -> tuple[Tool | None, str]:
+def _tool_from(protocol: Protocol, study: Study, extracted: _Extracted) -> tuple[Tool | None, str]:
     """The tool for the study's design: the consensus extraction's design when the protocol names
-    a tool for it, else the study's design; else (None, the sentence saying what to set)."""
+    a tool for it, else the study's design; its version for the extracted design kind (RoB 2 for
+    crossover trials); else (None, the sentence saying what to set)."""
     tools = {same_label(design): name for design, name in protocol.risk_of_bias.items()}
-    for design in (extracted, study.design):
+    for design in (extracted.design, study.design):
         name = tools.get(same_label(design)) if design else None
         if name is None:
             continue
         try:
-            return tool_for_protocol_name(name), ""
+            return tool_for_design(tool_for_protocol_name(name), extracted.kind), ""
         except ValidationError as error:
             return None, f"{study.label} ({design}): {error}"
     named = "; ".join(f"{design!r}" for design in protocol.risk_of_bias)
@@ -654,20 +678,26 @@ def _tool_from(protocol: Protocol, study: Study, extracted: str | None) -> tuple
     )
 
 
-def _extracted_designs(session: Session, study_ids: Sequence[int]) -> dict[int, str]:
-    """Each study's consensus extraction's design characteristic, where it has one."""
-    found: dict[int, str] = {}
+def _extracted_designs(session: Session, study_ids: Sequence[int]) -> dict[int, _Extracted]:
+    """Each study's consensus extraction's design characteristic and design kind, where it has
+    a consensus extraction."""
+    found: dict[int, _Extracted] = {}
     for chunk in id_chunks(study_ids):
-        rows = session.exec(
-            select(Extraction.study_id, ExtractionValue.value)
-            .join(ExtractionValue, col(ExtractionValue.extraction_id) == Extraction.id)
-            .where(
-                col(Extraction.study_id).in_(chunk),
-                Extraction.slot == CONSENSUS_SLOT,
-                ExtractionValue.field_id == DESIGN_FIELD,
-            )
+        design_value = and_(
+            col(ExtractionValue.extraction_id) == Extraction.id,
+            col(ExtractionValue.field_id) == DESIGN_FIELD,
         )
-        found.update({study_id: value for study_id, value in rows})
+        rows = session.exec(
+            select(Extraction.study_id, ExtractionValue.value, Extraction.design_kind)
+            .outerjoin(ExtractionValue, design_value)
+            .where(col(Extraction.study_id).in_(chunk), Extraction.slot == CONSENSUS_SLOT)
+        )
+        found.update(
+            {
+                study_id: _Extracted(value, StudyDesign(kind) if kind else None)
+                for study_id, value, kind in rows
+            }
+        )
     return found
 
 

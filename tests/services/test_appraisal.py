@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 
 from review_app.domain.appraisal.model import ALL_OUTCOMES, DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.tool import Answer
-from review_app.domain.extraction.model import StudyExtraction
-from review_app.domain.vocabulary import ExtractionStatus
+from review_app.domain.extraction.model import Design, StudyExtraction
+from review_app.domain.vocabulary import ExtractionStatus, StudyDesign
 from review_app.errors import (
     AppraisalProblems,
     ConflictError,
@@ -148,6 +148,31 @@ def test_the_consensus_extractions_design_chooses_the_tool_when_the_protocol_nam
 
     assert tool_with_extracted(NRS) == "robins-i"  # the consensus extraction's design
     assert tool_with_extracted("crossover RCT") == "rob2"  # no tool for it: the study's design
+
+
+def test_a_study_extracted_as_crossover_gets_rob2_for_crossover_trials_on_its_first_copy(
+    session: Session, review: ReviewPublic, people: dict[str, Actor], study_id: int
+) -> None:
+    lena, rita, raj = people["lena"], people["rita"], people["raj"]
+    rita_pain = opened(session, review.id, study_id, rita)  # before the design is extracted
+    crossover = StudyExtraction(
+        study="Smith 2020", extractor=None, design=Design(kind=StudyDesign.CROSSOVER)
+    )
+    extraction.replace_copies(session, actor=lena, review_id=review.id, copies=[crossover])
+    tool = appraisal.tool_for_study(session, actor=rita, review_id=review.id, study_id=study_id)
+    assert tool.id == "rob2-crossover"
+    assert "DS" in [d.id for d in tool.domains]  # Domain S: bias from period and carryover
+
+    def tool_of(actor: Actor, outcome_id: str) -> str:
+        copy_id = opened(session, review.id, study_id, actor, outcome_id)
+        view = appraisal.get_copy(session, actor=actor, review_id=review.id, appraisal_id=copy_id)
+        return view.tool.id
+
+    assert tool_of(rita, PAIN) == "rob2"  # the copy keeps the tool it was made with
+    assert tool_of(raj, PAIN) == "rob2"  # ... and the result's later copies take it
+    assert tool_of(raj, ALL_OUTCOMES) == "rob2-crossover"  # a result's first copy: the design's
+    assert tool_of(rita, ALL_OUTCOMES) == "rob2-crossover"
+    assert rita_pain == opened(session, review.id, study_id, rita)
 
 
 # --- slots and blinding -------------------------------------------------------------------------

@@ -186,24 +186,30 @@ def test_a_lead_compares_settles_the_discrepancy_and_the_plot_shows_the_consensu
     assert "Every item is settled" in text_of(app)
     assert report_of(review)[1] in [t.value for t in app.text]  # beside the consensus form
     with session_scope(make_engine(review.url)) as session:
-        [table] = rob_tables(
+        tables = rob_tables(
             session, actor=review.actor("lead"), review_id=review.review_id, outcome_id=OUTCOME
         )
+    [table] = [t for t in tables if t.tool == ROB2.name]  # the demo's crossover study: its own
     [row] = [r for r in table.rows if r.study == STUDY]
     assert (row.judgements[0], row.overall) == ("Some concerns", "Some concerns")
-    plotted = frame_with(app, "Overall")  # the table the plots are drawn from
+    plotted = frame_with(app, "Overall", STUDY)  # the table the plots are drawn from
     assert [r for r in plotted.to_dict("records") if r["Study"] == STUDY] == [
         {"Study": STUDY, "D1": "Some concerns", "D2": "Low", "D3": "Low", "D4": "Low",
          "D5": "Low", "Overall": "Some concerns"}
     ]  # fmt: skip
-    traffic = svg_of(app.get("image")[0])
+    traffic = svg_of(app.get("image")[0])  # RoB 2's table comes first (then the crossover's)
     assert traffic == render_traffic_light(table, "svg").decode("utf-8")  # that table, drawn
     assert STUDY in traffic
 
 
-def frame_with(app: AppTest, column: str) -> pd.DataFrame:
-    """The one table on the page with this column."""
-    [frame] = [f.value for f in app.dataframe if column in f.value.columns]
+def frame_with(app: AppTest, column: str, study: str | None = None) -> pd.DataFrame:
+    """The one table on the page with this column (and a row of ``study``: the page shows a
+    table per tool in use)."""
+    [frame] = [
+        f.value
+        for f in app.dataframe
+        if column in f.value.columns and (study is None or study in list(f.value["Study"]))
+    ]
     return frame
 
 
@@ -270,6 +276,5 @@ def test_once_assessment_is_not_blind_a_reviewer_sees_the_consensus_plots(review
             study_id=review.study_id, outcome_id=OUTCOME,
         )  # fmt: skip
     app = page_as(review, "reviewer1", "reviewer")
-    plotted = frame_with(app, "Overall")
-    assert STUDY in list(plotted["Study"])
+    assert not frame_with(app, "Overall", STUDY).empty
     assert "Consensus plots: Pain intensity" in [h.value for h in app.subheader]
