@@ -15,11 +15,15 @@ from review_app.domain.appraisal.assessment import (
     overall_proposal,
     problems,
     proposals,
+    triage_judgement,
+    triage_proposal,
+    with_triage_judgement,
 )
 from review_app.domain.appraisal.model import ALL_OUTCOMES, DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.rob2 import ROB2
 from review_app.domain.appraisal.robins_i import ROBINS_I
-from review_app.domain.appraisal.tool import Answer
+from review_app.domain.appraisal.robins_i_v2 import ROBINS_I_V2
+from review_app.domain.appraisal.tool import PROCEED, Answer
 
 Y, PY, PN, N, NI, NA = Answer.Y, Answer.PY, Answer.PN, Answer.N, Answer.NI, Answer.NA
 
@@ -295,3 +299,69 @@ def test_an_outcome_copy_overrides_the_shared_copy_domain_by_domain():
     assert effective.domain("D5") == own.domain("D5")
     assert overall_proposal(ROB2, effective) == "Some concerns"
     assert effective_copy(own, None) is own
+
+
+# --- ROBINS-I V2's triage (section B) ---------------------------------------------------------
+
+TRIAGE_CRITICAL = {"B1": N, "B2": Y, "B3": N}  # no control of confounding, and it is too likely
+TRIAGE_ON = {"B1": Y, "B3": N}  # confounding controlled, outcome measured suitably: go on
+
+
+def v2_copy(*domains: DomainAssessment, overall: str | None = None) -> ResultAssessment:
+    return ResultAssessment(
+        study="Grundmann 2017",
+        outcome_id="pain",
+        assessor="ann",
+        tool=ROBINS_I_V2.id,
+        domains=domains,
+        overall=overall,
+    )
+
+
+def test_a_triage_that_ends_the_assessment_needs_no_domain_and_proposes_critical() -> None:
+    ended = v2_copy(domain("B", TRIAGE_CRITICAL, "Critical"), overall="Critical")
+    assert triage_proposal(ROBINS_I_V2, ended) == "Critical"
+    assert overall_proposal(ROBINS_I_V2, ended) == "Critical"
+    assert problems(ROBINS_I_V2, ended, complete=True) == []
+    lower = dataclasses.replace(ended, overall="Serious", overall_support="only confounding")
+    [problem] = problems(ROBINS_I_V2, lower, complete=True)
+    assert problem.where == OVERALL
+    assert "Serious is less severe than B's Critical" in problem.message
+
+
+def test_a_triage_that_goes_on_needs_every_domain_and_leaves_the_overall_to_them() -> None:
+    going_on = v2_copy(domain("B", TRIAGE_ON, None))
+    assert triage_proposal(ROBINS_I_V2, going_on) == PROCEED
+    assert overall_proposal(ROBINS_I_V2, going_on) is None
+    found = problems(ROBINS_I_V2, going_on, complete=True)
+    assert [p.where for p in found] == [d.id for d in ROBINS_I_V2.domains_for("")] + [OVERALL]
+
+
+def test_the_triage_is_checked_as_a_domain_and_its_judgement_follows_its_answers() -> None:
+    missing = v2_copy(domain("B", {"B1": N}, None))  # B2 is asked now, and B3 always
+    assert [(p.where, p.field) for p in problems(ROBINS_I_V2, missing, complete=True)][:2] == [
+        ("B", "B2"),
+        ("B", "B3"),
+    ]
+    assert problems(ROBINS_I_V2, missing, complete=False) == []  # a draft may miss answers
+    stray = v2_copy(domain("B", {"B1": Y, "B2": Y, "B3": N}, None))  # B2 is not asked after Y
+    assert [p.field for p in problems(ROBINS_I_V2, stray, complete=False)] == ["B2"]
+    wrong = v2_copy(domain("B", TRIAGE_ON, "Critical"))
+    [problem] = problems(ROBINS_I_V2, wrong, complete=False)
+    assert (problem.where, problem.field) == ("B", "judgement")
+    unanswered = v2_copy()
+    assert ("B", "B1") in [
+        (p.where, p.field) for p in problems(ROBINS_I_V2, unanswered, complete=True)
+    ]
+    assert problems(ROBINS_I_V2, unanswered, complete=False) == []
+
+
+def test_the_triage_judgement_is_set_from_the_answers() -> None:
+    ended = with_triage_judgement(ROBINS_I_V2, v2_copy(domain("B", TRIAGE_CRITICAL, None)))
+    assert ended.domain("B") == domain("B", TRIAGE_CRITICAL, "Critical")
+    going_on = with_triage_judgement(ROBINS_I_V2, v2_copy(domain("B", TRIAGE_ON, "Critical")))
+    assert going_on.domain("B") == domain("B", TRIAGE_ON, None)
+    assert triage_judgement(ROB2, rob2_copy(*ALL_LOW)) is None  # RoB 2 has no triage
+    assert [p.where for p in problems(ROB2, rob2_copy(domain("B", {}, None)), complete=False)] == [
+        "B"
+    ]  # nor a domain B

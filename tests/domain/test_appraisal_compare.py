@@ -11,6 +11,7 @@ from review_app.domain.appraisal.assessment import problems
 from review_app.domain.appraisal.compare import agreed, compare, take
 from review_app.domain.appraisal.model import DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.rob2 import ROB2
+from review_app.domain.appraisal.robins_i_v2 import ROBINS_I_V2
 from review_app.domain.appraisal.tool import Answer
 from review_app.domain.comparison import Item
 from review_app.errors import ValidationError
@@ -222,3 +223,41 @@ def test_an_agreed_answer_that_hangs_on_a_disagreed_one_waits_for_it():
     assert consensus.domain("D2").answers == {"2.2": N}
     consensus = take(take(consensus, ann, ("answer", "D2", "2.1")), ann, ("answer", "D2", "2.3"))
     assert consensus.domain("D2").answers == {"2.1": Y, "2.2": N, "2.3": N}
+
+
+# --- ROBINS-I V2's triage ---------------------------------------------------------------------
+
+
+def v2(assessor: str, triage: dict[str, Answer], judgement: str | None) -> ResultAssessment:
+    return ResultAssessment(
+        study=STUDY,
+        outcome_id=OUTCOME,
+        assessor=assessor,
+        tool=ROBINS_I_V2.id,
+        domains=(DomainAssessment("B", triage, judgement),),
+        overall=judgement,
+    )
+
+
+def test_the_triage_answers_are_compared_and_taken_with_the_judgement_they_give() -> None:
+    ann = v2("ann", {"B1": N, "B2": Y, "B3": N}, "Critical")  # confounding too likely: stop
+    bob = v2("bob", {"B1": Y, "B3": N}, None)  # confounding controlled: go on
+    rows = {row.item.key: row for row in compare([ann, bob]).items}
+    assert [key for key in rows if key[:2] == ("answer", "B")] == [
+        ("answer", "B", "B1"),
+        ("answer", "B", "B2"),
+        ("answer", "B", "B3"),
+    ]
+    assert rows[("answer", "B", "B1")].values == ("N", "Y")
+    assert rows[("answer", "B", "B1")].item.label.startswith("B B1 ")
+    assert rows[("answer", "B", "B3")].same
+    assert rows[("judgement", "B")].values == ("Critical", None)
+    consensus = agreed([ann, bob], study=STUDY, outcome_id=OUTCOME, tool=ROBINS_I_V2.id, variant="")
+    assert consensus.domain("B") == DomainAssessment("B", {"B3": N})  # only B3 agreed
+    for number in ("B1", "B2"):
+        consensus = take(consensus, ann, ("answer", "B", number))
+    assert consensus.domain("B") == DomainAssessment("B", {"B1": N, "B2": Y, "B3": N}, "Critical")
+    consensus = take(consensus, ann, ("overall",))
+    assert problems(ROBINS_I_V2, consensus, complete=True) == []
+    back = take(consensus, bob, ("answer", "B", "B1"))  # B2 is no longer asked, nor Critical
+    assert back.domain("B") == DomainAssessment("B", {"B1": Y, "B3": N}, None)

@@ -19,6 +19,12 @@ every domain is Low (RoB 2 guidance, overall risk-of-bias criteria; ROBINS-I, St
 BMJ 2016;355:i4919, Table 2). An overall at an unranked level (ROBINS-I's "No information") is
 not ordered against the others, so only the support rule applies to it.
 
+Triage. A tool with a triage (ROBINS-I V2 section B) holds its answers in a pseudo-domain whose
+id is the triage's ("B"), before the domains: its judgement is the level the triage ends the
+assessment with (Critical on Y/PY to B2 or B3), else None (:func:`triage_judgement`, which the
+services store). A triage that ends the assessment needs no domain, and the overall proposal is
+that level; while it goes on (:data:`~.tool.PROCEED`) the domains are assessed as usual.
+
 A copy for one outcome may leave domains to the study's copy for all outcomes (``ALL_OUTCOMES``);
 check :func:`effective_copy` of the two. The copy for all outcomes itself is complete when every
 domain it holds is judged and answered: its overall judgement, if any, is not required.
@@ -37,6 +43,7 @@ from review_app.domain.appraisal.model import (
     effective_domains,
 )
 from review_app.domain.appraisal.tool import (
+    PROCEED,
     Answer,
     Domain,
     Tool,
@@ -83,9 +90,40 @@ def domain_proposal(domain: Domain, answers: Mapping[str, Answer]) -> str | None
     return propose(domain, usable)
 
 
+def triage_proposal(tool: Tool, copy: ResultAssessment) -> str | None:
+    """What the tool's triage gives from the copy's triage answers: a level that ends the
+    assessment, :data:`~.tool.PROCEED`, or None (no triage, or an answer it needs is missing)."""
+    if tool.triage is None:
+        return None
+    return domain_proposal(tool.triage, _answers(copy, tool.triage.id))
+
+
+def triage_judgement(tool: Tool, copy: ResultAssessment) -> str | None:
+    """The level the triage ends the copy's assessment with (ROBINS-I V2: Critical), else None:
+    the judgement stored on the triage's pseudo-domain."""
+    proposal = triage_proposal(tool, copy)
+    return None if proposal in (None, PROCEED) else proposal
+
+
+def with_triage_judgement(tool: Tool, copy: ResultAssessment) -> ResultAssessment:
+    """``copy`` with its triage pseudo-domain's judgement as its answers give it."""
+    if tool.triage is None or copy.domain(tool.triage.id) is None:
+        return copy
+    judgement = triage_judgement(tool, copy)
+    domains = tuple(
+        dataclasses.replace(d, judgement=judgement) if d.domain == tool.triage.id else d
+        for d in copy.domains
+    )
+    return dataclasses.replace(copy, domains=domains)
+
+
 def overall_proposal(tool: Tool, copy: ResultAssessment) -> str | None:
-    """The overall judgement the tool's rule gives from the copy's domain judgements; None while
-    a domain of the variant is not judged or is judged off the scale."""
+    """The overall judgement the tool's rule gives from the copy's domain judgements (the
+    triage's level where it ends the assessment); None while a domain of the variant is not
+    judged or is judged off the scale."""
+    ended = triage_judgement(tool, copy)
+    if ended is not None:
+        return ended
     judgements = [_judgement(copy, domain.id) for domain in tool.domains_for(copy.variant)]
     if any(j is None or j not in tool.scale.ids for j in judgements):
         return None
@@ -109,11 +147,13 @@ def problems(tool: Tool, copy: ResultAssessment, *, complete: bool) -> list[Asse
         return found
     domains = {d.id: d for d in tool.domains_for(copy.variant)}
     found.extend(_unknown_domains(tool, copy, domains))
+    found.extend(_triage_problems(tool, copy, complete=complete))
+    needed = complete and triage_judgement(tool, copy) is None  # an ended triage needs none
     for domain in domains.values():
         assessed = copy.domain(domain.id)
         if assessed is not None:
-            found.extend(_domain_problems(tool, domain, assessed, complete=complete))
-        elif complete and copy.outcome_id != ALL_OUTCOMES:
+            found.extend(_domain_problems(tool, domain, assessed, complete=needed))
+        elif needed and copy.outcome_id != ALL_OUTCOMES:
             found.append(_problem(domain, JUDGEMENT, "not judged; " + _levels(tool)))
     found.extend(_overall_problems(tool, copy, complete=complete))
     return found
@@ -133,16 +173,45 @@ def _tool_problems(tool: Tool, copy: ResultAssessment) -> list[AssessmentProblem
 def _unknown_domains(
     tool: Tool, copy: ResultAssessment, domains: Mapping[str, Domain]
 ) -> Iterator[AssessmentProblem]:
+    known = [tool.triage.id] if tool.triage else []
+    known.extend(domains)
     seen: set[str] = set()
     for assessed in copy.domains:
-        if assessed.domain not in domains:
-            allowed = ", ".join(domains)
+        if assessed.domain not in known:
+            allowed = ", ".join(known)
             message = f"{assessed.domain}: not a domain of {tool.name}; allowed are {allowed}"
             yield AssessmentProblem(assessed.domain, DOMAIN, message)
         elif assessed.domain in seen:
             message = f"{assessed.domain}: assessed twice in one copy"
             yield AssessmentProblem(assessed.domain, DOMAIN, message)
         seen.add(assessed.domain)
+
+
+def _triage_problems(
+    tool: Tool, copy: ResultAssessment, *, complete: bool
+) -> Iterator[AssessmentProblem]:
+    """The triage's answers as a domain's, and its judgement as they give it. Completing an
+    outcome's copy needs the triage answered (the copy for all outcomes may leave it)."""
+    triage = tool.triage
+    if triage is None:
+        return
+    assessed = copy.domain(triage.id)
+    if assessed is None:
+        if complete and copy.outcome_id != ALL_OUTCOMES:
+            yield _problem(triage, triage.questions[0].number, "not answered")
+        return
+    answers = dict(assessed.answers)
+    for problem in check_answers(triage, answers):
+        if complete or problem.question in answers:
+            yield AssessmentProblem(triage.id, problem.question, f"{problem.message}.")
+    ended = triage_judgement(tool, copy)
+    if assessed.judgement not in (None, ended):
+        given = "" if ended is None else f" ({ended})"
+        message = (
+            f"{assessed.judgement!r} is not what the answers give{given}; the triage's judgement "
+            "follows its answers"
+        )
+        yield _problem(triage, JUDGEMENT, message)
 
 
 def _domain_problems(
@@ -200,10 +269,15 @@ def _overall_problems(
 
 
 def _less_severe_than(tool: Tool, copy: ResultAssessment, judgement: str) -> tuple[str, str] | None:
-    """The first domain (id, judgement) more severe than the ranked overall ``judgement``."""
+    """The first domain (id, judgement) more severe than the ranked overall ``judgement``, the
+    triage's ending level included."""
     rank = tool.scale.rank(judgement)
     if rank is None:
         return None
+    ended = triage_judgement(tool, copy)
+    ended_rank = tool.scale.rank(ended) if ended is not None else None
+    if tool.triage and ended is not None and ended_rank is not None and ended_rank > rank:
+        return tool.triage.id, ended
     for domain in tool.domains_for(copy.variant):
         domain_judgement = _judgement(copy, domain.id)
         if domain_judgement is None or domain_judgement not in tool.scale.ids:

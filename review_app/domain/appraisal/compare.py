@@ -6,6 +6,9 @@ The items, in this order, each with a key (what :func:`take` is given) and a lab
 
 - the variant, ``("variant",)``, "Variant" (tools with variants only: RoB 2's effect of
   assignment or of adhering);
+- a tool's triage (ROBINS-I V2 section B), as a domain whose id is the triage's: its judgement
+  (the level it ends the assessment with, or none) and its answers ``("answer", "B", "B1")``;
+  taking an answer sets the triage's judgement from the consensus's answers;
 - per domain of the tool: its judgement, ``("judgement", "D1")``,
   "D1 Randomisation process: judgement", then each signalling answer,
   ``("answer", "D1", "1.2")``, "D1 1.2 Allocation concealed until assignment";
@@ -24,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 
+from review_app.domain.appraisal.assessment import with_triage_judgement
 from review_app.domain.appraisal.model import DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.tool import Answer, Domain, Question, Tool, asked
 from review_app.domain.appraisal.tools import tool_by_id
@@ -91,7 +95,8 @@ def take(
     taker = _DOMAIN_TAKERS.get((key[0], len(key))) if key else None
     if taker is not None:
         domain = _domain_to_take(tool, consensus, source, key[1])
-        return _with_domain(tool, consensus, taker(domain, consensus, source, key))
+        taken = _with_domain(tool, consensus, taker(domain, consensus, source, key))
+        return with_triage_judgement(tool, taken) if domain is tool.triage else taken
     raise ValidationError(f"{key!r} is not an item of a risk-of-bias assessment: {ITEM_KEYS}.")
 
 
@@ -101,7 +106,7 @@ def take(
 def _items(tool: Tool, copies: Sequence[ResultAssessment]) -> Iterator[tuple[Item, _Reader]]:
     if tool.variants:
         yield Item((VARIANT,), "Variant"), lambda copy: _variant_label(tool, copy)
-    for base in tool.domains:
+    for base in _assessed(tool):
         definitions = _definitions(tool, copies, base.id)
         first = definitions[0]
         yield (
@@ -255,7 +260,7 @@ def _with_domain(
     """``consensus`` with ``assessed`` in place of its domain, domains in the tool's order."""
     by_id = {d.domain: d for d in consensus.domains}
     by_id[assessed.domain] = assessed
-    order = {d.id: position for position, d in enumerate(tool.domains)}
+    order = {d.id: position for position, d in enumerate(_assessed(tool))}
     domains = sorted(by_id.values(), key=lambda d: order.get(d.domain, len(order)))
     return dataclasses.replace(consensus, domains=tuple(domains))
 
@@ -273,9 +278,16 @@ def _tool_of(copies: Sequence[ResultAssessment]) -> Tool:
     return tool_by_id(tool_ids.pop())
 
 
+def _assessed(tool: Tool) -> tuple[Domain, ...]:
+    """The tool's triage (if any) and its domains, in the order they are assessed."""
+    return (tool.triage, *tool.domains) if tool.triage else tool.domains
+
+
 def _definition(tool: Tool, variant: str, domain_id: str) -> Domain:
+    if tool.triage is not None and domain_id == tool.triage.id:
+        return tool.triage
     for domain in tool.domains_for(variant):
         if domain.id == domain_id:
             return domain
-    allowed = ", ".join(d.id for d in tool.domains)
+    allowed = ", ".join(d.id for d in _assessed(tool))
     raise ValidationError(f"{domain_id!r} is not a domain of {tool.name}: {allowed}.")
