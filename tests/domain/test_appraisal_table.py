@@ -16,6 +16,7 @@ from review_app.domain.appraisal.plots import Judgement, RobDomain, RobRow, RobT
 from review_app.domain.appraisal.rob2 import ROB2
 from review_app.domain.appraisal.rob2_variants import ROB2_CROSSOVER
 from review_app.domain.appraisal.robins_i import ROBINS_I
+from review_app.domain.appraisal.robins_i_v2 import ROBINS_I_V2
 from review_app.domain.appraisal.tool import Answer, Tool, recordable_answers
 from review_app.domain.appraisal.tools import TOOLS
 from review_app.exporters.tabular import table_csv
@@ -35,9 +36,9 @@ name = _text.map(str.strip).filter(bool)
 def domain_assessments(draw: st.DrawFn, tool: Tool, variant: str) -> tuple[DomainAssessment, ...]:
     """Each domain of the variant maybe assessed: some of its questions (a domain may have none,
     as the crossover tool's Domain S) answered with answers they may hold, maybe a judgement and
-    support."""
+    support; a tool's triage (ROBINS-I V2's B) as a domain."""
     made = []
-    for domain in tool.domains_for(variant):
+    for domain in (*((tool.triage,) if tool.triage else ()), *tool.domains_for(variant)):
         answered = (
             draw(st.lists(st.sampled_from(domain.questions), unique=True))
             if (domain.questions)
@@ -212,6 +213,48 @@ def test_the_crossover_tool_s_domain_s_and_5_4_are_written_and_read():
     rows[0][1].append("DS")
     rows[1][1].append("Low")
     assert problems_of(rows) == [(2, "DS", "RoB 2 has no domain DS; leave it empty")]
+
+
+def test_robins_i_v2_s_triage_is_written_and_read_before_the_domains() -> None:
+    ended = ResultAssessment(
+        study="Grundmann 2017",
+        outcome_id="pain",
+        assessor=None,
+        tool=ROBINS_I_V2.id,
+        domains=(
+            DomainAssessment("B", {"B1": Answer.N, "B2": Answer.Y, "B3": Answer.N}, "Critical"),
+        ),
+        overall="Critical",
+    )
+    rows = written([ended])
+    header = rows[0][1]
+    assert header[header.index("B1") : header.index("B1") + 5] == [
+        "B1", "B2", "B3", "B", "B support"
+    ]  # fmt: skip
+    assert header.index("B") < header.index("1.1")
+    assert [read_copy.copy for read_copy in read(rows).copies] == [ended]
+    rows = written([SMITH, ended])  # RoB 2 has no triage: an answer there is named, not dropped
+    cell(rows, 2, "B1", "Y")
+    assert problems_of(rows) == [
+        (2, "B1", "RoB 2 (default variant) has no question with this number; leave it empty")
+    ]
+
+
+def test_a_triage_that_ends_the_assessment_is_robvis_s_empty_domains_and_overall_critical():
+    critical = RobRow("Grundmann 2017", (None,) * 6, "Critical", None)
+    domains = tuple(RobDomain(d.id, d.label) for d in ROBINS_I_V2.domains)
+    scale = tuple(
+        Judgement(level.id, level.colour, level.symbol) for level in ROBINS_I_V2.scale.levels
+    )
+    rob = RobTable(ROBINS_I_V2.name, domains, scale, (critical,))
+    assert table.robvis_rows(rob) == [["Grundmann 2017", *(None,) * 6, "Critical", None]]
+    [back] = table.read_robvis(
+        table.robvis_header(rob),
+        [(2, ["Grundmann 2017", *[""] * 6, "Critical", ""])],
+        outcome_id="pain",
+        source="rob.csv",
+    ).copies
+    assert (back.copy.domains, back.copy.overall) == ((), "Critical")
 
 
 def test_a_question_or_domain_the_row_s_tool_or_variant_lacks_is_refused() -> None:

@@ -80,7 +80,7 @@ def _check_columns(tool: Tool, columns: Sequence[str], source: str) -> list[Prob
         problems.append(Problem(source, "a column 'study' is needed", line=1, field=STUDY))
     for column in columns:
         if _QUESTION_LIKE.match(column) and column not in numbers:
-            allowed = ", ".join(sorted(numbers, key=_number_key))
+            allowed = ", ".join(sorted(numbers, key=number_key))
             message = f"{tool.name} has no question {column} (its questions: {allowed})"
             problems.append(Problem(source, message, line=1, field=column))
     return problems
@@ -90,7 +90,7 @@ def _tool_questions(tool: Tool) -> set[str]:
     return {q.number for d in tool.every_domain() for q in d.questions}
 
 
-def _number_key(number: str) -> tuple[str, tuple[int, ...]]:
+def number_key(number: str) -> tuple[str, tuple[int, ...]]:
     """Sort key: 1.10 after 1.9; triage items (B1...) by their letter, then number."""
     letters = number.rstrip("0123456789.")
     return letters, tuple(int(part) for part in number[len(letters) :].split("."))
@@ -141,7 +141,7 @@ def _answers(
     own = {q.number for d in domains for q in d.questions}
     answers: dict[str, Answer] = {}
     problems = []
-    for number in sorted(_tool_questions(tool) & set(cells), key=_number_key):
+    for number in sorted(_tool_questions(tool) & set(cells), key=number_key):
         text = cells[number]
         if not text:
             continue

@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from review_app.domain.appraisal.judge import number_key
 from review_app.domain.appraisal.model import ALL_OUTCOMES, DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.plots import OVERALL_SHORT, RobTable
 from review_app.domain.appraisal.tool import Answer, Question, Tool, recordable_answers
@@ -113,18 +114,17 @@ def tools_of(copies: Iterable[ResultAssessment]) -> tuple[Tool, ...]:
 
 
 def _domain_questions(tools: Sequence[Tool]) -> dict[str, list[str]]:
-    """Domain id -> its question numbers across ``tools`` and their variants, in number order."""
+    """Domain id -> its question numbers across ``tools`` and their variants, in number order;
+    a tool's triage (ROBINS-I V2: ``B`` with ``B1``-``B3``) first, as it is assessed first."""
     numbers: dict[str, set[str]] = {}
+    for triage in (tool.triage for tool in tools if tool.triage):
+        numbers.setdefault(triage.id, set()).update(q.number for q in triage.questions)
     for tool in tools:
         variants = [variant.id for variant in tool.variants] or [""]
         for variant in variants:
             for domain in tool.domains_for(variant):
                 numbers.setdefault(domain.id, set()).update(q.number for q in domain.questions)
-    return {domain: sorted(found, key=_number_key) for domain, found in numbers.items()}
-
-
-def _number_key(number: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in number.split("."))
+    return {domain: sorted(found, key=number_key) for domain, found in numbers.items()}
 
 
 def full_columns(tools: Sequence[Tool]) -> tuple[Column, ...]:
@@ -363,10 +363,10 @@ class _RowReader:
         return level
 
     def domains(self, tool: Tool, variant: str) -> tuple[DomainAssessment, ...]:
-        domains = tool.domains_for(variant)
+        domains = (*((tool.triage,) if tool.triage else ()), *tool.domains_for(variant))
         own = {q.number for d in domains for q in d.questions}
-        strays = [c for c in self.cells if c[:1].isdigit() and c not in own]
-        for number in sorted(strays, key=_number_key):
+        strays = [c for c in self.cells if (c[:1].isdigit() or c in _TRIAGE_ITEMS) and c not in own]
+        for number in sorted(strays, key=number_key):
             self.problem(number, f"{tool.name} ({variant or 'default'} variant) has no "
                          "question with this number; leave it empty")  # fmt: skip
         ids = {domain.id for domain in domains}
@@ -462,7 +462,10 @@ def _domain_ids(tool: Tool) -> list[str]:
     return [domain.id for domain in tool.domains]
 
 
-_DOMAIN_IDS = frozenset(domain.id for tool in TOOLS.values() for domain in tool.domains)
+_DOMAIN_IDS = frozenset(domain.id for tool in TOOLS.values() for domain in tool.every_domain())
+_TRIAGE_ITEMS = frozenset(
+    q.number for tool in TOOLS.values() if tool.triage for q in tool.triage.questions
+)
 
 
 def _robvis_copy(reader: _RowReader, tool: Tool, outcome_id: str) -> ResultAssessment | None:
@@ -491,12 +494,15 @@ def _robvis_copy(reader: _RowReader, tool: Tool, outcome_id: str) -> ResultAsses
 
 
 def _question_range(tool: Tool) -> str:
-    """The tool's first and last question numbers, "1.1-5.3" (a domain may have none)."""
-    numbers = sorted(
-        (number for found in _domain_questions([tool]).values() for number in found),
-        key=_number_key,
-    )
-    return f"{numbers[0]}-{numbers[-1]}"
+    """The tool's first and last question numbers, "1.1-5.3" (a domain may have none), after
+    its triage's ("B1-B3, 1.1-7.3")."""
+    triage = tool.triage.id if tool.triage else None
+    spans = [
+        sorted((n for d, found in _domain_questions([tool]).items() if keep(d) for n in found),
+                key=number_key)
+        for keep in (lambda d: d == triage, lambda d: d != triage)
+    ]  # fmt: skip
+    return ", ".join(f"{numbers[0]}-{numbers[-1]}" for numbers in spans if numbers)
 
 
 def _domain_span(names: Sequence[str]) -> str:
