@@ -16,7 +16,7 @@ from review_app.db import make_engine, session_scope
 from review_app.services.analyses import list_analyses
 from review_app.services.demo import DEMO_ACCOUNTS
 from tests.browser.conftest import serve_demo
-from tests.browser.helpers import choose, open_as, rerun
+from tests.browser.helpers import choose, open_as, rerun, settle
 from tests.ui.analysis_pages import PAIN, WEEK8, review_to_analyse
 from tests.ui.study_pages import Review
 
@@ -49,7 +49,8 @@ def test_a_lead_runs_sees_the_forest_plot_and_saves(
     page.get_by_role("button", name="Save analysis").click()
     rerun(page)
     page.get_by_text(f"Saved the analysis '{NAME}'.").wait_for(timeout=30_000)
-    assert page.get_by_text("up to date").is_visible()
+    settle(page)
+    page.get_by_text("up to date", exact=True).wait_for(timeout=30_000)  # in the saved list
     page.screenshot(path=str(Path("/tmp") / "analyses-journey.png"), full_page=True)
     with session_scope(make_engine(review.url)) as session:
         (saved,) = list_analyses(session, actor=review.actor("lead"), review_id=review.review_id)

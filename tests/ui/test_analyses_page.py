@@ -136,6 +136,11 @@ def test_a_run_shows_the_studies_what_was_converted_the_forest_plot_and_the_stat
     svg = forest_svg(app)
     assert all(study in svg for study in ("Adams 2019", "Baker 2020", "Chan 2021"))
     assert "Favours intervention" in svg and "Diaz 2018" not in svg
+    assert [b.proto.label for b in app.get("download_button")] == [
+        "Download forest plot (SVG)",
+        "Download forest plot (PNG)",
+        "Download forest plot (PDF)",
+    ]
     said = text_of(app)
     assert "The pooled result of 3 studies is MD -1.44 (95% CI -1.82 to -1.05)" in said
     assert "excludes no effect (MD = 0); it lies on the 'Favours intervention' side" in said
