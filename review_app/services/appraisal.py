@@ -141,7 +141,9 @@ class AssessmentView:
     ``shared`` is the same owner's copy for all outcomes of the study (None for that copy itself
     or when there is none): the domains ``data`` does not hold come from it. ``proposals`` (domain
     id -> the judgement the algorithm proposes from the answers, None: none yet or left to the
-    assessor) and ``overall_proposal`` are computed on that effective copy.
+    assessor) and ``overall_proposal`` are computed on that effective copy, as is ``triage``:
+    what the tool's triage gives (ROBINS-I V2: a level that ends the assessment, PROCEED, or None
+    while unanswered; None for tools without one).
     """
 
     appraisal_id: int
@@ -158,6 +160,7 @@ class AssessmentView:
     shared: ResultAssessment | None
     proposals: Mapping[str, str | None]
     overall_proposal: str | None
+    triage: str | None = None
 
     @property
     def is_consensus(self) -> bool:
@@ -807,11 +810,13 @@ def _raise_problems(
 
 
 def _cleaned(tool: Tool, proposed: tuple[ResultAssessment, list[FieldProblem]]) -> ResultAssessment:
-    """The checked data with its domains in the tool's order."""
+    """The checked data with its domains in the tool's order (the triage first), the triage's
+    judgement as its answers give it."""
     data = proposed[0]
-    order = {d.id: i for i, d in enumerate(tool.domains_for(data.variant))}
+    triage = (tool.triage,) if tool.triage else ()
+    order = {d.id: i for i, d in enumerate((*triage, *tool.domains_for(data.variant)))}
     domains = sorted(data.domains, key=lambda d: order.get(d.domain, len(order)))
-    return dataclasses.replace(data, domains=tuple(domains))
+    return assessment.with_triage_judgement(tool, dataclasses.replace(data, domains=tuple(domains)))
 
 
 # --- consensus ----------------------------------------------------------------------------------
@@ -893,6 +898,8 @@ def _rob_row(tool: Tool, label: str, copies: Sequence[ResultAssessment], outcome
     shared = next((c for c in copies if c.outcome_id == ALL_OUTCOMES), None)
     variant = own.variant if own else shared.variant if shared else ""
     domains = effective_domains(copies, outcome_id)
+    if tool.triage and (ended := domains.get(tool.triage.id)) and ended.judgement:
+        domains = {}  # a triage that ends the assessment: no domain is judged (robvis: empty)
     overall = own.overall if own and own.overall else shared.overall if shared else None
     return RobRow(
         study=label,
@@ -1340,4 +1347,5 @@ def _view(
         shared=shared,
         proposals=assessment.proposals(tool, effective),
         overall_proposal=assessment.overall_proposal(tool, effective),
+        triage=assessment.triage_proposal(tool, effective),
     )
