@@ -1,14 +1,15 @@
 """The demo review's risk-of-bias assessment: RoB 2 for Vicknasingam 2020's pain result.
 
 Both demo reviewers assess the one study the demo extracts (indirect evidence, see
-``demo_extraction``) with RoB 2 (effect of assignment), from what the record set says of it:
+``demo_extraction``) with RoB 2's version for crossover trials (the protocol names RoB 2; the
+study is extracted as a crossover; effect of assignment), from what the record set says of it:
 the support text quotes the paper's abstract as the demo's searches carry it, and every question
 it says nothing about is answered "No information", which the RoB 2 algorithms turn into Some
-concerns or High. The crossover version of RoB 2 (period and carry-over effects) is not available
-yet; the support says so. The reviewers differ on one question a real pair could: whether the
-outcome assessors knew the intervention (the participants report their own tolerance; "double-
-blind" does not say who was blinded). The lead keeps reviewer1's answers and completes the
-consensus, so the traffic-light plot has a result to draw.
+concerns or High; Domain S (period and carry-over effects) has no published algorithm we could
+check, so the assessors judge it. The reviewers differ on one question a real pair could:
+whether the outcome assessors knew the intervention (the participants report their own
+tolerance; "double-blind" does not say who was blinded). The lead keeps reviewer1's answers and
+completes the consensus, so the traffic-light plot has a result to draw.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import replace
 from sqlmodel import Session
 
 from review_app.domain.appraisal.model import DomainAssessment, ResultAssessment
+from review_app.domain.appraisal.rob2_variants import ROB2_CROSSOVER
 from review_app.domain.appraisal.tool import Answer
 from review_app.services.appraisal import (
     compare_result,
@@ -71,7 +73,7 @@ VICKNASINGAM_2020_ROB = ResultAssessment(
     study=STUDY,
     outcome_id=OUTCOME,
     assessor=None,
-    tool="rob2",
+    tool=ROB2_CROSSOVER.id,
     variant="assignment",
     domains=(
         _domain(
@@ -87,9 +89,15 @@ VICKNASINGAM_2020_ROB = ResultAssessment(
             "High",
             f"{_QUOTE} Double-blind with a taste-matched placebo: participants and those giving "
             f"the decoctions probably did not know which was which. {_RESULT} Whether every "
-            "participant was analysed after both decoctions is not reported (No information). "
-            "Assessed with RoB 2 for parallel trials: its crossover version (period and "
-            "carry-over effects, both decoctions given on one day) is not available here yet.",
+            "participant was analysed after both decoctions is not reported (No information).",
+        ),
+        _domain(
+            "DS",
+            {},
+            "Some concerns",
+            f"{_QUOTE} Both decoctions were given during one day: the interval between them, "
+            "whether kratom's effect could have carried over into the placebo period, and whether "
+            "the analysis allowed for period effects are not reported (No information).",
         ),
         _domain(
             "D3",
@@ -101,18 +109,18 @@ VICKNASINGAM_2020_ROB = ResultAssessment(
         D4_BLINDED,
         _domain(
             "D5",
-            {"5.1": _NI, "5.2": _NI, "5.3": _NI},
+            {"5.1": _NI, "5.2": _NI, "5.3": _NI, "5.4": _NI},
             "Some concerns",
-            "No analysis plan is in the record set (No information). A registration "
-            "(NCT03414099, cold pressor, crossover, anticipated 20 participants) is probably this "
-            "study; the record set does not confirm it.",
+            "No analysis plan is in the record set (No information), nor whether both periods "
+            "were analysed. A registration (NCT03414099, cold pressor, crossover, anticipated 20 "
+            "participants) is probably this study; the record set does not confirm it.",
         ),
     ),
     overall="High",
     overall_support=(
         "High in D2 and D3 because the record set gives no information on the analysis and on "
-        "missing data; Some concerns in D1 and D5. Indirect evidence in any case (healthy regular "
-        "users, experimental pain)."
+        "missing data; Some concerns in D1, S (period and carry-over) and D5. Indirect evidence "
+        "in any case (healthy regular users, experimental pain)."
     ),
 )
 
