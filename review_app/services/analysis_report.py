@@ -17,7 +17,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from review_app.domain.meta.model import Continuous, Dichotomous, StudyData, Test
-from review_app.domain.meta.plots.wording import number_text
+
+# the plots' words and drawing: light to import (matplotlib is imported when a plot is drawn)
+from review_app.domain.meta.plots import (
+    forest_plot,
+    format_p,
+    funnel_plot,
+    method_notes,
+    subgroup_difference_text,
+)
+from review_app.domain.meta.plots.wording import back, number_text
 from review_app.domain.vocabulary import EffectMeasure, PredictionRule
 
 if TYPE_CHECKING:
@@ -155,8 +164,6 @@ def last_result_text(last: Mapping[str, Any] | None, measure: EffectMeasure) -> 
 def summarise(run: AnalysisRun) -> Summary:
     """The run's result in words and numbers, on the measure's own scale (ratios back from
     the log scale, tau-squared on the analysis scale, as metafor reports it)."""
-    from review_app.domain.meta.plots import method_notes
-
     pooled = run.analysis.pooled
     notes = tuple(run.analysis.notes)
     if pooled is None:
@@ -180,8 +187,6 @@ def _nothing_pooled(run: AnalysisRun) -> str:
 
 def effect_text(measure: EffectMeasure, estimate: float, low: float, high: float) -> str:
     """ "RR 0.62 (95% CI 0.41 to 0.95)" on the measure's own scale."""
-    from review_app.domain.meta.plots.wording import back
-
     e, lo, hi = (back(v, measure.is_ratio) for v in (estimate, low, high))
     return f"{measure.value} {_number(e)} (95% CI {_number(lo)} to {_number(hi)})"
 
@@ -217,9 +222,6 @@ def _reading(run: AnalysisRun, pooled: Pooled) -> str:
 
 
 def _statistics(run: AnalysisRun, pooled: Pooled) -> tuple[Statistic, ...]:
-    from review_app.domain.meta.plots import format_p
-    from review_app.domain.meta.plots.wording import back
-
     measure = run.spec.measure
     log = " (log scale)" if measure.is_ratio else ""
     lines = [
@@ -253,8 +255,6 @@ def _statistics(run: AnalysisRun, pooled: Pooled) -> tuple[Statistic, ...]:
 
 
 def _overall(pooled: Pooled) -> str:
-    from review_app.domain.meta.plots import format_p
-
     if pooled.test is Test.KNHA and pooled.df is not None:
         return f"t = {abs(pooled.statistic):.2f}, df = {pooled.df:g}, {format_p(pooled.pval)}"
     return f"Z = {abs(pooled.statistic):.2f}, {format_p(pooled.pval)}"
@@ -285,8 +285,6 @@ def forest(run: AnalysisRun, fmt: PlotFormat, *, risk_of_bias: RobTable | None =
     """The run's forest plot in RevMan's layout (subgroups as blocks when asked for), with the
     risk-of-bias columns of ``risk_of_bias`` (the outcome's consensus, one tool) when it judges
     a study of the analysis."""
-    from review_app.domain.meta.plots import forest_plot
-
     return forest_plot(
         run.analysis,
         fmt=fmt,
@@ -305,7 +303,6 @@ def judges_a_study(run: AnalysisRun, risk_of_bias: RobTable | None) -> bool:
 def small_study_effects(run: AnalysisRun) -> SmallStudyEffects:
     """Egger's regression test (metafor ``regtest``) with 10 studies or more; fewer: why not."""
     from review_app.domain.meta.further import EggerResult, egger
-    from review_app.domain.meta.plots import format_p
 
     k = len(run.analysis.effects)
     if k < SMALL_STUDY_MIN:
@@ -328,8 +325,6 @@ def small_study_effects(run: AnalysisRun) -> SmallStudyEffects:
 
 
 def funnel(run: AnalysisRun, fmt: PlotFormat) -> bytes:
-    from review_app.domain.meta.plots import funnel_plot
-
     return funnel_plot(run.analysis, fmt=fmt)
 
 
@@ -340,7 +335,6 @@ def leave_one_out(run: AnalysisRun) -> tuple[LeaveOneOutRow, ...] | str:
     """The analysis again without each study in turn (metafor ``leave1out``), or why not."""
     from review_app.domain.meta.further import AnalysisChoices
     from review_app.domain.meta.further import leave_one_out as without_each
-    from review_app.domain.meta.plots import format_p
 
     data = run.analysis.data
     if len(data) < 2:
@@ -369,8 +363,6 @@ def leave_one_out(run: AnalysisRun) -> tuple[LeaveOneOutRow, ...] | str:
 
 def subgroup_sentences(run: AnalysisRun) -> tuple[str, ...]:
     """The subgroups' results and the test for subgroup differences, or why there is none."""
-    from review_app.domain.meta.plots import subgroup_difference_text
-
     parts = run.subgroups
     if parts is None:
         return ()
