@@ -106,3 +106,12 @@ def report_of(review: Review) -> tuple[str, str | None]:
         record = session.get(Record, record_id)
         assert record is not None
         return record.title, record.abstract
+
+
+def name_tool(url: str, design: str, tool_name: str) -> None:
+    """The demo review's protocol names ``tool_name`` ("ROBINS-I V2") for ``design``."""
+    with session_scope(make_engine(url)) as session:
+        row = session.get(ReviewRow, the_review_id(session))
+        assert row is not None
+        tools = {**row.protocol["risk_of_bias"], design: tool_name}
+        row.protocol = {**row.protocol, "risk_of_bias": tools}

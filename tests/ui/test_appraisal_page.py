@@ -278,3 +278,41 @@ def test_once_assessment_is_not_blind_a_reviewer_sees_the_consensus_plots(review
     app = page_as(review, "reviewer1", "reviewer")
     assert not frame_with(app, "Overall", STUDY).empty
     assert "Consensus plots: Pain intensity" in [h.value for h in app.subheader]
+
+
+def test_a_robins_i_v2_triage_that_ends_the_assessment_hides_the_domains(demo_url: str) -> None:
+    design = "non-randomised controlled study"
+    study_pages.name_tool(demo_url, design, "ROBINS-I V2")
+    review = review_with_study(demo_url, "Cohort 2019", design=design)
+    app = page_as(review, "reviewer1", "reviewer")
+    app.button(key="rob_open").click().run()
+    copy_id = own_copy(review, "reviewer1")
+    b1 = app.segmented_control(key=f"rw:{copy_id}:a:B:B1")
+    assert b1.options == ["Y", "PY", "PN", "N"]  # B1-B3 have no "No information"
+    assert b1.help == "Y = Yes · PY = Probably yes · PN = Probably no · N = No"
+    assert f"rw:{copy_id}:a:B:B2" not in _keys(app)  # asked only when B1 is N/PN
+    answer(app, copy_id, "a:B:B1", "Y")
+    answer(app, copy_id, "a:B:B3", "N")
+    assert "The triage goes on to the domains." in text_of(app)
+    assert f"rw:{copy_id}:a:D1:1.1" in _keys(app)
+    answer(app, copy_id, "a:B:B1", "N")
+    answer(app, copy_id, "a:B:B2", "Y")
+    shown = text_of(app)
+    assert "The triage ends the assessment: the result is at **Critical** risk" in shown
+    assert "Overall: **Critical**, as the triage ends the assessment." in shown
+    assert not any(":a:D" in key for key in _keys(app))  # the domains are hidden
+    app.button(key=f"rob_save_{copy_id}").click().run()
+    app.button(key=f"rob_complete_{copy_id}").click().run()
+    assert not app.exception and not app.error
+    with session_scope(make_engine(review.url)) as session:
+        saved = get_copy(
+            session, actor=review.actor("reviewer1"), review_id=review.review_id,
+            appraisal_id=copy_id,
+        ).data  # fmt: skip
+    triage = DomainAssessment("B", {"B1": Answer.N, "B2": Answer.Y, "B3": Answer.N}, "Critical")
+    assert (saved.tool, saved.domains, saved.overall, saved.complete) == (
+        "robins-i-v2",
+        (triage,),
+        "Critical",
+        True,
+    )

@@ -6,13 +6,17 @@ strings under paths such as ``a:D1:1.2``; it is made from a saved
 Answers to questions a later answer hides stay in the draft (switching back shows them again) but
 are left out of the copy saved, as are the answers of the variant not chosen; a domain with
 nothing entered is left out too, so an outcome's copy holds only the domains assessed for it
-(the others come from the "All outcomes" copy, see ``model.effective_domains``).
+(the others come from the "All outcomes" copy, see ``model.effective_domains``). A tool's triage
+(ROBINS-I V2's B) is drafted as a domain; when its answers end the assessment, the copy read
+back holds the triage only, with its level as the judgement and the overall (the domains the
+form then hides stay in the draft, as hidden answers do).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from review_app.domain.appraisal.assessment import triage_judgement, with_triage_judgement
 from review_app.domain.appraisal.model import DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.tool import Answer, Domain, Tool, asked
 
@@ -58,7 +62,7 @@ def support_path(domain: Domain) -> str:
 def from_assessment(copy: ResultAssessment, tool: Tool, *, version: str) -> Draft:
     """The draft showing ``copy`` (its domains placed under the variant it was saved with)."""
     draft = Draft(version=version, values={VARIANT: copy.variant or _default_variant(tool)})
-    domains = {domain.id: domain for domain in tool.domains_for(copy.variant or None)}
+    domains = {domain.id: domain for domain in _drafted(tool, copy.variant or None)}
     for saved in copy.domains:
         domain = domains.get(saved.domain)
         if domain is None:  # a domain the tool does not have: nothing on the form can show it
@@ -87,6 +91,11 @@ def domains_of(draft: Draft, tool: Tool) -> tuple[Domain, ...]:
     return tool.domains_for(variant_of(draft, tool) or None)
 
 
+def _drafted(tool: Tool, variant: str | None) -> tuple[Domain, ...]:
+    """The triage (if the tool has one), then the variant's domains."""
+    return (*((tool.triage,) if tool.triage else ()), *tool.domains_for(variant))
+
+
 def answers_of(draft: Draft, domain: Domain) -> dict[str, Answer]:
     """The domain's answers to the questions shown, in order (hidden ones left out)."""
     given = {
@@ -109,15 +118,24 @@ def domain_of(draft: Draft, domain: Domain) -> DomainAssessment | None:
 
 def to_assessment(draft: Draft, tool: Tool, *, saved: ResultAssessment) -> ResultAssessment:
     """The copy the draft shows: ``saved`` (study, outcome, assessor, completeness) with the
-    form's variant, domains and overall judgement."""
+    form's variant, triage, domains and overall judgement; a triage that ends the assessment
+    leaves the domains out and sets the overall to its level."""
+    variant = variant_of(draft, tool)
     domains = tuple(
-        entered for domain in domains_of(draft, tool) if (entered := domain_of(draft, domain))
+        entered
+        for domain in _drafted(tool, variant or None)
+        if (entered := domain_of(draft, domain))
     )
-    return replace(
+    copy = replace(
         saved,
         tool=tool.id,
-        variant=variant_of(draft, tool),
+        variant=variant,
         domains=domains,
         overall=draft.choice(OVERALL),
         overall_support=draft.text(OVERALL_SUPPORT).strip(),
     )
+    ended = triage_judgement(tool, copy)
+    if tool.triage is not None and ended is not None:
+        triage = tuple(d for d in domains if d.domain == tool.triage.id)
+        copy = replace(copy, domains=triage, overall=ended)
+    return with_triage_judgement(tool, copy)

@@ -7,6 +7,10 @@ written back to the draft on every run, so answers survive reruns, refused saves
 page. A conditional question appears only once the earlier answers call for it (``tool.asked``);
 the proposal follows the answers as they are given (``assessment.domain_proposal``); "Use the
 proposal" confirms it, and a judgement other than the proposal (an override) asks for support.
+
+A tool with a triage (ROBINS-I V2 section B) shows it above the domains, its questions in order
+as a domain's; when its answers end the assessment (Critical), the domains are hidden with a
+sentence saying why and the overall judgement is the triage's.
 """
 
 from __future__ import annotations
@@ -20,9 +24,19 @@ from review_app.domain.appraisal.assessment import (
     domain_proposal,
     effective_copy,
     overall_proposal,
+    triage_judgement,
 )
 from review_app.domain.appraisal.model import ALL_OUTCOMES, ResultAssessment
-from review_app.domain.appraisal.tool import Answer, Domain, Node, Question, Tool, Worst, asked
+from review_app.domain.appraisal.tool import (
+    PROCEED,
+    Answer,
+    Domain,
+    Node,
+    Question,
+    Tool,
+    Worst,
+    asked,
+)
 from review_app.ui.components.appraisal_draft import (
     OVERALL,
     OVERALL_SUPPORT,
@@ -38,7 +52,9 @@ from review_app.ui.components.appraisal_draft import (
 from review_app.ui.components.copy_editing import forget_keys
 from review_app.ui.components.text import escape_markdown
 
-ANSWER_ORDER = tuple(Answer)  # Y, PY, PN, N, NI, NA: the guidance's order
+# Every answer in the guidance's order (Y, PY, SY, WY, WN, SN, PN, N, NI, NA); a question offers
+# those it allows, and its help lists only those.
+ANSWER_ORDER = tuple(Answer)
 
 
 def widget_key(copy_id: int, path: str) -> str:
@@ -150,19 +166,47 @@ class AssessmentForm:
         )
 
     def domains(self) -> None:
+        """The triage (if the tool has one), then the domains, unless the triage ended the
+        assessment."""
+        if self.tool.triage is not None:
+            with st.container(border=True):
+                self.triage(self.tool.triage)
+        ended = self._ended()
+        if ended is not None:
+            st.info(
+                f"The triage ends the assessment: the result is at **{ended}** risk of bias, "
+                "and no domain is assessed (ROBINS-I V2, section B)."
+            )
+            return
         for domain in domains_of(self.draft, self.tool):
             with st.container(border=True):
                 self.domain(domain)
 
+    def triage(self, triage: Domain) -> None:
+        st.markdown(f"**{triage.id} · {escape_markdown(triage.label)}**")
+        self._answer_questions(triage)
+        answers = answers_of(self.draft, triage)
+        proposal = domain_proposal(triage, answers)
+        if proposal == PROCEED:
+            st.caption("The triage goes on to the domains.")
+        elif proposal is None:
+            unanswered = [q.number for q in asked(triage, answers) if q.number not in answers]
+            verb = "is" if len(unanswered) == 1 else "are"
+            st.caption(f"Whether to go on is decided when {', '.join(unanswered)} {verb} answered.")
+        self.bind(
+            st.text_area,
+            f"{triage.id} support (quotes from the report, and why)",
+            support_path(triage),
+            height="content",
+        )
+
+    def _ended(self) -> str | None:
+        """The level the triage ends the assessment with on this run, if it does."""
+        return triage_judgement(self.tool, effective_copy(self.current(), self.shared))
+
     def domain(self, domain: Domain) -> None:
         st.markdown(f"**{domain.id} · {escape_markdown(domain.label)}**")
-        for question in self._questions(domain):
-            self.choose(
-                f"{question.number} {question.text}",
-                answer_path(domain, question.number),
-                [a.value for a in ANSWER_ORDER if a in question.answers],
-                help=" · ".join(f"{a.value} = {a.label}" for a in ANSWER_ORDER),
-            )
+        self._answer_questions(domain)
         answers = answers_of(self.draft, domain)  # with this run's answers
         proposal = domain_proposal(domain, answers)
         self._shared_note(domain)
@@ -175,6 +219,16 @@ class AssessmentForm:
             waiting=_waiting(domain, unanswered),
             support_label=f"{domain.id} support (quotes from the report, and why)",
         )
+
+    def _answer_questions(self, domain: Domain) -> None:
+        for question in self._questions(domain):
+            allowed = [a for a in ANSWER_ORDER if a in question.answers]
+            self.choose(
+                f"{question.number} {question.text}",
+                answer_path(domain, question.number),
+                [a.value for a in allowed],
+                help=" · ".join(f"{a.value} = {a.label}" for a in allowed),
+            )
 
     def _questions(self, domain: Domain) -> Iterator[Question]:
         """The questions to draw, each decided after the answers above it on this run (a
@@ -207,6 +261,11 @@ class AssessmentForm:
             )
             return
         st.markdown("**Overall**")
+        ended = self._ended()
+        if ended is not None:
+            st.caption(f"Overall: **{ended}**, as the triage ends the assessment.")
+            self.bind(st.text_area, "Overall support", OVERALL_SUPPORT, height="content")
+            return
         proposal = overall_proposal(self.tool, effective_copy(self.current(), self.shared))
         self._judgement(
             "Overall judgement",
