@@ -21,6 +21,7 @@ from review_app.models import SavedAnalysis
 from review_app.services.analyses import list_analyses
 from review_app.services.demo import DEMO_ACCOUNTS, seed_demo
 from review_app.ui.components import analysis_choices, analysis_saved, analysis_studies
+from tests.services.test_analyses import WEEK4, make_review, member
 from tests.ui import study_pages
 from tests.ui.analysis_pages import (
     AE,
@@ -336,3 +337,41 @@ def test_indirect_evidence_is_left_out_unless_included_and_then_flagged(review: 
     assert columns(app, "Study", "Indirect evidence")["Evans 2022"] == "yes"
     assert columns(app, "Study", "")["Evans 2022"] == analysis_studies.FLAG
     assert "The pooled result of 4 studies" in text_of(app)
+
+
+@pytest.fixture
+def open_review(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Review:
+    """A review whose extraction is not blind (tests/services/test_analyses.py's), with a lead
+    and a reviewer, the database the page under test reads."""
+    url = f"sqlite:///{tmp_path / 'open.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with session_scope(engine) as session:
+        review_id = make_review(session, blind=False, tmp_path=tmp_path)
+        users: dict[str, int] = {}
+        for name, role in (("lena", "lead"), ("rita", "reviewer")):
+            user_id = member(session, review_id, name, role).user_id
+            assert user_id is not None
+            users[name] = user_id
+    engine.dispose()
+    monkeypatch.setenv("REVIEW_APP_DATABASE_URL", url)
+    return Review(url, review_id, 0, users)
+
+
+def test_once_extraction_is_not_blind_a_reviewer_analyses_and_changes_only_their_own(
+    open_review: Review,
+) -> None:
+    week4 = {analysis_choices.OUTCOME_KEY: PAIN, analysis_choices.key("timepoint", PAIN): WEEK4}
+    lead = save(page_as(open_review, "lena", "lead", **week4), "The lead's")
+    assert "Saved the analysis 'The lead's'." in text_of(lead)
+    app = page_as(open_review, "rita", "reviewer", **week4)
+    assert not app.exception and not app.error
+    assert "The pooled result of 3 studies" in text_of(app)
+    app = save(app, "Rita's")
+    assert "Saved the analysis 'Rita's'." in text_of(app)
+    ids = {row.name: row.id for row in saved_rows(open_review)}
+    theirs, mine = ids["The lead's"], ids["Rita's"]
+    buttons = {b.key for b in app.button}
+    assert f"an_open_{theirs}" in buttons
+    assert {f"an_rerun_{theirs}", f"an_delete_{theirs}"}.isdisjoint(buttons)
+    assert {f"an_rerun_{mine}", f"an_delete_{mine}"} <= buttons
