@@ -262,7 +262,8 @@ class AssessmentForm:
             return
         st.markdown("**Overall**")
         ended = self._ended()
-        if ended is not None:
+        if ended is not None:  # (the triage may be the copy for all outcomes')
+            self.draft.values[OVERALL] = ended
             st.caption(f"Overall: **{ended}**, as the triage ends the assessment.")
             self.bind(st.text_area, "Overall support", OVERALL_SUPPORT, height="content")
             return
