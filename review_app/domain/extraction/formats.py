@@ -42,7 +42,6 @@ OUTCOME_TYPES = (CONTINUOUS_OUTCOME, DICHOTOMOUS_OUTCOME)
 DEFAULT_CI_LEVEL = 95.0
 
 
-
 class DataType(StrEnum):
     """What kind of data a format holds (RevMan's data types)."""
 
