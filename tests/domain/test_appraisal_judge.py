@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import pytest
 
+from review_app.domain.appraisal.assessment import triage_judgement
 from review_app.domain.appraisal.judge import judge, output_columns
+from review_app.domain.appraisal.model import DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.rob2 import ROB2
+from review_app.domain.appraisal.robins_i_v2 import ROBINS_I_V2
 from review_app.domain.appraisal.tool import (
     NO,
     YES,
     YES_NO,
+    Answer,
     Branch,
     Domain,
     Level,
@@ -182,3 +186,30 @@ def test_judgements_the_tool_leaves_to_the_assessor_come_from_the_domain_column(
     assert [(p.line, p.field) for p in caught.value.problems] == [(2, "D2"), (3, "D2")]
     assert "allowed: Low, Serious" in caught.value.problems[1].message
     assert judge(ASSESSOR_TOOL, columns, [{**rows[0], "D2": "Low"}])[0]["Overall"] == "Serious"
+
+
+def triage_rows() -> list[dict[str, str]]:
+    """Every complete answer to ROBINS-I V2's triage: B1 and B3 always, B2 when B1 is N/PN."""
+    made = []
+    for b1 in ("Y", "PY", "PN", "N"):
+        for b2 in ("Y", "PY", "PN", "N") if b1 in ("PN", "N") else ("",):
+            for b3 in ("Y", "PY", "PN", "N"):
+                made.append({"study": "Cohort 2019", "B1": b1, "B2": b2, "B3": b3})
+    return made
+
+
+@pytest.mark.parametrize("cells", triage_rows(), ids=lambda c: f"{c['B1']}-{c['B2']}-{c['B3']}")
+def test_rob_judge_ends_at_the_triage_where_an_assessment_copy_does(cells: dict[str, str]) -> None:
+    answers = {n: Answer(a) for n, a in cells.items() if n.startswith("B") and a}
+    copy = ResultAssessment("Cohort 2019", "pain", None, ROBINS_I_V2.id,
+                            domains=(DomainAssessment("B", answers),))  # fmt: skip
+    ended = triage_judgement(ROBINS_I_V2, copy)
+    columns = ["study", "B1", "B2", "B3"]
+    if ended is None:  # on to the domains, which this row does not answer
+        with pytest.raises(ProblemsError) as refused:
+            judge(ROBINS_I_V2, columns, [cells])
+        assert not [p for p in refused.value.problems if (p.field or "").startswith("B")]
+        return
+    [judged] = judge(ROBINS_I_V2, columns, [cells])
+    assert judged["Overall"] == ended == "Critical"
+    assert all(judged[d.id] == "" for d in ROBINS_I_V2.domains)
