@@ -21,7 +21,10 @@ stage's :data:`COPIES`:
 - **Saves** replace a copy's content with a :class:`ResultAssessment` checked whole
   (:func:`~review_app.domain.appraisal.assessment.problems`, on the copy with the domains it
   takes from the same owner's copy for all outcomes): every problem is listed in one
-  :class:`AppraisalProblems` and nothing is written. Completing a copy checks it complete.
+  :class:`AppraisalProblems` and nothing is written. Completing a copy checks it complete. A
+  tool's triage (ROBINS-I V2's section B) is stored as a domain row with the triage's id ("B"),
+  its judgement set from its answers: Critical where it ends the assessment (then no domain is
+  needed and the robvis row's domains are empty), else none.
 - **Audit.** Each changed item of a save is one event (entity ``appraisal``, actions
   ``appraisal.answer``, ``.judgement``, ``.support``, ``.overall``, ``.overall_support``,
   ``.variant``, ``.status``, ``.claim``, ``.open``, ``.consensus_take``, ``.consensus_start``,
