@@ -2,7 +2,7 @@
 effect sizes; every rma.uni row of the pooled grid) and, to check the method rather than the files,
 values printed by metafor 3.8-1 on this machine for other metadat datasets (below, with the calls).
 
-Tolerance: 1e-6 relative, 1e-9 absolute near 0 (docs/design/meta-plan.md). A root found exactly
+Tolerance: 1e-6 relative, 1e-9 absolute near 0. A root found exactly
 (scipy's brentq) instead of by R's loosely converged uniroot misses PM and the Q-profile bounds by
 up to 1e-4, so these tests see that too.
 """
