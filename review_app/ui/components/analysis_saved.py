@@ -153,18 +153,26 @@ def _open(view: SavedAnalysisView) -> None:
     st.session_state[NAME_KEY] = view.name
 
 
-def _rerun(review_id: int, view: SavedAnalysisView) -> None:
+def _done(action: Callable[..., object], review_id: int, view: SavedAnalysisView) -> bool:
+    """Whether ``action`` (a service function of one saved analysis) ran for the current user in
+    one transaction; its refusal becomes the page's message."""
     user = state.current_user()
     if user is None:
-        return
+        return False
     try:
         deps.transaction(
-            lambda session: run_saved(
+            lambda session: action(
                 session, actor=user.actor, review_id=review_id, analysis_id=view.id
             )
         )
     except ReviewAppError as error:
         st.session_state[FLASH] = ("error", str(error))
+        return False
+    return True
+
+
+def _rerun(review_id: int, view: SavedAnalysisView) -> None:
+    if not _done(run_saved, review_id, view):
         return
     _open(view)
     st.session_state[FLASH] = (
@@ -174,17 +182,7 @@ def _rerun(review_id: int, view: SavedAnalysisView) -> None:
 
 
 def _delete(review_id: int, view: SavedAnalysisView) -> None:
-    user = state.current_user()
-    if user is None:
-        return
-    try:
-        deps.transaction(
-            lambda session: delete_analysis(
-                session, actor=user.actor, review_id=review_id, analysis_id=view.id
-            )
-        )
-    except ReviewAppError as error:
-        st.session_state[FLASH] = ("error", str(error))
+    if not _done(delete_analysis, review_id, view):
         return
     if st.session_state.get(OPEN_KEY) == view.id:
         st.session_state.pop(OPEN_KEY, None)
