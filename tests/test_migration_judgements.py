@@ -39,20 +39,25 @@ def judgement_lengths(engine: Engine) -> dict[str, int | None]:
 
 def test_a_robins_i_v2_judgement_fits_and_the_downgrade_refuses_to_cut_it(at_0008: Engine) -> None:
     assert len(LONGEST) > 40
-    migrate(at_0008, "0009")
-    assert judgement_lengths(at_0008) == {"appraisal.overall": 80, "appraisaldomain.judgement": 80}
     ids = old_review(at_0008, WHEN)
     study = insert(at_0008, "study", review_id=ids["review"], label="Cohort 2021", created_at=WHEN)
     appraisal = insert(
         at_0008, "appraisal", study_id=study, outcome_id="pain", slot=0, tool="robins-i-v2",
-        variant="", overall=LONGEST, overall_support="", status="in_progress", decided="[]",
+        variant="", overall="Serious", overall_support="", status="in_progress", decided="[]",
         created_at=WHEN, updated_at=WHEN,
     )  # fmt: skip
     insert(
         at_0008, "appraisaldomain", appraisal_id=appraisal, position=0, domain="D1",
-        answers="{}", judgement=LONGEST, support="",
+        answers='{"1.1": "WN"}', judgement="Moderate", support="quoted",
     )  # fmt: skip
-    with pytest.raises(RuntimeError, match=r"appraisal\.overall holds a judgement of 56"):
+    migrate(at_0008, "0009")
+    assert judgement_lengths(at_0008) == {"appraisal.overall": 80, "appraisaldomain.judgement": 80}
+    with at_0008.begin() as connection:  # the copy of appraisal on SQLite kept its domains
+        kept = connection.execute(text("SELECT domain, judgement, support FROM appraisaldomain"))
+        assert kept.all() == [("D1", "Moderate", "quoted")]
+        connection.execute(text("UPDATE appraisal SET overall = :j"), {"j": LONGEST})
+        connection.execute(text("UPDATE appraisaldomain SET judgement = :j"), {"j": LONGEST})
+    with pytest.raises(RuntimeError, match=r"holds a judgement of 56 characters"):
         downgrade(at_0008, "0008")
     with at_0008.begin() as connection:
         stored = connection.execute(text("SELECT overall FROM appraisal")).scalar_one()
