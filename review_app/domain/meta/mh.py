@@ -174,7 +174,7 @@ def _mh_odds_ratio(cells: _Cells) -> _Fit:
         + (p * s + q * r).sum() / (r_sum * s_sum)
         + (q * s).sum() / s_sum**2
     )
-    return _Fit(math.log(r_sum / s_sum), math.sqrt(variance), s)
+    return _Fit(math.log(r_sum / s_sum), math.sqrt(max(variance, 0.0)), s)
 
 
 def _mh_risk_ratio(cells: _Cells) -> _Fit:
@@ -190,7 +190,7 @@ def _mh_risk_ratio(cells: _Cells) -> _Fit:
     variance = float((n1 / n * (n2 / n) * (a + c) - a / n * c).sum()) / (r_sum * s_sum)
     if not cells.is_informative:
         raise _no_variance("risk ratio", "everybody")
-    return _Fit(math.log(r_sum / s_sum), math.sqrt(variance), s)
+    return _Fit(math.log(r_sum / s_sum), math.sqrt(max(variance, 0.0)), s)
 
 
 def _mh_risk_difference(cells: _Cells) -> _Fit:
@@ -206,7 +206,8 @@ def _mh_risk_difference(cells: _Cells) -> _Fit:
     )
     if not cells.is_informative:
         raise _no_variance("risk difference", "either nobody or everybody")
-    return _Fit(estimate, math.sqrt(numerator / total**2), weights)
+    # An exact 0 can come out a rounding error below it (e.g. 2/2 against 0/7): _pooled refuses it.
+    return _Fit(estimate, math.sqrt(max(numerator, 0.0) / total**2), weights)
 
 
 def _no_variance(measure: str, who: str) -> MetaError:

@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from review_app.domain.meta import model
@@ -282,6 +282,10 @@ def two_by_two(draw: st.DrawFn) -> Dichotomous:
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(two_by_two(), min_size=1, max_size=12), st.sampled_from([*ZEROS_MH, None]))
+# Risk differences whose variance is exactly 0 (each arm all or nothing), once a division by 0
+# and once a rounding error below 0: refused in words.
+@example([Dichotomous("s0", 0, 1, 1, 1)], EffectMeasure.RD)
+@example([Dichotomous("s0", 2, 2, 0, 7)], EffectMeasure.RD)
 def test_swapping_the_arms_negates_the_estimate_and_keeps_the_rest(
     tables: list[Dichotomous], measure: EffectMeasure | None
 ) -> None:
