@@ -32,7 +32,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -348,9 +348,46 @@ def alembic_config() -> Config:
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Create or upgrade the schema to ``revision``. Safe to run on every start."""
     config = alembic_config()
-    with engine.begin() as connection:
+    with (
+        engine.connect() as connection,
+        foreign_keys_off_on_sqlite(connection),
+        connection.begin(),
+    ):
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        _check_foreign_keys(connection)
+
+
+@contextmanager
+def foreign_keys_off_on_sqlite(connection: Connection) -> Iterator[None]:
+    """SQLite alters a table by copying it (Alembic's batch mode), and with foreign keys on,
+    dropping the old copy deletes every row that references it (ON DELETE CASCADE): an upgrade
+    would empty the tables below. The pragma changes only outside a transaction, so it is set on
+    the driver's connection before the migration's transaction begins, and set back after."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """With the checks off during the upgrade, a migration that left a dangling reference is
+    refused here, inside its transaction, so nothing of it is kept."""
+    if connection.dialect.name != "sqlite":
+        return
+    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if dangling:
+        table, _, parent, _ = dangling[0]
+        raise RuntimeError(
+            f"the upgrade left {len(dangling)} row(s) whose reference is missing, e.g. in "
+            f"{table} pointing to {parent}; nothing was changed"
+        )
 
 
 def schema_is_current(engine: Engine) -> bool:

@@ -14,7 +14,7 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, text
 
-from review_app.db import alembic_config, make_engine, migrate
+from review_app.db import alembic_config, foreign_keys_off_on_sqlite, make_engine, migrate
 
 
 def database_at(request: pytest.FixtureRequest, tmp_path: Path, revision: str) -> Iterator[Engine]:
@@ -71,7 +71,12 @@ def old_review(engine: Engine, when: datetime) -> dict[str, int]:
 
 
 def downgrade(engine: Engine, revision: str) -> None:
+    """As db.migrate upgrades: SQLite's foreign keys off while tables are copied."""
     config = alembic_config()
-    with engine.begin() as connection:
+    with (
+        engine.connect() as connection,
+        foreign_keys_off_on_sqlite(connection),
+        connection.begin(),
+    ):
         config.attributes["connection"] = connection
         command.downgrade(config, revision)

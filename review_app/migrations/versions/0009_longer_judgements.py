@@ -2,10 +2,8 @@
 (except for concerns about uncontrolled confounding)", has 56 and VARCHAR(40) refused it on
 PostgreSQL (SQLite does not enforce the length).
 
-SQLite changes a column's type only by copying the table, and dropping the old ``appraisal``
-table with foreign keys on deletes its domains (ON DELETE CASCADE; the pragma cannot be turned
-off inside the migration's transaction). So the domains are resized first, kept aside while
-``appraisal`` is copied, and put back.
+SQLite changes a column's type only by copying the table; ``db.migrate`` turns its foreign keys
+off meanwhile, so copying ``appraisal`` does not delete its domains.
 
 Revision ID: 0009
 Revises: 0008
@@ -22,10 +20,8 @@ down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# The child first: its copy deletes nothing; the parent's copy would delete the child's rows.
 JUDGEMENT_COLUMNS = (("appraisaldomain", "judgement"), ("appraisal", "overall"))
 OLD, NEW = 40, 80
-KEPT = "_appraisaldomain_kept"
 
 
 def upgrade() -> None:
@@ -46,10 +42,7 @@ def downgrade() -> None:
 
 
 def _resize(before: int, after: int) -> None:
-    sqlite = op.get_bind().dialect.name == "sqlite"
     for table, column in JUDGEMENT_COLUMNS:
-        if sqlite and table == "appraisal":
-            op.execute(f"CREATE TEMPORARY TABLE {KEPT} AS SELECT * FROM appraisaldomain")
         with op.batch_alter_table(table) as batch:
             batch.alter_column(
                 column,
@@ -57,6 +50,3 @@ def _resize(before: int, after: int) -> None:
                 type_=sa.String(length=after),
                 existing_nullable=True,
             )
-        if sqlite and table == "appraisal":
-            op.execute(f"INSERT INTO appraisaldomain SELECT * FROM {KEPT}")
-            op.execute(f"DROP TABLE {KEPT}")
