@@ -50,13 +50,15 @@ CONTINUOUS_MEASURES = frozenset({EffectMeasure.MD, EffectMeasure.SMD})
 _RATIO_2X2 = frozenset({EffectMeasure.RR, EffectMeasure.OR})
 
 EffectsAndDropped = tuple[tuple[EffectSize, ...], tuple[Dropped, ...]]
+# escalc's default continuity correction: added to every cell of a 2x2 table with a zero.
+CONTINUITY_CORRECTION = 0.5
 
 
 def effect_sizes(
     data: Sequence[StudyData],
     measure: EffectMeasure,
     *,
-    add: float = 0.5,
+    add: float = CONTINUITY_CORRECTION,
     to: AddTo | str = AddTo.ONLY0,
     drop00: bool = True,
 ) -> EffectsAndDropped:

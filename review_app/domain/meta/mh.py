@@ -36,7 +36,12 @@ from statistics import NormalDist
 import numpy as np
 from numpy.typing import NDArray
 
-from review_app.domain.meta.effects import DICHOTOMOUS_MEASURES, AddTo, effect_sizes
+from review_app.domain.meta.effects import (
+    CONTINUITY_CORRECTION,
+    DICHOTOMOUS_MEASURES,
+    AddTo,
+    effect_sizes,
+)
 from review_app.domain.meta.errors import MetaError
 from review_app.domain.meta.model import Dichotomous, Method, Pooled, Test
 from review_app.domain.vocabulary import EffectMeasure
@@ -147,7 +152,9 @@ def _cells(tables: Sequence[Dichotomous], measure: EffectMeasure) -> _Cells:
         raise MetaError("Pooling 2x2 tables needs at least one study's table; got none.")
     # 1/2 added to every cell of a table with a zero (escalc's to="only0") leaves every table an
     # effect size, in order; which ones count for Q is metafor's drop00, decided in _Cells.
-    effects, _ = effect_sizes(tables, measure, add=0.5, to=AddTo.ONLY0, drop00=False)
+    effects, _ = effect_sizes(
+        tables, measure, add=CONTINUITY_CORRECTION, to=AddTo.ONLY0, drop00=False
+    )
     a = np.array([t.events_t for t in tables], dtype=float)
     c = np.array([t.events_c for t in tables], dtype=float)
     b = np.array([t.n_t for t in tables], dtype=float) - a

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from review_app.domain.meta.effects import AddTo, effect_sizes
+from review_app.domain.meta.effects import CONTINUITY_CORRECTION, AddTo, effect_sizes
 from review_app.domain.meta.errors import MetaError
 from review_app.domain.meta.model import (
     Analysis,
@@ -267,7 +267,7 @@ def analyse(
     test: Test = Test.Z,
     level: float = 0.95,
     prediction: PredictionRule = PredictionRule.METAFOR,
-    add: float = 0.5,
+    add: float = CONTINUITY_CORRECTION,
     to: AddTo | str = AddTo.ONLY0,
     drop00: bool = True,
 ) -> Analysis:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from statistics import NormalDist
 from typing import TYPE_CHECKING
 
+from review_app.domain.meta.effects import CONTINUITY_CORRECTION
 from review_app.domain.meta.errors import MetaError
 from review_app.domain.meta.model import Analysis, StudyData
 from review_app.domain.meta.plots.axis import Scale, forest_scale
@@ -78,7 +79,6 @@ ARM_COLUMNS = {"dichotomous": ("Events", "Total"), "continuous": ("Mean", "SD", 
 CORRECTED = "†"  # marks a study whose effect size had a continuity correction
 MARKER_SIZE = TEXT * 0.85
 ROB_GAP = 2 * GAP  # between the axis (its last tick label) and the risk-of-bias columns
-ADD = 0.5  # what effects.effect_sizes adds to the cells of a corrected 2x2 table by default
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +182,7 @@ def forest_plot(
     labels: ForestLabels | None = None,
     subgroups: SubgroupResult | None = None,
     risk_of_bias: RobTable | None = None,
-    continuity_correction: float = ADD,
+    continuity_correction: float = CONTINUITY_CORRECTION,
 ) -> bytes:
     """The RevMan-style forest plot of ``analysis`` (the overall one when ``subgroups`` are given)
     as ``fmt`` bytes; PNG at 300 dpi.
