@@ -25,6 +25,7 @@ from review_app.models.extraction import (
     STUDY_DESIGNS,
 )
 from review_app.models.records import SOURCE_KINDS
+from review_app.models.synthesis import CERTAINTIES, GRADE_STATUSES
 from review_app.services import studies, users
 
 APP = "app-controlled"  # a constant, a hash, a status or a name from a fixed list
@@ -62,7 +63,8 @@ BOUNDED: dict[str, tuple[int, str, str]] = {
     "study.design": (100, CHECKED, "services/studies.MAX_DESIGN"),
     "user.name": (100, CHECKED, "services/users.NAME_PATTERN / MAX_NAME_LENGTH"),
     "gradeassessment.outcome_id": (100, PROTOCOL_ID, "protocol outcome id"),
-    "gradeassessment.certainty": (20, NO_WRITER, "high | moderate | low | very low"),
+    "gradeassessment.certainty": (20, APP, "CERTAINTIES, set by services/grade.py, a check"),
+    "gradeassessment.status": (20, APP, "GRADE_STATUSES, set by services/grade.py, a check"),
     "extraction.status": (20, APP, "ExtractionStatus, set by services/extraction.py"),
     "extraction.design_kind": (20, CHECKED, "StudyDesign, services/extraction.py checks it"),
     "extractionvalue.field_id": (100, PROTOCOL_ID, "protocol extraction field id"),
@@ -163,6 +165,8 @@ def test_the_checks_allow_no_more_than_their_columns_hold() -> None:
         (ARM_ROLES, ("extractionarm.role",)),
         (EFFECT_MEASURES, ("extractionresult.measure",)),
         (APPRAISAL_STATUSES, ("appraisal.status",)),
+        (GRADE_STATUSES, ("gradeassessment.status",)),
+        (CERTAINTIES, ("gradeassessment.certainty",)),
         (tuple(TOOLS), ("appraisal.tool",)),
         (tuple(v.id for t in TOOLS.values() for v in t.variants) or ("",), ("appraisal.variant",)),
         (tuple(level for t in TOOLS.values() for level in t.scale.ids),

@@ -35,7 +35,7 @@ from review_app.models.screening import (
     ScreeningSlot,
     StageRelease,
 )
-from review_app.models.synthesis import GradeAssessment, Study, StudyReport
+from review_app.models.synthesis import GradeAssessment, SofPublication, Study, StudyReport
 
 __all__ = [
     "Appraisal",
@@ -62,6 +62,7 @@ __all__ = [
     "Review",
     "SavedAnalysis",
     "ScreeningSlot",
+    "SofPublication",
     "StageRelease",
     "Study",
     "StudyReport",

@@ -2,7 +2,8 @@
 
 PICO, eligibility criteria (with keywords to highlight), ordered exclusion reasons, screening
 settings, outcomes (GRADE importance, direction of benefit, minimal important difference),
-extraction fields and settings, a risk-of-bias tool per study design and the search sources.
+extraction fields and settings, a risk-of-bias tool per study design, how GRADE judgements are
+made and the search sources.
 ``protocols/_template.toml`` documents every key.
 
 Each field is declared once, with the rule its TOML value follows (the types from
@@ -207,6 +208,22 @@ class AppraisalSettings:
 
 
 @dataclass(frozen=True, kw_only=True)
+class GradeSettings:
+    """How GRADE judgements are made: by how many people independently, and whether blind.
+
+    Each judge fills their own copy of an outcome's judgements (the body of evidence, each
+    domain's rating and its explanation, the comments); a lead settles the final copy the
+    Summary-of-Findings table is built from, as for risk of bias. While blind a judge sees only
+    their own copy; otherwise the judges of an outcome may read the other copies, their
+    comparison and the final. Judges are leads, and every member once extraction and risk of
+    bias are not blind (the judgements rest on their consensus).
+    """
+
+    judges_per_outcome: WholeNumber = 2
+    blind: Flag = True
+
+
+@dataclass(frozen=True, kw_only=True)
 class SearchSource:
     """A database, register or other source, with the strategy as run."""
 
@@ -235,6 +252,7 @@ class Protocol:
     )
     extraction: ExtractionSettings = field(default_factory=ExtractionSettings)
     appraisal: AppraisalSettings = field(default_factory=AppraisalSettings)
+    grade: GradeSettings = field(default_factory=GradeSettings)
     risk_of_bias: Tools  # every design has a tool: validation checks it across the two keys
     search_sources: Annotated[list[SearchSource], Listed(required=True, unique="name")]
 
