@@ -264,16 +264,24 @@ def bcg_review(session: Session, *, name: str = "bcg") -> BcgReview:
     study_ids = {}
     for label, record in zip(labels, records, strict=True):
         study = create_study(
-            session, actor=operator, review_id=review.id, label=label, record_ids=[record],
+            session,
+            actor=operator,
+            review_id=review.id,
+            label=label,
+            record_ids=[record],
             design=RCT,
-        )  # fmt: skip
+        )
         study_ids[label] = study.id
     copies = [trial_copy(t) for t in trials] + [indirect_copy()]
     replace_copies(session, actor=operator, review_id=review.id, copies=copies)
     import_rob(
-        session, actor=operator, review_id=review.id, data=robvis_file(trials),
-        file_name="bcg-rob2.csv", outcome=BCG_OUTCOME,
-    )  # fmt: skip
+        session,
+        actor=operator,
+        review_id=review.id,
+        data=robvis_file(trials),
+        file_name="bcg-rob2.csv",
+        outcome=BCG_OUTCOME,
+    )
     spec = AnalysisSpec(BCG_OUTCOME, EffectMeasure.RR, method=Method.REML, test=Test.KNHA)
     save_analysis(session, actor=people["lead"], review_id=review.id, name=BCG_ANALYSIS, spec=spec)
     return BcgReview(
