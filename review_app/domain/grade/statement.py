@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 from statistics import median
 
+from review_app.domain.grade.imprecision import RELATIVE_CHANGE, SMD_SMALL
 from review_app.domain.grade.model import (
     AbsoluteEffect,
     Certainty,
@@ -32,20 +33,18 @@ from review_app.domain.grade.model import (
     OutcomeEvidence,
     RelativeEffect,
 )
+from review_app.domain.grade.rules import LARGE_EFFECT
 from review_app.domain.vocabulary import EffectMeasure
 
 NO_STUDIES = "No studies were found that measured this outcome."
 
-# A relative risk reduction (or increase) of 25 %: GRADE's default threshold of an appreciable
-# effect when no other is set (Guyatt et al., GRADE guidelines 6, J Clin Epidemiol
-# 2011;64:1283-1293; the imprecision rule uses the same).
-RELATIVE_IMPORTANT = 0.25
-# A ratio beyond 2 or below 0.5 is a large effect (Guyatt et al., GRADE guidelines 9, J Clin
-# Epidemiol 2011;64:1311-1316).
-LARGE_RATIO = 2.0
-# Standardised mean differences: 0.2 small, 0.8 large (Cohen 1988, the rule of thumb of the
-# Cochrane Handbook 6.5, 15.5.3.1); below 0.2 a difference is trivial.
-SMD_SMALL = 0.2
+# The thresholds are those the suggestions use, so a statement and a rating judge one size:
+# a relative risk reduction (or increase) of 25 %, GRADE's default threshold of an appreciable
+# effect (Guyatt et al., GRADE guidelines 6, J Clin Epidemiol 2011;64:1283-1293;
+# ``imprecision.RELATIVE_CHANGE``); a ratio beyond 2 or 0.5 a large effect (Guyatt et al., GRADE
+# guidelines 9, J Clin Epidemiol 2011;64:1311-1316; ``rules.LARGE_EFFECT``); standardised mean
+# differences of 0.2 small (``imprecision.SMD_SMALL``) and 0.8 large (Cohen 1988, the rule of
+# thumb of the Cochrane Handbook 6.5, 15.5.3.1); below 0.2 a difference is trivial.
 SMD_LARGE = 0.8
 PERCENTAGE_POINT_PER_1000 = 10.0  # one percentage point is 10 per 1,000
 
@@ -145,13 +144,13 @@ def effect_size(
     ratio = _ratio(relative, absolute)
     if ratio is None:
         return EffectSize.UNKNOWN
-    if ratio <= 1 / LARGE_RATIO or ratio >= LARGE_RATIO:
+    if ratio <= 1 / LARGE_EFFECT or ratio >= LARGE_EFFECT:
         return EffectSize.LARGE
     mid = mid_per_1000(evidence)
     if mid is not None and absolute:
         important = abs(absolute[0].difference_per_1000) >= mid
     else:
-        important = ratio <= 1 - RELATIVE_IMPORTANT or ratio >= 1 + RELATIVE_IMPORTANT
+        important = ratio <= 1 - RELATIVE_CHANGE or ratio >= 1 + RELATIVE_CHANGE
     return EffectSize.IMPORTANT if important else EffectSize.TRIVIAL
 
 
