@@ -126,7 +126,8 @@ def _pooled_facts(
         facts.append(
             Fact("Prediction interval against the null and MID", _pi_words(pooled, limits))
         )
-    facts.append(Fact("Study estimates", _sides(evidence, limits.null).shown()))
+    if _estimates(evidence):
+        facts.append(Fact("Study estimates", _sides(evidence, limits.null).shown()))
     return facts
 
 

@@ -201,7 +201,8 @@ def relative_mid(evidence: OutcomeEvidence) -> float | None:
     "% relative risk reduction" -> 0.20), else None."""
     if evidence.mid is None or "%" not in evidence.mid_unit:
         return None
-    return evidence.mid / 100
+    change = evidence.mid / 100
+    return change if 0 < change < 1 else None
 
 
 def thresholds(evidence: OutcomeEvidence, measure: EffectMeasure) -> Thresholds:
@@ -211,16 +212,21 @@ def thresholds(evidence: OutcomeEvidence, measure: EffectMeasure) -> Thresholds:
     if measure.is_ratio:
         change = relative_mid(evidence) or RELATIVE_CHANGE
         down, up = math.log(1 - change), math.log(1 + change)
-        source = (
-            f"the protocol's MID ({number(100 * change)} % relative change)"
-            if relative_mid(evidence)
-            else f"a relative change of {percent(100 * change)} (GRADE guidance 6)"
-        )
-        return _oriented(measure, 0.0, down, up, lower, source, change)
+        return _oriented(measure, 0.0, down, up, lower, _ratio_source(evidence, change), change)
     delta, source = _absolute_delta(evidence, measure)
     if delta is None:
         return Thresholds(measure, 0.0, None, None, source)
     return _oriented(measure, 0.0, -delta, delta, lower, source, None)
+
+
+def _ratio_source(evidence: OutcomeEvidence, change: float) -> str:
+    if relative_mid(evidence) is not None:
+        return f"the protocol's MID ({percent(100 * change)} relative change)"
+    source = f"a relative change of {percent(100 * change)} (GRADE guidance 6)"
+    if evidence.mid is not None:
+        unit = f" {evidence.mid_unit}" if evidence.mid_unit else ""
+        source += f"; the protocol's MID ({number(evidence.mid)}{unit}) is not a relative change"
+    return source
 
 
 def _oriented(
@@ -252,8 +258,8 @@ def _absolute_delta(evidence: OutcomeEvidence, measure: EffectMeasure) -> tuple[
             )
         return SMD_SMALL, f"a small effect, SMD {SMD_SMALL} (Cohen 1988)"
     risk = control_risk(evidence.studies)
-    if risk is None:
-        return None, "a risk difference needs the control-group risk to set thresholds"
+    if risk is None or risk <= 0:
+        return None, "a risk difference needs a control-group risk above 0 to set thresholds"
     change = relative_mid(evidence) or RELATIVE_CHANGE
     return change * risk, (
         f"{percent(100 * change)} of the median control-group risk ({percent(100 * risk)})"
@@ -340,8 +346,8 @@ def _serious_crossing(
         ()
         if limits.known
         else (
-            "The protocol sets no MID: if the CI also includes an appreciable benefit and harm, "
-            "rate down two levels.",
+            f"No thresholds ({limits.source}): if the CI also includes an appreciable "
+            "benefit and an appreciable harm, rate down two levels.",
         )
     )
     return _suggestion(

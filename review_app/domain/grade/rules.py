@@ -6,13 +6,16 @@ Starting level (GRADE guidance 18, Schünemann et al., J Clin Epidemiol 2019;111
 when every study is randomised, or when every non-randomised study was assessed with ROBINS-I
 (which already rates their bias from confounding and selection); else low.
 
-Risk of bias (GRADE guidance 4, Guyatt et al., J Clin Epidemiol 2011;64:407-415: judge the
-studies that carry the estimate; thresholds after the algorithm of Pollock et al., J Clin
-Epidemiol 2016;70:106-110): the share of the analysis weight (else of the participants, else of
-the studies) from results at HIGH risk and at SOME_CONCERNS-or-HIGH. High-risk share >= 50 % ->
-very serious (``ROB_VERY_SERIOUS_HIGH``); high-risk share >= 25 % (``ROB_SERIOUS_HIGH``) or
-some-concerns-or-high share >= 50 % (``ROB_SERIOUS_CONCERNS``) -> serious; else not serious.
-When results not assessed make up >= 50 % (``ROB_NOT_ASSESSED``) the reviewer judges.
+Risk of bias (GRADE guidance 4, Guyatt et al., J Clin Epidemiol 2011;64:407-415: judge by the
+studies that carry the estimate, "most information" from studies at low risk -> no downgrade):
+the share of the analysis weight (else of the participants, else of the studies) from results at
+HIGH risk and at SOME_CONCERNS-or-HIGH. High-risk share >= 50 % -> very serious
+(``ROB_VERY_SERIOUS_HIGH``); high-risk share >= 25 % (``ROB_SERIOUS_HIGH``) or some-concerns-or-
+high share >= 50 % (``ROB_SERIOUS_CONCERNS``) -> serious; else not serious. Concrete shares of
+this kind follow the rule-based algorithm of Pollock et al. (J Clin Epidemiol 2016;70:106-110),
+which rates by the proportion of participants in trials at high risk of bias; the exact lines
+here are this project's starting point, which the reviewer confirms or overrides. When results
+not assessed make up >= 50 % (``ROB_NOT_ASSESSED``) the reviewer judges.
 
 Inconsistency: ``consistency.py``; imprecision: ``imprecision.py``.
 

@@ -231,3 +231,24 @@ def test_unknown_participants_leave_the_ois_to_the_reviewer() -> None:
     suggestion = suggest_imprecision(evidence)
     assert suggestion.rating is None
     assert suggestion.prompts
+
+
+def test_a_mid_that_is_not_a_relative_change_leaves_the_25_percent() -> None:
+    per_1000 = thresholds(outcome(mid=30.0, mid_unit="per 1,000"), EffectMeasure.RR)
+    assert math.exp(per_1000.benefit or 0) == pytest.approx(0.75)
+    assert "is not a relative change" in per_1000.source
+    impossible = thresholds(outcome(mid=150.0, mid_unit="%"), EffectMeasure.RR)
+    assert math.exp(impossible.benefit or 0) == pytest.approx(0.75)
+
+
+def test_risk_difference_thresholds_from_the_control_risk() -> None:
+    studies = (study("A", control_events=20, control_total=100),)
+    limits = thresholds(outcome(studies), EffectMeasure.RD)
+    assert (limits.benefit, limits.harm) == pytest.approx((-0.05, 0.05))
+    assert not thresholds(outcome((study("A"),)), EffectMeasure.RD).known
+
+
+def test_smd_threshold_from_the_mid_and_the_studies_sd() -> None:
+    studies = (study("A", control_sd=2.0, intervention_sd=2.0),)
+    limits = thresholds(outcome(studies, mid=1.0, mid_unit="point"), EffectMeasure.SMD)
+    assert (limits.benefit, limits.harm) == pytest.approx((-0.5, 0.5))
