@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import csv
 import math
 
 import pytest
@@ -29,6 +30,7 @@ from review_app.domain.grade.model import (
 )
 from review_app.domain.vocabulary import EffectMeasure
 from review_app.errors import ValidationError
+from tests.conftest import shared_data
 
 RR, OR, HR, IRR, RD = (
     EffectMeasure.RR,
@@ -272,3 +274,42 @@ def test_an_smd_has_no_comparator_mean_or_unit() -> None:
 def test_no_continuous_effect_without_a_pooled_mean_difference() -> None:
     assert continuous_effect(_evidence(type="continuous")) is None
     assert continuous_effect(_evidence(pooled=_pooled(RR, 0, -1, 1))) is None
+
+
+def test_dat_bcg_end_to_end_from_metafors_pooled_result() -> None:
+    """BCG against tuberculosis (metafor's dat.bcg, 13 trials; REML + Knapp-Hartung from
+    metafor 3.8-1: log RR -0.7145, CI -1.1084 to -0.3206). The median control-group risk is
+    Vandiviere 1973's 10/629 = 15.9 per 1,000; RR 0.49 (0.33 to 0.73) gives 8 per 1,000
+    (5 to 12), 8 fewer (11 fewer to 4 fewer) per 1,000."""
+    folder = shared_data("meta_analysis")
+    with (folder / "dat.bcg.csv").open(encoding="utf-8") as handle:
+        trials = list(csv.DictReader(handle))
+    with (folder / "metafor_3.8-1_pooled_results.csv").open(encoding="utf-8") as handle:
+        (reml,) = [
+            r
+            for r in csv.DictReader(handle)
+            if r["analysis"] == "bcg_RR" and r["method"] == "REML" and r["test"] == "knha"
+        ]
+    studies = tuple(
+        _study(t["author"], int(t["cpos"]), int(t["cpos"]) + int(t["cneg"])) for t in trials
+    )
+    pooled = _pooled(RR, float(reml["estimate"]), float(reml["ci_lb"]), float(reml["ci_ub"]))
+    evidence = _evidence(*studies, pooled=pooled)
+    relative = relative_effect(evidence.pooled)
+    population = study_population_risk(evidence)
+    assert relative is not None and population is not None
+    assert population.per_1000 == pytest.approx(1000 * 10 / 629)
+    assert population.source == "median control-group risk of 13 studies"
+    assert [round(v, 2) for v in (relative.estimate, relative.ci_low, relative.ci_high)] == [
+        0.49,
+        0.33,
+        0.73,
+    ]
+    (row,) = absolute_effects(relative, [population])
+    assert [
+        round(v)
+        for v in (row.intervention_per_1000, row.intervention_ci_low, row.intervention_ci_high)
+    ] == [8, 5, 12]
+    assert [
+        round(v) for v in (row.difference_per_1000, row.difference_ci_low, row.difference_ci_high)
+    ] == [-8, -11, -4]
