@@ -304,7 +304,12 @@ def suggest_publication_bias(evidence: OutcomeEvidence) -> Suggestion:
         EffectSize(s.study, s.yi, s.vi) for s in evidence.studies if s.yi is not None and s.vi
     ]
     if len(effects) < EGGER_MIN_STUDIES:
-        return _publication_prompts(evidence, f"{studies_count(len(effects))} with an effect size")
+        have = (
+            f"{studies_count(len(effects))} with an effect size"
+            if effects
+            else ("no study has an effect size on the analysis scale")
+        )
+        return _publication_prompts(evidence, have)
     result = egger(effects)
     if isinstance(result, NotApplicable):
         return _publication_prompts(evidence, result.reason)

@@ -62,3 +62,9 @@ def test_ten_equal_precision_studies_fall_back_to_prompts() -> None:
     suggestion = suggest_publication_bias(outcome(studies))
     assert suggestion.rating is None
     assert "unequal precision" in suggestion.rule
+
+
+def test_a_narrative_synthesis_says_no_study_has_an_effect_size() -> None:
+    suggestion = suggest_publication_bias(outcome(tuple(study(f"S{i}") for i in range(12))))
+    assert suggestion.rating is None
+    assert "no study has an effect size" in suggestion.rule
