@@ -93,20 +93,18 @@ def gather(
     """The evidence for ``outcome`` from the source ``content`` chooses (none chosen: that of
     :func:`default_content`); ValidationError when the chosen analysis is missing, unknown or
     of another outcome."""
-    if content.source is None:
-        chosen = default_content(session, review_id, outcome)
-        source, name = chosen.source or EvidenceSource.NONE, chosen.analysis
-    else:
-        source, name = content.source, content.analysis
-    review = _read_review(session, review_id)
+    chosen = content if content.source is not None else default_content(session, review_id, outcome)
+    source = chosen.source or EvidenceSource.NONE
     studies: tuple[StudyEvidence, ...] = ()
     pooled, timepoint = None, None
     if source is EvidenceSource.ANALYSIS:
-        run, stale = _run_named(session, review_id, outcome.id, name)
-        pooled = _pooled(run, name or "", stale)
+        run, stale = _run_named(session, review_id, outcome.id, chosen.analysis)
+        pooled = _pooled(run, chosen.analysis or "", stale)
+        review = _read_review(session, review_id)
         studies = _analysis_studies(review, outcome.id, run, content.indirect)
         timepoint = _one(run.data.timepoints) if run.spec.timepoint is None else run.spec.timepoint
     elif source is EvidenceSource.NARRATIVE:
+        review = _read_review(session, review_id)
         studies, timepoint = _narrative_studies(review, outcome, content.indirect)
     return OutcomeEvidence(
         outcome_id=outcome.id,
@@ -135,8 +133,7 @@ def default_content(session: Session, review_id: int, outcome: Outcome) -> Grade
     ).first()
     if newest is not None:
         return GradeContent(source=EvidenceSource.ANALYSIS, analysis=newest.name)
-    copies = _read_review(session, review_id).copies.values()
-    if any(_has_result(copy, outcome.id) for copy in copies):
+    if any(_has_result(copy, outcome.id) for copy in _consensus_copies(session, review_id)):
         return GradeContent(source=EvidenceSource.NARRATIVE)
     return GradeContent(source=EvidenceSource.NONE)
 
@@ -179,26 +176,30 @@ class _Review:
     as ``same_label``) the consensus extraction and the consensus risk-of-bias copies."""
 
     protocol: Protocol
-    studies: tuple[Study, ...]
+    studies: Mapping[str, Study]  # in the review's order (by label)
     copies: Mapping[str, StudyExtraction]
     rob: Mapping[str, Sequence[ResultAssessment]]
 
 
-def _read_review(session: Session, review_id: int) -> _Review:
-    operator = Actor.operator()  # the callers checked the actor (services/grade.py)
-    copies = extraction.read_copies(
-        session, actor=operator, review_id=review_id, values="consensus"
+def _consensus_copies(session: Session, review_id: int) -> list[StudyExtraction]:
+    # The callers checked the actor (services/grade.py); read_copies is the leads' export, read
+    # as the operator here as services/analyses._consensus does.
+    return extraction.read_copies(
+        session, actor=Actor.operator(), review_id=review_id, values="consensus"
     )
+
+
+def _read_review(session: Session, review_id: int) -> _Review:
     assessments = appraisal.read_copies(
-        session, actor=operator, review_id=review_id, values="consensus"
+        session, actor=Actor.operator(), review_id=review_id, values="consensus"
     )
     rob: dict[str, list[ResultAssessment]] = {}
     for assessment in assessments:
         rob.setdefault(same_label(assessment.study), []).append(assessment)
     return _Review(
         protocol=get_protocol(session, review_id),
-        studies=tuple(review_studies(session, review_id)),
-        copies={same_label(copy.study): copy for copy in copies},
+        studies={same_label(s.label): s for s in review_studies(session, review_id)},
+        copies={same_label(c.study): c for c in _consensus_copies(session, review_id)},
         rob=rob,
     )
 
@@ -303,8 +304,12 @@ def _narrative_studies(
     say, its comparator arm) come from its data at each time point: the largest size, and the
     comparator arm only when one time point gives data."""
     consensus = Consensus(
-        tuple((s.id or 0, s.label) for s in review.studies),
-        {s.id or 0: c for s in review.studies if (c := review.copies.get(same_label(s.label)))},
+        tuple((s.id or 0, s.label) for s in review.studies.values()),
+        {
+            s.id or 0: review.copies[key]
+            for key, s in review.studies.items()
+            if key in review.copies
+        },
     )
     everything = gather_rows(consensus, outcome, None, None, subgroup=None, include_indirect=True)
     by_study: dict[str, list[StudyRow]] = {}
@@ -315,8 +320,8 @@ def _narrative_studies(
         for row in data.rows:
             by_study.setdefault(row.study, []).append(row)
     studies = []
-    for study in review.studies:
-        copy = review.copies.get(same_label(study.label))
+    for key, study in review.studies.items():
+        copy = review.copies.get(key)
         if copy is None or not _has_result(copy, outcome.id):
             continue
         rows = by_study.get(study.label, [])
@@ -382,7 +387,7 @@ def _design(
 ) -> EvidenceDesign:
     """Randomised or not, from the tool the result was assessed with, else the protocol's tool
     for the study's design, else the design's words; non-randomised when nothing says."""
-    study = next((s for s in review.studies if same_label(s.label) == same_label(label)), None)
+    study = review.studies.get(same_label(label))
     designs = [
         d
         for d in (copy.characteristics.get(DESIGN_FIELD) if copy else None, study and study.design)

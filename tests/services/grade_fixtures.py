@@ -175,7 +175,7 @@ class BcgReview:
 
     review_id: int
     lead: Actor
-    reviewers: tuple[Actor, Actor]
+    reviewers: tuple[Actor, ...]  # two unless asked otherwise
     outcome_id: str
     analysis: str  # the saved analysis's name
     trials: tuple[BcgTrial, ...]
@@ -245,9 +245,10 @@ def robvis_file(trials: tuple[BcgTrial, ...]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def bcg_review(session: Session, *, name: str = "bcg") -> BcgReview:
+def bcg_review(session: Session, *, name: str = "bcg", reviewers: int = 2) -> BcgReview:
     """The review described in the module's docstring; ``name`` (the review's, and the prefix of
-    its members' user names) lets a test build two."""
+    its members' user names) lets a test build two; ``reviewers``: how many reviewers besides
+    the lead (each user costs an argon2 hash, about 0.4 s)."""
     trials = bcg_trials()
     protocol = parse_protocol(BCG_PROTOCOL, source="grade_fixtures.BCG_PROTOCOL")
     review = create_review_from_protocol(
@@ -255,7 +256,8 @@ def bcg_review(session: Session, *, name: str = "bcg") -> BcgReview:
     )
     operator = Actor.operator()
     people = {}
-    for who, role in (("lead", "lead"), ("reviewer1", "reviewer"), ("reviewer2", "reviewer")):
+    members = [("lead", "lead"), *((f"reviewer{i}", "reviewer") for i in range(1, reviewers + 1))]
+    for who, role in members:
         user = create_user(session, name=f"{name}-{who}", password=f"{name}-{who}-password")
         add_member(session, actor=operator, review_id=review.id, user_id=user.id, role=role)
         people[who] = Actor.user(user.id)
@@ -287,7 +289,7 @@ def bcg_review(session: Session, *, name: str = "bcg") -> BcgReview:
     return BcgReview(
         review_id=review.id,
         lead=people["lead"],
-        reviewers=(people["reviewer1"], people["reviewer2"]),
+        reviewers=tuple(people[who] for who, role in members if role == "reviewer"),
         outcome_id=BCG_OUTCOME,
         analysis=BCG_ANALYSIS,
         trials=trials,

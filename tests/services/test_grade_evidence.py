@@ -85,7 +85,7 @@ LEVELS = {"Low": RobLevel.LOW, "Some concerns": RobLevel.SOME_CONCERNS, "High": 
 
 @pytest.fixture
 def bcg(session: Session) -> BcgReview:
-    return bcg_review(session)
+    return bcg_review(session, reviewers=0)  # no reviewer needed: each user is an argon2 hash
 
 
 def outcome(session: Session, bcg: BcgReview, outcome_id: str | None = None) -> Outcome:
