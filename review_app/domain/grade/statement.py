@@ -3,8 +3,9 @@
 Santesso et al., GRADE guidelines 26: informative statements to communicate the findings of
 systematic reviews of interventions (J Clin Epidemiol 2020;119:126-135) combine the certainty of
 the evidence with the size of the effect: high certainty "X results in a large reduction in O",
-"X reduces O", "X results in little to no difference in O"; moderate "X probably ..." (the
-guidance offers "likely" or "probably"; Cochrane's summaries use "probably"); low "X may ...";
+"X results in a reduction in O", "X results in little to no difference in O"; moderate "X
+probably results in ..." (the guidance offers "likely" or "probably"; Cochrane's summaries use
+"probably"); low "X may result in ...";
 very low "The evidence is very uncertain about the effect of X on O." The wording never claims
 more than the certainty allows: the verb carries the certainty, and an effect whose importance
 cannot be judged (no minimal important difference) is not called important.
@@ -204,14 +205,13 @@ def _sign(value: float) -> Change:
     return Change.INCREASE if value > 0 else Change.NONE
 
 
-# Certainty -> (the hedge, whether the verb takes the third person "-s"): "reduces",
-# "probably reduces", "may reduce" (GRADE guidelines 26, Table 1).
-_HEDGES: dict[Certainty, tuple[str, bool]] = {
-    Certainty.HIGH: ("", True),
-    Certainty.MODERATE: ("probably ", True),
-    Certainty.LOW: ("may ", False),
+# Certainty -> (the hedge, the verb in its person): "results in", "probably results in", "may
+# result in" (GRADE guidelines 26, Table 1, in the form "X results in a (large) reduction in O").
+_HEDGES: dict[Certainty, str] = {
+    Certainty.HIGH: "results in",
+    Certainty.MODERATE: "probably results in",
+    Certainty.LOW: "may result in",
 }
-_VERBS = {Change.REDUCTION: "reduce", Change.INCREASE: "increase"}
 _UNKNOWN_IMPORTANCE = (
     " (whether the difference is important was not judged: the protocol sets no minimal"
     " important difference for this outcome)"
@@ -219,15 +219,13 @@ _UNKNOWN_IMPORTANCE = (
 
 
 def _predicate(certainty: Certainty, size: EffectSize, change: Change, outcome: str) -> str:
-    hedge, third_person = _HEDGES[certainty]
-    result = "results" if third_person else "result"
+    verb = _HEDGES[certainty]
     if size is EffectSize.TRIVIAL or change is Change.NONE:
-        return f"{hedge}{result} in little to no difference in {outcome}"
-    if size is EffectSize.LARGE:
-        return f"{hedge}{result} in a large {change.value} in {outcome}"
-    verb = _VERBS[change] + ("s" if third_person else "")
+        return f"{verb} little to no difference in {outcome}"
+    noun = f"large {change.value}" if size is EffectSize.LARGE else change.value
+    article = "an" if noun[0] in "aeiou" else "a"
     tail = _UNKNOWN_IMPORTANCE if size is EffectSize.UNKNOWN else ""
-    return f"{hedge}{verb} {outcome}{tail}"
+    return f"{verb} {article} {noun} in {outcome}{tail}"
 
 
 def _sentence_start(text: str) -> str:

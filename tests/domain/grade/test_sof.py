@@ -221,7 +221,7 @@ def test_mean_difference_gives_the_continuous_effect() -> None:
     grade = _grade(evidence, _content(risk_of_bias=Rating.SERIOUS))
     assert grade.absolute == () and grade.relative is None
     assert grade.continuous is not None and grade.continuous.comparator_mean == 6.5
-    assert grade.statement == "Aspirin probably reduces pain."
+    assert grade.statement == "Aspirin probably results in a reduction in pain."
 
 
 def test_a_narrative_synthesis_has_no_pooled_effects() -> None:

@@ -68,16 +68,16 @@ def _say(
 
 WORDING = {
     (HIGH, 0.4): "Kratom results in a large reduction in pain intensity.",
-    (HIGH, 0.7): "Kratom reduces pain intensity.",
+    (HIGH, 0.7): "Kratom results in a reduction in pain intensity.",
     (HIGH, 0.9): "Kratom results in little to no difference in pain intensity.",
-    (HIGH, 1.3): "Kratom increases pain intensity.",
+    (HIGH, 1.3): "Kratom results in an increase in pain intensity.",
     (HIGH, 2.5): "Kratom results in a large increase in pain intensity.",
     (MODERATE, 0.4): "Kratom probably results in a large reduction in pain intensity.",
-    (MODERATE, 0.7): "Kratom probably reduces pain intensity.",
+    (MODERATE, 0.7): "Kratom probably results in a reduction in pain intensity.",
     (MODERATE, 1.1): "Kratom probably results in little to no difference in pain intensity.",
-    (MODERATE, 1.3): "Kratom probably increases pain intensity.",
+    (MODERATE, 1.3): "Kratom probably results in an increase in pain intensity.",
     (LOW, 0.4): "Kratom may result in a large reduction in pain intensity.",
-    (LOW, 0.7): "Kratom may reduce pain intensity.",
+    (LOW, 0.7): "Kratom may result in a reduction in pain intensity.",
     (LOW, 0.9): "Kratom may result in little to no difference in pain intensity.",
     (LOW, 3.0): "Kratom may result in a large increase in pain intensity.",
 }
@@ -99,11 +99,11 @@ def test_very_low_certainty_says_only_that_the_evidence_is_very_uncertain(ratio:
 @pytest.mark.parametrize(
     ("difference", "expected"),
     [
-        (-1.5, "Kratom may reduce pain intensity."),
-        (-1.0, "Kratom may reduce pain intensity."),  # at the MID: important
+        (-1.5, "Kratom may result in a reduction in pain intensity."),
+        (-1.0, "Kratom may result in a reduction in pain intensity."),  # at the MID: important
         (-0.99, "Kratom may result in little to no difference in pain intensity."),
         (0.0, "Kratom may result in little to no difference in pain intensity."),
-        (1.2, "Kratom may increase pain intensity."),
+        (1.2, "Kratom may result in an increase in pain intensity."),
     ],
 )
 def test_a_mean_difference_is_judged_against_the_mid(difference: float, expected: str) -> None:
@@ -116,7 +116,10 @@ def test_a_mean_difference_of_0_8_sd_or_more_is_large() -> None:
     assert _say(HIGH, continuous=_md(-1.6), evidence=evidence) == (
         "Kratom results in a large reduction in pain intensity."
     )
-    assert _say(HIGH, continuous=_md(-1.5), evidence=evidence) == "Kratom reduces pain intensity."
+    assert (
+        _say(HIGH, continuous=_md(-1.5), evidence=evidence)
+        == "Kratom results in a reduction in pain intensity."
+    )
 
 
 def test_without_a_mid_the_sd_decides_with_cohens_thresholds() -> None:
@@ -139,7 +142,9 @@ def test_an_smd_is_judged_by_cohens_thresholds(smd: float, size: EffectSize) -> 
 
 def test_nothing_to_judge_importance_against_is_not_called_important() -> None:
     statement = _say(MODERATE, continuous=_md(-3.0), evidence=_evidence("continuous"))
-    assert statement.startswith("Kratom probably reduces pain intensity (whether the difference")
+    assert statement.startswith(
+        "Kratom probably results in a reduction in pain intensity (whether the difference"
+    )
     assert "no minimal important difference" in statement
 
 
@@ -211,15 +216,15 @@ def test_a_narrative_synthesis_makes_no_claim_of_direction(certainty: Certainty)
     evidence = _evidence(source=EvidenceSource.NARRATIVE, narrative="Two studies ...")
     statement = plain_statement(evidence, certainty, None, None, intervention="kratom")
     assert statement.startswith(f"{certainty.label}-certainty evidence on the effect of kratom")
-    assert not any(word in statement for word in ("reduce", "increase", "difference"))
+    assert not any(word in statement for word in ("reduc", "increase", "difference"))
 
 
 def test_names_in_a_sentence() -> None:
     evidence = _evidence(name="HbA1c")
     statement = plain_statement(evidence, HIGH, _rr(0.7), None, intervention="metformin")
-    assert statement == "Metformin reduces HbA1c."
+    assert statement == "Metformin results in a reduction in HbA1c."
     assert plain_statement(_evidence(), LOW, _rr(0.7), None, intervention=" ") == (
-        "The intervention may reduce pain intensity."
+        "The intervention may result in a reduction in pain intensity."
     )
 
 
