@@ -43,8 +43,9 @@ _CONTINUOUS = (EffectMeasure.MD, EffectMeasure.SMD)
 
 def study_population_risk(evidence: OutcomeEvidence) -> BaselineRisk | None:
     """The median control-group risk of the studies with comparator-arm events and totals,
-    per 1,000 (Cochrane Handbook 5.1, 11.5.6.3: "the median control group risk across studies"),
-    or None when no study gives them (continuous outcomes, narrative without arm counts)."""
+    per 1,000 (the assumed risk of Cochrane Handbook 5.1, 11.5.6.3, when one risk is shown;
+    GRADEpro's "Study population"), or None when no study gives them (continuous outcomes,
+    narrative syntheses without arm counts)."""
     risks = [
         _control_risk(s.study, s.control_events, s.control_total)
         for s in evidence.studies

@@ -56,8 +56,9 @@ Ranked = TypeVar("Ranked", bound=_HasImportance)
 
 
 def importance_rank(importance: str) -> int:
-    """0 for critical, 1 for important, 2 for not important (GRADE guidelines 2: outcomes are
-    rated critical, important or of limited importance)."""
+    """0 for critical, 1 for important, 2 for not important (Guyatt et al., GRADE guidelines 2,
+    J Clin Epidemiol 2011;64:395-400: outcomes are critical, important, or of limited
+    importance, and the SoF lists them in that order)."""
     try:
         return IMPORTANCE_ORDER.index(importance)
     except ValueError:
