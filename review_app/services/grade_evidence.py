@@ -73,8 +73,8 @@ NON_RANDOMISED_TOOLS = frozenset(
     {"ROBINS-I", "ROBINS-I V2", "ROBINS-I version 2", "ROBINS-E", "Newcastle-Ottawa"}
 )
 # "randomised/randomized controlled trial", "RCT", "crossover RCT"; not "non-randomised",
-# "nonrandomized" or "quasi-randomised" (Cochrane Handbook 24.2: quasi-random allocation,
-# alternation, is not randomisation).
+# "nonrandomized" or "quasi-randomised" (allocation by alternation or date of birth is not
+# random: the Cochrane Handbook's chapter 24 counts such studies as non-randomised).
 _RANDOMISED = re.compile(
     r"(?<!non)(?<!non[- ])(?<!quasi)(?<!quasi[- ])\brandomi[sz]|\bRCTs?\b", re.I
 )
@@ -98,8 +98,8 @@ def gather(
     studies: tuple[StudyEvidence, ...] = ()
     pooled, timepoint = None, None
     if source is EvidenceSource.ANALYSIS:
-        run, stale = _run_named(session, review_id, outcome.id, chosen.analysis)
-        pooled = _pooled(run, chosen.analysis or "", stale)
+        name, run, stale = _run_named(session, review_id, outcome.id, chosen.analysis)
+        pooled = _pooled(run, name, stale)
         review = _read_review(session, review_id)
         studies = _analysis_studies(review, outcome.id, run, content.indirect)
         timepoint = _one(run.data.timepoints) if run.spec.timepoint is None else run.spec.timepoint
@@ -219,13 +219,18 @@ def _saved_of(review_id: int, outcome_id: str) -> SelectOfScalar[SavedAnalysis]:
 
 def _run_named(
     session: Session, review_id: int, outcome_id: str, name: str | None
-) -> tuple[AnalysisRun, bool]:
-    """The saved analysis ``name`` of the outcome run on the current consensus, and whether the
-    data differ from its last saved run's."""
+) -> tuple[str, AnalysisRun, bool]:
+    """The saved analysis ``name`` (compared as its name is kept unique: spaces collapsed,
+    case ignored) of the outcome: its name as saved, its run on the current consensus, and
+    whether the data differ from its last saved run's."""
     names = analyses_for(session, review_id, outcome_id)
-    listed = f"its saved analyses: {', '.join(names)}" if names else "it has no saved analysis"
+    listed = (
+        f"the saved analyses of {outcome_id}: {', '.join(map(repr, names))}"
+        if names
+        else f"{outcome_id} has no saved analysis"
+    )
     if not name or not name.strip():
-        raise ValidationError(f"choose the saved analysis of outcome {outcome_id} ({listed})")
+        raise ValidationError(f"choose the saved analysis behind outcome {outcome_id}; {listed}")
     row = session.exec(
         select(SavedAnalysis).where(
             SavedAnalysis.review_id == review_id,
@@ -242,7 +247,7 @@ def _run_named(
     operator = Actor.operator()
     spec = get_analysis(session, actor=operator, review_id=review_id, analysis_id=row.id or 0).spec
     run = run_analysis(session, actor=operator, review_id=review_id, spec=spec)
-    return run, run.digest != row.data_digest
+    return row.name, run, run.digest != row.data_digest
 
 
 def _pooled(run: AnalysisRun, name: str, stale: bool) -> PooledEvidence | None:

@@ -188,12 +188,19 @@ def test_the_analysis_runs_again_on_changed_data_and_says_it_is_stale(
 def test_the_analysis_named_must_exist_and_be_of_the_outcome(
     session: Session, bcg: BcgReview
 ) -> None:
-    with pytest.raises(ValidationError, match=r"no saved analysis named 'Nope'.*BCG vaccine"):
+    with pytest.raises(
+        ValidationError,
+        match=r"no saved analysis named 'Nope'.*the saved analyses of tb_cases: 'BCG vaccine",
+    ):
         evidence(session, bcg, GradeContent(source=EvidenceSource.ANALYSIS, analysis="Nope"))
-    with pytest.raises(ValidationError, match=r"choose the saved analysis of outcome tb_cases"):
+    with pytest.raises(ValidationError, match=r"choose the saved analysis behind outcome tb_cases"):
         evidence(session, bcg, GradeContent(source=EvidenceSource.ANALYSIS))
-    # An analysis of another outcome (a study with a death result, so that it pools something).
     deaths = NO_STUDY_OUTCOMES[0]
+    choose = GradeContent(source=EvidenceSource.ANALYSIS, analysis=bcg.analysis)
+    with pytest.raises(ValidationError, match=r"pools outcome tb_cases, not tb_deaths; tb_deaths "
+                       "has no saved analysis"):  # fmt: skip
+        gather(session, bcg.review_id, outcome(session, bcg, deaths), choose)
+    # An analysis of another outcome (a study with a death result, so that it pools something).
     aronson = bcg.trials[0]
     copy = trial_copy(aronson)
     died = (events(BCG_ARM, 1, aronson.n_t, deaths), events(CONTROL_ARM, 3, aronson.n_c, deaths))
@@ -211,6 +218,7 @@ def test_the_analysis_named_must_exist_and_be_of_the_outcome(
         GradeContent(source=EvidenceSource.ANALYSIS, analysis=" deaths "),
     )
     assert found.pooled is not None and found.pooled.k == 1
+    assert found.pooled.analysis == "Deaths"  # as saved, not as typed
     assert [s.study for s in found.studies] == [aronson.label]
     assert found.studies[0].weight == pytest.approx(100.0)
 
