@@ -6,7 +6,8 @@ shared records (include in one world, exclude in the other; reviewer A voted on 
 outcome differs between the worlds) and B's copy of the study's extraction (other values, complete
 in one world only, so the consensus the lead starts from the complete copies differs too), and
 likewise B's risk-of-bias copy of the study's pain result (other answers and judgement, complete
-in one world only). Then
+in one world only), and the lead's final GRADE judgements of the pain outcome (other comments).
+Then
 every public service function that takes an ``actor`` (found by introspection, so a new one is
 covered without editing this file) is called as A in both worlds, with arguments built from its
 parameter names, and the results must be identical: the same value (timestamps normalised) or
@@ -41,9 +42,10 @@ from review_app.db import make_engine, migrate
 from review_app.domain.appraisal.model import DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.tool import Answer
 from review_app.domain.extraction.model import Arm, Result, StudyExtraction
+from review_app.domain.grade.model import EvidenceSource, GradeContent
 from review_app.domain.vocabulary import ArmRole, EffectMeasure
 from review_app.errors import ReviewAppError
-from review_app.services import appraisal, extraction
+from review_app.services import appraisal, extraction, grade
 from review_app.services.analyses import AnalysisSpec
 from review_app.services.conflicts import resolve
 from review_app.services.extraction import open_copy, save_copy, set_complete, start_consensus
@@ -167,6 +169,15 @@ def build_world(session: Session, *, b_votes: str, files_dir: Path) -> World:
     b_copy = HIGH_COPY if b_votes == "include" else LOW_COPY
     appraisal_ids.append(
         assess(session, review.id, study.id, b, b_copy, complete=b_votes == "include")
+    )
+    # The lead's final GRADE judgements of the pain outcome, last (A's ids stay the same).
+    grade.save_content(
+        session,
+        actor=lead,
+        review_id=review.id,
+        outcome_id=PAIN,
+        content=GradeContent(source=EvidenceSource.NARRATIVE, comments=f"B voted {b_votes}"),
+        final=True,
     )
     refresh_ranking(session, review_id=review.id)
     session.flush()
@@ -335,6 +346,10 @@ VALUES: dict[str, Callable[[World], list[Any]]] = {
     "spec": lambda w: [AnalysisSpec(PAIN, EffectMeasure.MD), AnalysisSpec("*", EffectMeasure.RR)],
     "name": lambda w: ["Pain"],
     "analysis_id": lambda w: [1],
+    # GRADE rests on the consensus: A must be refused alike while extraction is blind.
+    "content": lambda w: [GradeContent(source=EvidenceSource.NARRATIVE, comments="A's")],
+    "item": lambda w: [("comments",), ("rating", "risk_of_bias")],
+    "judge_id": lambda w: [w.b_user_id],
 }
 
 
@@ -556,12 +571,16 @@ def test_the_worlds_really_differ_for_a_lead(
             assessments = appraisal.read_copies(
                 session, actor=world.lead, review_id=world.review_id, values="all"
             )
-            seen.append((progress.stages, len(reports), copies[1:], assessments))
+            final = grade.outcome_view(
+                session, actor=world.lead, review_id=world.review_id, outcome_id=PAIN, final=True
+            ).final
+            seen.append((progress.stages, len(reports), copies[1:], assessments, final))
             session.rollback()
     assert seen[0][0] != seen[1][0] and seen[0][1] != seen[1][1]
     assert seen[0][2] != seen[1][2]  # B's extraction and the consensus started from it
     # Risk of bias: per result (all outcomes, pain) A's copy (slot 1), then B's.
     assert seen[0][3][0::2] == seen[1][3][0::2] and seen[0][3][1::2] != seen[1][3][1::2]
+    assert seen[0][4] != seen[1][4]  # the lead's final GRADE comments
 
 
 # Public service functions that read votes without an actor: internal helpers whose callers
