@@ -363,7 +363,7 @@ def _study(
         design=_design(review, label, copy, tool.name if tool else None),
         participants=_participants(copy, row),
         rob=level,
-        rob_tool=tool.name if tool is not None and level is not RobLevel.NOT_ASSESSED else "",
+        rob_tool=tool.name if tool is not None and judgement else "",
         rob_judgement=judgement,
         indirect=frozenset(chosen.get(key, frozenset())),
         flagged_indirect=bool(note),

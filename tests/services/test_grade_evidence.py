@@ -316,18 +316,25 @@ def test_the_outcomes_own_judgement_holds_over_the_one_for_all_outcomes(
     assert (indirect.rob, indirect.rob_tool) == (RobLevel.SOME_CONCERNS, "RoB 2")
 
 
-def test_a_non_randomised_study_assessed_with_robins_i(session: Session, bcg: BcgReview) -> None:
-    """Its design from the protocol's tool for its extracted design; its ROBINS-I 'Serious'
-    is HIGH."""
-    (record,) = import_titles(session, bcg.review_id, 1, prefix="cohort")
-    label = "Cohort 2001"
-    create_study(session, actor=OPERATOR, review_id=bcg.review_id, label=label, record_ids=[record])
-    cohort = BcgTrial(label, 10, 990, 20, 980, "none")
-    copy = trial_copy(cohort)
-    copy = dataclasses.replace(copy, characteristics={**copy.characteristics, "design": NRS})
-    replace_copies(session, actor=OPERATOR, review_id=bcg.review_id, copies=[copy])
+def test_non_randomised_studies_assessed_with_robins_i(session: Session, bcg: BcgReview) -> None:
+    """Their design from the protocol's tool for their extracted design; ROBINS-I 'Serious' is
+    HIGH; 'No information' is not assessed on GRADE's scale, though the tool is named."""
+    labels = ("Cohort 2001", "Cohort 2002")
+    records = import_titles(session, bcg.review_id, 2, prefix="cohort")
+    copies = []
+    for label, record in zip(labels, records, strict=True):
+        create_study(
+            session, actor=OPERATOR, review_id=bcg.review_id, label=label, record_ids=[record]
+        )
+        copy = trial_copy(BcgTrial(label, 10, 990, 20, 980, "none"))
+        copies.append(
+            dataclasses.replace(copy, characteristics={**copy.characteristics, "design": NRS})
+        )
+    replace_copies(session, actor=OPERATOR, review_id=bcg.review_id, copies=copies)
     robvis = (
-        f"Study,D1,D2,D3,D4,D5,D6,D7,Overall\n{label},Serious,Low,Low,Low,Low,Low,Low,Serious\n"
+        "Study,D1,D2,D3,D4,D5,D6,D7,Overall\n"
+        f"{labels[0]},Serious,Low,Low,Low,Low,Low,Low,Serious\n"
+        f"{labels[1]},No information,Low,Low,Low,Low,Low,Low,No information\n"
     )
     import_rob(
         session,
@@ -337,16 +344,22 @@ def test_a_non_randomised_study_assessed_with_robins_i(session: Session, bcg: Bc
         outcome=bcg.outcome_id,
         data=robvis.encode("utf-8"),
     )
-    found = next(s for s in evidence(session, bcg, NARRATIVE).studies if s.study == label)
-    assert found.design is EvidenceDesign.NON_RANDOMISED
-    assert (found.rob, found.rob_tool, found.rob_judgement) == (
+    by_study = {s.study: s for s in evidence(session, bcg, NARRATIVE).studies}
+    serious, unknown = (by_study[label] for label in labels)
+    assert serious.design is unknown.design is EvidenceDesign.NON_RANDOMISED
+    assert (serious.rob, serious.rob_tool, serious.rob_judgement) == (
         RobLevel.HIGH,
         "ROBINS-I",
         "Serious",
     )
-    assert found.participants == 2000
+    assert (unknown.rob, unknown.rob_tool, unknown.rob_judgement) == (
+        RobLevel.NOT_ASSESSED,
+        "ROBINS-I",
+        "No information",
+    )
+    assert serious.participants == 2000
     analysed = evidence(session, bcg, ANALYSIS)  # not in the saved analysis's last run: stale
-    assert analysed.pooled is not None and analysed.pooled.stale and analysed.pooled.k == 14
+    assert analysed.pooled is not None and analysed.pooled.stale and analysed.pooled.k == 15
 
 
 # --- a narrative synthesis and no evidence ------------------------------------------------------
