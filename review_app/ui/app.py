@@ -27,9 +27,11 @@ from review_app.ui.views import (
     duplicates,
     exports,
     extraction,
+    grade,
     imports,
     login,
     screening,
+    sof,
     studies,
 )
 
@@ -52,9 +54,11 @@ PAGES: dict[str, tuple[str, Callable[[], None]]] = {
     "extract": ("Extraction", extraction.render),
     "rob": ("Risk of bias", appraisal.render),
     "analyses": ("Analyses", analyses.render),
+    "grade": ("GRADE", grade.render),
+    "sof": ("Summary of findings", sof.render),
     "exports": ("Exports", exports.render),
 }
-REVIEWER_PAGES = ("dashboard", "screen", "extract", "rob", "analyses")
+REVIEWER_PAGES = ("dashboard", "screen", "extract", "rob", "analyses", "grade", "sof")
 
 
 def main() -> None:
