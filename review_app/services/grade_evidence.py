@@ -18,7 +18,8 @@ numbers, and the saved analysis that pools them.
 - **Risk of bias**: the consensus overall judgement for the outcome (its own copy's, else that
   of the copy for all outcomes), as ``services/appraisal.rob_tables`` reads it, put on GRADE's
   common scale by its position in the tool's scale (:func:`rob_level`).
-- **Participants**: the sum of the arms' numbers randomised (or allocated) in the consensus,
+- **Participants**: the sum of the arms' numbers randomised (or allocated) in the consensus (the
+  largest arm's for a crossover trial, whose participants are in every arm),
   else the analysis' sample sizes (effective sizes for a cluster trial).
 
 No function here takes an actor: ``services/grade.py`` checks who may read the consensus, then
@@ -51,6 +52,7 @@ from review_app.domain.grade.model import (
     StudyEvidence,
 )
 from review_app.domain.meta.model import Continuous, Dichotomous, StudyData, Test
+from review_app.domain.vocabulary import StudyDesign
 from review_app.errors import ValidationError
 from review_app.models import SavedAnalysis, Study
 from review_app.protocol import Protocol
@@ -411,9 +413,12 @@ def _design(
 
 
 def _participants(copy: StudyExtraction | None, row: StudyRow | None) -> int | None:
-    """The arms' numbers randomised when every arm gives one, else the analysed sizes."""
+    """The arms' numbers randomised when every arm gives one (in a crossover trial every
+    participant is in every arm, so the largest arm, Cochrane Handbook 23.2), else the analysed
+    sizes."""
     if copy is not None and copy.arms and all(a.randomised is not None for a in copy.arms):
-        return sum(a.randomised or 0 for a in copy.arms)
+        sizes = [a.randomised or 0 for a in copy.arms]
+        return max(sizes) if copy.design.kind == StudyDesign.CROSSOVER else sum(sizes)
     return _size(row.data) if row is not None else None
 
 

@@ -481,3 +481,18 @@ def test_industry_funding_only_when_the_funding_field_says_so(
         found = evidence(session, bcg, NARRATIVE).studies
         study = next(s for s in found if s.study == trial.label)
         assert study.industry_funded is industry, funding
+
+
+def test_a_crossover_trials_participants_are_its_largest_arm_not_the_sum() -> None:
+    """Each participant of a crossover trial is in every arm (Cochrane Handbook 23.2): the demo's
+    26 men are 26 participants, not 52; a parallel trial adds its arms."""
+    from review_app.domain.extraction.model import Arm, Design, StudyExtraction
+    from review_app.domain.vocabulary import ArmRole, StudyDesign
+    from review_app.services.grade_evidence import _participants
+
+    arms = (Arm("Kratom", ArmRole.INTERVENTION, randomised=26),
+            Arm("Placebo", ArmRole.COMPARATOR, randomised=26))  # fmt: skip
+    crossover = StudyExtraction("S", None, design=Design(kind=StudyDesign.CROSSOVER), arms=arms)
+    parallel = StudyExtraction("S", None, design=Design(kind=StudyDesign.PARALLEL), arms=arms)
+    assert _participants(crossover, None) == 26
+    assert _participants(parallel, None) == 52
