@@ -12,6 +12,7 @@ from review_app.models import Review, User
 from review_app.services.deduplication import run_automatic_pass
 from review_app.services.demo_appraisal import seed_demo_appraisal
 from review_app.services.demo_extraction import seed_demo_extraction
+from review_app.services.demo_grade import seed_demo_grade
 from review_app.services.demo_screening import seed_demo_screening
 from review_app.services.imports import import_file
 from review_app.services.permissions import Actor
@@ -88,4 +89,5 @@ def seed_demo(
         seed_demo_screening(session, review_id=review.id)
         study_id = seed_demo_extraction(session, review_id=review.id)
         seed_demo_appraisal(session, review_id=review.id, study_id=study_id)
+        seed_demo_grade(session, review_id=review.id)
     return review
