@@ -2,9 +2,9 @@
 a final one, and the Summary-of-Findings table built from the finals and published.
 
 The rules live here, not in the pages, as for risk of bias (``services/appraisal.py``); the
-rows, slots and audit are ``services/grade_copies.py``, the evidence
-``services/grade_evidence.py``, the suggestions ``domain/grade/rules.py`` and the table
-``domain/grade/sof.py``.
+rows, slots and audit are ``services/grade_copies.py``, the checks of a content
+``services/grade_checks.py``, the evidence ``services/grade_evidence.py``, the suggestions
+``domain/grade/rules.py`` and the table ``domain/grade/sof.py``.
 
 - **Who judges.** Leads; and every member once extraction and risk of bias are both not blind
   (the protocol's ``[extraction] blind`` and ``[appraisal] blind``): the judgements rest on
@@ -31,7 +31,6 @@ rows, slots and audit are ``services/grade_copies.py``, the evidence
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -46,28 +45,21 @@ from review_app.domain.comparison import (
 )
 from review_app.domain.grade import content as items
 from review_app.domain.grade.content import (
-    baseline_problems,
     check_item,
     content_to_dict,
-    rating_problems,
     tidy,
 )
 from review_app.domain.grade.model import (
-    DOWNGRADE_DOMAINS,
     Certainty,
-    EvidenceSource,
     GradeContent,
     GradeDomain,
     OutcomeEvidence,
     OutcomeGrade,
     SofTable,
     Suggestion,
-    needs_explanation,
 )
-from review_app.domain.grade.rules import starting_level, suggest
 from review_app.domain.grade.sof import (
     build_table,
-    grade_outcome,
     outcome_order,
     table_from_dict,
     table_to_dict,
@@ -75,32 +67,24 @@ from review_app.domain.grade.sof import (
 from review_app.domain.vocabulary import ExtractionStatus, Role, is_lead
 from review_app.errors import (
     FieldProblem,
-    FormProblems,
     NotFoundError,
     PermissionDeniedError,
-    ValidationError,
 )
 from review_app.models import GradeAssessment, SofPublication, utcnow
 from review_app.models.synthesis import FINAL_SLOT
 from review_app.protocol import Protocol
 from review_app.protocol.model import Outcome
+from review_app.services import grade_checks as checks
 from review_app.services import grade_copies as copies
 from review_app.services.audit import record_event
 from review_app.services.grade_copies import GradeAction, Writer
-from review_app.services.grade_evidence import analyses_for, default_content, gather
+from review_app.services.grade_evidence import analyses_for
 from review_app.services.permissions import Actor, require_role
 from review_app.services.reviews import get_protocol
 from review_app.services.study_copies import copy_holder, user_names
 
+GradeProblems = checks.GradeProblems  # what a save, a completion or a publication refuses with
 Status = ExtractionStatus  # a copy is in progress or complete, as a risk-of-bias copy is
-EVIDENCE = "body of evidence"  # the field of a problem with the evidence chosen
-BASELINES = "comparator risks"
-_SHORT_NAME = re.compile(r"[(.,;:]")  # where the protocol's intervention text stops naming it
-
-
-class GradeProblems(FormProblems):
-    """GRADE judgements that cannot be saved (or published) as they are; lists every problem
-    by outcome and domain, nothing was written."""
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -244,13 +228,6 @@ def _outcome(protocol: Protocol, outcome_id: str) -> Outcome:
     return found
 
 
-def intervention_name(protocol: Protocol) -> str:
-    """The intervention's name in a statement: the protocol's PICO intervention up to its first
-    bracket or punctuation ("Kratom", "BCG vaccination")."""
-    text = protocol.pico.intervention.strip()
-    return _SHORT_NAME.split(text, maxsplit=1)[0].strip() or text
-
-
 # --- public functions: judging ------------------------------------------------------------------
 
 
@@ -300,7 +277,7 @@ def save_content(
     after = tidy(content)
     slot = row.slot if row is not None else FINAL_SLOT if final else None
     where = copies.copy_name(slot, outcome) if slot is not None else f"your copy of {outcome.name}"
-    graded = _checked(
+    graded = checks.checked(
         session, review_id, outcome, after, complete=copies.is_complete(row), where=where
     )
     if row is None:
@@ -346,7 +323,9 @@ def set_complete(
     row = copies.locked(session, row)
     if complete:
         where = copies.copy_name(row.slot, outcome)
-        found = _problems(session, review_id, outcome, copies.content_of(row), complete=True)[0]
+        found = checks.problems(session, review_id, outcome, copies.content_of(row), complete=True)[
+            0
+        ]
         if found:
             raise GradeProblems(
                 found,
@@ -409,7 +388,7 @@ def take(
     after = tidy(items.take(copies.content_of(final), copies.content_of(source), key))
     where = copies.copy_name(FINAL_SLOT, outcome)
     complete = copies.is_complete(final)
-    graded = _checked(session, review_id, outcome, after, complete=complete, where=where)
+    graded = checks.checked(session, review_id, outcome, after, complete=complete, where=where)
     row = final or copies.final_copy(session, review_id, outcome, access.writer)
     row = copies.locked(session, row)
     taken = {"item": list(key), "from_slot": source.slot}
@@ -437,8 +416,8 @@ def publish(session: Session, *, actor: Actor, review_id: int) -> SofTable:
     finals = copies.finals_of(session, review_id)
     found: list[FieldProblem] = []
     for outcome in outcome_order(access.protocol.outcomes):
-        content = _final_or_default(session, review_id, outcome, finals.get(outcome.id))
-        found.extend(_problems(session, review_id, outcome, content, complete=True)[0])
+        content = checks.final_or_default(session, review_id, outcome, finals.get(outcome.id))
+        found.extend(checks.problems(session, review_id, outcome, content, complete=True)[0])
     if found:
         raise GradeProblems(
             found,
@@ -475,145 +454,6 @@ def published(session: Session, *, actor: Actor, review_id: int) -> SofTable | N
     return table_from_dict(row.content) if row is not None else None
 
 
-# --- grading one content ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Graded:
-    """A content's evidence, suggestions, starting level and what it gives."""
-
-    evidence: OutcomeEvidence
-    suggestions: Mapping[GradeDomain, Suggestion]
-    start: Certainty | None
-    grade: OutcomeGrade
-
-    @property
-    def certainty(self) -> Certainty | None:
-        return self.grade.certainty
-
-
-def _graded(
-    session: Session, protocol: Protocol, review_id: int, outcome: Outcome, content: GradeContent
-) -> _Graded:
-    evidence = gather(session, review_id, outcome, content)
-    suggestions = suggest(evidence)
-    start = starting_level(evidence)
-    grade = grade_outcome(
-        evidence, content, suggestions, start, intervention=intervention_name(protocol)
-    )
-    return _Graded(evidence, suggestions, start, grade)
-
-
-def _problems(
-    session: Session, review_id: int, outcome: Outcome, content: GradeContent, *, complete: bool
-) -> tuple[list[FieldProblem], _Graded | None]:
-    """Every problem of ``content`` for the outcome (``complete``: also every downgrading domain
-    not rated), and what it gives when its evidence could be read."""
-    where = outcome.name
-    found = [
-        FieldProblem(where, domain.label, message)
-        for domain, judgement in content.judgements.items()
-        for message in rating_problems(domain, judgement.rating)
-    ]
-    found.extend(
-        FieldProblem(where, BASELINES, message)
-        for baseline in content.baselines
-        for message in baseline_problems(baseline)
-    )
-    analysis = _analysis_problem(session, review_id, outcome, content)
-    if analysis is not None:
-        return [*found, FieldProblem(where, EVIDENCE, analysis)], None
-    protocol = get_protocol(session, review_id)
-    try:
-        graded = _graded(session, protocol, review_id, outcome, content)
-    except ValidationError as error:
-        return [*found, FieldProblem(where, EVIDENCE, str(error))], None
-    found.extend(_explanation_problems(where, content, graded.suggestions))
-    if complete:
-        found.extend(_completeness_problems(where, content, graded.evidence))
-    return found, graded
-
-
-def _analysis_problem(
-    session: Session, review_id: int, outcome: Outcome, content: GradeContent
-) -> str | None:
-    if content.source is not EvidenceSource.ANALYSIS:
-        return None
-    names = analyses_for(session, review_id, outcome.id)
-    listed = ", ".join(repr(n) for n in names) or "none yet (save one on the Analyses page)"
-    if content.analysis is None:
-        return f"choose the saved analysis the evidence comes from; the outcome's: {listed}"
-    if content.analysis not in names:
-        return (
-            f"{content.analysis!r} is not a saved analysis of this outcome; its analyses: {listed}"
-        )
-    return None
-
-
-def _explanation_problems(
-    where: str, content: GradeContent, suggestions: Mapping[GradeDomain, Suggestion]
-) -> list[FieldProblem]:
-    """A rating that moves certainty or overrides the suggestion needs an explanation: it is
-    the table's footnote saying why."""
-    found = []
-    for domain, judgement in content.judgements.items():
-        suggested = suggestions[domain].rating if domain in suggestions else None
-        if judgement.explanation or not needs_explanation(suggested, judgement.rating):
-            continue
-        assert judgement.rating is not None  # needs_explanation is False without a rating
-        why = (
-            "it moves certainty"
-            if judgement.rating.change
-            else f"it differs from the suggestion ({suggested.label if suggested else '-'})"
-        )
-        found.append(
-            FieldProblem(
-                where,
-                domain.label,
-                f"{judgement.rating.label} needs an explanation (the footnote): {why}",
-            )
-        )
-    return found
-
-
-def _completeness_problems(
-    where: str, content: GradeContent, evidence: OutcomeEvidence
-) -> list[FieldProblem]:
-    if content.source is None:
-        return [FieldProblem(where, EVIDENCE, "choose the body of evidence")]
-    if not evidence.has_studies:
-        return []
-    return [
-        FieldProblem(
-            where,
-            domain.label,
-            "not rated yet; every domain that rates certainty down needs "
-            "a rating before the judgements are complete or published",
-        )
-        for domain in DOWNGRADE_DOMAINS
-        if (j := content.judgements.get(domain)) is None or j.rating is None
-    ]
-
-
-def _checked(
-    session: Session,
-    review_id: int,
-    outcome: Outcome,
-    content: GradeContent,
-    *,
-    complete: bool,
-    where: str,
-) -> _Graded:
-    """What ``content`` gives, or GradeProblems listing every problem (nothing is written)."""
-    found, graded = _problems(session, review_id, outcome, content, complete=complete)
-    if found or graded is None:
-        state = "; it is complete, so it must stay complete" if complete else ""
-        raise GradeProblems(
-            found, summary=f"{where}: {len(found)} problem(s); nothing was saved{state}"
-        )
-    return graded
-
-
 # --- the final ----------------------------------------------------------------------------------
 
 
@@ -635,24 +475,12 @@ def _follow_one_copy(
     copies.set_status(session, final, outcome, writer, complete=True)
 
 
-def _final_or_default(
-    session: Session, review_id: int, outcome: Outcome, row: GradeAssessment | None
-) -> GradeContent:
-    """The final's content, its body of evidence proposed when none is chosen yet; what the page
-    proposes when there is no final."""
-    content = copies.content_of(row)
-    if content.source is not None:
-        return content
-    proposed = default_content(session, review_id, outcome)
-    return replace(content, source=proposed.source, analysis=proposed.analysis)
-
-
 def _table(session: Session, protocol: Protocol, review_id: int) -> SofTable:
     finals = copies.finals_of(session, review_id)
     grades = []
     for outcome in outcome_order(protocol.outcomes):
-        content = _final_or_default(session, review_id, outcome, finals.get(outcome.id))
-        grades.append(_graded(session, protocol, review_id, outcome, content).grade)
+        content = checks.final_or_default(session, review_id, outcome, finals.get(outcome.id))
+        grades.append(checks.graded(session, protocol, review_id, outcome, content).grade)
     pico = protocol.pico
     return build_table(
         title=protocol.title,
@@ -711,16 +539,16 @@ def _view(
     own, final_row = copies.own_of(rows, access.user_id), copies.final_of(rows)
     reads_all = _reads_all(access, rows)
     shown_row = final_row if final else own
-    content = _final_or_default(session, review_id, outcome, shown_row)
-    graded = _graded(session, access.protocol, review_id, outcome, content)
+    content = checks.final_or_default(session, review_id, outcome, shown_row)
+    graded = checks.graded(session, access.protocol, review_id, outcome, content)
     final_grade: OutcomeGrade | None = None
     if reads_all:
-        final_content = _final_or_default(session, review_id, outcome, final_row)
+        final_content = checks.final_or_default(session, review_id, outcome, final_row)
         same = content_to_dict(final_content) == content_to_dict(content)
         final_grade = (
             graded.grade
             if same
-            else _graded(session, access.protocol, review_id, outcome, final_content).grade
+            else checks.graded(session, access.protocol, review_id, outcome, final_content).grade
         )
     judges = copies.judge_copies(rows)
     names = user_names(session, [r.judge_id for r in judges if r.judge_id is not None])
