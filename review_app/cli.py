@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
     from typer._click.core import Context as ClickContext  # the click typer bundles
 
+    from review_app.domain.grade.model import SofTable
     from review_app.domain.meta.further import SubgroupResult
     from review_app.domain.meta.model import Analysis as MetaAnalysis
     from review_app.domain.meta.plots import ForestLabels
@@ -594,6 +595,57 @@ def prisma(
     _export(ctx, output, make)
     for note in notes:
         typer.echo(f"{note}.", err=True)
+
+
+@app.command()
+def sof(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("-o", "--output", help=f"{output_help(EXPORTS['sof'])}.")],
+    profile: Annotated[
+        bool, typer.Option("--profile", help="The evidence profile instead of the table.")
+    ] = False,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as",
+            help="Export as this member: a lead gets the current table, others the published "
+            "one (default: the command line, as a lead).",
+        ),
+    ] = None,
+) -> None:
+    """The GRADE Summary-of-Findings table (or evidence profile), format from the suffix."""
+    from review_app.services.exports.sof import table_for, write_table
+    from review_app.services.permissions import Actor
+    from review_app.services.users import get_user_by_name
+
+    export = EXPORTS["sof"]
+    chosen = _suffix(output)
+    if chosen not in export.formats:
+        raise ValidationError(f"{output}: the sof export writes {output_help(export)}")
+    state: CliState = ctx.obj
+    with state.review_scope() as (session, review_id):
+        actor = (
+            Actor.operator()
+            if as_user is None
+            else Actor.user(get_user_by_name(session, as_user).id)
+        )
+        table = table_for(session, actor=actor, review_id=review_id)
+    _write_file(output, write_table(table, chosen, profile=profile))
+    typer.echo(f"Wrote {output} ({_sof_note(table, profile=profile)}).")
+
+
+def _sof_note(table: SofTable, *, profile: bool) -> str:
+    """What the file holds: "Summary of findings, 5 outcomes, published 2026-12-04"."""
+    kind = "evidence profile" if profile else "Summary of findings"
+    pending = sum(row.grade.pending for row in table.rows)
+    parts = [kind, f"{len(table.rows)} outcome{'s' if len(table.rows) != 1 else ''}"]
+    if pending:
+        parts.append(f"{pending} not yet rated")
+    if table.published_at:
+        parts.append(f"published {table.published_at[:10]}")
+    else:
+        parts.append("draft, not published")
+    return ", ".join(parts)
 
 
 @app.command()

@@ -18,7 +18,7 @@ from review_app.services.exports import EXPORTS, IMPORTS
 from review_app.services.permissions import Actor
 
 # Options of hand-written commands that the Exports page does not offer (free text, not choices).
-HAND_WRITTEN_OPTIONS = {"rob-plot": {"--outcome", "--tool"}}
+HAND_WRITTEN_OPTIONS = {"rob-plot": {"--outcome", "--tool"}, "sof": {"--profile", "--as"}}
 
 
 def command(words: tuple[str, ...]) -> object:

@@ -205,7 +205,7 @@ def test_the_html_is_standalone_with_scoped_headers_and_a_caption() -> None:
         assert text.replace("\n", "") in cells.data
     assert NO_STUDIES in cells.data and "Not yet rated" in cells.data
     assert '<li id="note-7">Small industry-funded study.</li>' in page
-    assert '<sup><a href="#note-1">1</a>,<a href="#note-2">2</a></sup>' in page
+    assert '<sup><a href="#note-1">1</a>,<wbr><a href="#note-2">2</a></sup>' in page
 
 
 def test_html_text_is_escaped() -> None:

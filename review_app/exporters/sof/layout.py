@@ -149,7 +149,10 @@ def sof_grid(table: SofTable) -> Grid:
 
 
 def certainty_marks(row: SofRow) -> tuple[int, ...]:
-    """The footnotes that say why the certainty is what it is: every domain's."""
+    """The footnotes that say why the certainty is what it is: every domain's (none for an
+    outcome without studies, which has no certainty to explain)."""
+    if not row.grade.evidence.has_studies:
+        return ()
     return tuple(n for numbers in row.domain_footnotes.values() for n in numbers)
 
 
@@ -225,8 +228,12 @@ def _comments(grade: OutcomeGrade) -> tuple[str, ...]:
     """The plain-language statement (unless the effect columns already say it) and the
     comments."""
     statement = grade.statement.strip()
-    said = _synthesis(grade) if spans_effects(grade) and grade.evidence.has_studies else ""
-    shown = [statement] if statement and statement != said else []
+    said = ""  # what the effect columns already say in words
+    if not grade.evidence.has_studies:
+        said = NO_STUDIES
+    elif spans_effects(grade):
+        said = _synthesis(grade)
+    shown = [statement] if statement and statement.rstrip(".") != said.rstrip(".") else []
     if grade.comments.strip():
         shown.append(grade.comments.strip())
     return tuple(shown) or ("",)
@@ -326,7 +333,7 @@ def _profile_effect(grade: OutcomeGrade) -> tuple[Cell, ...]:
 def _short(text: str) -> str:
     """A column header's name for an arm: its text before any bracket ("Kratom (Mitragyna
     speciosa)" -> "kratom"), lower case unless it is an acronym."""
-    name = text.split("(")[0].strip() or text.strip()
+    name = (text.split("(")[0].strip() or text.strip()).rstrip(".")
     return name if name[:2].isupper() else name[:1].lower() + name[1:]
 
 

@@ -116,7 +116,7 @@ def _cell(item: Cell, *, title: bool = False) -> str:
     if classes:
         attributes.append(f'class="{" ".join(classes)}"')
     text = "<br>".join(escape(line) for line in item.lines)
-    marks = ",".join(f'<a href="#note-{n}">{n}</a>' for n in item.marks)
+    marks = ",<wbr>".join(f'<a href="#note-{n}">{n}</a>' for n in item.marks)
     inner = text + (f"<sup>{marks}</sup>" if marks else "")
     opening = " ".join([tag, *attributes])
     return f"<{opening}>{inner}</{tag}>"

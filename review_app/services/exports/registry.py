@@ -34,6 +34,9 @@ MEDIA_TYPES = {
     "svg": "image/svg+xml",
     "png": "image/png",
     "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "html": "text/html",
+    "json": "application/json",
 }
 RECORD_STAGES = ("all", "unique", *Stage, "included")  # the screening stages, and three sets
 EXTRACTION_VALUES = ("consensus", "all")  # the consensus copies, or every copy
@@ -295,6 +298,19 @@ EXPORTS: dict[str, Export] = {
             ),
             function="prisma:export_prisma",
             command=("prisma",),
+        ),
+        Export(
+            name="sof",
+            formats=("docx", "html", "csv", "json"),
+            role=Role.REVIEWER,  # leads get the current table, other members the published one
+            description=(
+                "The GRADE Summary-of-Findings table in GRADEpro's layout (the evidence profile "
+                "with --profile) as a Word table, a standalone HTML page, CSV or JSON (format "
+                "from the suffix); leads get the current judgements, other members the table a "
+                "lead published."
+            ),
+            function="sof:summary_of_findings",
+            command=("sof",),
         ),
     )
 }
