@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from html.parser import HTMLParser
 
 import docx
@@ -127,6 +128,10 @@ def test_the_docx_footnote_numbers_are_superscript_and_listed_after_the_notes() 
     notes = paragraphs[paragraphs.index("Explanations") + 1 :]
     assert notes[: len(FOOTNOTES)] == [f"{n} {text}" for n, text in enumerate(FOOTNOTES, 1)]
     assert "Published 2026-12-04 by lead." in paragraphs
+    no_risks = replace(example_table(published=False), rows=example_table().rows[1:])
+    paragraphs = [p.text for p in open_docx(sof_docx(no_risks)).paragraphs]
+    assert RISK_EXPLANATION not in paragraphs  # no risk is computed: the asterisk explains none
+    assert "Draft: the current judgements, not published." in paragraphs
 
 
 def test_the_docx_evidence_profile_rates_each_domain_with_its_footnote() -> None:
@@ -210,9 +215,7 @@ def test_the_html_is_standalone_with_scoped_headers_and_a_caption() -> None:
 
 def test_html_text_is_escaped() -> None:
     table = example_table()
-    hostile = table.__class__(
-        **{**{f: getattr(table, f) for f in table.__slots__}, "title": "<script>x</script>"}
-    )
+    hostile = replace(table, title="<script>x</script>")
     page = sof_html(hostile).decode("utf-8")
     assert "<script>" not in page and "&lt;script&gt;" in page
 

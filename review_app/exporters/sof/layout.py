@@ -121,7 +121,7 @@ def placed(rows: Sequence[Sequence[Cell]], columns: int) -> Iterator[tuple[int, 
 
 # --- Summary of findings ----------------------------------------------------------------------
 
-SOF_WIDTHS = (16.0, 11.0, 12.0, 14.0, 11.0, 11.0, 11.0, 14.0)  # percent of the page's width
+SOF_WIDTHS = (14.0, 10.5, 10.5, 12.5, 10.0, 10.0, 10.5, 22.0)  # percent of the width; Comments wide
 
 
 def sof_header(table: SofTable) -> tuple[tuple[Cell, ...], ...]:
@@ -369,6 +369,7 @@ class Notes:
 
 
 def table_notes(table: SofTable, *, profile: bool) -> Notes:
+    has_risks = any(row.grade.absolute for row in table.rows)
     measures = [
         effect.measure
         for row in table.rows
@@ -376,7 +377,8 @@ def table_notes(table: SofTable, *, profile: bool) -> Notes:
         if effect is not None
     ]
     return Notes(
-        explanation="" if profile else RISK_EXPLANATION,
+        # the asterisk's explanation, where a row shows risks computed from a relative effect
+        explanation=RISK_EXPLANATION if has_risks and not profile else "",
         abbreviations=abbreviations_text(measures),
         grades=tuple(grade_definition(certainty) for certainty in Certainty),
         footnotes=table.footnotes,
