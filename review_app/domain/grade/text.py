@@ -34,6 +34,7 @@ from review_app.domain.vocabulary import EffectMeasure
 
 NO_STUDIES = "No studies were found that measured this outcome"
 NOT_YET_RATED = "Not yet rated"
+NOT_REPORTED = "Not reported"
 NOT_AVAILABLE = "—"  # a cell the outcome has nothing for (GRADEpro leaves a dash)
 PER_1000 = "per 1,000"
 INDIRECT_EVIDENCE = "indirect evidence"
@@ -237,14 +238,20 @@ def studies_text(evidence: OutcomeEvidence) -> str:
     return f"{count_text(n)} {one if n == 1 else many}"
 
 
-def participants_text(evidence: OutcomeEvidence) -> str:
-    """``"3,456 (13 RCTs)"``; a dash for no studies; "not reported" when no study gives its
-    number of participants."""
+def participants_count_text(evidence: OutcomeEvidence) -> str:
+    """``"3,456"``; "Not reported" when no study gives its number of participants; a dash
+    for no studies."""
     if not evidence.has_studies:
         return NOT_AVAILABLE
     total = evidence.participants
-    counted = count_text(total) if total is not None else "Not reported"
-    return f"{counted} ({studies_text(evidence)})"
+    return count_text(total) if total is not None else NOT_REPORTED
+
+
+def participants_text(evidence: OutcomeEvidence) -> str:
+    """``"3,456 (13 RCTs)"``; a dash for no studies."""
+    if not evidence.has_studies:
+        return NOT_AVAILABLE
+    return f"{participants_count_text(evidence)} ({studies_text(evidence)})"
 
 
 def design_text(evidence: OutcomeEvidence) -> str:

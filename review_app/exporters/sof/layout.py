@@ -44,6 +44,7 @@ from review_app.domain.grade.text import (
     importance_text,
     other_considerations_text,
     outcome_lines,
+    participants_count_text,
     participants_text,
     rating_text,
     relative_text,
@@ -310,7 +311,7 @@ def _assessment(row: SofRow) -> tuple[Cell, ...]:
 
 
 def _profile_effect(grade: OutcomeGrade) -> tuple[Cell, ...]:
-    participants = cell(participants_text(grade.evidence).split(" (")[0])
+    participants = cell(participants_count_text(grade.evidence))
     relative = cell(relative_text(grade.relative) if grade.relative else NOT_AVAILABLE)
     if grade.absolute:
         labelled = len(grade.absolute) > 1
