@@ -109,9 +109,11 @@ class OutcomeView:
     ``content`` is the copy the view is built around (the final for :func:`outcome_view`'s
     ``final=True``, else the actor's own copy; what the page proposes, ``default_content``, when
     that copy does not exist yet); ``evidence``, ``suggestions``, ``start`` and ``grade`` are
-    computed from it. ``final`` and ``final_grade`` (the final's content and what it gives; the
-    proposal when there is no final yet) and ``judges`` are given to leads, and to the outcome's
-    judges when GRADE is not blind; None and () otherwise.
+    computed from it (from the proposed evidence when that of ``content`` cannot be read any
+    more, ``evidence_problem`` saying why: its saved analysis was renamed or deleted).
+    ``final`` and ``final_grade`` (the final's content and what it gives; the proposal when
+    there is no final yet) and ``judges`` are given to leads, and to the outcome's judges when
+    GRADE is not blind; None and () otherwise.
     """
 
     outcome_id: str
@@ -133,6 +135,7 @@ class OutcomeView:
     slots: int  # judges per outcome (protocol)
     taken: int  # judges' slots claimed
     analyses: tuple[str, ...]  # the outcome's saved analyses, by name
+    evidence_problem: str = ""  # why the evidence ``content`` chooses cannot be read ("": it can)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +189,11 @@ def _access(
         if settings.blind
     ]
     if not lead and blind:
+        verb = "is" if len(blind) == 1 else "are"
         raise PermissionDeniedError(
             "GRADE judges the consensus extraction and risk of bias, which are for leads while "
-            f"the protocol's {' and '.join(blind)} is true; judges are leads until both are not "
-            "blind; your role is reviewer"
+            f"the protocol's {' and '.join(blind)} {verb} true; judges are leads until both are "
+            "not blind; your role is reviewer"
         )
     return _Access(actor, lead, protocol)
 
@@ -323,9 +327,8 @@ def set_complete(
     row = copies.locked(session, row)
     if complete:
         where = copies.copy_name(row.slot, outcome)
-        found = checks.problems(session, review_id, outcome, copies.content_of(row), complete=True)[
-            0
-        ]
+        content = copies.content_of(row)
+        found = checks.problems(session, review_id, outcome, content, complete=True)[0]
         if found:
             raise GradeProblems(
                 found,
@@ -385,6 +388,7 @@ def take(
             f"copies (judges: {ids})"
         )
     final = copies.final_of(rows)
+    final = copies.locked(session, final) if final is not None else None  # takes take turns
     after = tidy(items.take(copies.content_of(final), copies.content_of(source), key))
     where = copies.copy_name(FINAL_SLOT, outcome)
     complete = copies.is_complete(final)
@@ -415,9 +419,12 @@ def publish(session: Session, *, actor: Actor, review_id: int) -> SofTable:
     access = _access(session, actor, review_id, at_least=Role.LEAD)
     finals = copies.finals_of(session, review_id)
     found: list[FieldProblem] = []
+    grades: list[OutcomeGrade] = []
     for outcome in outcome_order(access.protocol.outcomes):
         content = checks.final_or_default(session, review_id, outcome, finals.get(outcome.id))
-        found.extend(checks.problems(session, review_id, outcome, content, complete=True)[0])
+        problems, graded = checks.problems(session, review_id, outcome, content, complete=True)
+        found.extend(problems)
+        grades.extend([graded.grade] if graded is not None else [])
     if found:
         raise GradeProblems(
             found,
@@ -427,7 +434,7 @@ def publish(session: Session, *, actor: Actor, review_id: int) -> SofTable:
     now = utcnow()
     names = user_names(session, [access.user_id] if access.user_id is not None else [])
     table = replace(
-        _table(session, access.protocol, review_id),
+        _table_of(access.protocol, grades),
         published_at=now.isoformat(),
         published_by=names.get(access.user_id or 0, "the command line"),
     )
@@ -481,6 +488,12 @@ def _table(session: Session, protocol: Protocol, review_id: int) -> SofTable:
     for outcome in outcome_order(protocol.outcomes):
         content = checks.final_or_default(session, review_id, outcome, finals.get(outcome.id))
         grades.append(checks.graded(session, protocol, review_id, outcome, content).grade)
+    return _table_of(protocol, grades)
+
+
+def _table_of(protocol: Protocol, grades: Sequence[OutcomeGrade]) -> SofTable:
+    """The table of these outcomes under the protocol's question (its PICO; it names no
+    setting)."""
     pico = protocol.pico
     return build_table(
         title=protocol.title,
@@ -540,7 +553,7 @@ def _view(
     reads_all = _reads_all(access, rows)
     shown_row = final_row if final else own
     content = checks.final_or_default(session, review_id, outcome, shown_row)
-    graded = checks.graded(session, access.protocol, review_id, outcome, content)
+    graded, problem = checks.shown(session, access.protocol, review_id, outcome, content)
     final_grade: OutcomeGrade | None = None
     if reads_all:
         final_content = checks.final_or_default(session, review_id, outcome, final_row)
@@ -548,7 +561,7 @@ def _view(
         final_grade = (
             graded.grade
             if same
-            else checks.graded(session, access.protocol, review_id, outcome, final_content).grade
+            else checks.shown(session, access.protocol, review_id, outcome, final_content)[0].grade
         )
     judges = copies.judge_copies(rows)
     names = user_names(session, [r.judge_id for r in judges if r.judge_id is not None])
@@ -559,6 +572,7 @@ def _view(
         is_final=final,
         content=content,
         evidence=graded.evidence,
+        evidence_problem=problem,
         suggestions=graded.suggestions,
         start=graded.start,
         grade=graded.grade,

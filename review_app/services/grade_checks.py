@@ -69,6 +69,8 @@ class Graded:
 def graded(
     session: Session, protocol: Protocol, review_id: int, outcome: Outcome, content: GradeContent
 ) -> Graded:
+    """The evidence ``content`` chooses (ValidationError when its saved analysis is not the
+    outcome's), its suggestions and starting level, and the outcome graded with it."""
     evidence = gather(session, review_id, outcome, content)
     suggestions = suggest(evidence)
     start = starting_level(evidence)
@@ -76,6 +78,19 @@ def graded(
         evidence, content, suggestions, start, intervention=intervention_name(protocol)
     )
     return Graded(evidence, suggestions, start, grade)
+
+
+def shown(
+    session: Session, protocol: Protocol, review_id: int, outcome: Outcome, content: GradeContent
+) -> tuple[Graded, str]:
+    """What ``content`` gives for a page, and ""; when its evidence cannot be read (its saved
+    analysis was renamed or deleted since), what the proposed evidence gives with its
+    judgements, and why, so that a page still shows the outcome and its judge chooses again."""
+    try:
+        return graded(session, protocol, review_id, outcome, content), ""
+    except ValidationError as error:
+        proposal = replace(content, source=None, analysis=None)
+        return graded(session, protocol, review_id, outcome, proposal), str(error)
 
 
 def problems(

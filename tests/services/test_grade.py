@@ -24,10 +24,12 @@ from review_app.domain.grade.model import (
     PicoElement,
     Rating,
 )
-from review_app.domain.vocabulary import ExtractionStatus
+from review_app.domain.meta import model as meta
+from review_app.domain.vocabulary import EffectMeasure, ExtractionStatus
 from review_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from review_app.models import GradeAssessment, Review, SofPublication
+from review_app.models import GradeAssessment, Review, SavedAnalysis, SofPublication
 from review_app.services import grade
+from review_app.services.analyses import AnalysisSpec, save_analysis
 from review_app.services.grade import GradeProblems, OutcomeView
 from review_app.services.permissions import Actor
 from tests.services.copies_fixtures import stage_events
@@ -427,3 +429,26 @@ def test_two_judges_opening_an_outcome_of_one_slot_at_once(committed_engine: Eng
         rows = copies_of(session, bcg.review_id)
     assert sorted(r.slot for r in rows) == [1, 2]  # the lead's one copy in the free slot
     assert [r.judge_id for r in rows if r.slot == 2] == [bcg.lead.user_id]
+
+
+def test_a_final_whose_analysis_was_renamed_is_shown_and_refused_by_name(
+    session: Session, bcg: BcgReview
+) -> None:
+    content = as_suggested(view(session, bcg, bcg.lead))
+    save(session, bcg, bcg.lead, content, final=True)
+    saved = session.exec(select(SavedAnalysis).where(SavedAnalysis.name == bcg.analysis)).one()
+    spec = AnalysisSpec(BCG_OUTCOME, EffectMeasure.RR, method=meta.Method.REML, test=meta.Test.KNHA)
+    save_analysis(
+        session, actor=bcg.lead, review_id=bcg.review_id, name="BCG, renamed", spec=spec,
+        analysis_id=saved.id,
+    )  # fmt: skip
+    shown = view(session, bcg, bcg.lead, final=True)
+    assert shown.content.analysis == bcg.analysis and bcg.analysis in shown.evidence_problem
+    assert shown.evidence.pooled is not None  # the proposed evidence: the renamed analysis
+    assert shown.evidence.pooled.analysis == "BCG, renamed"
+    with pytest.raises(GradeProblems) as refused:
+        grade.publish(session, actor=bcg.lead, review_id=bcg.review_id)
+    [problem] = refused.value.problems
+    assert problem.field == "body of evidence"
+    assert f"{bcg.analysis!r} is not a saved analysis of this outcome" in problem.message
+    assert "'BCG, renamed'" in problem.message
