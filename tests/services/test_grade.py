@@ -6,7 +6,9 @@ and the Summary-of-Findings table published and read back by every member."""
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,8 +28,16 @@ from review_app.domain.grade.model import (
 )
 from review_app.domain.meta import model as meta
 from review_app.domain.vocabulary import EffectMeasure, ExtractionStatus
-from review_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
+from review_app.errors import (
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    ProtocolError,
+    ValidationError,
+)
 from review_app.models import GradeAssessment, Review, SavedAnalysis, SofPublication
+from review_app.protocol import load_protocol, protocol_from_dict, protocol_to_dict
+from review_app.protocol.model import GradeSettings
 from review_app.services import grade
 from review_app.services.analyses import AnalysisSpec, save_analysis
 from review_app.services.grade import GradeProblems, OutcomeView
@@ -36,6 +46,7 @@ from tests.services.copies_fixtures import stage_events
 from tests.services.grade_fixtures import BCG_OUTCOME, NO_STUDY_OUTCOMES, BcgReview, bcg_review
 from tests.services.test_concurrency import at_once
 
+ROOT = Path(__file__).resolve().parents[2]
 ROB, INCONSISTENCY = GradeDomain.RISK_OF_BIAS, GradeDomain.INCONSISTENCY
 IMPRECISION, LARGE = GradeDomain.IMPRECISION, GradeDomain.LARGE_EFFECT
 
@@ -452,3 +463,23 @@ def test_a_final_whose_analysis_was_renamed_is_shown_and_refused_by_name(
     assert problem.field == "body of evidence"
     assert f"{bcg.analysis!r} is not a saved analysis of this outcome" in problem.message
     assert "'BCG, renamed'" in problem.message
+
+
+# --- the protocol's [grade] ---------------------------------------------------------------------
+
+
+def test_grade_settings_default_to_two_blind_judges_and_name_what_is_allowed() -> None:
+    template = tomllib.loads((ROOT / "protocols" / "_template.toml").read_text(encoding="utf-8"))
+    assert set(template["grade"]) == {f.name for f in dataclasses.fields(GradeSettings)}
+    data = protocol_to_dict(load_protocol(ROOT / "protocols" / "kratom-neuropathic-pain.toml"))
+    del data["grade"]  # how a protocol stored before the key existed reads back
+    assert protocol_from_dict(data).grade == GradeSettings(judges_per_outcome=2, blind=True)
+    data["grade"] = {"judges_per_outcome": 1, "blind": False}
+    assert protocol_from_dict(data).grade == GradeSettings(judges_per_outcome=1, blind=False)
+    data["grade"] = {"judges_per_outcome": 0, "blnd": True}
+    with pytest.raises(ProtocolError) as refused:
+        protocol_from_dict(data)
+    assert sorted(p.field or "" for p in refused.value.problems) == [
+        "grade.blnd", "grade.judges_per_outcome",
+    ]  # fmt: skip
+    assert "did you mean 'blind'" in str(refused.value)
