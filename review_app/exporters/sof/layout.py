@@ -242,6 +242,7 @@ def _comments(grade: OutcomeGrade) -> tuple[str, ...]:
 
 # --- Evidence profile -------------------------------------------------------------------------
 
+NARRATIVE_SYNTHESIS = "Narrative synthesis"  # the profile's effect cell when a footnote has it
 PROFILE_WIDTHS = (5.5, 9.5, 7.0, 10.0, 8.5, 8.5, 10.0, 8.0, 10.0, 14.0, 7.5, 8.5)
 _PROFILE_DOMAINS = DOWNGRADE_DOMAINS[:4]  # publication bias goes under "Other considerations"
 
@@ -267,11 +268,11 @@ def profile_header() -> tuple[tuple[Cell, ...], ...]:
 
 
 def profile_grid(table: SofTable) -> Grid:
-    groups = tuple(profile_rows(row) for row in table.rows)
+    groups = tuple(profile_rows(row, table.footnotes) for row in table.rows)
     return Grid(table.title, profile_header(), groups, PROFILE_WIDTHS)
 
 
-def profile_rows(row: SofRow) -> tuple[tuple[Cell, ...], ...]:
+def profile_rows(row: SofRow, footnotes: Sequence[str] = ()) -> tuple[tuple[Cell, ...], ...]:
     """The outcome's title row across the table, then its row of judgements."""
     grade = row.grade
     lines = outcome_lines(grade.evidence)
@@ -286,7 +287,8 @@ def profile_rows(row: SofRow) -> tuple[tuple[Cell, ...], ...]:
     if not grade.evidence.has_studies:
         return ((title,), (cell(NO_STUDIES, colspan=11, wide=True), importance))
     certainty = cell(*_certainty_lines(grade))
-    return ((title,), (*_assessment(row), *_profile_effect(grade), certainty, importance))
+    effect = _profile_effect(grade, _footnoted(row, footnotes))
+    return ((title,), (*_assessment(row), *effect, certainty, importance))
 
 
 def _assessment(row: SofRow) -> tuple[Cell, ...]:
@@ -310,7 +312,16 @@ def _assessment(row: SofRow) -> tuple[Cell, ...]:
     )
 
 
-def _profile_effect(grade: OutcomeGrade) -> tuple[Cell, ...]:
+def _footnoted(row: SofRow, footnotes: Sequence[str]) -> int | None:
+    """The number of the row's footnote that holds its narrative synthesis, if one does."""
+    narrative = row.grade.evidence.narrative.strip()
+    found = [n for n in row.footnotes if 0 < n <= len(footnotes) and footnotes[n - 1] == narrative]
+    return found[0] if narrative and found else None
+
+
+def _profile_effect(grade: OutcomeGrade, narrative_note: int | None = None) -> tuple[Cell, ...]:
+    """Participants, relative and absolute effect; a synthesis in words across both effect
+    columns, named only when a footnote gives it whole (the profile's row stays short)."""
     participants = cell(participants_count_text(grade.evidence))
     relative = cell(relative_text(grade.relative) if grade.relative else NOT_AVAILABLE)
     if grade.absolute:
@@ -325,6 +336,8 @@ def _profile_effect(grade: OutcomeGrade) -> tuple[Cell, ...]:
         return (participants, relative, cell(continuous_text(grade.continuous)))
     if grade.relative is not None:
         return (participants, relative, cell(NOT_AVAILABLE))
+    if narrative_note is not None:
+        return (participants, cell(NARRATIVE_SYNTHESIS, marks=[narrative_note], colspan=2))
     return (participants, cell(_synthesis(grade), colspan=2, wide=True))
 
 
