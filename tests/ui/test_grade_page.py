@@ -201,7 +201,7 @@ def test_saved_ratings_give_the_certainty_and_published_the_reviewer_reads_the_t
     html = iframe_html(reader)
     assert "Tuberculosis" in html and "Low" in html
     assert "No studies were found that measured this outcome" in html
-    assert "Published by bcg-lead" in text_of(reader)
+    assert "Published 20" in html and "by bcg-lead" in html
     labels = [b.proto.label for b in reader.get("download_button")]
     assert labels == ["Word (DOCX)", "Web page (HTML)", "CSV", "JSON"]
 
@@ -270,3 +270,18 @@ def test_the_router_opens_the_summary_of_findings_for_a_reviewer(bcg: Bcg) -> No
     assert not app.exception and not app.error
     assert app.title[0].value == "Summary of findings"
     assert app.info[0].value.startswith("No Summary-of-Findings table is published yet")
+
+
+def test_an_override_asks_to_rewrite_the_draft_and_a_narrative_follows_swim(bcg: Bcg) -> None:
+    app = page_as(grade_page, bcg, LEAD, "lead")
+    app = rate(app, GradeDomain.INCONSISTENCY, Rating.SERIOUS, None).run()
+    assert [w.value for w in app.warning] == [
+        "The explanation is the draft for the suggested 'Very serious': rewrite it to say why "
+        "'Serious'."
+    ]
+    app = app.radio(key=FINAL_KEYS.prefix + "source").set_value(EvidenceSource.NARRATIVE).run()
+    assert not app.exception
+    assert app.text_area(key=FINAL_KEYS.prefix + "narrative").value == ""
+    said = text_of(app)
+    assert "Following SWiM (Campbell et al., BMJ 2020)" in said
+    assert "The suggestions below follow the body of evidence once it is saved." in said

@@ -12,12 +12,13 @@ Handbook 5.2.2); for randomised evidence the panel says so and the rating is "No
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
 from review_app.domain.grade.model import (
     EvidenceDesign,
+    Fact,
     GradeDomain,
     Judgement,
     OutcomeEvidence,
@@ -55,13 +56,14 @@ def show(
     """Every domain's panel; the judgements as the boxes hold them now (a domain without a
     rating and without an explanation is left out: not judged yet)."""
     upgrades = may_rate_up(evidence)
+    studies = frozenset(study.study for study in evidence.studies)
     judged: dict[GradeDomain, Judgement] = {}
     for domain in GradeDomain:
         suggestion = suggestions.get(domain, Suggestion(domain=domain, rating=None))
         if domain.is_upgrade and not upgrades:
             judged[domain] = _not_rated_up(suggestion)
             continue
-        judgement = _panel(keys, suggestion, saved.get(domain))
+        judgement = _panel(keys, suggestion, saved.get(domain), studies)
         if judgement is not None:
             judged[domain] = judgement
     return judged
@@ -76,12 +78,14 @@ def _not_rated_up(suggestion: Suggestion) -> Judgement:
     return Judgement(domain=suggestion.domain, rating=Rating.NO_UPGRADE)
 
 
-def _panel(keys: Keys, suggestion: Suggestion, saved: Judgement | None) -> Judgement | None:
+def _panel(
+    keys: Keys, suggestion: Suggestion, saved: Judgement | None, studies: frozenset[str]
+) -> Judgement | None:
     domain = suggestion.domain
     with st.container(border=True):
         facts, choice = st.columns((3, 2))
         with facts:
-            _suggestion(suggestion)
+            _suggestion(suggestion, studies)
         with choice:
             rating = st.selectbox(
                 f"{domain.label}: your rating",
@@ -99,7 +103,9 @@ def _panel(keys: Keys, suggestion: Suggestion, saved: Judgement | None) -> Judge
                 help="Becomes the table's footnote. Needed when the rating moves certainty or "
                 "is not the suggested one.",
             )
-            note = missing_explanation(suggestion.rating, rating, explanation)
+            note = missing_explanation(suggestion.rating, rating, explanation) or draft_kept(
+                suggestion, rating, explanation
+            )
             if note:
                 st.warning(note)
     if rating is None and explanation.strip() in ("", initial.strip()):
@@ -107,20 +113,41 @@ def _panel(keys: Keys, suggestion: Suggestion, saved: Judgement | None) -> Judge
     return Judgement(domain=domain, rating=rating, explanation=explanation.strip())
 
 
-def _suggestion(suggestion: Suggestion) -> None:
+def _suggestion(suggestion: Suggestion, studies: frozenset[str]) -> None:
+    """The suggestion, its rule and facts; the facts of single studies (one line each) folded
+    away under the others."""
     suggested = suggestion.rating.label if suggestion.rating is not None else NO_DATA
     st.markdown(f"**{suggestion.domain.label}** · suggested: **{escape_markdown(suggested)}**")
     if suggestion.rule:
         st.caption(f"Rule: {escape_markdown(suggestion.rule)}")
-    if suggestion.facts:
-        st.markdown(
-            "\n".join(
-                f"- {escape_markdown(fact.label)}: {escape_markdown(fact.value)}"
-                for fact in suggestion.facts
-            )
-        )
+    general = [fact for fact in suggestion.facts if fact.label not in studies]
+    per_study = [fact for fact in suggestion.facts if fact.label in studies]
+    if general:
+        st.markdown(_fact_lines(general))
+    if per_study:
+        with st.expander(f"Per study ({len(per_study)})"):
+            st.markdown(_fact_lines(per_study))
     for prompt in suggestion.prompts:
         st.caption(f"Consider: {escape_markdown(prompt)}")
+
+
+def _fact_lines(facts: Sequence[Fact]) -> str:
+    return "\n".join(f"- {escape_markdown(f.label)}: {escape_markdown(f.value)}" for f in facts)
+
+
+def draft_kept(suggestion: Suggestion, rating: Rating | None, text: str) -> str | None:
+    """A warning when the explanation is still the footnote drafted for another rating than the
+    one chosen (the footnote would say what was not decided)."""
+    draft = suggestion.footnote.strip()
+    if rating is None or suggestion.rating in (None, rating) or not draft:
+        return None
+    if text.strip() != draft:
+        return None
+    assert suggestion.rating is not None
+    return (
+        f"The explanation is the draft for the suggested '{suggestion.rating.label}': rewrite "
+        f"it to say why '{rating.label}'."
+    )
 
 
 def missing_explanation(suggested: Rating | None, rating: Rating | None, text: str) -> str | None:

@@ -40,6 +40,7 @@ ROB_LABELS = {
     RobLevel.HIGH: "high",
     RobLevel.NOT_ASSESSED: "not assessed",
 }
+STUDIES_IN_FULL = 25  # a longer list of studies scrolls within its table
 # The items of a synthesis without meta-analysis that the written synthesis should cover
 # (SWiM reporting guideline, Campbell et al., BMJ 2020;368:l6890, items 1-5, 8 and 9).
 SWIM_PROMPTS = (
@@ -75,7 +76,7 @@ def pick_source(
     """The body of evidence chosen: (source, the saved analysis's name, the narrative)."""
     initial = saved.source or evidence.source
     picked = st.radio(
-        "Body of evidence",
+        "What the evidence is",
         list(EvidenceSource),
         format_func=SOURCE_LABELS.__getitem__,
         horizontal=True,
@@ -135,6 +136,7 @@ def show_studies(evidence: OutcomeEvidence) -> None:
         pd.DataFrame([_study_row(study) for study in evidence.studies]),
         hide_index=True,
         width="stretch",
+        height="content" if len(evidence.studies) <= STUDIES_IN_FULL else "auto",
         column_config={
             "Weight (%)": st.column_config.NumberColumn(format="%.1f"),
             "Participants": st.column_config.NumberColumn(format="%d"),

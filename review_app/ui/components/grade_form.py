@@ -56,7 +56,7 @@ class GradeForm:
     def draw(self) -> GradeContent:
         """Every section of the form; the copy as the widgets hold it now."""
         saved, evidence = self.outcome.saved, self.outcome.evidence
-        st.markdown("#### Body of evidence")
+        st.markdown("##### Body of evidence")
         source, analysis, narrative = grade_evidence.pick_source(
             self.keys, saved, evidence, self.outcome.analyses
         )
@@ -64,7 +64,7 @@ class GradeForm:
         indirect = grade_evidence.pick_indirect(self.keys, saved, evidence)
         if grade_evidence.indirect_changed(indirect, evidence):
             st.caption("The indirectness suggestion follows these choices once they are saved.")
-        st.markdown("#### Certainty of the evidence, domain by domain")
+        st.markdown("##### Certainty of the evidence, domain by domain")
         if self.outcome.start is not None:
             st.caption(f"Starting level: {badge(self.outcome.start, has_studies=True)}")
         judgements = grade_domains.show(

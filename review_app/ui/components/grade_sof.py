@@ -25,9 +25,13 @@ FORMATS = ("docx", "html", "csv", "json")
 FORMAT_LABELS = {"docx": "Word (DOCX)", "html": "Web page (HTML)", "csv": "CSV", "json": "JSON"}
 PROFILE = "Evidence profile"
 SUMMARY = "Summary of findings"
-WIDE_FRAME = """
-<style>html, body { overflow-x: auto; } table { min-width: 900px; }</style>
-"""
+# Below a readable width the table keeps its width and the frame's body scrolls sideways (the
+# body is its own scroll container: the frame itself has no scroll bars).
+TABLE_MIN_WIDTH_PX = 900
+WIDE_FRAME = (
+    "<style>html { overflow-x: hidden; } body { overflow-x: auto; } "
+    f"table {{ min-width: {TABLE_MIN_WIDTH_PX}px; }}</style>"
+)
 
 FileMaker = Callable[[str, bool], bytes]  # (format, profile) -> the file's bytes
 
@@ -43,15 +47,15 @@ def pick_layout(key: str) -> bool:
 def show(table: SofTable, *, profile: bool) -> None:
     """The table as its HTML file shows it, in a frame as tall as the table."""
     page = write_table(table, "html", profile=profile).decode("utf-8")
-    # below a readable width the frame scrolls sideways rather than squeezing every column
     st.iframe(page.replace("</head>", WIDE_FRAME + "</head>", 1), height="content")
 
 
 def downloads(make: FileMaker, *, profile: bool, stem: str, key: str) -> None:
     """One button per format; the file is made when its button is clicked."""
     name = f"{stem}-{'evidence-profile' if profile else 'summary-of-findings'}"
-    for column, format in zip(st.columns(len(FORMATS)), FORMATS, strict=True):
-        column.download_button(
+    row = st.container(horizontal=True)
+    for format in FORMATS:
+        row.download_button(
             FORMAT_LABELS[format],
             functools.partial(make, format, profile),
             file_name=f"{name}.{format}",

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from review_app.domain.grade.model import SofTable
 from review_app.services.exports.sof import write_table
 from review_app.services.grade import published
 from review_app.ui import deps, state
 from review_app.ui.components import grade_sof
-from review_app.ui.components.text import escape_markdown
 
 NOT_PUBLISHED = (
     "No Summary-of-Findings table is published yet. It appears here once a lead publishes it "
@@ -32,7 +30,10 @@ def render() -> None:
     if table is None:
         st.info(NOT_PUBLISHED)
         return
-    st.caption(escape_markdown(_published_line(table)))
+    st.caption(
+        "Read-only: the table as a lead last published it (the date and name are in its "
+        "heading). Leads change the judgements on the GRADE page and publish again."
+    )
     profile = grade_sof.pick_layout("sof_layout")
     grade_sof.show(table, profile=profile)
     grade_sof.downloads(
@@ -41,9 +42,3 @@ def render() -> None:
         stem="published",
         key="sof_download",
     )
-
-
-def _published_line(table: SofTable) -> str:
-    when = (table.published_at or "")[:16].replace("T", " ")
-    who = table.published_by or "a lead"
-    return f"Published by {who} on {when} UTC; read-only."
