@@ -26,7 +26,8 @@ rows, slots and audit are ``services/grade_copies.py``, the checks of a content
   ``.comments``, ``.statement``, ``.status``, ``.take``, ``.publish``) with its value before and
   after.
 - **Final.** A lead edits it like a copy or takes single items from a judge's copy
-  (:func:`take`); with one judge per outcome, completing a copy makes it the final.
+  (:func:`take`); with one judge per outcome, completing a copy makes it the final (audited as
+  ``grade.take`` of each changed item, the item taken being the whole copy).
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ from review_app.services.study_copies import copy_holder, user_names
 
 GradeProblems = checks.GradeProblems  # what a save, a completion or a publication refuses with
 Status = ExtractionStatus  # a copy is in progress or complete, as a risk-of-bias copy is
+WHOLE_COPY = "copy"  # the item a one-judge final takes: the judge's whole copy
 
 
 # --- views --------------------------------------------------------------------------------------
@@ -475,7 +477,7 @@ def _follow_one_copy(
         return
     writer = access.writer
     final = copies.locked(session, copies.final_copy(session, row.review_id, outcome, writer))
-    taken = {"item": ["copy"], "from_slot": row.slot}
+    taken = {"item": [WHOLE_COPY], "from_slot": row.slot}
     content = copies.content_of(row)
     certainty = Certainty(row.certainty) if row.certainty else None
     copies.write_content(session, final, outcome, writer, content, certainty, taken=taken)

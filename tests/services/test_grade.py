@@ -41,6 +41,7 @@ from review_app.protocol.model import GradeSettings
 from review_app.services import grade
 from review_app.services.analyses import AnalysisSpec, save_analysis
 from review_app.services.grade import GradeProblems, OutcomeView
+from review_app.services.grade_checks import intervention_name
 from review_app.services.permissions import Actor
 from tests.services.copies_fixtures import stage_events
 from tests.services.grade_fixtures import BCG_OUTCOME, NO_STUDY_OUTCOMES, BcgReview, bcg_review
@@ -394,6 +395,9 @@ def test_a_published_table_is_read_back_by_every_member(session: Session, bcg: B
     current = grade.summary_of_findings(session, actor=bcg.lead, review_id=bcg.review_id)
     assert [r.grade.evidence.outcome_id for r in current.rows] == [BCG_OUTCOME, *NO_STUDY_OUTCOMES]
     assert [r.grade.certainty for r in current.rows] == [Certainty.VERY_LOW, None, None]
+    assert current.rows[0].grade.statement == (
+        "The evidence is very uncertain about the effect of BCG vaccination on tuberculosis."
+    )
     table = grade.publish(session, actor=bcg.lead, review_id=bcg.review_id)
     assert table.published_by == "bcg-lead" and table.published_at is not None
     assert dataclasses.replace(table, published_at=None, published_by=None) == current
@@ -471,7 +475,9 @@ def test_a_final_whose_analysis_was_renamed_is_shown_and_refused_by_name(
 def test_grade_settings_default_to_two_blind_judges_and_name_what_is_allowed() -> None:
     template = tomllib.loads((ROOT / "protocols" / "_template.toml").read_text(encoding="utf-8"))
     assert set(template["grade"]) == {f.name for f in dataclasses.fields(GradeSettings)}
-    data = protocol_to_dict(load_protocol(ROOT / "protocols" / "kratom-neuropathic-pain.toml"))
+    kratom = load_protocol(ROOT / "protocols" / "kratom-neuropathic-pain.toml")
+    assert intervention_name(kratom) == "Kratom"  # "Kratom (Mitragyna speciosa) or its..."
+    data = protocol_to_dict(kratom)
     del data["grade"]  # how a protocol stored before the key existed reads back
     assert protocol_from_dict(data).grade == GradeSettings(judges_per_outcome=2, blind=True)
     data["grade"] = {"judges_per_outcome": 1, "blind": False}
