@@ -88,7 +88,8 @@ def plain_statement(
         return NO_STUDIES
     if certainty is None:
         return ""
-    intervention = intervention.strip() or "the intervention"
+    # "Kratom" from the protocol reads "kratom" inside a sentence; "BCG vaccination" keeps it.
+    intervention = _in_sentence(intervention.strip() or "the intervention")
     subject = _sentence_start(intervention)
     outcome = _in_sentence(evidence.name)
     if certainty is Certainty.VERY_LOW:
@@ -233,8 +234,9 @@ def _sentence_start(text: str) -> str:
 
 
 def _in_sentence(name: str) -> str:
-    """An outcome's name inside a sentence: "Pain intensity" -> "pain intensity", while
-    acronyms ("HbA1c", "EQ-5D score") keep their capitals."""
+    """An outcome's or intervention's name inside a sentence: "Pain intensity" -> "pain
+    intensity", "Kratom" -> "kratom", while acronyms ("HbA1c", "EQ-5D score") keep their
+    capitals."""
     name = name.strip()
     first = name.split(maxsplit=1)[0] if name else ""
     if first[:1].isupper() and first[1:].isalpha() and first[1:].islower():

@@ -253,3 +253,13 @@ def test_favours_intervention_follows_the_direction_of_benefit() -> None:
     assert favours_intervention(higher, None, _md(2.0)) is True
     assert favours_intervention(lower, _rr(1.0), None) is None
     assert favours_intervention(lower, None, None) is None
+
+
+def test_the_protocols_capitalised_intervention_reads_lower_case_inside_a_sentence() -> None:
+    """The protocol says "Kratom (Mitragyna speciosa) ..."; the sentence says "of kratom on",
+    while a name starting with an acronym keeps it ("BCG vaccination")."""
+    from review_app.domain.grade.statement import _in_sentence
+
+    assert _in_sentence("Kratom") == "kratom"
+    assert _in_sentence("BCG vaccination") == "BCG vaccination"
+    assert _in_sentence("HbA1c") == "HbA1c"
