@@ -24,8 +24,8 @@ FORBIDDEN = {
 # imports the services, its own modules, the errors, the vocabulary, the settings, and the
 # protocol's model (the plain data `services.reviews.get_protocol` returns, read to render the
 # criteria and the search sources), and the extraction's and appraisal's plain copies with their
-# formats, conversions, tools and algorithms (pure: the forms edit a copy and show what it derives
-# or proposes as people type). The engine,
+# formats, conversions, tools and algorithms, and GRADE's plain content and cell texts (pure: the
+# forms edit a copy and show what it derives or proposes as people type). The engine,
 # the session type and the database layer are reached through ui/deps.py alone.
 UI_ALLOWED = (
     "review_app.services",
@@ -34,6 +34,7 @@ UI_ALLOWED = (
     "review_app.domain.vocabulary",
     "review_app.domain.extraction",
     "review_app.domain.appraisal",
+    "review_app.domain.grade",
     "review_app.config",
     "review_app.protocol",
 )
