@@ -44,7 +44,7 @@ def test_a_lead_sees_every_export_of_the_registry_with_each_format(demo_url: str
     deep_link(app, "exports")
     assert not app.exception
     headings = [h.value for h in app.subheader]
-    assert headings == [name.capitalize() for name in EXPORTS] + [f"Import {n}" for n in IMPORTS]
+    assert headings == [e.heading for e in EXPORTS.values()] + [f"Import {n}" for n in IMPORTS]
     # one button per format (and per file: a decisions CSV comes with its agreement CSV)
     keys = sorted(b.proto.id.split("-", 2)[-1] for b in download_buttons(app))  # type: ignore[attr-defined]
     expected = sorted(

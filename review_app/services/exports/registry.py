@@ -104,9 +104,14 @@ class Export:
     format_option: bool = False  # the command line takes --format besides the suffix of -o
     any_suffix: bool = False  # the one format, whatever the suffix of -o
     command: tuple[str, ...] = ()  # the command's words; () for ("export", name)
+    title: str = ""  # the Exports page's heading; "" for the name, capitalised
     # format ("*" for any) -> what the command line adds in brackets after "Wrote PATH"; it may
     # name {format} and the options
     notes: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def heading(self) -> str:
+        return self.title or self.name.capitalize()
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -311,6 +316,7 @@ EXPORTS: dict[str, Export] = {
             ),
             function="sof:summary_of_findings",
             command=("sof",),
+            title="Summary of findings (GRADE)",
         ),
     )
 }

@@ -75,7 +75,7 @@ def render() -> None:
 def _show(
     export: Export, review_id: int, user: state.CurrentUser, outcomes: Mapping[str, str]
 ) -> None:
-    st.subheader(export.name.capitalize())
+    st.subheader(export.heading)
     st.caption(f"{export.description} Command line: `review-app {' '.join(export.words)}`.")
     options: dict[str, str] = {}
     refused = None
