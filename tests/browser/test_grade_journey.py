@@ -90,6 +90,12 @@ def test_a_lead_rates_saves_publishes_and_downloads_the_table(
 ) -> None:
     page = open_as(browser, server, LEAD, "GRADE")
     page.get_by_text("suggested:").first.wait_for(timeout=30_000)
+    settle(page)
+    page.get_by_text("Indirectness per study (PICO)").click()
+    # widgets drawn the first time load their code: wait for them, not for a time
+    page.get_by_text("A saved analysis", exact=True).wait_for(timeout=30_000)
+    page.get_by_text("Compare the judges", exact=True).wait_for(timeout=30_000)
+    page.get_by_label("Aronson 1948", exact=True).wait_for(timeout=30_000)
     page.screenshot(path=str(SCREENSHOTS / "grade_top.png"))
     for domain, rating in RATINGS.items():
         choose_in_view(page, f"{domain}: your rating", rating)

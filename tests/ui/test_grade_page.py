@@ -25,13 +25,14 @@ from review_app.domain.grade.model import (
     Rating,
 )
 from review_app.models import GradeAssessment, User
+from review_app.models import Review as ReviewRow
 from review_app.services.grade import save_content
 from review_app.services.permissions import Actor
 from review_app.services.reviews import add_member
 from review_app.services.users import create_user
 from review_app.ui.components import grade_outcomes
 from review_app.ui.components.grade_domains import explanation_key, rating_key
-from review_app.ui.components.grade_keys import FINAL, Keys
+from review_app.ui.components.grade_keys import FINAL, OWN, Keys
 from review_app.ui.views.grade import COMPARE_VIEW, FINAL_VIEW
 from tests.services.grade_fixtures import BCG_ANALYSIS, BCG_OUTCOME, bcg_review
 from tests.ui.conftest import APP, log_in
@@ -285,3 +286,54 @@ def test_an_override_asks_to_rewrite_the_draft_and_a_narrative_follows_swim(bcg:
     said = text_of(app)
     assert "Following SWiM (Campbell et al., BMJ 2020)" in said
     assert "The suggestions below follow the body of evidence once it is saved." in said
+
+
+def open_review(bcg: Bcg) -> None:
+    """The review's extraction and risk of bias are no longer blind: every member judges."""
+    with session_scope(make_engine(bcg.url)) as session:
+        row = session.get(ReviewRow, bcg.review_id)
+        assert row is not None
+        opened = {
+            name: {**row.protocol[name], "blind": False} for name in ("extraction", "appraisal")
+        }
+        row.protocol = {**row.protocol, **opened}
+
+
+def test_once_not_blind_a_reviewer_judges_in_their_own_copy(bcg: Bcg) -> None:
+    open_review(bcg)
+    app = page_as(grade_page, bcg, REVIEWER, "reviewer")
+    assert not app.exception and not app.error
+    assert "**Your copy** · not started" in text_of(app)
+    assert not app.get("iframe")  # the current table is the leads'
+    own = Keys(OWN, BCG_OUTCOME)
+    box = app.selectbox(key=own.prefix + rating_key(GradeDomain.PUBLICATION_BIAS))
+    box.select(Rating.NOT_SERIOUS)
+    app = app.button(key="grade_save_1").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    (row,) = finals(bcg)
+    assert (row.slot, row.judge_id) == (1, bcg.users[REVIEWER])
+    none = {"rating": "none", "explanation": ""}  # randomised evidence: not rated up
+    assert row.content["judgements"] == {
+        "publication_bias": {"rating": "not_serious", "explanation": ""},
+        "large_effect": none,
+        "dose_response": none,
+        "confounding": none,
+    }
+
+
+def test_a_comparator_risk_with_its_source_is_saved_and_gives_a_row_of_the_table(
+    bcg: Bcg,
+) -> None:
+    app = page_as(grade_page, bcg, LEAD, "lead")
+    app.number_input(key=FINAL_KEYS.prefix + "baseline:Moderate").set_value(200.0)
+    app.text_input(key=FINAL_KEYS.prefix + "baseline_source:Moderate").input("A cohort, 2019")
+    app.text_area(key=FINAL_KEYS.prefix + "comments").input("Latitude explains much.")
+    app = app.button(key="grade_save_0").click().run()
+    assert not app.exception and not app.error, [e.value for e in app.error]
+    (row,) = finals(bcg)
+    assert row.content["baselines"] == [
+        {"label": "Moderate", "per_1000": 200.0, "source": "A cohort, 2019"}
+    ]
+    assert row.content["comments"] == "Latitude explains much."
+    html = iframe_html(app)
+    assert "200 per 1,000" in html and "Latitude explains much." in html

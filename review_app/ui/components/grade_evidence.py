@@ -40,6 +40,7 @@ ROB_LABELS = {
     RobLevel.HIGH: "high",
     RobLevel.NOT_ASSESSED: "not assessed",
 }
+INDIRECT_COLUMN = "Indirect evidence (extraction)"
 STUDIES_IN_FULL = 25  # a longer list of studies scrolls within its table
 # The items of a synthesis without meta-analysis that the written synthesis should cover
 # (SWiM reporting guideline, Campbell et al., BMJ 2020;368:l6890, items 1-5, 8 and 9).
@@ -132,14 +133,17 @@ def show_studies(evidence: OutcomeEvidence) -> None:
     if not evidence.studies:
         st.caption("No study in this body of evidence.")
         return
+    frame = pd.DataFrame([_study_row(study) for study in evidence.studies])
+    if not any(s.flagged_indirect or s.indirect_note for s in evidence.studies):
+        frame = frame.drop(columns=[INDIRECT_COLUMN])  # no study says so: no empty column
     st.dataframe(
-        pd.DataFrame([_study_row(study) for study in evidence.studies]),
+        frame,
         hide_index=True,
         width="stretch",
         height="content" if len(evidence.studies) <= STUDIES_IN_FULL else "auto",
         column_config={
             "Weight (%)": st.column_config.NumberColumn(format="%.1f"),
-            "Participants": st.column_config.NumberColumn(format="%d"),
+            "Participants": st.column_config.NumberColumn(format="localized"),
         },
     )
 
@@ -154,8 +158,7 @@ def _study_row(study: StudyEvidence) -> dict[str, object]:
         "Participants": study.participants,
         "Weight (%)": study.weight,
         "Risk of bias": rob,
-        "Indirect evidence (extraction)": study.indirect_note
-        or ("yes" if study.flagged_indirect else ""),
+        INDIRECT_COLUMN: study.indirect_note or ("yes" if study.flagged_indirect else ""),
     }
 
 
