@@ -193,16 +193,15 @@ def build_table(
 
 
 def row_footnotes(grade: OutcomeGrade) -> tuple[str, ...]:
-    """The footnotes of a row as a whole: which studies are indirect evidence and why, the
-    narrative synthesis of an outcome not pooled, and the source of each comparator risk
-    entered (the study population's is described in its own cell)."""
+    """The footnotes of a row as a whole: which studies are indirect evidence and why, and the
+    source of each comparator risk entered (the study population's is described in its own
+    cell). A narrative synthesis is not one: both tables show it whole in the row's effect
+    cells, so a footnote would repeat it."""
     evidence = grade.evidence
     texts = []
     indirect = indirect_footnote(evidence)
     if indirect:
         texts.append(indirect)
-    if evidence.source is EvidenceSource.NARRATIVE and evidence.narrative.strip():
-        texts.append(evidence.narrative.strip())
     for effect in grade.absolute:
         baseline = effect.baseline
         if baseline.label != effects.STUDY_POPULATION and baseline.source.strip():

@@ -242,7 +242,6 @@ def _comments(grade: OutcomeGrade) -> tuple[str, ...]:
 
 # --- Evidence profile -------------------------------------------------------------------------
 
-NARRATIVE_SYNTHESIS = "Narrative synthesis"  # the profile's effect cell when a footnote has it
 PROFILE_WIDTHS = (5.5, 9.5, 7.0, 10.0, 8.5, 8.5, 10.0, 8.0, 10.0, 14.0, 7.5, 8.5)
 _PROFILE_DOMAINS = DOWNGRADE_DOMAINS[:4]  # publication bias goes under "Other considerations"
 
@@ -287,7 +286,7 @@ def profile_rows(row: SofRow, footnotes: Sequence[str] = ()) -> tuple[tuple[Cell
     if not grade.evidence.has_studies:
         return ((title,), (cell(NO_STUDIES, colspan=11, wide=True), importance))
     certainty = cell(*_certainty_lines(grade))
-    effect = _profile_effect(grade, _footnoted(row, footnotes))
+    effect = _profile_effect(grade)
     return ((title,), (*_assessment(row), *effect, certainty, importance))
 
 
@@ -312,16 +311,9 @@ def _assessment(row: SofRow) -> tuple[Cell, ...]:
     )
 
 
-def _footnoted(row: SofRow, footnotes: Sequence[str]) -> int | None:
-    """The number of the row's footnote that holds its narrative synthesis, if one does."""
-    narrative = row.grade.evidence.narrative.strip()
-    found = [n for n in row.footnotes if 0 < n <= len(footnotes) and footnotes[n - 1] == narrative]
-    return found[0] if narrative and found else None
-
-
-def _profile_effect(grade: OutcomeGrade, narrative_note: int | None = None) -> tuple[Cell, ...]:
+def _profile_effect(grade: OutcomeGrade) -> tuple[Cell, ...]:
     """Participants, relative and absolute effect; a synthesis in words across both effect
-    columns, named only when a footnote gives it whole (the profile's row stays short)."""
+    columns."""
     participants = cell(participants_count_text(grade.evidence))
     relative = cell(relative_text(grade.relative) if grade.relative else NOT_AVAILABLE)
     if grade.absolute:
@@ -336,8 +328,6 @@ def _profile_effect(grade: OutcomeGrade, narrative_note: int | None = None) -> t
         return (participants, relative, cell(continuous_text(grade.continuous)))
     if grade.relative is not None:
         return (participants, relative, cell(NOT_AVAILABLE))
-    if narrative_note is not None:
-        return (participants, cell(NARRATIVE_SYNTHESIS, marks=[narrative_note], colspan=2))
     return (participants, cell(_synthesis(grade), colspan=2, wide=True))
 
 
