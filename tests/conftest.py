@@ -1,4 +1,5 @@
-"""Shared fixtures: real databases (SQLite and PostgreSQL), a migrated schema, a review."""
+"""Shared fixtures: real databases (SQLite and PostgreSQL), a migrated schema, a review; and
+password hashes cheap to make in tests (see ``cheap_password_hashes``)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from review_app.db import make_engine, migrate
+from review_app.services import users
+from tests.database_templates import migrated_postgres_schema, migrated_sqlite
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -20,6 +24,25 @@ KRATOM_PROTOCOL = REPO_ROOT / "protocols" / "kratom-neuropathic-pain.toml"
 POSTGRES_SERVER = os.environ.get(
     "REVIEW_APP_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+
+# argon2id at its smallest cost (RFC 9106 allows t=1; m=8 KiB is the least for p=1), for tests
+# only: with the library's defaults (m=64 MiB, t=3, p=4) each hash takes 0.1-0.4 s, and the
+# fixtures that make a team hash thousands of passwords per run (more than half the services
+# tests' time). Verification reads the cost from the hash, so hashes made here stay cheap to check
+# in a served app too; the production hasher is untouched (test_fixtures.py checks its defaults).
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+PRODUCTION_HASHER = users._hasher
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """users.py's argon2id hasher, and the dummy hash an unknown name is checked against, at
+    TEST_HASHER's cost for the whole run (unknown and known names still cost the same)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "_hasher", TEST_HASHER)
+        patch.setattr(users, "_DUMMY_HASH", TEST_HASHER.hash("not-a-real-password"))
+        yield
 
 
 def shared_data(*parts: str) -> Path:
@@ -94,21 +117,16 @@ def sqlite_url(tmp_path: Path) -> str:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def committed_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A migrated database of the test's own, for tests that commit (threads, CLI-like flows)."""
+    """A migrated database of the test's own, for tests that commit (threads, CLI-like flows):
+    a copy of the process's migrated template (tests/database_templates.py), not a migration."""
     if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'own.db'}")
-        migrate(engine)
+        engine = make_engine(migrated_sqlite(tmp_path / "own.db"))
         yield engine
         engine.dispose()
         return
     server = make_engine(request.getfixturevalue("postgres_url"))
     schema = f"t_{uuid.uuid4().hex[:10]}"
-    with server.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    engine = make_engine(
-        f"{server.url.render_as_string(hide_password=False)}?options=-csearch_path%3D{schema}"
-    )
-    migrate(engine)
+    engine = make_engine(migrated_postgres_schema(server, schema))
     yield engine
     engine.dispose()
     with server.begin() as connection:

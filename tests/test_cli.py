@@ -18,6 +18,7 @@ from sqlmodel import select
 from review_app.db import make_engine, session_scope
 from review_app.models import Membership, Record, Review, User
 from tests.conftest import KRATOM_PROTOCOL, REPO_ROOT
+from tests.database_templates import demo_sqlite
 
 HEAVY = ("sklearn", "scipy", "numpy", "pandas", "matplotlib", "openpyxl", "streamlit")
 
@@ -156,14 +157,7 @@ def test_simulate_meets_the_contract(tmp_path: Path) -> None:
 
 
 def test_prisma_exports_backup_and_restore(tmp_path: Path) -> None:
-    demo = f"sqlite:///{tmp_path / 'demo.db'}"
-    engine = make_engine(demo)
-    from review_app.db import migrate
-    from review_app.services.demo import seed_demo
-
-    migrate(engine)
-    with session_scope(engine) as session:
-        seed_demo(session)
+    demo = demo_sqlite(tmp_path / "demo.db")
     for suffix in ("svg", "png", "pdf", "csv"):
         result = run("--db", demo, "prisma", "-o", str(tmp_path / f"prisma.{suffix}"))
         assert result.returncode == 0, result.stderr

@@ -11,11 +11,11 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from review_app.cli import app
-from review_app.db import make_engine, migrate, session_scope
+from review_app.db import make_engine, session_scope
 from review_app.domain.vocabulary import EffectMeasure
-from review_app.services.demo import seed_demo
 from review_app.services.exports import EXPORTS, IMPORTS
 from review_app.services.permissions import Actor
+from tests.database_templates import demo_sqlite
 
 # Options of hand-written commands that the Exports page does not offer (free text, not choices).
 HAND_WRITTEN_OPTIONS = {"rob-plot": {"--outcome", "--tool"}, "sof": {"--profile", "--as"}}
@@ -64,13 +64,7 @@ def test_the_export_group_has_the_registry_commands_and_no_other() -> None:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('cli-exports') / 'demo.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    with session_scope(engine) as session:
-        seed_demo(session)
-    engine.dispose()
-    return url
+    return demo_sqlite(tmp_path_factory.mktemp("cli-exports") / "demo.db")
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -142,12 +136,7 @@ def analysed(tmp_path_factory: pytest.TempPathFactory) -> str:
     from review_app.services.analyses import AnalysisSpec, save_analysis
     from tests.ui.analysis_pages import AE, PAIN, WEEK8, review_to_analyse
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('cli-analyses') / 'demo.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    with session_scope(engine) as session:
-        seed_demo(session)
-    engine.dispose()
+    url = demo_sqlite(tmp_path_factory.mktemp("cli-analyses") / "demo.db")
     review = review_to_analyse(url)
     with session_scope(make_engine(url)) as session:
         for name, spec in (

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from review_app.cli import app
-from review_app.db import make_engine, migrate, session_scope
+from review_app.db import make_engine, session_scope
 from review_app.domain.extraction.model import Arm, Result, StudyExtraction
 from review_app.domain.vocabulary import ArmRole
 from review_app.errors import ReviewAppError
@@ -20,6 +20,7 @@ from review_app.services.reviews import add_member, create_review
 from review_app.services.studies import create_study
 from review_app.services.users import create_user
 from tests.conftest import KRATOM_PROTOCOL
+from tests.database_templates import migrated_sqlite
 from tests.services.screening_helpers import import_titles
 
 COPY = StudyExtraction(
@@ -39,9 +40,8 @@ COPY = StudyExtraction(
 @pytest.fixture
 def database(tmp_path: Path) -> str:
     """A review with a lead (lena), a reviewer (rita) and one study with rita's copy."""
-    url = f"sqlite:///{tmp_path / 'review.db'}"
+    url = migrated_sqlite(tmp_path / "review.db")
     engine = make_engine(url)
-    migrate(engine)
     with session_scope(engine) as session:
         review = create_review(session, protocol_path=KRATOM_PROTOCOL, name="kratom")
         for name, role in (("lena", "lead"), ("rita", "reviewer")):

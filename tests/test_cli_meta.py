@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from review_app.cli import INPUT_ERROR, app
-from review_app.db import make_engine, migrate, session_scope
+from review_app.db import make_engine, session_scope
 from review_app.domain.extraction.model import Arm, Result, StudyExtraction
 from review_app.domain.vocabulary import ArmRole
 from review_app.errors import ReviewAppError
@@ -29,6 +29,7 @@ from review_app.services.permissions import Actor
 from review_app.services.reviews import create_review
 from review_app.services.studies import create_study
 from tests.conftest import KRATOM_PROTOCOL, REPO_ROOT, shared_data
+from tests.database_templates import migrated_sqlite
 from tests.services.screening_helpers import import_titles
 
 REFERENCE = "metafor_3.8-1_pooled_results.csv"
@@ -261,9 +262,8 @@ def test_the_command_line_exits_1_on_a_bad_file_and_2_on_a_usage_error(tmp_path:
 
 
 def test_the_reviews_consensus_data_with_outcome(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'review.db'}"
+    url = migrated_sqlite(tmp_path / "review.db")
     engine = make_engine(url)
-    migrate(engine)
     arms = (Arm("Kratom", ArmRole.INTERVENTION), Arm("Placebo", ArmRole.COMPARATOR))
     studies = {"Lee 2021": (4.0, 2.0, 30, 5.0, 2.5, 29), "Ng 2022": (3.5, 1.5, 20, 5.5, 2.0, 21)}
     with session_scope(engine) as session:
@@ -300,9 +300,8 @@ def test_the_reviews_consensus_data_with_outcome(tmp_path: Path) -> None:
 
 
 def test_indirect_evidence_is_pooled_with_include_indirect(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'review.db'}"
+    url = migrated_sqlite(tmp_path / "review.db")
     engine = make_engine(url)
-    migrate(engine)
     arms = (Arm("Kratom", ArmRole.INTERVENTION), Arm("Placebo", ArmRole.COMPARATOR))
     studies = {"Lee 2021": "", "Ng 2022": "", "Oh 2023": "healthy volunteers"}
     with session_scope(engine) as session:

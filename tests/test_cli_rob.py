@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from review_app.cli import app
-from review_app.db import make_engine, migrate, session_scope
+from review_app.db import make_engine, session_scope
 from review_app.domain.appraisal.model import DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.tool import Answer
 from review_app.domain.appraisal.tools import TOOLS
@@ -24,6 +24,7 @@ from review_app.services.reviews import add_member, create_review
 from review_app.services.studies import create_study
 from review_app.services.users import create_user
 from tests.conftest import KRATOM_PROTOCOL
+from tests.database_templates import migrated_sqlite
 from tests.services.screening_helpers import import_titles
 
 # RoB 2, effect of assignment. Expected judgements worked out from the guidance's algorithms
@@ -140,9 +141,8 @@ def test_the_tool_and_the_output_suffix_are_checked(tmp_path: Path) -> None:
 @pytest.fixture
 def database(tmp_path: Path) -> str:
     """A review with a lead (lena) and one RCT whose pain result has a consensus assessment."""
-    url = f"sqlite:///{tmp_path / 'review.db'}"
+    url = migrated_sqlite(tmp_path / "review.db")
     engine = make_engine(url)
-    migrate(engine)
     with session_scope(engine) as session:
         review = create_review(session, protocol_path=KRATOM_PROTOCOL, name="kratom")
         lena = create_user(session, name="lena", password="lena-password")

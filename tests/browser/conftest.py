@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from review_app.db import make_engine, migrate, session_scope
-from review_app.services.demo import seed_demo
+from tests.database_templates import demo_sqlite
 
 CHROMIUM = Path("/usr/bin/chromium")
 SERVER_DATABASES: dict[str, str] = {}  # server URL -> its database URL, for checks from outside
@@ -61,14 +60,10 @@ def browser() -> Iterator[object]:
 
 @contextmanager
 def serve_demo(folder: Path, *, screening: bool) -> Iterator[tuple[str, str]]:
-    """`review-app serve` on a fresh demo database in ``folder`` (partly screened or not);
-    yields (server URL, database URL) and stops the server afterwards."""
-    url = f"sqlite:///{folder / 'review.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    with session_scope(engine) as session:
-        seed_demo(session, screening=screening)
-    engine.dispose()
+    """`review-app serve` on a fresh demo database in ``folder`` (partly screened or not; a copy
+    of the process's seeded demo); yields (server URL, database URL) and stops the server
+    afterwards."""
+    url = demo_sqlite(folder / "review.db", screening=screening)
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "review_app.cli", "--db", url, "serve", "--port", str(port)],

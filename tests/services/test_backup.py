@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, Table, select, text
 from sqlmodel import Session, SQLModel, col
 
-from review_app.db import make_engine, migrate, session_scope
+from review_app.db import make_engine, session_scope
 from review_app.errors import (
     ConflictError,
     NotFoundError,
@@ -55,6 +55,7 @@ from review_app.services.backup import backup_review, restore_review
 from review_app.services.permissions import Actor
 from review_app.services.users import create_user
 from tests.conftest import KRATOM_PROTOCOL, shared_data
+from tests.database_templates import migrated_postgres_schema, migrated_sqlite
 
 OPERATOR = Actor.operator()
 PDF_A = b"%PDF-1.7\n% first version\n%%EOF\n"
@@ -65,23 +66,20 @@ NotReviewData = ("loginthrottle", "loginsession")
 
 @pytest.fixture
 def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[str], Engine]]:
-    """Migrated empty databases of either kind, each its own (PostgreSQL: its own schema)."""
+    """Migrated empty databases of either kind, each its own (PostgreSQL: its own schema), copied
+    from the process's migrated template (tests/database_templates.py)."""
     with ExitStack() as stack:
 
         def make(kind: str) -> Engine:
             if kind == "sqlite":
-                engine = make_engine(f"sqlite:///{tmp_path / f'{uuid.uuid4().hex}.db'}")
+                engine = make_engine(migrated_sqlite(tmp_path / f"{uuid.uuid4().hex}.db"))
             else:
                 server = make_engine(request.getfixturevalue("postgres_url"))
                 schema = f"b_{uuid.uuid4().hex[:10]}"
-                with server.begin() as connection:
-                    connection.execute(text(f"CREATE SCHEMA {schema}"))
-                url = server.url.render_as_string(hide_password=False)
-                engine = make_engine(f"{url}?options=-csearch_path%3D{schema}")
                 stack.callback(server.dispose)
                 stack.callback(_drop_schema, server, schema)
+                engine = make_engine(migrated_postgres_schema(server, schema))
             stack.callback(engine.dispose)
-            migrate(engine)
             return engine
 
         yield make
@@ -89,7 +87,7 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[[
 
 def _drop_schema(server: Engine, schema: str) -> None:
     with server.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
 
 def ris(papers: list[int], *, variant: bool = False) -> bytes:
@@ -494,8 +492,7 @@ def test_ids_are_kept_so_the_audit_trail_points_at_the_same_rows(
 
 def test_restore_needs_a_database_with_the_current_schema(tmp_path: Path) -> None:
     bare = make_engine(f"sqlite:///{tmp_path / 'bare.db'}")
-    source = make_engine(f"sqlite:///{tmp_path / 'source.db'}")
-    migrate(source)
+    source = make_engine(migrated_sqlite(tmp_path / "source.db"))
     with session_scope(source) as session:
         rid = populate(session, tmp_path)
         data = backup_review(session, actor=OPERATOR, review_id=rid)

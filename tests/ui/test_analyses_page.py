@@ -15,12 +15,13 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from review_app.db import make_engine, migrate, session_scope
+from review_app.db import make_engine, session_scope
 from review_app.domain.vocabulary import EffectMeasure, PoolingMethod
 from review_app.models import SavedAnalysis
 from review_app.services.analyses import list_analyses
-from review_app.services.demo import DEMO_ACCOUNTS, seed_demo
+from review_app.services.demo import DEMO_ACCOUNTS
 from review_app.ui.components import analysis_choices, analysis_saved, analysis_studies
+from tests.database_templates import demo_sqlite, migrated_sqlite
 from tests.services.test_analyses import WEEK4, make_review, member
 from tests.ui import study_pages
 from tests.ui.analysis_pages import (
@@ -48,12 +49,7 @@ def analyses_page() -> None:
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Review]:
     """The review to analyse, built once (seeding the demo takes a while); each test copies it."""
     path = tmp_path_factory.mktemp("analyses") / "review.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate(engine)
-    with session_scope(engine) as session:
-        seed_demo(session)
-    engine.dispose()
-    return path, review_to_analyse(f"sqlite:///{path}")
+    return path, review_to_analyse(demo_sqlite(path))
 
 
 @pytest.fixture
@@ -343,9 +339,8 @@ def test_indirect_evidence_is_left_out_unless_included_and_then_flagged(review: 
 def open_review(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Review:
     """A review whose extraction is not blind (tests/services/test_analyses.py's), with a lead
     and a reviewer, the database the page under test reads."""
-    url = f"sqlite:///{tmp_path / 'open.db'}"
+    url = migrated_sqlite(tmp_path / "open.db")
     engine = make_engine(url)
-    migrate(engine)
     with session_scope(engine) as session:
         review_id = make_review(session, blind=False, tmp_path=tmp_path)
         users: dict[str, int] = {}
