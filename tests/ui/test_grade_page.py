@@ -26,6 +26,7 @@ from review_app.domain.grade.model import (
 )
 from review_app.models import GradeAssessment, User
 from review_app.models import Review as ReviewRow
+from review_app.services.analyses import delete_analysis, list_analyses
 from review_app.services.grade import save_content
 from review_app.services.permissions import Actor
 from review_app.services.reviews import add_member
@@ -337,3 +338,23 @@ def test_a_comparator_risk_with_its_source_is_saved_and_gives_a_row_of_the_table
     assert row.content["comments"] == "Latitude explains much."
     html = iframe_html(app)
     assert "200 per 1,000" in html and "Latitude explains much." in html
+
+
+def test_a_final_whose_analysis_was_deleted_says_so_and_shows_the_proposed_evidence(
+    bcg: Bcg,
+) -> None:
+    lead = Actor.user(bcg.users[LEAD])
+    with session_scope(make_engine(bcg.url)) as session:
+        save_content(
+            session, actor=lead, review_id=bcg.review_id, outcome_id=BCG_OUTCOME,
+            content=judged(Rating.SERIOUS, "Half the weight at high risk."), final=True,
+        )  # fmt: skip
+        (saved,) = list_analyses(session, actor=lead, review_id=bcg.review_id)
+        delete_analysis(session, actor=lead, review_id=bcg.review_id, analysis_id=saved.id)
+    app = page_as(grade_page, bcg, LEAD, "lead")
+    assert not app.exception
+    (warning,) = [w.value for w in app.warning if "cannot be read" in w.value]
+    assert f"no saved analysis named '{BCG_ANALYSIS}'" in warning.replace("\\", "")
+    assert "choose the body of evidence and save" in warning
+    # what the table cannot be built from is said in a sentence, not a traceback
+    assert all("Traceback" not in e.value for e in app.error)

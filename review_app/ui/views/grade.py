@@ -181,6 +181,12 @@ def _heading(view: OutcomeView, *, final: bool, status: ExtractionStatus | None)
         f"### {escape_markdown(view.name)}  \n**{owner}** · {copy_editing.status_label(status)}"
         f" · certainty {certainty}"
     )
+    if view.evidence_problem:
+        st.warning(
+            "The saved body of evidence cannot be read: "
+            f"{escape_markdown(view.evidence_problem)}. Shown below: the evidence the page "
+            "proposes; choose the body of evidence and save."
+        )
     if view.evidence.pooled is not None and view.evidence.pooled.stale:
         st.warning(
             "The consensus extraction changed since the analysis was saved: it is run again "
@@ -221,9 +227,13 @@ def _table(review_id: int, user: state.CurrentUser) -> None:
     flash = st.session_state.pop(PUBLISHED_FLASH, None)
     if flash:
         st.success(flash)
-    with deps.unit_of_work(read_only=True) as session:
-        table = summary_of_findings(session, actor=user.actor, review_id=review_id)
-        title = get_protocol(session, review_id).title
+    try:
+        with deps.unit_of_work(read_only=True) as session:
+            table = summary_of_findings(session, actor=user.actor, review_id=review_id)
+            title = get_protocol(session, review_id).title
+    except ReviewAppError as error:
+        st.error(f"The table cannot be built now: {escape_markdown(sentence(str(error)))}")
+        return
     st.caption(
         "As the final judgements give it now; every member reads it on the Summary of findings "
         "page once you publish it."
