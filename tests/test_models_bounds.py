@@ -89,6 +89,7 @@ BOUNDED: dict[str, tuple[int, str, str]] = {
     "savedanalysis.test": (10, APP, "meta Test, a check constraint"),
     "savedanalysis.prediction": (10, APP, "PredictionRule, a check constraint"),
     "savedanalysis.data_digest": (64, APP, "a SHA-256 hex digest"),
+    "recordcomment.stage": (20, CHECKED, "STAGES, checked by services/discussion.py"),
 }
 # Text from import files and people that must stay unbounded (migration 0005).
 UNBOUNDED = (

@@ -6,6 +6,7 @@ Times are aware UTC (``utcnow()``); SQLModel's UTCDateTime reads them back as UT
 from review_app.models.analysis import SavedAnalysis
 from review_app.models.appraisal import Appraisal, AppraisalDomain, AppraisalSlot
 from review_app.models.base import utcnow
+from review_app.models.discussion import DiscussionFlag, RecordComment
 from review_app.models.extraction import (
     Extraction,
     ExtractionArm,
@@ -45,6 +46,7 @@ __all__ = [
     "CandidatePair",
     "ClusterMember",
     "Decision",
+    "DiscussionFlag",
     "DuplicateCluster",
     "Extraction",
     "ExtractionArm",
@@ -57,6 +59,7 @@ __all__ = [
     "LoginThrottle",
     "Membership",
     "Record",
+    "RecordComment",
     "RecordRank",
     "Resolution",
     "Review",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Text, UniqueConstraint
+from sqlalchemy import JSON, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from review_app.models.base import ROLES, created_at_field, json_field, one_of
@@ -27,6 +27,8 @@ class User(SQLModel, table=True):
     name: str = Field(index=True, unique=True, max_length=100)
     password_hash: str
     is_active: bool = True
+    # Set by an admin's password reset: the user must choose a new password at the next login.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     created_at: datetime = created_at_field()
 
 
