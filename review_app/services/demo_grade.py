@@ -31,7 +31,7 @@ from review_app.domain.grade.model import (
 )
 from review_app.services.demo_extraction import OUTCOME, STUDY
 from review_app.services.demo_screening import lead_actor
-from review_app.services.grade import publish, save_content
+from review_app.services.grade import publish, save_content, set_complete
 from review_app.services.reviews import get_protocol
 
 NARRATIVE = (
@@ -74,7 +74,8 @@ COMMENTS: Mapping[str, str] = {
 
 
 def seed_demo_grade(session: Session, *, review_id: int) -> None:
-    """The lead's final GRADE judgements for every protocol outcome, then publication."""
+    """The lead's final GRADE judgements for every protocol outcome, each marked complete, then
+    publication."""
     lead = lead_actor(session, review_id)
     # The body of evidence first: the suggestions depend on it (indirectness on the elements).
     evidence = GradeContent(
@@ -101,6 +102,7 @@ def seed_demo_grade(session: Session, *, review_id: int) -> None:
                 content=none,
                 final=True,
             )
+        set_complete(session, actor=lead, review_id=review_id, outcome_id=outcome.id, final=True)
     publish(session, actor=lead, review_id=review_id)
 
 

@@ -14,9 +14,11 @@ from sqlmodel import Session
 
 from review_app.domain.grade.model import Certainty, GradeDomain, Rating
 from review_app.domain.grade.sof import sof_json
+from review_app.domain.vocabulary import ExtractionStatus
 from review_app.services.demo import seed_demo
 from review_app.services.demo_grade import COMMENTS
-from review_app.services.grade import published
+from review_app.services.demo_screening import lead_actor
+from review_app.services.grade import list_outcomes, published
 from review_app.services.permissions import Actor
 from review_app.services.reviews import get_protocol
 from tests.conftest import shared_data
@@ -40,6 +42,10 @@ def table_json(engine: Engine) -> Iterator[list[dict]]:
             rows = sof_json(table)
             order = _critical_first(get_protocol(session, review.id))
             assert [row["outcome_id"] for row in rows] == order
+            # The lead marked every final complete (the GRADE page lists none in progress).
+            lead = lead_actor(session, review.id)
+            views = list_outcomes(session, actor=lead, review_id=review.id)
+            assert {view.final_status for view in views} == {ExtractionStatus.COMPLETE}
             yield rows
         finally:
             session.close()
