@@ -1,8 +1,11 @@
-"""Accounts: argon2 password hashes, login with uniform failure messages and throttling."""
+"""Accounts: argon2 password hashes, login with uniform failure messages and throttling, and
+what an admin does to an account (add one with a temporary password, reset a password,
+deactivate, reactivate)."""
 
 from __future__ import annotations
 
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,25 +36,51 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
+# A temporary password is read out or copied by hand: no 0/o, 1/l/i to confuse. 4 groups of 4
+# from 31 symbols is about 79 bits, more than any password a person chooses.
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+TEMPORARY_GROUPS = 4
+
+
 @dataclass(frozen=True, slots=True)
 class UserPublic:
     id: int
     name: str
 
 
+@dataclass(frozen=True, slots=True)
+class TemporaryPassword:
+    """An account's new temporary password, to be shown once to the admin who made it; only its
+    hash is stored, and the user must choose their own at their next login."""
+
+    user: UserPublic
+    password: str
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def create_user(session: Session, *, name: str, password: str) -> UserPublic:
+def new_temporary_password() -> str:
+    """A random password such as ``k7dm-q2xp-9fwr-hb3e``."""
+    return "-".join(
+        "".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(4))
+        for _ in range(TEMPORARY_GROUPS)
+    )
+
+
+def create_user(
+    session: Session, *, name: str, password: str, must_change_password: bool = False
+) -> UserPublic:
     _check_name(name)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise ValidationError(f"password: at most {MAX_PASSWORD_LENGTH} characters")
+    _check_password(password)
     if session.exec(select(User).where(User.name == name)).first() is not None:
         raise ConflictError(f"user {name!r} already exists; choose another name")
-    user = User(name=name, password_hash=hash_password(password))
+    user = User(
+        name=name,
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+    )
     session.add(user)
     session.flush()
     assert user.id is not None
@@ -84,6 +113,9 @@ class LoginOutcome:
 
     user: UserPublic | None
     message: str = ""
+    # The password was a temporary one an admin set: the user must choose their own before a
+    # login session starts (the login page asks, then calls replace_temporary_password).
+    must_change_password: bool = False
 
 
 def authenticate(
@@ -118,7 +150,9 @@ def authenticate(
             LoginThrottle.__table__.c.name == name  # type: ignore[attr-defined]
         )
     )
-    return LoginOutcome(UserPublic(id=user.id, name=user.name))
+    return LoginOutcome(
+        UserPublic(id=user.id, name=user.name), must_change_password=user.must_change_password
+    )
 
 
 def _insert(session: Session) -> Any:
@@ -170,26 +204,111 @@ def deactivate_user(session: Session, *, actor: Actor, user_id: int) -> UserPubl
     belongs to (and of at least one review); nobody deactivates themselves. Records the account
     held on lease for screening go back to the pool.
     """
+    user = _account_to_manage(session, actor=actor, user_id=user_id, doing="deactivate")
+    if user.is_active:
+        user.is_active = False
+        session.add(user)
+        _record_account_event(session, actor, user, "user.deactivate", "is_active", True, False)
+    end_sessions_of(session, user_id=user.id)  # type: ignore[arg-type]
+    session.flush()
+    return _public_user(user)
+
+
+def reactivate_user(session: Session, *, actor: Actor, user_id: int) -> UserPublic:
+    """Let a deactivated account log in again (with its old password, or a temporary one after
+    a reset). The same people may do it as may deactivate it."""
+    user = _account_to_manage(session, actor=actor, user_id=user_id, doing="reactivate")
+    if not user.is_active:
+        user.is_active = True
+        session.add(user)
+        _record_account_event(session, actor, user, "user.reactivate", "is_active", False, True)
+    session.flush()
+    return _public_user(user)
+
+
+def reset_password(session: Session, *, actor: Actor, user_id: int) -> TemporaryPassword:
+    """Give an account a new temporary password (returned once, for the admin to pass on) that
+    the user must replace at their next login; the account's open sessions end, so whoever held
+    one must log in again. The audit event says that it happened, never the password.
+
+    Allowed to the same people as deactivation: an admin of every review the account belongs to,
+    so that an admin of one review cannot take over an admin of another; not to oneself.
+    """
+    user = _account_to_manage(session, actor=actor, user_id=user_id, doing="reset the password of")
+    password = new_temporary_password()
+    was_flagged = user.must_change_password
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    session.add(user)
+    _record_account_event(
+        session, actor, user, "user.reset_password", "must_change_password", was_flagged, True
+    )
+    end_sessions_of(session, user_id=user.id)  # type: ignore[arg-type]
+    session.flush()
+    return TemporaryPassword(_public_user(user), password)
+
+
+def replace_temporary_password(session: Session, *, user_id: int, new_password: str) -> UserPublic:
+    """The user's own password in place of the temporary one an admin gave them.
+
+    Called by the login page right after ``authenticate`` accepted the temporary password (the
+    caller is the check that this is the account's owner), and only while the account is
+    flagged: it cannot change the password of an account an admin did not reset.
+    """
+    user = session.get(User, user_id)
+    if user is None or user.id is None or not user.is_active:
+        raise NotFoundError(f"no active user with id {user_id}")
+    if not user.must_change_password:
+        raise ConflictError(
+            f"{user.name} has no temporary password to replace; log in with your password"
+        )
+    _check_password(new_password)
+    if _verify(user.password_hash, new_password):
+        raise ValidationError("choose a password of your own, not the temporary one")
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    session.add(user)
+    _record_account_event(
+        session,
+        Actor.user(user.id),
+        user,
+        "user.change_password",
+        "must_change_password",
+        True,
+        False,
+    )
+    session.flush()
+    return _public_user(user)
+
+
+def _account_to_manage(session: Session, *, actor: Actor, user_id: int, doing: str) -> User:
+    """The account ``actor`` may ``doing`` (deactivate, reset the password of...), or a refusal."""
     user = session.get(User, user_id)
     if user is None or user.id is None:
         raise NotFoundError(f"no user with id {user_id}")
     if not actor.is_operator:
-        _require_admin_over(session, actor=actor, user_id=user.id)
-    if user.is_active:
-        user.is_active = False
-        session.add(user)
-        record_event(
-            session,
-            review_id=None,
-            user_id=actor.user_id,
-            action="user.deactivate",
-            entity="user",
-            entity_id=user.id,
-            before={"is_active": True},
-            after={"is_active": False},
-        )
-    end_sessions_of(session, user_id=user.id)
-    session.flush()
+        _require_admin_over(session, actor=actor, user_id=user.id, doing=doing)
+    return user
+
+
+def _record_account_event(
+    session: Session, actor: Actor, user: User, action: str, field: str, before: bool, after: bool
+) -> None:
+    """An account belongs to no single review: its events have no review (``review_id`` None)."""
+    record_event(
+        session,
+        review_id=None,
+        user_id=actor.user_id,
+        action=action,
+        entity="user",
+        entity_id=user.id,
+        before={field: before},
+        after={field: after},
+    )
+
+
+def _public_user(user: User) -> UserPublic:
+    assert user.id is not None
     return UserPublic(id=user.id, name=user.name)
 
 
@@ -207,10 +326,10 @@ def end_sessions_of(session: Session, *, user_id: int, now: datetime | None = No
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _require_admin_over(session: Session, *, actor: Actor, user_id: int) -> None:
+def _require_admin_over(session: Session, *, actor: Actor, user_id: int, doing: str) -> None:
     if actor.user_id == user_id:
         raise PermissionDeniedError(
-            "you cannot deactivate your own account; ask another admin or the operator"
+            f"you cannot {doing} your own account; ask another admin or the operator"
         )
     mine = select(Membership).where(Membership.user_id == actor.user_id)
     roles = {membership.review_id: membership.role for membership in session.exec(mine)}
@@ -221,7 +340,7 @@ def _require_admin_over(session: Session, *, actor: Actor, user_id: int) -> None
         roles.get(review_id) != Role.ADMIN for review_id in target_reviews
     ):
         raise PermissionDeniedError(
-            "deactivating an account needs the admin role in every review it belongs to"
+            f"to {doing} an account you need the admin role in every review it belongs to"
         )
 
 
@@ -238,6 +357,13 @@ def _seconds_to_wait(failures: int, last_failure_at: datetime | None, now: datet
     delay = min(2 ** (failures - FREE_FAILURES + 1), MAX_DELAY_SECONDS)
     allowed_at = _aware(last_failure_at) + timedelta(seconds=delay)
     return max(0, int((allowed_at - now).total_seconds() + 0.999))
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(f"password: at most {MAX_PASSWORD_LENGTH} characters")
 
 
 def _check_name(name: str) -> None:

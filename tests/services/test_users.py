@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 
 from review_app.db import session_scope
 from review_app.errors import ConflictError, NotFoundError, ValidationError
-from review_app.models import LoginThrottle, User, utcnow
+from review_app.models import AuditEvent, LoginThrottle, User, utcnow
+from review_app.services.permissions import Actor
 from review_app.services.users import (
     FREE_FAILURES,
     LOGIN_FAILED,
@@ -18,6 +19,9 @@ from review_app.services.users import (
     authenticate,
     create_user,
     get_user_by_name,
+    new_temporary_password,
+    replace_temporary_password,
+    reset_password,
 )
 
 
@@ -187,3 +191,32 @@ def test_throttle_row_is_upserted_on_both_databases(session: Session) -> None:
     assert throttle is not None
     session.refresh(throttle)
     assert throttle.failures == 2 and throttle.last_failure_at == now
+
+
+def test_a_temporary_password_must_be_replaced_by_one_of_the_users_own(session: Session) -> None:
+    ada = create_user(session, name="ada", password="correct horse")
+    reset = reset_password(session, actor=Actor.operator(), user_id=ada.id)
+    with pytest.raises(ValidationError, match="not the temporary one"):
+        replace_temporary_password(session, user_id=ada.id, new_password=reset.password)
+    with pytest.raises(ValidationError, match="at least 8"):
+        replace_temporary_password(session, user_id=ada.id, new_password="short")
+    replace_temporary_password(session, user_id=ada.id, new_password="battery staple")
+    outcome = authenticate(session, name="ada", password="battery staple")
+    assert outcome.user == ada and not outcome.must_change_password
+    changed = session.exec(select(AuditEvent).where(AuditEvent.action == "user.change_password"))
+    assert [(e.user_id, e.after) for e in changed] == [(ada.id, {"must_change_password": False})]
+
+
+def test_only_a_reset_account_may_replace_its_password_this_way(session: Session) -> None:
+    """The login page calls this after the temporary password was accepted; without the flag
+    it would let any caller set any account's password."""
+    ada = create_user(session, name="ada", password="correct horse")
+    with pytest.raises(ConflictError, match="no temporary password to replace"):
+        replace_temporary_password(session, user_id=ada.id, new_password="battery staple")
+    assert authenticate(session, name="ada", password="correct horse").user == ada
+
+
+def test_temporary_passwords_differ_and_avoid_lookalike_characters() -> None:
+    made = {new_temporary_password() for _ in range(200)}
+    assert len(made) == 200
+    assert not set("".join(made)) & set("01ilo")
