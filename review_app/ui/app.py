@@ -20,6 +20,7 @@ from review_app.services.users import is_active_user
 from review_app.ui import deps, state
 from review_app.ui.components import review_picker
 from review_app.ui.views import (
+    admin,
     analyses,
     appraisal,
     conflicts,
@@ -28,8 +29,10 @@ from review_app.ui.views import (
     exports,
     extraction,
     grade,
+    help,
     imports,
     login,
+    protocol,
     screening,
     sof,
     studies,
@@ -57,8 +60,21 @@ PAGES: dict[str, tuple[str, Callable[[], None]]] = {
     "grade": ("GRADE", grade.render),
     "sof": ("Summary of findings", sof.render),
     "exports": ("Exports", exports.render),
+    "protocol": ("Protocol", protocol.render),
+    "admin": ("Team", admin.render),
+    "help": ("Help", help.render),
 }
-REVIEWER_PAGES = ("dashboard", "screen", "extract", "rob", "analyses", "grade", "sof")
+REVIEWER_PAGES = (
+    "dashboard",
+    "screen",
+    "extract",
+    "rob",
+    "analyses",
+    "grade",
+    "sof",
+    "help",
+    "protocol",
+)
 
 
 def main() -> None:

@@ -35,7 +35,13 @@ from review_app.ui.components import grade_outcomes
 from review_app.ui.components.grade_domains import explanation_key, rating_key
 from review_app.ui.components.grade_keys import FINAL, OWN, Keys
 from review_app.ui.views.grade import COMPARE_VIEW, FINAL_VIEW
-from tests.services.grade_fixtures import BCG_ANALYSIS, BCG_OUTCOME, bcg_review
+from tests.services.grade_fixtures import (
+    BCG_ANALYSIS,
+    BCG_OUTCOME,
+    INDIRECT_NOTE,
+    INDIRECT_STUDY,
+    bcg_review,
+)
 from tests.ui.conftest import APP, log_in
 from tests.ui.study_pages import text_of
 from tests.ui.test_login_page import deep_link
@@ -358,3 +364,21 @@ def test_a_final_whose_analysis_was_deleted_says_so_and_shows_the_proposed_evide
     assert "choose the body of evidence and save" in warning
     # what the table cannot be built from is said in a sentence, not a traceback
     assert all("Traceback" not in e.value for e in app.error)
+
+
+def test_a_narrative_synthesis_lists_every_study_with_the_extraction_s_indirect_note(
+    bcg: Bcg,
+) -> None:
+    narrative = GradeContent(source=EvidenceSource.NARRATIVE, narrative="Most trials favour BCG.")
+    with session_scope(make_engine(bcg.url)) as session:
+        save_content(
+            session, actor=Actor.user(bcg.users[LEAD]), review_id=bcg.review_id,
+            outcome_id=BCG_OUTCOME, content=narrative, final=True,
+        )  # fmt: skip
+    app = page_as(grade_page, bcg, LEAD, "lead")
+    assert not app.exception and not app.error
+    studies = frame(app, "Study")
+    assert INDIRECT_STUDY in studies and len(studies) == 14
+    assert "Weight (%)" not in next(d.value for d in app.dataframe if "Study" in d.value.columns)
+    assert f"Indirect evidence, {INDIRECT_STUDY}: {INDIRECT_NOTE}" in text_of(app)
+    assert app.text_area(key=FINAL_KEYS.prefix + "narrative").value == "Most trials favour BCG."

@@ -41,6 +41,7 @@ ROB_LABELS = {
     RobLevel.NOT_ASSESSED: "not assessed",
 }
 INDIRECT_COLUMN = "Indirect evidence (extraction)"
+WEIGHT = "Weight (%)"
 STUDIES_IN_FULL = 25  # a longer list of studies scrolls within its table
 # The items of a synthesis without meta-analysis that the written synthesis should cover
 # (SWiM reporting guideline, Campbell et al., BMJ 2020;368:l6890, items 1-5, 8 and 9).
@@ -129,23 +130,31 @@ def _write_narrative(keys: Keys, narrative: str) -> str:
 
 
 def show_studies(evidence: OutcomeEvidence) -> None:
-    """The studies of the body of evidence as the service gathered them."""
+    """The studies of the body of evidence as the service gathered them; what the extraction
+    says about a study's indirectness in full under the table (a cell would cut it)."""
     if not evidence.studies:
         st.caption("No study in this body of evidence.")
         return
     frame = pd.DataFrame([_study_row(study) for study in evidence.studies])
-    if not any(s.flagged_indirect or s.indirect_note for s in evidence.studies):
-        frame = frame.drop(columns=[INDIRECT_COLUMN])  # no study says so: no empty column
+    empty = [WEIGHT] if all(s.weight is None for s in evidence.studies) else []
+    if not any(s.flagged_indirect for s in evidence.studies):
+        empty.append(INDIRECT_COLUMN)
     st.dataframe(
-        frame,
+        frame.drop(columns=empty),  # no column that would be empty in every row
         hide_index=True,
         width="stretch",
         height="content" if len(evidence.studies) <= STUDIES_IN_FULL else "auto",
         column_config={
-            "Weight (%)": st.column_config.NumberColumn(format="%.1f"),
+            WEIGHT: st.column_config.NumberColumn(format="%.1f"),
             "Participants": st.column_config.NumberColumn(format="localized"),
         },
     )
+    for study in evidence.studies:
+        if study.indirect_note:
+            st.caption(
+                f"Indirect evidence, {escape_markdown(study.study)}: "
+                f"{escape_markdown(study.indirect_note)}"
+            )
 
 
 def _study_row(study: StudyEvidence) -> dict[str, object]:
@@ -156,9 +165,9 @@ def _study_row(study: StudyEvidence) -> dict[str, object]:
         "Study": study.study,
         "Design": DESIGN_LABELS[study.design],
         "Participants": study.participants,
-        "Weight (%)": study.weight,
+        WEIGHT: study.weight,
         "Risk of bias": rob,
-        INDIRECT_COLUMN: study.indirect_note or ("yes" if study.flagged_indirect else ""),
+        INDIRECT_COLUMN: "yes" if study.flagged_indirect else "",
     }
 
 
