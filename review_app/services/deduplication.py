@@ -39,6 +39,7 @@ from review_app.models import (
     utcnow,
 )
 from review_app.services.audit import record_event
+from review_app.services.duplicates import MANUAL_RECORDS, list_earlier_decisions
 from review_app.services.permissions import Actor, require_role
 from review_app.services.snapshots import snapshot
 
@@ -104,15 +105,23 @@ def decide_pair(
     pair_id: int,
     decision: str,
     primary_id: int | None = None,
+    overrule_earlier: bool = False,
 ) -> int | None:
     """A lead's decision on a queued pair: duplicate (merge; returns the cluster id),
-    not_duplicate, or skip (to decide later)."""
+    not_duplicate, or skip (to decide later).
+
+    The two records are judged as the merges they belong to: "duplicate" is refused while it
+    contradicts an earlier "not a duplicate" between those merges (unless the lead overrules it,
+    ``overrule_earlier``), or when both records already belong to two different merges."""
     require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     if decision not in PAIR_DECISIONS:
         raise ValidationError(f"decision {decision!r}: allowed are {', '.join(PAIR_DECISIONS)}")
     pair = session.get(CandidatePair, pair_id)
     if pair is None or pair.review_id != review_id:
         raise NotFoundError(f"no candidate pair {pair_id} in review {review_id}")
+    overruled: list[int] = []
+    if decision == "duplicate":
+        overruled = _check_merge_allowed(session, pair, overrule_earlier=overrule_earlier)
     before = {"status": pair.status}
     pair.status = {"skip": "skipped"}.get(decision, decision)
     pair.decided_by_user_id, pair.decided_at = actor.user_id, utcnow()
@@ -148,6 +157,9 @@ def decide_pair(
         )
         cluster_id = _active_cluster_of(session, pair.record_a_id)
     session.flush()
+    after: dict[str, Any] = {"status": pair.status, "primary_id": primary_id}
+    if overruled:
+        after["overruled_pair_ids"] = overruled
     record_event(
         session,
         review_id=review_id,
@@ -156,9 +168,40 @@ def decide_pair(
         entity="candidatepair",
         entity_id=pair.id,
         before=before,
-        after={"status": pair.status, "primary_id": primary_id},
+        after=after,
     )
     return cluster_id
+
+
+def _check_merge_allowed(
+    session: Session, pair: CandidatePair, *, overrule_earlier: bool
+) -> list[int]:
+    """Refuse a "duplicate" that would fuse two merges or contradict an earlier "not a
+    duplicate" between the two sides' merges; returns the earlier pairs a lead overrules."""
+    clusters = {
+        rid: _active_cluster_of(session, rid) for rid in (pair.record_a_id, pair.record_b_id)
+    }
+    if None not in clusters.values() and len(set(clusters.values())) == 2:
+        raise ConflictError(
+            f"records {pair.record_a_id} and {pair.record_b_id} already belong to two merges "
+            f"({clusters[pair.record_a_id]} and {clusters[pair.record_b_id]}): undo one of them "
+            "first, then decide this pair"
+        )
+    earlier = list_earlier_decisions(
+        session,
+        review_id=pair.review_id,
+        record_a_id=pair.record_a_id,
+        record_b_id=pair.record_b_id,
+        pair_id=pair.id or 0,
+    )
+    if earlier and not overrule_earlier:
+        said = "; ".join(f"records {e.record_a_id} and {e.record_b_id}" for e in earlier)
+        raise ConflictError(
+            f"pair {pair.id}: a lead decided earlier that these are not duplicates ({said}, "
+            "each merged with one side of this pair); confirm that you overrule that decision, "
+            "or decide 'not a duplicate' or 'skip'"
+        )
+    return [e.pair_id for e in earlier]
 
 
 def undo_merge(session: Session, *, actor: Actor, review_id: int, cluster_id: int) -> None:
@@ -234,7 +277,10 @@ def _merge(
     if len(clusters) > 1:
         return 0  # two clusters would fuse: too strong a claim for an automatic pass
     if clusters:
-        return _grow(session, state, cluster_id=clusters.pop(), ids=ids)
+        grown = _grow(session, state, cluster_id=clusters.pop(), ids=ids)
+        if decided_by == "manual":
+            _note_manual_growth(session, grown, evidence=evidence, pair_id=pair_id)
+        return len(grown)
     voted = ids & state.voted
     primary = primary_id or _pick_primary(ids, voted, records)
     copies = [records[i] for i in sorted(ids, key=lambda i: i != primary)]
@@ -259,14 +305,46 @@ def _merge(
     return len(ids) - 1
 
 
-def _grow(session: Session, state: _State, *, cluster_id: int, ids: set[int]) -> int:
+def _grow(session: Session, state: _State, *, cluster_id: int, ids: set[int]) -> _Grown:
     """Add new copies to an existing cluster: its primary (perhaps already screened) stays."""
     new_ids = {rid for rid in ids if rid not in state.cluster_of}
     if new_ids & state.voted:
-        return 0  # a screened record is never turned into a copy by an automatic pass
+        return _Grown(cluster_id, [])  # a screened record never becomes a copy automatically
     session.add_all(ClusterMember(cluster_id=cluster_id, record_id=rid) for rid in new_ids)
     state.cluster_of.update(dict.fromkeys(new_ids, cluster_id))
-    return len(new_ids)
+    return _Grown(cluster_id, sorted(new_ids))
+
+
+@dataclass(frozen=True, slots=True)
+class _Grown:
+    cluster_id: int
+    added: list[int]
+
+    def __len__(self) -> int:
+        return len(self.added)
+
+
+def _note_manual_growth(
+    session: Session, grown: _Grown, *, evidence: list[dict[str, Any]], pair_id: int | None
+) -> None:
+    """A lead's "duplicate" that adds a record to an automatic merge: the cluster keeps who
+    added which copy (the duplicates export says "manual" for it) and the pair, so that undo
+    returns the pair to the queue."""
+    if not grown.added:
+        raise ConflictError(
+            "this pair adds a record that reviewers have already voted on to an existing merge; "
+            "undo that merge first, then decide this pair with the screened record as primary"
+        )
+    cluster = session.get(DuplicateCluster, grown.cluster_id)
+    assert cluster is not None
+    before = dict(cluster.evidence)
+    cluster.evidence = {
+        **before,
+        "pairs": [*before.get("pairs", []), *evidence],
+        "pair_ids": [*before.get("pair_ids", []), *([pair_id] if pair_id else [])],
+        MANUAL_RECORDS: sorted({*before.get(MANUAL_RECORDS, []), *grown.added}),
+    }
+    session.add(cluster)
 
 
 def _pick_primary(ids: set[int], voted: set[int], records: dict[int, Record]) -> int:

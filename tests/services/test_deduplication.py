@@ -225,3 +225,91 @@ def test_undoing_an_import_takes_its_merges_with_it(session: Session, review: Re
     survivor = second if cluster.primary.id == first else first
     assert unique_record_ids(session, review_id=review.id) == [survivor]
     assert list_clusters(session, actor=OPERATOR, review_id=review.id) == []
+
+
+def queue_pair(session: Session, review: ReviewPublic, a: int, b: int, score: float = 7.5) -> int:
+    evidence = {"matched": ["year"], "rules": ["doi_conflict"]}
+    pair = CandidatePair(review_id=review.id, record_a_id=min(a, b), record_b_id=max(a, b),
+                         score=score, evidence=evidence)  # fmt: skip
+    session.add(pair)
+    session.flush()
+    assert pair.id is not None
+    return pair.id
+
+
+def merged_article(session: Session, review: ReviewPublic) -> tuple[int, int, int]:
+    """An article merged automatically with its Embase copy, and another record: (a, b, c)
+    where b and c are the merge and a is the other record."""
+    [b] = load(session, review, ARTICLE, "pubmed.ris")
+    [c] = load(session, review, SAME_IN_EMBASE, "embase.ris", source="Embase")
+    [a] = load(session, review, OTHER, "other.ris", source="CINAHL")
+    run_automatic_pass(session, actor=OPERATOR, review_id=review.id)
+    assert len(list_clusters(session, actor=OPERATOR, review_id=review.id)) == 1
+    return a, b, c
+
+
+def test_a_pair_decision_respects_an_earlier_one_about_the_same_merges(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+) -> None:
+    """'Not a duplicate' for A-B, then the queue offers A-C where C is B's merged copy:
+    'duplicate' must not silently merge A into B's cluster."""
+    lead = Actor.user(team["lena"].id)
+    a, b, c = merged_article(session, review)
+    first = queue_pair(session, review, a, b)
+    decide_pair(session, actor=lead, review_id=review.id, pair_id=first, decision="not_duplicate")
+    second = queue_pair(session, review, a, c)
+    [queued] = list_queue(session, actor=lead, review_id=review.id)
+    assert queued.id == second and [e.pair_id for e in queued.earlier] == [first]
+    with pytest.raises(ConflictError, match=r"not duplicates .*overrule"):
+        decide_pair(session, actor=lead, review_id=review.id, pair_id=second, decision="duplicate")
+    assert session.get(CandidatePair, second).status == "pending"  # type: ignore[union-attr]
+    assert len(unique_record_ids(session, review_id=review.id)) == 2
+    cluster_id = decide_pair(
+        session, actor=lead, review_id=review.id, pair_id=second, decision="duplicate",
+        overrule_earlier=True,
+    )  # fmt: skip
+    assert cluster_id is not None and len(unique_record_ids(session, review_id=review.id)) == 1
+
+
+def test_a_lead_adding_a_copy_to_an_automatic_merge_is_exported_as_manual(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+) -> None:
+    lead = Actor.user(team["lena"].id)
+    a, b, c = merged_article(session, review)
+    pair = queue_pair(session, review, a, c)
+    cluster_id = decide_pair(session, actor=lead, review_id=review.id, pair_id=pair,
+                             decision="duplicate")  # fmt: skip
+    exported = export_duplicates(session, actor=OPERATOR, review_id=review.id).decode()
+    by_record = {int(r["record_id"]): r for r in csv.DictReader(io.StringIO(exported))}
+    assert by_record[a]["decided_by"] == "manual" and by_record[a]["status"] == "duplicate"
+    assert by_record[b]["decided_by"] == by_record[c]["decided_by"] == "auto"
+    [view] = list_clusters(session, actor=lead, review_id=review.id)
+    assert view.how == "automatic, then a lead" and view.manual_copies == (a,)
+    undo_merge(session, actor=lead, review_id=review.id, cluster_id=cluster_id)  # type: ignore[arg-type]
+    assert [p.id for p in list_queue(session, actor=lead, review_id=review.id)] == [pair]
+
+
+def test_a_pair_across_two_merges_is_refused_not_silently_ignored(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+) -> None:
+    lead = Actor.user(team["lena"].id)
+    a, b, _ = merged_article(session, review)
+    [d] = load(session, review, OTHER.replace("Mitragynine", "Mitragynine (repeat)"), "d.ris")
+    decide_pair(session, actor=lead, review_id=review.id, pair_id=queue_pair(session, review, a, d),
+                decision="duplicate")  # fmt: skip
+    across = queue_pair(session, review, a, b)
+    with pytest.raises(ConflictError, match="already belong to two merges"):
+        decide_pair(session, actor=lead, review_id=review.id, pair_id=across, decision="duplicate")
+
+
+def test_the_queue_says_strength_evidence_and_a_citation_not_bits(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+) -> None:
+    a, b, _ = merged_article(session, review)
+    queue_pair(session, review, a, b, score=13.0)
+    [queued] = list_queue(session, actor=Actor.user(team["lena"].id), review_id=review.id)
+    assert queued.strength == "strong" and queued.held_back_by == ["the DOIs differ"]
+    assert queued.agreeing == ["year"]
+    article = queued.b if queued.b.id == b else queued.a
+    assert article.citation.startswith("Vicknasingam, B. et al. (2020). Kratom and pain tolerance:")
+    assert article.citation.endswith("Yale J Biol Med 93(2):229-238")

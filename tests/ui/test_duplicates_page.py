@@ -40,7 +40,7 @@ def test_demo_merges_are_listed(demo_url: str) -> None:
     assert not app.exception
     assert any("queue is empty" in s.value for s in app.success)
     merges = app.dataframe[-1].value
-    copies = sum(len(str(c).split(", ")) for c in merges["Copies"])
+    copies = sum(len(str(c).split(", ")) for c in merges["Copy ids"])
     assert copies == 71  # the demo's 157 records hold 86 different ones
 
 
@@ -68,3 +68,49 @@ def test_not_a_duplicate_and_skip(demo_url: str) -> None:
     assert "status skipped" in app.caption[0].value
     app.button(key="pair_not_duplicate").click().run()
     assert any("queue is empty" in s.value for s in app.success)
+
+
+def queue_beside_a_merge(url: str) -> tuple[int, int, int]:
+    """An unmerged record, a merge's primary and one of its copies: 'not a duplicate' decided
+    for (record, primary), and (record, copy) waiting in the queue."""
+    with session_scope(make_engine(url)) as session:
+        review_id = session.exec(select(Review.id)).one()
+        members = session.exec(select(ClusterMember).order_by(ClusterMember.id)).all()
+        primary = next(m.record_id for m in members if m.is_primary)
+        cluster = next(m.cluster_id for m in members if m.record_id == primary)
+        copy = next(m.record_id for m in members if m.cluster_id == cluster and not m.is_primary)
+        merged = {m.record_id for m in members}
+        other = next(
+            r for r in session.exec(select(Record.id).order_by(Record.id)) if r not in merged
+        )
+        for b, status in ((primary, "not_duplicate"), (copy, "pending")):
+            low, high = min(other, b), max(other, b)
+            session.add(CandidatePair(review_id=review_id, record_a_id=low, record_b_id=high,
+                                      score=8.0, status=status))  # fmt: skip
+    return other, primary, copy
+
+
+def test_a_pair_against_an_earlier_decision_asks_before_merging(demo_url: str) -> None:
+    other, _, copy = queue_beside_a_merge(demo_url)
+    app = open_as_lead(demo_url)
+    assert any("decided earlier that these are not duplicates" in w.value for w in app.warning)
+    assert app.button(key="pair_duplicate").disabled
+    app.checkbox[0].check().run()
+    assert not app.button(key="pair_duplicate").disabled
+    app.button(key="pair_duplicate").click().run()
+    assert not app.exception and not app.error
+    with session_scope(make_engine(demo_url)) as session:
+        clusters = {m.record_id: m.cluster_id for m in session.exec(select(ClusterMember))}
+    assert clusters[other] == clusters[copy]
+
+
+def test_a_pair_shows_citations_and_evidence_in_words(demo_url: str) -> None:
+    a, _ = queue_a_pair(demo_url)
+    app = open_as_lead(demo_url)
+    lines = [m.value for m in app.markdown]
+    assert any(line.startswith(f"**Record {a}**") and "(" in line for line in lines)
+    caption = app.caption[0].value
+    assert "bits" not in caption and caption.startswith(("Strong evidence", "Uncertain"))
+    merges = app.dataframe[-1].value
+    assert set(merges["Evidence"]) <= {"strong", "uncertain"}
+    assert all(":" in str(c) and not str(c).replace(", ", "").isdigit() for c in merges["Copies"])

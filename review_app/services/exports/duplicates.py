@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from review_app.domain.vocabulary import Role
 from review_app.exporters.tabular import table_csv
 from review_app.models import CandidatePair, ClusterMember, DuplicateCluster, ImportBatch, Record
+from review_app.services.duplicates import MANUAL_RECORDS
 from review_app.services.exports.registry import EXPORTS
 from review_app.services.permissions import Actor, require_role
 
@@ -43,8 +44,9 @@ def _duplicate_rows(session: Session, review_id: int) -> list[tuple[Any, ...]]:
             .order_by(col(Record.id))
         )
     )
+    manual = _manual_copies(session, review_id)
     membership: dict[int | None, tuple[int | None, bool | None, str | None]] = {
-        record_id: (cluster_id, is_primary, decided_by)
+        record_id: (cluster_id, is_primary, "manual" if record_id in manual else decided_by)
         for record_id, cluster_id, is_primary, decided_by in session.exec(
             select(
                 ClusterMember.record_id,
@@ -78,3 +80,16 @@ def _duplicate_rows(session: Session, review_id: int) -> list[tuple[Any, ...]]:
             (record_id, source_record_id, source, cluster_id, primary_flag, decided_by, status)
         )
     return rows
+
+
+def _manual_copies(session: Session, review_id: int) -> set[int]:
+    """Copies a lead added to an automatic merge: decided by hand, though the merge they joined
+    was automatic."""
+    evidence = session.exec(
+        select(DuplicateCluster.evidence).where(
+            DuplicateCluster.review_id == review_id,
+            DuplicateCluster.status == "active",
+            DuplicateCluster.decided_by == "auto",
+        )
+    )
+    return {rid for found in evidence for rid in found.get(MANUAL_RECORDS, [])}

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from review_app.errors import ReviewAppError
 from review_app.services.deduplication import decide_pair, run_automatic_pass, undo_merge
 from review_app.services.duplicates import (
     COMPARED_FIELDS,
+    STRONG,
     PairView,
     SourcedRecord,
     list_clusters,
@@ -44,11 +46,17 @@ def render() -> None:
 
 def _review_pair(pair: PairView, waiting: int, review_id: int, user: state.CurrentUser) -> None:
     st.subheader(f"Is this the same record? ({waiting} pair(s) to decide)")
+    for record in (pair.a, pair.b):
+        st.markdown(
+            f"**Record {record.id}** ({escape_markdown(record.source)}): "
+            f"{escape_markdown(record.citation)}"
+        )
     st.caption(
-        f"Score {pair.score:.1f} bits · status {pair.status}. Keys: "
-        "**D** duplicate · **N** not a duplicate · **S** skip. Differences are highlighted."
+        f"{_strength_sentence(pair)} Queue status {pair.status}. Keys: **D** duplicate · "
+        "**N** not a duplicate · **S** skip. Differences are highlighted."
     )
     st.dataframe(_side_by_side(pair), width="stretch", hide_index=False)
+    overrule = _earlier_decisions(pair)
     primary = st.radio(
         "Keep as primary (the copy that stays in screening)",
         [pair.a.id, pair.b.id],
@@ -68,18 +76,72 @@ def _review_pair(pair: PairView, waiting: int, review_id: int, user: state.Curre
             key=f"pair_{decision}",
             shortcut=key.upper(),
             type="primary" if decision == "duplicate" else "secondary",
+            disabled=decision == "duplicate" and bool(pair.earlier) and not overrule,
         ):
-            with deps.unit_of_work() as session:
-                decide_pair(
-                    session,
-                    actor=user.actor,
-                    review_id=review_id,
-                    pair_id=pair.id,
-                    decision=decision,
-                    primary_id=primary if decision == "duplicate" else None,
-                )
-            _say(f"Pair {pair.id}: {label.lower()}.")
-            st.rerun()
+            _decide(pair, decision, label, primary, overrule, review_id, user)
+
+
+def _decide(
+    pair: PairView,
+    decision: str,
+    label: str,
+    primary: int,
+    overrule: bool,
+    review_id: int,
+    user: state.CurrentUser,
+) -> None:
+    try:
+        with deps.unit_of_work() as session:
+            decide_pair(
+                session,
+                actor=user.actor,
+                review_id=review_id,
+                pair_id=pair.id,
+                decision=decision,
+                primary_id=primary if decision == "duplicate" else None,
+                overrule_earlier=overrule,
+            )
+    except ReviewAppError as error:
+        st.error(str(error))
+        return
+    _say(f"Pair {pair.id}: {label.lower()}.")
+    st.rerun()
+
+
+def _strength_sentence(pair: PairView) -> str:
+    """The evidence in words: strong or uncertain, which fields agree and which differ, and
+    what held the pair back from an automatic merge."""
+    text = (
+        "Strong evidence: the fields alone would have merged these automatically."
+        if pair.strength == STRONG
+        else "Uncertain: the fields agree on some points only."
+    )
+    named = (
+        ("Agree on", pair.agreeing),
+        ("differ on", pair.conflicting),
+        ("held back because", pair.held_back_by),
+    )
+    details = [f"{words} {', '.join(items)}" for words, items in named if items]
+    return text + (f" {'; '.join(details)}." if details else "")
+
+
+def _earlier_decisions(pair: PairView) -> bool:
+    """Warn when "duplicate" would contradict an earlier "not a duplicate" between the merges
+    these records belong to; returns whether the lead chose to overrule it."""
+    if not pair.earlier:
+        return False
+    said = "; ".join(
+        f"records {e.record_a_id} and {e.record_b_id} (pair {e.pair_id})" for e in pair.earlier
+    )
+    st.warning(
+        f"A lead decided earlier that these are not duplicates: {said}. Each of those records "
+        "is, or is merged with, one of the two records here, so marking this pair as a duplicate "
+        "would merge what was kept apart."
+    )
+    return st.checkbox(
+        "The earlier decision was wrong: allow 'Duplicate' for this pair",
+        key=f"dedup_overrule_{pair.id}",
+    )
 
 
 def _side_by_side(pair: PairView) -> pd.io.formats.style.Styler:
@@ -115,21 +177,20 @@ def _show_merges(review_id: int, user: state.CurrentUser) -> None:
         [
             {
                 "Merge": c.id,
-                "How": c.decided_by,
-                "Score": c.score,
+                "How": c.how,
+                "Evidence": c.strength,
                 "Primary": c.primary.id,
-                "Title": c.primary.fields.get("title"),
+                "Citation": c.primary.citation,
                 "Sources": ", ".join([c.primary.source, *(copy.source for copy in c.copies)]),
-                "Copies": ", ".join(str(copy.id) for copy in c.copies),
+                "Copies": " · ".join(f"{copy.source}: {copy.citation}" for copy in c.copies),
+                "Copy ids": ", ".join(str(copy.id) for copy in c.copies),
             }
             for c in clusters
         ]
     )
     st.dataframe(table, hide_index=True, width="stretch")
     with st.expander("Undo a merge"):
-        labels = {
-            c.id: f"{c.id}: {c.primary.fields.get('title')} ({c.decided_by})" for c in clusters
-        }
+        labels = {c.id: f"{c.id}: {c.primary.citation} ({c.how})" for c in clusters}
         chosen = st.selectbox(
             "Merge", list(labels), format_func=labels.__getitem__, key="undo_merge"
         )
