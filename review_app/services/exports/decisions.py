@@ -1,5 +1,6 @@
-"""The decisions export: every reviewer's votes, the resolutions and each record's status, with
-the agreement statistics per stage and reviewer pair (a second sheet in XLSX, a second CSV)."""
+"""The decisions export: every reviewer's votes, the resolutions, each record's status and its
+discussion (the members' comments), with the agreement statistics per stage and reviewer pair
+(a second sheet in XLSX, a second CSV)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from review_app.domain.vocabulary import Role
 from review_app.errors import ValidationError
 from review_app.exporters.tabular import table_csv, table_xlsx
 from review_app.services.decisions import PairAgreement, agreement_by_stage, decisions_rows
+from review_app.services.discussion import comments_by_record
 from review_app.services.exports.registry import EXPORTS
 from review_app.services.permissions import Actor, require_role
 
@@ -38,7 +40,9 @@ def export_decisions(
     if format not in DECISION_FORMATS:
         raise ValidationError(f"format {format!r}: allowed are {', '.join(DECISION_FORMATS)}")
     require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
-    header, rows = decisions_rows(session, actor=actor, review_id=review_id)
+    header, rows = _with_comments(
+        session, actor, review_id, *decisions_rows(session, actor=actor, review_id=review_id)
+    )
     stats = [
         _agreement_row(p) for p in agreement_by_stage(session, actor=actor, review_id=review_id)
     ]
@@ -49,6 +53,24 @@ def export_decisions(
         }
     tables = {"decisions": (header, rows), "agreement": (AGREEMENT_COLUMNS, stats)}
     return {"workbook": table_xlsx(tables)}
+
+
+def _with_comments(
+    session: Session,
+    actor: Actor,
+    review_id: int,
+    header: list[str],
+    rows: list[list[object]],
+) -> tuple[list[str], list[list[object]]]:
+    """A last ``comments`` column: each record's discussion as "name: text" joined by " | "
+    (the export is for leads, who read every comment, blind or not)."""
+    comments = comments_by_record(session, actor=actor, review_id=review_id)
+    at = header.index("record_id")
+    return [*header, "comments"], [[*row, _cell(comments, row[at])] for row in rows]
+
+
+def _cell(comments: dict[int, str], record_id: object) -> str:
+    return comments.get(record_id, "") if isinstance(record_id, int) else ""
 
 
 def _agreement_row(pair: PairAgreement) -> list[object]:
