@@ -350,6 +350,7 @@ VALUES: dict[str, Callable[[World], list[Any]]] = {
     "content": lambda w: [GradeContent(source=EvidenceSource.NARRATIVE, comments="A's")],
     "item": lambda w: [("comments",), ("rating", "risk_of_bias")],
     "judge_id": lambda w: [w.b_user_id],
+    "body": lambda w: ["Is the pain neuropathic here?"],  # a comment on a record
 }
 
 
