@@ -43,7 +43,7 @@ from review_app.domain.appraisal.model import DomainAssessment, ResultAssessment
 from review_app.domain.appraisal.tool import Answer
 from review_app.domain.extraction.model import Arm, Result, StudyExtraction
 from review_app.domain.grade.model import EvidenceSource, GradeContent
-from review_app.domain.vocabulary import ArmRole, EffectMeasure
+from review_app.domain.vocabulary import ArmRole, EffectMeasure, Stage, StageStatus, Vote
 from review_app.errors import ReviewAppError
 from review_app.services import appraisal, extraction, grade
 from review_app.services.analyses import AnalysisSpec
@@ -52,6 +52,7 @@ from review_app.services.extraction import open_copy, save_copy, set_complete, s
 from review_app.services.imports import import_file
 from review_app.services.permissions import Actor
 from review_app.services.prioritisation import refresh_ranking
+from review_app.services.records_browser import NOT_VOTED, RecordFilters
 from review_app.services.releases import release_outcomes
 from review_app.services.reviews import add_member, create_review
 from review_app.services.screening import record_vote
@@ -134,6 +135,8 @@ def build_world(session: Session, *, b_votes: str, files_dir: Path) -> World:
             stage=stage,
             vote=value,
             reason=reason,
+            # B's tags differ between the worlds too (the records browser filters by tag)
+            tags=["b-tag"] if actor == b and b_votes == "include" else None,
         )
 
     # Before the votes that differ: two records pass title/abstract and are sent on, a
@@ -354,12 +357,32 @@ VALUES: dict[str, Callable[[World], list[Any]]] = {
 }
 
 
+BROWSER_FILTERS = [
+    RecordFilters(),
+    *(RecordFilters(status=status) for status in StageStatus),
+    *(RecordFilters(stage=stage) for stage in Stage),
+    *(RecordFilters(my_vote=vote) for vote in (*Vote, NOT_VOTED)),
+    RecordFilters(conflict=True),
+    RecordFilters(conflict=False),
+    RecordFilters(tag="b-tag"),
+    RecordFilters(has_full_text=True),
+    RecordFilters(duplicate=False, text="kratom"),
+]
+
+
 def _as_a(world: World, **kwargs: Any) -> dict[str, Any]:
     return {"session": world.session, "actor": world.a, "review_id": world.review_id, **kwargs}
 
 
 # Functions called another way than by their parameter names: name -> keyword arguments.
 RECIPES: dict[str, Callable[[World], list[dict[str, Any]]]] = {
+    # The records browser: each filter that reads votes, outcomes or full texts.
+    "review_app.services.records_browser.list_records": lambda w: [
+        _as_a(w, filters=f) for f in BROWSER_FILTERS
+    ],
+    "review_app.services.records_browser.count_records": lambda w: [
+        _as_a(w, filters=f) for f in BROWSER_FILTERS
+    ],
     "review_app.services.appraisal.save_copy": lambda w: [
         _as_a(
             w,
