@@ -85,7 +85,7 @@ def _page_is_not_wider_than_the_window(page: Any) -> None:
     assert frame is not None and frame["x"] + frame["width"] <= page.viewport_size["width"]
 
 
-def test_a_lead_rates_saves_publishes_and_downloads_the_table(
+def test_a_lead_rates_publishes_and_downloads_and_a_reviewer_reads_the_table(
     browser: Any, server: str, tmp_path: Path
 ) -> None:
     page = open_as(browser, server, LEAD, "GRADE")
@@ -132,10 +132,11 @@ def test_a_lead_rates_saves_publishes_and_downloads_the_table(
     cells = {cell.text for table in document.tables for row in table.rows for cell in row.cells}
     assert any("Tuberculosis" in text for text in cells)
     assert any("Low" in text for text in cells)  # two levels down from high
+    reviewer_reads_the_published_table(browser, server)
 
 
-def test_a_reviewer_reads_the_published_table(browser: Any, server: str) -> None:
-    """After the lead's journey (the module's server keeps what it published)."""
+def reviewer_reads_the_published_table(browser: Any, server: str) -> None:
+    """The reviewer's Summary of findings page, after the lead published."""
     page = open_as(browser, server, REVIEWER, "Summary of findings")
     frame = page.frame_locator("iframe").last
     frame.get_by_text("Tuberculosis").first.wait_for(timeout=30_000)
