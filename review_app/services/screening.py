@@ -865,16 +865,18 @@ def reason_problems(
     """The exclusion-reason rules, the same for a vote and for a lead's final decision: a reason
     only with exclude, one of the protocol's reasons at ``stage``, and needed to exclude at full
     text."""
-    reasons = [r.id for r in protocol.exclusion_reasons_for(stage)]
+    reasons = protocol.exclusion_reasons_for(stage)
+    # People read the labels; a decisions file or a script needs the ids: both are named.
+    allowed = "; ".join(f"{r.label} ({r.id})" for r in reasons) or "none"
     if reason and vote != Vote.EXCLUDE:
         message = f"exclusion reason {reason!r}: a reason goes only with an exclude vote"
-    elif reason and reason not in reasons:
+    elif reason and reason not in {r.id for r in reasons}:
         message = (
             f"{reason!r} is not an exclusion reason at {stage.in_prose} in the protocol; "
-            f"allowed are {_words(reasons)}"
+            f"allowed are {allowed}"
         )
     elif stage is Stage.FULL_TEXT and vote == Vote.EXCLUDE and not reason:
-        message = f"excluding at full text needs a reason; allowed are {_words(reasons)}"
+        message = f"excluding at full text needs a reason; allowed are {allowed}"
     else:
         return []
     return [VoteProblem("reason", message)]

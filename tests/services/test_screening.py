@@ -140,7 +140,7 @@ def test_undo_my_last_vote(
     [
         (TA, "perhaps", None, "allowed are include, exclude, maybe"),
         (TA, "include", "animal_or_in_vitro", "only with an exclude vote"),
-        (TA, "exclude", "wrong_comparator", "allowed are duplicate"),  # a full-text-only reason
+        (TA, "exclude", "wrong_comparator", "allowed are Duplicate record"),  # full text only
         (TA, "exclude", "no_such_reason", "allowed are"),
         ("abstract", "include", None, "allowed are title_abstract, full_text"),
     ],
@@ -324,3 +324,15 @@ def test_progress_counts_this_review_only_and_paces_from_reading_gaps(
     assert progress.seconds_per_vote == 40
     theirs = screening_progress(session, actor=raj, review_id=review.id, stage=TA)
     assert (theirs.my_votes, theirs.remaining_for_me, theirs.seconds_per_vote) == (2, 5, None)
+
+
+def test_a_refused_reason_lists_the_protocol_reasons_by_label_with_their_ids(
+    session: Session, review: ReviewPublic, records: list[int], actors: dict[str, Actor]
+) -> None:
+    """People read the labels; a decisions file needs the ids: the message gives both."""
+    with pytest.raises(ValidationError) as refused:
+        vote(session, review, actors["rita"], records[0], "exclude", reason="rats")
+    message = str(refused.value)
+    assert "'rats' is not an exclusion reason at title/abstract" in message
+    assert "Animal or in-vitro study (animal_or_in_vitro)" in message
+    assert "wrong_comparator" not in message  # a full-text reason

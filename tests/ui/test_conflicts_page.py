@@ -45,7 +45,8 @@ def test_lead_sees_all_votes_and_resolves(demo_url: str) -> None:
     app.run()
     assert not app.exception
     texts = " ".join(m.value for m in app.markdown)
-    assert "reviewer1: include" in texts and "reviewer2: exclude" in texts
+    assert "reviewer1: :green[**include**]" in texts  # include green, exclude red
+    assert "reviewer2: :red[**exclude**]" in texts
     key = f"title_abstract_{record_id}"
     app.radio(key=f"final_{key}").set_value("exclude")
     app.selectbox(key=f"why_{key}").set_value("wrong_design")
@@ -53,3 +54,26 @@ def test_lead_sees_all_votes_and_resolves(demo_url: str) -> None:
     with session_scope(make_engine(demo_url)) as session:
         resolution = session.exec(select(Resolution).where(Resolution.record_id == record_id)).one()
     assert (resolution.vote, resolution.reason) == ("exclude", "wrong_design")
+
+
+def open_as_lead(url: str) -> AppTest:
+    with session_scope(make_engine(url)) as session:
+        review_id = session.exec(select(Review.id)).one()
+        lead_id = session.exec(select(User.id).where(User.name == "lead")).one()
+    app = AppTest.from_function(conflicts_page, default_timeout=60)
+    app.session_state["user_id"], app.session_state["user_name"] = lead_id, "lead"
+    app.session_state["review_id"], app.session_state["role"] = review_id, "lead"
+    return app.run()
+
+
+def test_no_final_decision_is_chosen_for_the_lead(demo_url: str) -> None:
+    """A decision pre-set to include is one click from a resolution nobody chose."""
+    record_id = make_conflict(demo_url)
+    app = open_as_lead(demo_url)
+    key = f"title_abstract_{record_id}"
+    assert app.radio(key=f"final_{key}").value is None
+    app.button(key=f"resolve_{key}").click().run()
+    assert not app.exception
+    assert any("Choose include or exclude" in e.value for e in app.error)
+    with session_scope(make_engine(demo_url)) as session:
+        assert session.exec(select(Resolution).where(Resolution.record_id == record_id)).all() == []

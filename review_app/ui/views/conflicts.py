@@ -1,4 +1,7 @@
-"""Conflicts (leads): every vote, reason and note side by side; a final decision with a reason."""
+"""Conflicts (leads): every vote, reason and note side by side; a final decision with a reason.
+
+No decision is chosen in advance: a resolution is a lead's judgement, never a default clicked
+through."""
 
 from __future__ import annotations
 
@@ -11,6 +14,9 @@ from review_app.ui import deps, state
 from review_app.ui.components.text import escape_markdown
 
 ALL_PAIRS = "All reviewer pairs"
+# Streamlit's colour names for the votes: include green, exclude red, as in the screening
+# page's highlighting and buttons.
+VOTE_COLOURS: dict[str, str] = {Vote.INCLUDE: "green", Vote.EXCLUDE: "red", Vote.MAYBE: "orange"}
 
 
 def render() -> None:
@@ -70,9 +76,16 @@ def _show_conflict(
         for vote in conflict.votes:
             reason = f" — {reasons.get(vote.reason, vote.reason)}" if vote.reason else ""
             note = f" · note: {vote.note}" if vote.note else ""
-            st.markdown(escape_markdown(f"{vote.reviewer}: {vote.vote}{reason}{note}"))
+            colour = VOTE_COLOURS.get(vote.vote)
+            st.markdown(
+                f"{escape_markdown(vote.reviewer)}: "
+                + (f":{colour}[**{vote.vote}**]" if colour else f"**{vote.vote}**")
+                + escape_markdown(f"{reason}{note}")
+            )
         cols = st.columns([1, 2, 2])
-        decision = cols[0].radio("Final decision", [Vote.INCLUDE, Vote.EXCLUDE], key=f"final_{key}")
+        decision = cols[0].radio(
+            "Final decision", [Vote.INCLUDE, Vote.EXCLUDE], index=None, key=f"final_{key}"
+        )
         reason = cols[1].selectbox(
             "Reason (to exclude)",
             ["", *reasons],
@@ -81,6 +94,9 @@ def _show_conflict(
         )
         note = cols[2].text_input("Note", key=f"note_{key}")
         if st.button("Resolve", key=f"resolve_{key}", type="primary"):
+            if decision is None:
+                st.error("Choose include or exclude as the final decision first.")
+                return
             with deps.unit_of_work() as session:
                 resolve(
                     session,

@@ -1,4 +1,5 @@
-"""Screening: one record at a time, keyboard first (I include, E exclude, M maybe, U undo, N note).
+"""Screening: one record at a time, keyboard first (the keys are in ``ui/shortcuts.py``: I include,
+E exclude, M maybe, N note, U undo; ? lists them).
 
 Votes go through callbacks bound to the record that was on screen, so a vote can never land on
 a different record than the one the reviewer read.
@@ -25,15 +26,21 @@ from review_app.services.screening import (
     undo_last_vote,
 )
 from review_app.ui import background, deps, state
-from review_app.ui.components import fulltext_panel
+from review_app.ui.components import fulltext_panel, screening_panel, shortcuts_help
 from review_app.ui.components.highlight import highlight
 from review_app.ui.components.links import record_links
 from review_app.ui.components.text import escape_markdown
+from review_app.ui.shortcuts import keys
+
+KEYS = keys("screen")
 
 STAGE_KEY = "screen_stage"
 REVISIT_KEY = "screen_revisit"  # a record the reviewer asked to see again (undo, change)
 FLASH_KEY = "screen_flash"
 NOTE_OPEN_KEY = "screen_note_open"
+# How many votes and undos this tab has made: the cached progress is counted again after each,
+# so the reviewer's own figures never trail their votes.
+ACTIONS_KEY = "screen_actions"
 NO_REASON = ""
 
 
@@ -51,6 +58,7 @@ def render() -> None:
         )
         or Stage.TITLE_ABSTRACT
     )
+    shortcuts_help.show("screen")
     with deps.unit_of_work() as session:
         protocol = get_protocol(session, review_id)
         item = _current_item(session, user, review_id, stage)
@@ -59,12 +67,12 @@ def render() -> None:
             if item
             else None
         )
-    progress = _progress(review_id, user.id, stage)
+    progress = _progress(review_id, user.id, stage, st.session_state.get(ACTIONS_KEY, 0))
     _show_flash()
+    screening_panel.show_criteria(protocol, stage)
     left, right = st.columns([3, 1], gap="large")
     with right:
-        _show_progress(progress)
-        _show_criteria(protocol, stage)
+        screening_panel.show_progress(progress)
     with left:
         if item is None:
             st.success(
@@ -85,9 +93,10 @@ def render() -> None:
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def _progress(review_id: int, user_id: int, stage: Stage | str) -> ScreeningProgress:
-    """Counted at most every 10 s: exact counts over a large review cost more than a keypress
-    may take, and a progress figure a few seconds old serves as well."""
+def _progress(review_id: int, user_id: int, stage: Stage | str, actions: int) -> ScreeningProgress:
+    """Counted at most every 10 s, and again after each of this tab's votes and undos
+    (``actions``): exact counts over a large review cost more than a keypress may take, and
+    others' votes a few seconds old serve as well, but one's own must show at once."""
     with deps.unit_of_work() as session:
         return screening_progress(
             session, actor=state.CurrentUser(user_id, "").actor, review_id=review_id, stage=stage
@@ -152,14 +161,21 @@ def _show_record(item: ScreeningItem, protocol: Protocol) -> None:
     )
     if record.keywords:
         st.caption("Keywords: " + escape_markdown("; ".join(record.keywords)))
+    labels = {reason.id: reason.label for reason in protocol.exclusion_reasons}
     if item.my_vote:
-        reason = f" ({item.my_vote.reason})" if item.my_vote.reason else ""
+        reason = _reason_text(item.my_vote.reason, labels)
         st.info(
             f"Your vote: **{item.my_vote.vote}**{escape_markdown(reason)}. Vote again to change it."
         )
     for other in item.other_votes:  # only filled for leads, or once the review is unblinded
-        reason = f" ({other.reason})" if other.reason else ""
+        reason = _reason_text(other.reason, labels)
         st.caption(escape_markdown(f"{other.reviewer}: {other.vote}{reason}"))
+
+
+def _reason_text(reason: str | None, labels: dict[str, str]) -> str:
+    """ " (Animal or in-vitro study)": the protocol's label, or the stored id if the protocol
+    no longer has it."""
+    return f" ({labels.get(reason, reason)})" if reason else ""
 
 
 # --- voting ----------------------------------------------------------------------------------
@@ -191,23 +207,22 @@ def _vote_controls(
         value=", ".join(current.tags) if current else "",
         key=f"tags_{stage}_{record_id}",
     )
-    votes = [
-        ("Include", Vote.INCLUDE, "I", "primary"),
-        ("Exclude", Vote.EXCLUDE, "E", "secondary"),
-    ]
+    votes = [(":material/check: Include", Vote.INCLUDE), (":material/close: Exclude", Vote.EXCLUDE)]
     if protocol.screening.allow_maybe:
-        votes.append(("Maybe", Vote.MAYBE, "M", "secondary"))
+        votes.append(("Maybe", Vote.MAYBE))
+    # Not the theme's primary button: its red would say "exclude" (the highlighting's colour).
+    st.html(screening_panel.vote_button_style({vote: f"vote_{vote}" for _, vote in votes}))
     cols = st.columns(len(votes) + 1)
-    for col, (label, vote, key, kind) in zip(cols, votes, strict=False):
+    for col, (label, vote) in zip(cols, votes, strict=False):
         col.button(
             label,
             key=f"vote_{vote}",
-            shortcut=key,
-            type=kind,  # type: ignore[arg-type]
+            shortcut=KEYS.key(vote),
             on_click=_cast,
             args=(review_id, user.id, record_id, stage, vote),
+            width="stretch",
         )
-    cols[-1].button("Note", key="open_note", shortcut="N", on_click=_open_note)
+    cols[-1].button("Note", key="open_note", shortcut=KEYS.key("note"), on_click=_open_note)
 
 
 def _cast(review_id: int, user_id: int, record_id: int, stage: Stage | str, vote: str) -> None:
@@ -231,11 +246,16 @@ def _cast(review_id: int, user_id: int, record_id: int, stage: Stage | str, vote
     except ReviewAppError as error:
         st.session_state[FLASH_KEY] = ("error", str(error))
         return
+    _count_action()
     if stage == Stage.TITLE_ABSTRACT:
         background.retrainer().request(review_id)
     st.session_state.pop(REVISIT_KEY, None)
     st.session_state[NOTE_OPEN_KEY] = False
     st.session_state[FLASH_KEY] = ("ok", f"Voted {vote} on record {record_id}.")
+
+
+def _count_action() -> None:
+    st.session_state[ACTIONS_KEY] = st.session_state.get(ACTIONS_KEY, 0) + 1
 
 
 def _open_note() -> None:
@@ -246,7 +266,7 @@ def _undo_control(review_id: int, user: state.CurrentUser, stage: Stage | str) -
     st.button(
         "Undo my last vote",
         key="undo_vote",
-        shortcut="U",
+        shortcut=KEYS.key("undo"),
         on_click=_undo,
         args=(review_id, user.id, stage),
     )
@@ -260,6 +280,7 @@ def _undo(review_id: int, user_id: int, stage: Stage | str) -> None:
     if undone is None:
         st.session_state[FLASH_KEY] = ("error", "You have no vote to undo at this stage.")
         return
+    _count_action()
     if stage == Stage.TITLE_ABSTRACT:
         background.retrainer().request(review_id)
     st.session_state[REVISIT_KEY] = (undone.record_id, stage)
@@ -277,30 +298,7 @@ def _show_flash() -> None:
         st.toast(flash[1])
 
 
-# --- the side panel --------------------------------------------------------------------------
-
-
-def _show_progress(progress: ScreeningProgress) -> None:
-    st.metric("My votes", progress.my_votes)
-    st.metric("Left for me", progress.remaining_for_me)
-    if progress.eligible:
-        st.progress(
-            progress.fully_voted / progress.eligible,
-            text=f"Review: {progress.fully_voted} of {progress.eligible} fully voted",
-        )
-    if progress.seconds_left is not None:
-        minutes = progress.seconds_left / 60
-        st.caption(
-            f"About {minutes:.0f} min left at your pace "
-            f"({progress.seconds_per_vote:.0f} s a record)."
-        )
-
-
-def _show_criteria(protocol: Protocol, stage: Stage | str) -> None:
-    st.markdown("**Eligibility criteria**")
-    for criterion in protocol.criteria_for(stage):
-        st.markdown(f"- {escape_markdown(criterion.text)}")
-    st.caption("Green: include keywords · red: exclude keywords (from the protocol).")
+# --- my recent votes --------------------------------------------------------------------------
 
 
 def _my_votes(review_id: int, user: state.CurrentUser, stage: Stage | str) -> None:
