@@ -145,7 +145,7 @@ def test_what_awaits_a_decision_is_noted_in_the_labels_and_read_back() -> None:
     labels = {row["data"]: row["boxtext"] for row in rows(text)}
     assert labels["records_screened"] == "Records screened (provisional: 11 awaiting a decision)"
     assert labels["dbr_assessed"] == (
-        "Reports assessed for eligibility (provisional: 2 awaiting a decision)"
+        "Reports retrieved for assessment (provisional: 2 awaiting a decision)"
     )
     assert labels["other_sought_reports"].endswith("(provisional: 5 awaiting a decision)")
     assert labels["other_assessed"].endswith("(provisional: 1 awaiting a decision)")

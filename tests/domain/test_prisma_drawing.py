@@ -190,3 +190,19 @@ def test_the_screen_version_is_cut_to_the_diagram() -> None:
     assert (cropped.boxes, cropped.texts) == (page.boxes, page.texts)
     bottom = max(box.y + box.height for box in cropped.boxes)
     assert all(run.y < cropped.height for run in cropped.texts) and bottom < cropped.height
+
+
+def test_reports_awaiting_a_decision_are_not_called_assessed() -> None:
+    """'Reports assessed (n = 2)' while both await a decision: PRISMA 2020 (BMJ 2021;372:n160,
+    item 16a) counts there the reports assessed; while some wait, the box says 'retrieved'."""
+    from review_app.domain.prisma.wording import database_column, other_column
+
+    waiting = dataclasses.replace(
+        NO_OTHER, reports_excluded=(), reports_awaiting_assessment=65, new_studies=0, new_reports=0
+    )
+    [line] = database_column(waiting).assessed
+    assert line.text == "Reports retrieved for assessment (n = 65)"
+    text = " ".join(t.text or "" for t in ET.fromstring(render_svg(waiting)).iter() if t.text)
+    assert "Reports assessed for eligibility" not in text
+    [finished] = other_column(OTHER).assessed
+    assert finished.text == "Reports assessed for eligibility (n = 7)"  # the template's words

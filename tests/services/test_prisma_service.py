@@ -285,7 +285,7 @@ def test_a_review_in_progress_adds_up_and_says_what_awaits(
     assert "Records awaiting a" in svg and "Reports awaiting a" in svg
     csv_text = export_prisma(session, actor=OPERATOR, review_id=review.id, format="csv").decode()
     assert "Records screened (provisional: 3 awaiting a decision)" in csv_text
-    assert "Reports assessed for eligibility (provisional: 1 awaiting a decision)" in csv_text
+    assert "Reports retrieved for assessment (provisional: 1 awaiting a decision)" in csv_text
     assert from_prisma2020_csv(csv_text) == csv_safe(counts)
 
 

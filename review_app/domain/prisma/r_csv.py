@@ -41,12 +41,14 @@ from review_app.domain.prisma.invariants import (
     validate,
 )
 from review_app.domain.prisma.template import TEMPLATE_CSV
+from review_app.domain.prisma.wording import assessed_label
 from review_app.errors import ReviewAppError
 
 NA = "NA"
 BOXTEXT = 4  # column of the template: data,node,box,description,boxtext,tooltips,url,n
 PROVISIONAL = "provisional:"
 AWAITING = "awaiting a decision"
+ASSESSED_KEYS = ("dbr_assessed", "other_assessed")  # labelled by wording.assessed_label
 _AWAITING_NOTE = re.compile(rf"\({PROVISIONAL} ([\d,]+) {AWAITING}\)")
 UNSTATED_REASON = "Reason not stated"  # label for a bare count of excluded reports
 SOURCE_KEYS = {
@@ -92,7 +94,8 @@ def to_prisma2020_csv(counts: PrismaCounts) -> str:
     for row in csv.reader(io.StringIO(TEMPLATE_CSV)):
         key = row[0]
         if key in labels:
-            row[BOXTEXT] = f"{row[BOXTEXT]} ({PROVISIONAL} {labels[key]:,} {AWAITING})"
+            label = assessed_label(labels[key]) if key in ASSESSED_KEYS else row[BOXTEXT]
+            row[BOXTEXT] = f"{label} ({PROVISIONAL} {labels[key]:,} {AWAITING})"
         writer.writerow([*row[:-1], values.get(key, row[-1])])
     return out.getvalue()
 

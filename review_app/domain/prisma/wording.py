@@ -47,6 +47,23 @@ def n(value: int) -> str:
     return f"(n = {value:,})"
 
 
+ASSESSED = "Reports assessed for eligibility"
+RETRIEVED = "Reports retrieved for assessment"
+
+
+def assessed_label(awaiting: int) -> str:
+    """The label of the "Reports assessed for eligibility" box.
+
+    PRISMA 2020 counts there the reports whose full text was assessed against the eligibility
+    criteria (Page MJ, Moher D, Bossuyt PM, et al. PRISMA 2020 explanation and elaboration.
+    BMJ 2021;372:n160, item 16a; the PRISMA2020 R package's ``dbr_assessed`` and
+    ``other_assessed`` boxes). Our count is reports sought - not retrieved, which holds the
+    reports still awaiting a full-text decision too; while any do, the box says what it holds
+    (retrieved) rather than claim they were assessed, and the count stays a sum of its parts.
+    """
+    return RETRIEVED if awaiting else ASSESSED
+
+
 def _listed(heading: str, parts: tuple[LabelledCount, ...]) -> list[Line]:
     return [Line(heading)] + [Line(f"{label} {n(count)}", 1) for label, count in parts]
 
@@ -114,7 +131,9 @@ def database_column(c: PrismaCounts) -> ColumnText:
         records_excluded=(Line(f"Records excluded** {n(c.records_excluded)}"),),
         sought=(Line(f"Reports sought for retrieval {n(c.reports_sought)}"),),
         not_retrieved=(Line(f"Reports not retrieved {n(c.reports_not_retrieved)}"),),
-        assessed=(Line(f"Reports assessed for eligibility {n(c.reports_assessed)}"),),
+        assessed=(
+            Line(f"{assessed_label(c.reports_awaiting_assessment)} {n(c.reports_assessed)}"),
+        ),
         reports_excluded=_reports_excluded(c.reports_excluded),
         awaiting_screening=_awaiting(AWAITING_SCREENING, c.records_awaiting_screening),
         awaiting_assessment=_awaiting(AWAITING_ASSESSMENT, c.reports_awaiting_assessment),
@@ -130,7 +149,9 @@ def other_column(o: OtherMethods) -> ColumnText:
         records_excluded=None,
         sought=(Line(f"Reports sought for retrieval {n(o.reports_sought)}"),),
         not_retrieved=(Line(f"Reports not retrieved {n(o.reports_not_retrieved)}"),),
-        assessed=(Line(f"Reports assessed for eligibility {n(o.reports_assessed)}"),),
+        assessed=(
+            Line(f"{assessed_label(o.reports_awaiting_assessment)} {n(o.reports_assessed)}"),
+        ),
         reports_excluded=_reports_excluded(o.reports_excluded),
         awaiting_screening=_awaiting(AWAITING_SCREENING, o.records_awaiting_screening),
         awaiting_assessment=_awaiting(AWAITING_ASSESSMENT, o.reports_awaiting_assessment),
