@@ -312,8 +312,9 @@ def add_existing_member(
 
 
 def list_team(session: Session, *, actor: Actor, review_id: int) -> list[TeamMember]:
-    """The review's members with their roles and account states, for its admins."""
-    require_role(session, actor=actor, review_id=review_id, at_least=Role.ADMIN)
+    """The review's members with their roles and account states, for its leads and admins (a
+    lead sees who is in the team; only an admin changes it)."""
+    require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     rows = session.exec(
         select(Membership, User)
         .join(User, User.id == Membership.user_id)  # type: ignore[arg-type]

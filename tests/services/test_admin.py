@@ -80,14 +80,22 @@ def test_a_refused_role_leaves_no_account(
     assert session.exec(select(User).where(User.name == "nora")).first() is None
 
 
-def test_leads_and_reviewers_cannot_manage_the_team(
-    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+def test_leads_see_the_team_but_only_admins_change_it(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic], admin: UserPublic
 ) -> None:
     lead = Actor.user(team["lena"].id)
     with pytest.raises(PermissionDeniedError, match="admin role or higher; your role is lead"):
         add_new_member(session, actor=lead, review_id=review.id, name="nora", role="reviewer")
     with pytest.raises(PermissionDeniedError, match="admin role"):
-        list_team(session, actor=lead, review_id=review.id)
+        add_existing_member(session, actor=lead, review_id=review.id, name="raj", role="lead")
+    assert [m.name for m in list_team(session, actor=lead, review_id=review.id)] == [
+        "ada",
+        "lena",
+        "raj",
+        "rita",
+    ]
+    with pytest.raises(PermissionDeniedError, match="lead role or higher; your role is reviewer"):
+        list_team(session, actor=Actor.user(team["rita"].id), review_id=review.id)
     with pytest.raises(PermissionDeniedError, match="every review it belongs to"):
         reset_password(session, actor=lead, user_id=team["rita"].id)
 

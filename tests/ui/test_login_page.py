@@ -16,7 +16,7 @@ from review_app.models import LoginSession, User
 from review_app.services.demo import DEMO_ACCOUNTS
 from review_app.services.permissions import Actor
 from review_app.services.sessions import token_digest
-from review_app.services.users import LOGIN_FAILED, deactivate_user
+from review_app.services.users import LOGIN_FAILED, authenticate, deactivate_user, reset_password
 from review_app.ui import app as app_module
 from tests.ui.conftest import APP, LEAD, log_in
 
@@ -274,3 +274,38 @@ def test_a_raw_database_error_is_a_busy_sentence(
     log_in(app, LEAD.name, LEAD.password)
     assert not app.exception
     assert [e.value for e in app.error] == [app_module.BUSY]
+
+
+def test_a_temporary_password_starts_no_session_until_the_person_chose_their_own(
+    app: AppTest, demo_url: str
+) -> None:
+    with session_scope(make_engine(demo_url)) as session:
+        user = session.exec(select(User).where(User.name == REVIEWER.name)).one()
+        assert user.id is not None
+        temporary = reset_password(session, actor=Actor.operator(), user_id=user.id).password
+
+    def open_sessions() -> int:
+        with session_scope(make_engine(demo_url)) as session:
+            rows = session.exec(select(LoginSession).where(LoginSession.user_id == user.id))
+            return sum(1 for row in rows if row.revoked_at is None)
+
+    log_in(app, REVIEWER.name, temporary)
+    assert not app.exception and "user_id" not in app.session_state
+    assert app.subheader[0].value == f"Choose your password, {REVIEWER.name}"
+    assert open_sessions() == 0 and not cookie_scripts(app)
+    app.button(key="password_change_cancel").click().run()
+    assert [t.label for t in app.text_input] == ["Name", "Password"]
+    log_in(app, REVIEWER.name, temporary)
+    for field in ("new_password", "new_password_again"):
+        app.text_input(key=field).input(temporary)
+    app.button[0].click().run()
+    assert [e.value for e in app.error] == ["choose a password of your own, not the temporary one"]
+    for field in ("new_password", "new_password_again"):
+        app.text_input(key=field).input("a password of my own")
+    app.button[0].click().run()
+    assert not app.exception and not app.error
+    assert app.session_state["user_name"] == REVIEWER.name and open_sessions() == 1
+    with session_scope(make_engine(demo_url)) as session:
+        assert authenticate(session, name=REVIEWER.name, password=temporary).user is None
+        again = authenticate(session, name=REVIEWER.name, password="a password of my own")
+        assert again.user is not None and not again.must_change_password
