@@ -114,3 +114,12 @@ def test_a_pair_shows_citations_and_evidence_in_words(demo_url: str) -> None:
     merges = app.dataframe[-1].value
     assert set(merges["Evidence"]) <= {"strong", "uncertain"}
     assert all(":" in str(c) and not str(c).replace(", ", "").isdigit() for c in merges["Copies"])
+
+
+def test_the_page_has_the_shortcuts_overlay(demo_url: str) -> None:
+    queue_a_pair(demo_url)
+    app = open_as_lead(demo_url)
+    app.button(key="shortcuts_help").click().run()
+    assert not app.exception
+    assert any("| **N** | not a duplicate: keep both |" in m.value for m in app.markdown)
+    assert "**?** all keys" in app.caption[0].value

@@ -1,4 +1,5 @@
-"""Duplicates: the review queue (keys d / n / s), the automatic pass, and merges to undo."""
+"""Duplicates: the review queue (keys D / N / S, ? for the list), the automatic pass, and merges
+to undo."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ from review_app.services.duplicates import (
     list_queue,
 )
 from review_app.ui import deps, state
+from review_app.ui.components import shortcuts_help
 from review_app.ui.components.text import escape_markdown
+from review_app.ui.shortcuts import keys
 
+PAGE = "duplicates"  # the URL path in ui/app.py, the key of its shortcuts (ui/shortcuts.py)
 PRIMARY_CHOICE = "dedup_primary"
 
 
@@ -26,6 +30,7 @@ def render() -> None:
     if review_id is None or user is None:
         return
     st.title("Duplicates")
+    shortcuts_help.show(PAGE)
     with deps.unit_of_work() as session:
         queue = list_queue(session, actor=user.actor, review_id=review_id)
     _show_message()
@@ -52,8 +57,8 @@ def _review_pair(pair: PairView, waiting: int, review_id: int, user: state.Curre
             f"{escape_markdown(record.citation)}"
         )
     st.caption(
-        f"{_strength_sentence(pair)} Queue status {pair.status}. Keys: **D** duplicate · "
-        "**N** not a duplicate · **S** skip. Differences are highlighted."
+        f"{_strength_sentence(pair)} Queue status {pair.status}. {keys(PAGE).hint()}. "
+        "Differences are highlighted."
     )
     st.dataframe(_side_by_side(pair), width="stretch", hide_index=False)
     overrule = _earlier_decisions(pair)
@@ -66,15 +71,15 @@ def _review_pair(pair: PairView, waiting: int, review_id: int, user: state.Curre
     )
     cols = st.columns(3)
     choices = (
-        ("Duplicate", "duplicate", "d"),
-        ("Not a duplicate", "not_duplicate", "n"),
-        ("Skip", "skip", "s"),
+        ("Duplicate", "duplicate"),
+        ("Not a duplicate", "not_duplicate"),
+        ("Skip", "skip"),
     )
-    for col, (label, decision, key) in zip(cols, choices, strict=True):
+    for col, (label, decision) in zip(cols, choices, strict=True):
         if col.button(
             label,
             key=f"pair_{decision}",
-            shortcut=key.upper(),
+            shortcut=keys(PAGE).key(decision),
             type="primary" if decision == "duplicate" else "secondary",
             disabled=decision == "duplicate" and bool(pair.earlier) and not overrule,
         ):
