@@ -33,6 +33,7 @@ from review_app.ui.views import (
     imports,
     login,
     protocol,
+    records,
     screening,
     sof,
     studies,
@@ -50,6 +51,7 @@ BUSY = "The database is busy right now; nothing was saved. Wait a moment and try
 PAGES: dict[str, tuple[str, Callable[[], None]]] = {
     "dashboard": ("Dashboard", dashboard.render),
     "screen": ("Screen", screening.render),
+    "records": ("Records", records.render),
     "import": ("Import", imports.render),
     "duplicates": ("Duplicates", duplicates.render),
     "conflicts": ("Conflicts", conflicts.render),
@@ -67,6 +69,7 @@ PAGES: dict[str, tuple[str, Callable[[], None]]] = {
 REVIEWER_PAGES = (
     "dashboard",
     "screen",
+    "records",
     "extract",
     "rob",
     "analyses",
@@ -95,7 +98,8 @@ def main() -> None:
         return
     _, role = chosen
     state.set_role(role)
-    st.navigation(pages_for(role) + _hidden_pages(role)).run()
+    # every page in view: with GRADE and its table a lead has twelve, beyond Streamlit's ten
+    st.navigation(pages_for(role) + _hidden_pages(role), expanded=True).run()
 
 
 def signed_in_user(settings: Settings) -> state.CurrentUser | None:

@@ -113,6 +113,7 @@ class GradeForm:
             "Plain-language statement",
             key=self.keys.seeded("statement", self.outcome.saved.statement or suggested),
             height=90,
+            placeholder="Suggested once every domain that rates certainty down is rated and saved.",
             help="Suggested from the certainty and the effect in GRADE's words (Santesso et al., "
             "GRADE guidance 26, 2020); edit it if it does not fit. Empty: the suggested one.",
         )
