@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -14,9 +14,15 @@ from sqlmodel import Session, col, select
 from review_app.config import Settings
 from review_app.domain.record_fields import field_values
 from review_app.domain.vocabulary import Role
-from review_app.errors import ConflictError, NotFoundError, Problem, ValidationError
+from review_app.errors import (
+    ConflictError,
+    NotFoundError,
+    Problem,
+    ValidationError,
+)
 from review_app.importers import DEFAULT_LIMITS, FORMATS, Limits, read_bytes
 from review_app.importers.record import RecordIn
+from review_app.importers.source_detect import SourceGuess
 from review_app.models import (
     ClusterMember,
     Decision,
@@ -28,6 +34,7 @@ from review_app.models import (
 )
 from review_app.models.records import SOURCE_KINDS
 from review_app.services.audit import record_event
+from review_app.services.import_sources import guess_from_bytes
 from review_app.services.permissions import Actor, require_role
 
 INSERT_CHUNK = 2_000
@@ -47,6 +54,26 @@ class ImportPreview:
     first_records: list[RecordIn]
     warnings: list[str]
     problems: list[Problem]
+    source_guess: SourceGuess | None = None  # what the file says about its database, if anything
+
+
+@dataclass(frozen=True, slots=True)
+class UndoSummary:
+    """What an undo took away, for the page and the command line to say."""
+
+    batch_id: int
+    file_name: str
+    source_name: str
+    records: int
+    merges_undone: int
+
+    @property
+    def message(self) -> str:
+        merges = f"{self.merges_undone} merge{'' if self.merges_undone == 1 else 's'} undone"
+        return (
+            f"Undid import {self.batch_id} ({self.source_name}, {self.file_name}: "
+            f"{self.records:,} records, {merges})"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +141,7 @@ def preview_import(
         first_records=first,
         warnings=result.warnings,
         problems=result.problems,
+        source_guess=guess_from_bytes(data, file_name=file_name, format=result.format),
     )
 
 
@@ -226,9 +254,10 @@ def list_batches(session: Session, *, actor: Actor, review_id: int) -> list[Batc
     return [_public(batch, name, voted.get(batch.id or 0, 0)) for batch, name in rows]
 
 
-def undo_import(session: Session, *, actor: Actor, review_id: int, batch_id: int) -> BatchPublic:
+def undo_import(session: Session, *, actor: Actor, review_id: int, batch_id: int) -> UndoSummary:
     """Remove a batch's records while none of them has a screening vote; the batch row stays,
-    marked undone, so the audit trail keeps what was imported."""
+    marked undone, so the audit trail keeps what was imported. Says what went: the records and
+    the merges undone (copies that leave, and clusters whose primary leaves)."""
     require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     batch = session.get(ImportBatch, batch_id)
     if batch is None or batch.review_id != review_id:
@@ -245,6 +274,7 @@ def undo_import(session: Session, *, actor: Actor, review_id: int, batch_id: int
             f"import batch {batch_id} ({batch.file_name}) cannot be undone: {voted} of its "
             "records already have screening votes"
         )
+    merges = _count_merges_touched(session, batch_id)
     _drop_merges_led_by(session, batch_id)
     session.execute(delete(Record).where(col(Record.import_batch_id) == batch_id))
     batch.status = "undone"
@@ -258,9 +288,32 @@ def undo_import(session: Session, *, actor: Actor, review_id: int, batch_id: int
         entity="importbatch",
         entity_id=batch_id,
         before={"status": "active", "records": batch.record_count},
-        after={"status": "undone"},
+        after={"status": "undone", "merges_undone": merges},
     )
-    return _public(batch, None, 0)
+    return UndoSummary(
+        batch_id=batch_id,
+        file_name=batch.file_name,
+        source_name=batch.source_name,
+        records=batch.record_count,
+        merges_undone=merges,
+    )
+
+
+def _count_merges_touched(session: Session, batch_id: int) -> int:
+    """Copies (non-primary members) of active clusters that leave with the batch or whose
+    cluster's primary leaves: each is one merge the undo takes back."""
+    leaving = select(Record.id).where(Record.import_batch_id == batch_id)
+    led = select(DuplicateCluster.id).where(col(DuplicateCluster.primary_record_id).in_(leaving))
+    return session.exec(
+        select(func.count())
+        .select_from(ClusterMember)
+        .join(DuplicateCluster, col(DuplicateCluster.id) == ClusterMember.cluster_id)
+        .where(
+            DuplicateCluster.status == "active",
+            col(ClusterMember.is_primary).is_(False),
+            col(ClusterMember.cluster_id).in_(led) | col(ClusterMember.record_id).in_(leaving),
+        )
+    ).one()
 
 
 def _drop_merges_led_by(session: Session, batch_id: int) -> None:
@@ -367,13 +420,3 @@ def _public(batch: ImportBatch, imported_by: str | None, voted: int) -> BatchPub
         status=batch.status,
         voted_records=voted,
     )
-
-
-def guess_source(file_name: str, source_names: Sequence[str]) -> str | None:
-    """The protocol source whose name appears in the file name ('pubmed_2025.nbib' -> PubMed)."""
-    simplified = "".join(ch for ch in file_name.casefold() if ch.isalnum())
-    for name in source_names:
-        key = "".join(ch for ch in name.casefold() if ch.isalnum())
-        if key and key in simplified:
-            return name
-    return None

@@ -13,9 +13,14 @@ from review_app.importers import Limits, read_bytes
 from review_app.models import AuditEvent, Decision, ImportBatch, Record
 from review_app.services.demo import DEMO_SEARCH_FILES, DEMO_SEARCHES, DemoSearch
 from review_app.services.exports.records import export_records
+from review_app.services.import_sources import (
+    SourceChoice,
+    guess_source,
+    source_choices,
+    suggest_source,
+)
 from review_app.services.imports import (
     ImportSummary,
-    guess_source,
     import_file,
     list_batches,
     preview_import,
@@ -231,7 +236,12 @@ def test_undo_removes_the_records_while_nobody_voted(
         source_name="Scopus",
     )
     undone = undo_import(session, actor=OPERATOR, review_id=review.id, batch_id=first.batch_id)
-    assert undone.status == "undone"
+    batches = list_batches(session, actor=OPERATOR, review_id=review.id)
+    assert [b.status for b in batches] == ["undone", "active"]
+    assert undone.message == (
+        f"Undid import {first.batch_id} (Embase, embase.ris: {first.imported} records, "
+        "0 merges undone)"
+    )
     assert count_records(session, review.id) == second.imported
     with pytest.raises(ConflictError, match="already undone"):
         undo_import(session, actor=OPERATOR, review_id=review.id, batch_id=first.batch_id)
@@ -435,3 +445,108 @@ def test_a_wos_continuation_after_pt_imports_on_every_database(
                           file_name="savedrecs.txt", source_name="Web of Science")  # fmt: skip
     record = session.exec(select(Record).where(Record.import_batch_id == summary.batch_id)).one()
     assert record.raw["PT"] == "J Journal article" and "line 4" in summary.warnings[0]
+
+
+def test_an_undo_says_how_many_merges_it_took_back(session: Session, review: ReviewPublic) -> None:
+    """Issue 17: the page said nothing after an undo; it now says what went, merges included."""
+    from review_app.models import ClusterMember
+    from review_app.services.deduplication import run_automatic_pass
+
+    first = import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=demo_bytes("embase.ris"),
+        file_name="embase.ris",
+        source_name="Embase",
+    )
+    again = import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=demo_bytes("embase.ris"),
+        file_name="embase-again.ris",
+        source_name="Embase",
+        force=True,
+    )
+    merged = run_automatic_pass(session, actor=OPERATOR, review_id=review.id).merged_records
+    copies = session.exec(
+        select(func.count()).select_from(ClusterMember).where(ClusterMember.is_primary == False)  # noqa: E712
+    ).one()
+    assert merged == copies > 0
+    undone = undo_import(session, actor=OPERATOR, review_id=review.id, batch_id=again.batch_id)
+    assert undone.merges_undone == copies
+    assert undone.message.endswith(f"{again.imported} records, {copies} merges undone)")
+    assert count_records(session, review.id) == first.imported
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "import.undo")).one()
+    assert event.after == {"status": "undone", "merges_undone": copies}
+
+
+PSYCINFO_RIS = b"TY  - JOUR\nTI  - Self-criticism in IBD\nDB  - PsycINFO\nER  - \n"
+
+
+def test_the_preview_says_which_source_the_file_names() -> None:
+    """Issue 17: the page defaulted to PubMed although the file said PsycINFO."""
+    preview = preview_import(data=PSYCINFO_RIS, file_name="export.ris")
+    assert preview.source_guess is not None
+    assert preview.source_guess.name == "PsycINFO"
+    assert preview.source_guess.evidence == ("RIS DB line 3: PsycINFO",)
+    assert preview_import(data=demo_bytes("embase.ris"), file_name="x.ris").source_guess
+
+
+def test_source_choices_add_the_common_sources_the_protocol_lacks() -> None:
+    """Issue 17: PsycINFO was not offered although the README names it."""
+    from review_app.protocol import load_protocol
+    from tests.conftest import KRATOM_PROTOCOL
+
+    choices = source_choices(load_protocol(KRATOM_PROTOCOL).search_sources)
+    names = [choice.name for choice in choices]
+    assert names[:8] == [
+        "PubMed",
+        "Embase",
+        "Scopus",
+        "CENTRAL",
+        "CINAHL",
+        "ClinicalTrials.gov",
+        "WHO ICTRP",
+        "Reference lists and citation searching",
+    ]
+    assert names[8:] == ["PsycINFO", "Web of Science"]  # PubMed already is MEDLINE/PubMed
+    kinds = {choice.name: (choice.kind, choice.in_protocol) for choice in choices}
+    assert kinds["PsycINFO"] == ("database", False)
+    assert kinds["WHO ICTRP"] == ("register", True)
+    assert kinds["Reference lists and citation searching"] == ("other", True)
+
+
+def kratom_choices() -> list[SourceChoice]:
+    from review_app.protocol import load_protocol
+    from tests.conftest import KRATOM_PROTOCOL
+
+    return source_choices(load_protocol(KRATOM_PROTOCOL).search_sources)
+
+
+@pytest.mark.parametrize(
+    ("data", "file_name", "chosen", "named"),
+    [
+        (PSYCINFO_RIS, "export.ris", "PsycINFO", "PsycINFO"),  # a common source, not the protocol's
+        (b"TY  - JOUR\nTI  - A\nDP  - NLM\nER  - \n", "x.ris", "PubMed", "MEDLINE/PubMed"),
+        (b"TY  - JOUR\nTI  - A\nDB  - PTSDpubs\nER  - \n", "x.ris", None, "PTSDpubs"),
+        (b"TY  - JOUR\nTI  - A\nER  - \n", "embase_update.ris", "Embase", None),  # file name
+        (b"TY  - JOUR\nTI  - A\nER  - \n", "export.ris", None, None),  # nothing said: no default
+        (
+            b"TY  - JOUR\nTI  - A\nDB  - Embase\nER  - \nTY  - JOUR\nTI  - B\nDB  - Scopus\n"
+            b"ER  - \n",
+            "x.ris",
+            None,
+            None,
+        ),  # two sources named
+    ],
+)
+def test_the_suggested_source(
+    data: bytes, file_name: str, chosen: str | None, named: str | None
+) -> None:
+    guess = preview_import(data=data, file_name=file_name).source_guess
+    suggestion = suggest_source(guess, kratom_choices(), file_name=file_name)
+    assert (suggestion.choice.name if suggestion.choice else None) == chosen
+    assert suggestion.named == named
+    assert (suggestion.reason is None) == (chosen is None and named is None and guess is None)

@@ -12,13 +12,19 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from review_app.errors import ImportFileError, ReviewAppError
-from review_app.protocol import SearchSource
 from review_app.services.deduplication import run_automatic_pass
+from review_app.services.import_sources import (
+    SOURCE_KIND_LABELS,
+    SourceChoice,
+    SourceSuggestion,
+    source_choices,
+    suggest_source,
+)
 from review_app.services.imports import (
+    BatchPublic,
     ImportPreview,
     ImportSummary,
     Limits,
-    guess_source,
     import_file,
     import_limits,
     list_batches,
@@ -44,7 +50,7 @@ def render() -> None:
         f"ending decides when both fit. {_limits_sentence(import_limits(deps.settings()))}"
     )
     with deps.unit_of_work() as session:
-        sources = get_protocol(session, review_id).search_sources
+        sources = source_choices(get_protocol(session, review_id).search_sources)
     round_ = st.session_state.get(UPLOADER_ROUND, 0)
     uploads = st.file_uploader(
         "Search-result files", accept_multiple_files=True, key=f"import_files_{round_}"
@@ -66,7 +72,7 @@ def _confirm_and_import(
     review_id: int,
     user: state.CurrentUser,
     uploads: list[UploadedFile],
-    sources: list[SearchSource],
+    sources: list[SourceChoice],
 ) -> None:
     skip_invalid = st.checkbox(
         "Skip invalid records (import the valid ones, list the others)", key="import_skip_invalid"
@@ -153,7 +159,7 @@ def _summary_line(summary: ImportSummary) -> str:
 
 
 def _plan(
-    upload: UploadedFile, sources: list[SearchSource], skip_invalid: bool
+    upload: UploadedFile, sources: list[SourceChoice], skip_invalid: bool
 ) -> ImportPlan | None:
     """One file's preview and source choice; None when it cannot be imported as it is."""
     with st.container(border=True):
@@ -169,9 +175,13 @@ def _plan(
             st.error(str(error))
             return None
         _show_preview(preview)
-        source, kind, searched = _choose_source(upload.name, sources)
-        if not source:
-            st.warning("Name the source of this file to import it.")
+        suggestion = suggest_source(preview.source_guess, sources, file_name=upload.name)
+        chosen = _choose_source(upload.name, sources, suggestion)
+        if chosen is None:
+            return None
+        source, kind, searched = chosen
+        if not st.checkbox(f"This file came from {source}", key=f"confirm_{upload.name}_{source}"):
+            st.caption("Confirm the source to import this file: PRISMA counts its records there.")
             return None
         return ImportPlan(upload, source, kind, searched)
 
@@ -189,36 +199,88 @@ def _show_preview(preview: ImportPreview) -> None:
         {
             "Title": r.title,
             "Authors": "; ".join(r.authors[:3]),
-            "Year": r.year,
-            "Journal": r.journal,
+            "Year": str(r.year) if r.year else "",  # never "None" in the table
+            "Journal": r.journal or "",
         }
         for r in preview.first_records
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
-def _choose_source(file_name: str, sources: list[SearchSource]) -> tuple[str, str, date | None]:
+def _choose_source(
+    file_name: str, sources: list[SourceChoice], suggestion: SourceSuggestion
+) -> tuple[str, str, date | None] | None:
+    """The source, its kind and the search date; None until the person has named them all.
+    Nothing is preselected unless the file (or its name) says where it came from."""
+    if suggestion.reason:
+        st.info(escape_markdown(suggestion.reason))
     names = [s.name for s in sources]
-    guessed = guess_source(file_name, names)
     options = [*names, OTHER]
+    if suggestion.choice is not None:
+        index: int | None = options.index(suggestion.choice.name)
+    else:
+        index = options.index(OTHER) if suggestion.named else None
     cols = st.columns([2, 1, 1])
     picked = cols[0].selectbox(
-        "Source", options, index=options.index(guessed) if guessed else 0, key=f"source_{file_name}"
+        "Source",
+        options,
+        index=index,
+        format_func=lambda name: _source_label(name, sources),
+        placeholder="Choose the database or register…",
+        key=f"source_{file_name}",
     )
+    if picked is None:
+        st.warning("Choose the source this file came from to import it.")
+        return None
     if picked == OTHER:
-        name = cols[0].text_input("Source name", key=f"source_name_{file_name}").strip()
-        kind = cols[1].selectbox(
-            "Kind",
-            ["database", "register", "website", "organisation", "citation", "other"],
-            key=f"kind_{file_name}",
-        )
+        named = _other_source(cols, file_name, suggestion.named or "")
+        if named is None:
+            return None
+        name, kind = named
     else:
         source = sources[names.index(picked)]
         name, kind = source.name, source.kind
-        cols[1].text_input("Kind", value=kind, disabled=True, key=f"kind_shown_{file_name}")
+        cols[1].text_input(
+            "Counted as",
+            value=SOURCE_KIND_LABELS[kind],
+            disabled=True,
+            key=f"kind_shown_{file_name}",
+        )
+        if not source.in_protocol:
+            st.info(_not_in_protocol(name))
     default_date = next((s.date_searched for s in sources if s.name == name), None)
     searched = cols[2].date_input("Date searched", value=default_date, key=f"date_{file_name}")
     return name, kind, searched if isinstance(searched, date) else None
+
+
+def _source_label(name: str, sources: list[SourceChoice]) -> str:
+    source = next((s for s in sources if s.name == name), None)
+    return name if source is None or source.in_protocol else f"{name} (not in the protocol)"
+
+
+def _not_in_protocol(name: str) -> str:
+    return (
+        f"{name} is not among the protocol's search sources: PRISMA will count these records "
+        f"under {name}. If the file belongs to a protocol source, pick that one instead."
+    )
+
+
+def _other_source(cols: list[DeltaGenerator], file_name: str, named: str) -> tuple[str, str] | None:
+    """A source the list lacks: its name (the file's own words when it gave any) and its kind,
+    which the person chooses (a hand-search is not a database)."""
+    name = cols[0].text_input("Source name", value=named, key=f"source_name_{file_name}").strip()
+    kind = cols[1].selectbox(
+        "Counted as",
+        list(SOURCE_KIND_LABELS),
+        index=None,
+        format_func=SOURCE_KIND_LABELS.__getitem__,
+        placeholder="Choose…",
+        key=f"kind_{file_name}",
+    )
+    if not name or kind is None:
+        st.warning("Name the source and say how PRISMA counts it (database, register or other).")
+        return None
+    return name, kind
 
 
 def _show_batches(review_id: int, user: state.CurrentUser) -> None:
@@ -230,26 +292,7 @@ def _show_batches(review_id: int, user: state.CurrentUser) -> None:
     if not batches:
         st.info("Nothing imported yet.")
         return
-    table = pd.DataFrame(
-        [
-            {
-                "Batch": b.id,
-                "File": b.file_name,
-                "Source": b.source_name,
-                "Kind": b.source_kind,
-                "Format": b.format,
-                "Records": b.record_count,
-                "Skipped": b.skipped_count,
-                "Date searched": b.date_searched,
-                "Imported": b.imported_at.strftime("%Y-%m-%d %H:%M"),
-                "By": b.imported_by or "command line",
-                "Status": b.status,
-                "Records with votes": b.voted_records,
-            }
-            for b in batches
-        ]
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame([_batch_row(b) for b in batches]), hide_index=True, width="stretch")
     undoable = [b for b in batches if b.status == "active" and b.voted_records == 0]
     if not undoable:
         return
@@ -264,6 +307,27 @@ def _show_batches(review_id: int, user: state.CurrentUser) -> None:
         st.caption("Only batches none of whose records has a screening vote can be undone.")
         if st.button("Undo this import", key="undo_go"):
             with deps.unit_of_work() as session:
-                undo_import(session, actor=user.actor, review_id=review_id, batch_id=chosen)
-            st.session_state["import_summaries"] = []
+                undone = undo_import(
+                    session, actor=user.actor, review_id=review_id, batch_id=chosen
+                )
+            st.session_state["import_summaries"] = [undone.message]
             st.rerun()
+
+
+def _batch_row(batch: BatchPublic) -> dict[str, object]:
+    """One batch in eight short columns, so the table fits the page: counts, when and who folded
+    together, and no "None" where a date or a name is missing."""
+    records = f"{batch.record_count:,}" + (
+        f" ({batch.skipped_count:,} skipped)" if batch.skipped_count else ""
+    )
+    status = batch.status + (f", {batch.voted_records:,} with votes" if batch.voted_records else "")
+    return {
+        "Batch": batch.id,
+        "File": f"{batch.file_name} ({batch.format})",
+        "Source": batch.source_name,
+        "Counted as": SOURCE_KIND_LABELS.get(batch.source_kind, batch.source_kind),
+        "Records": records,
+        "Searched": batch.date_searched.isoformat() if batch.date_searched else "not given",
+        "Imported": f"{batch.imported_at:%Y-%m-%d %H:%M} by {batch.imported_by or 'command line'}",
+        "Status": status,
+    }
