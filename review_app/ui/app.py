@@ -33,7 +33,6 @@ from review_app.ui.views import (
     imports,
     login,
     protocol,
-    records,
     screening,
     sof,
     studies,
@@ -51,7 +50,6 @@ BUSY = "The database is busy right now; nothing was saved. Wait a moment and try
 PAGES: dict[str, tuple[str, Callable[[], None]]] = {
     "dashboard": ("Dashboard", dashboard.render),
     "screen": ("Screen", screening.render),
-    "records": ("Records", records.render),
     "import": ("Import", imports.render),
     "duplicates": ("Duplicates", duplicates.render),
     "conflicts": ("Conflicts", conflicts.render),
@@ -69,7 +67,6 @@ PAGES: dict[str, tuple[str, Callable[[], None]]] = {
 REVIEWER_PAGES = (
     "dashboard",
     "screen",
-    "records",
     "extract",
     "rob",
     "analyses",
