@@ -48,17 +48,18 @@ def render() -> None:
     review_id, user = state.current_review_id(), state.current_user()
     if review_id is None or user is None:
         return
-    stage = (
-        st.segmented_control(
-            "Stage",
-            list(Stage),
-            format_func=lambda stage: Stage(stage).label,
-            default=Stage.TITLE_ABSTRACT,
-            key=STAGE_KEY,
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        stage = (
+            st.segmented_control(
+                "Stage",
+                list(Stage),
+                format_func=lambda stage: Stage(stage).label,
+                default=Stage.TITLE_ABSTRACT,
+                key=STAGE_KEY,
+            )
+            or Stage.TITLE_ABSTRACT
         )
-        or Stage.TITLE_ABSTRACT
-    )
-    shortcuts_help.show("screen")
+        shortcuts_help.show("screen")
     with deps.unit_of_work() as session:
         protocol = get_protocol(session, review_id)
         item = _current_item(session, user, review_id, stage)
@@ -69,7 +70,6 @@ def render() -> None:
         )
     progress = _progress(review_id, user.id, stage, st.session_state.get(ACTIONS_KEY, 0))
     _show_flash()
-    screening_panel.show_criteria(protocol, stage)
     left, right = st.columns([3, 1], gap="large")
     with right:
         screening_panel.show_progress(progress)
@@ -90,6 +90,9 @@ def render() -> None:
             _vote_controls(item, protocol, review_id, user)
         _undo_control(review_id, user, stage)
         _my_votes(review_id, user, stage)
+    # Across the page below the record: long texts read badly in the side column, and above
+    # the record they would push the vote buttons off the screen.
+    screening_panel.show_criteria(protocol, stage)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -223,6 +226,7 @@ def _vote_controls(
             width="stretch",
         )
     cols[-1].button("Note", key="open_note", shortcut=KEYS.key("note"), on_click=_open_note)
+    st.caption(KEYS.hint())
 
 
 def _cast(review_id: int, user_id: int, record_id: int, stage: Stage | str, vote: str) -> None:
