@@ -74,7 +74,7 @@ def test_two_reviewers_conflict_and_the_lead_resolves(
     lead.get_by_text(f"{FIRST.name}: include").wait_for(timeout=20_000)
     assert lead.get_by_text(f"{SECOND.name}: exclude").is_visible()
     # Nothing is chosen for the lead: pick the final decision, then resolve.
-    lead.get_by_role("radiogroup").first.get_by_text("include", exact=True).click()
+    lead.get_by_test_id("stRadio").first.get_by_text("include", exact=True).click()
     settle(lead)
     lead.get_by_role("button", name="Resolve").first.click()
     lead.get_by_text("No conflicts here.").wait_for(timeout=20_000)
