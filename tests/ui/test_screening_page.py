@@ -198,3 +198,24 @@ def test_a_lead_reads_reason_labels_not_codes(demo_url: str) -> None:
 def _user_id(url: str, name: str) -> int:
     with session_scope(make_engine(url)) as session:
         return session.exec(select(User.id).where(User.name == name)).one()
+
+
+def test_a_comment_on_the_record_being_screened(demo_url: str) -> None:
+    """The discussion panel opens under the record; a comment lands on that record."""
+    from review_app.models import RecordComment
+
+    app = open_as(demo_url, "reviewer1")
+    record_id = _shown_record_id(app)
+    app.session_state["screen_discussion_open"] = True
+    app.run()
+    app.text_area(key=f"screen_discussion_{record_id}_body").input("Rats or people?")
+    next(b for b in app.button if b.label == "Add comment").click().run()
+    assert not app.exception
+    with session_scope(make_engine(demo_url)) as session:
+        comment = session.exec(select(RecordComment)).one()
+    assert (comment.record_id, comment.body) == (record_id, "Rats or people?")
+
+
+def _shown_record_id(app: AppTest) -> int:
+    [reason] = [s for s in app.selectbox if s.key.startswith("reason_title_abstract_")]
+    return int(reason.key.rsplit("_", 1)[1])

@@ -29,6 +29,7 @@ from review_app.ui import background, deps, state
 from review_app.ui.components import fulltext_panel, screening_panel, shortcuts_help
 from review_app.ui.components.highlight import highlight
 from review_app.ui.components.links import record_links
+from review_app.ui.components.record_discussion import render_discussion
 from review_app.ui.components.text import escape_markdown
 from review_app.ui.shortcuts import keys
 
@@ -41,6 +42,7 @@ NOTE_OPEN_KEY = "screen_note_open"
 # How many votes and undos this tab has made: the cached progress is counted again after each,
 # so the reviewer's own figures never trail their votes.
 ACTIONS_KEY = "screen_actions"
+DISCUSSION_KEY = "screen_discussion_open"
 NO_REASON = ""
 
 
@@ -88,6 +90,7 @@ def render() -> None:
             if stage == Stage.FULL_TEXT:
                 fulltext_panel.show(review_id, item.record.id, user)
             _vote_controls(item, protocol, review_id, user)
+            _discussion(review_id, item.record.id, stage)
         _undo_control(review_id, user, stage)
         _my_votes(review_id, user, stage)
     # Across the page below the record: long texts read badly in the side column, and above
@@ -264,6 +267,16 @@ def _count_action() -> None:
 
 def _open_note() -> None:
     st.session_state[NOTE_OPEN_KEY] = True
+
+
+def _discussion(review_id: int, record_id: int, stage: Stage | str) -> None:
+    """The record's comments and its "needs discussion" flag, read only when opened: closed,
+    it costs a keypress nothing (the services keep others' comments back while blind)."""
+    folder = st.expander("Discussion", key=DISCUSSION_KEY, on_change="rerun")
+    if not folder.open:
+        return
+    with folder:
+        render_discussion(review_id, record_id, stage=stage, key="screen_discussion")
 
 
 def _undo_control(review_id: int, user: state.CurrentUser, stage: Stage | str) -> None:
