@@ -28,6 +28,7 @@ from review_app.services import (
 )
 from review_app.services.audit import record_event
 from review_app.services.exports import EXPORTS, get_export
+from review_app.services.exports.decisions import export_decisions
 from review_app.services.exports.tables import (
     COMMAND_LINE,
     export_audit,
@@ -337,3 +338,39 @@ def test_an_unknown_export_is_named_with_the_ones_there_are() -> None:
         NotFoundError, match="export 'appraisal': there is none; the exports are records"
     ):
         get_export("appraisal")
+
+
+def test_the_decisions_export_has_notes_resolvers_and_reason_labels(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic], screened: list[int]
+) -> None:
+    """Beside each vote its note and reason in words (the code keeps its column), and beside
+    each resolution its reason, note and the lead who resolved it."""
+    record = screened[1]
+    screening.record_vote(
+        session, actor=Actor.user(team["rita"].id), review_id=review.id, record_id=record,
+        stage="full_text", vote="include", note="methods checked twice",
+    )  # fmt: skip
+    conflicts.resolve(
+        session, actor=Actor.user(team["lena"].id), review_id=review.id, record_id=record,
+        stage="full_text", vote="exclude", reason="wrong_population", note="no neuropathic data",
+    )  # fmt: skip
+    files = export_decisions(session, actor=OPERATOR, review_id=review.id, format="csv")
+    header, *body = csv.reader(io.StringIO(files["decisions"].decode()))
+    by_id = {int(r[0]): dict(zip(header, r, strict=True)) for r in body}
+    at = header.index("title_abstract:raj:reason")
+    assert header[at : at + 3] == [
+        "title_abstract:raj:reason",
+        "title_abstract:raj:reason_label",
+        "title_abstract:raj:note",
+    ]
+    excluded = by_id[screened[3]]
+    assert excluded["title_abstract:raj:reason"] == "wrong_design"
+    assert excluded["title_abstract:raj:reason_label"].startswith("Wrong study design")
+    resolved = by_id[record]
+    assert resolved["full_text:rita:note"] == "methods checked twice"
+    assert resolved["full_text:resolution"].startswith("exclude")
+    assert resolved["full_text:resolved_by"] == "lena"
+    assert resolved["full_text:resolution_reason"] == "wrong_population"
+    assert resolved["full_text:resolution_reason_label"].startswith("Wrong population")
+    assert resolved["full_text:resolution_note"] == "no neuropathic data"
+    assert header[-2:] == ["final_status", "comments"]

@@ -1,6 +1,7 @@
 """The decisions export: every reviewer's votes, the resolutions, each record's status and its
 discussion (the members' comments), with the agreement statistics per stage and reviewer pair
-(a second sheet in XLSX, a second CSV)."""
+(a second sheet in XLSX, a second CSV). Beside each vote and resolution: notes, reason labels
+and the resolving lead (``decision_details``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from review_app.errors import ValidationError
 from review_app.exporters.tabular import table_csv, table_xlsx
 from review_app.services.decisions import PairAgreement, agreement_by_stage, decisions_rows
 from review_app.services.discussion import comments_by_record
+from review_app.services.exports.decision_details import with_notes_and_resolvers
 from review_app.services.exports.registry import EXPORTS
 from review_app.services.permissions import Actor, require_role
 
@@ -42,6 +44,9 @@ def export_decisions(
     require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     header, rows = _with_comments(
         session, actor, review_id, *decisions_rows(session, actor=actor, review_id=review_id)
+    )
+    header, rows = with_notes_and_resolvers(
+        session, actor=actor, review_id=review_id, header=header, rows=rows
     )
     stats = [
         _agreement_row(p) for p in agreement_by_stage(session, actor=actor, review_id=review_id)
