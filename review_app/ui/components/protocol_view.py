@@ -3,7 +3,8 @@ screening settings, outcomes, extraction fields, risk-of-bias tools and searches
 history and the TOML as loaded.
 
 The protocol's words (``higher_is_better``, ``title_abstract``) are shown as labels; its text,
-written by a person, is shown as text, never as markup.
+written by a person, is shown as text, never as markup (``st.table`` renders Markdown in its
+cells, so they are escaped too).
 """
 
 from __future__ import annotations
@@ -76,17 +77,14 @@ def _pico(protocol: Protocol) -> None:
 def _criteria(protocol: Protocol) -> None:
     st.header("Eligibility criteria")
     for criterion in protocol.criteria:
-        st.markdown(
-            f"- **{escape_markdown(criterion.text)}** · {label(criterion.stage)}"
-            + _keywords("include", criterion.include_keywords)
-            + _keywords("exclude", criterion.exclude_keywords)
-        )
+        details = [f"Judged at: {label(criterion.stage)}"]
+        details += _keywords("include", criterion.include_keywords)
+        details += _keywords("exclude", criterion.exclude_keywords)
+        st.markdown(f"- {escape_markdown(criterion.text)}  \n  :gray[{' · '.join(details)}]")
 
 
-def _keywords(kind: str, words: list[str]) -> str:
-    if not words:
-        return ""
-    return f"  \n  Highlighted as {kind}: {escape_markdown(', '.join(words))}"
+def _keywords(kind: str, words: list[str]) -> list[str]:
+    return [f"highlighted as {kind}: {escape_markdown(', '.join(words))}"] if words else []
 
 
 def _reasons(protocol: Protocol) -> None:
@@ -119,9 +117,14 @@ def _screening(protocol: Protocol) -> None:
     st.markdown(
         f"- Each record is screened by **{rules.reviewers_per_record}** reviewers, {blind}.\n"
         f"- {maybe}.\n"
-        f"- Records are ranked by relevance once {rules.prioritise_after_includes} include(s) "
-        f"and {rules.prioritise_after_excludes} exclude(s) are known."
+        "- Records are ranked by relevance once "
+        f"{_count(rules.prioritise_after_includes, 'include')} and "
+        f"{_count(rules.prioritise_after_excludes, 'exclude')} are known."
     )
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'' if number == 1 else 's'}"
 
 
 def _outcomes(protocol: Protocol) -> None:
@@ -130,13 +133,13 @@ def _outcomes(protocol: Protocol) -> None:
 
 
 def _outcome_row(outcome: Outcome) -> dict[str, str]:
-    mid = f"{outcome.mid:g} {outcome.mid_unit}".strip() if outcome.mid is not None else "-"
+    mid = f"{outcome.mid:g} {outcome.mid_unit}".strip() if outcome.mid is not None else "not set"
     return {
-        "Outcome": outcome.name,
+        "Outcome": escape_markdown(outcome.name),
         "Type": label(outcome.type),
         "Importance": label(outcome.importance),
         "Direction of benefit": label(outcome.direction),
-        "Minimal important difference": mid,
+        "Minimal important difference": escape_markdown(mid),
         "Pooled as": outcome.default_measure.label,
     }
 
@@ -152,11 +155,11 @@ def _extraction(protocol: Protocol) -> None:
     st.table(
         [
             {
-                "Field": field.label,
+                "Field": escape_markdown(field.label),
                 "Type": label(field.type),
-                "Choices": ", ".join(field.choices) or "-",
+                "Choices": escape_markdown("; ".join(field.choices)),
                 "Required": "yes" if field.required else "no",
-                "Help": field.help or "-",
+                "Help": escape_markdown(field.help),
             }
             for field in protocol.extraction_fields
         ]
@@ -171,7 +174,12 @@ def _risk_of_bias(protocol: Protocol) -> None:
         f"Each study is assessed by **{settings.assessors_per_study}** people, {blind}. "
         f"GRADE: **{protocol.grade.judges_per_outcome}** judges per outcome."
     )
-    st.table([{"Study design": d, "Tool": tool} for d, tool in protocol.risk_of_bias.items()])
+    st.table(
+        [
+            {"Study design": escape_markdown(design), "Tool": escape_markdown(tool)}
+            for design, tool in protocol.risk_of_bias.items()
+        ]
+    )
 
 
 def _searches(protocol: Protocol) -> None:
@@ -185,9 +193,9 @@ def _searches(protocol: Protocol) -> None:
 
 def _source_row(source: SearchSource) -> dict[str, str]:
     return {
-        "Source": source.name,
+        "Source": escape_markdown(source.name),
         "Kind": label(source.kind),
-        "Platform": source.platform or "-",
+        "Platform": escape_markdown(source.platform),
         "Searched on": source.date_searched.isoformat() if source.date_searched else "not given",
     }
 

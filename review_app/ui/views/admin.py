@@ -26,6 +26,7 @@ from review_app.ui import deps, state
 
 NOTICE = "team_notice"  # (sentence, temporary password or "") shown once after an action
 ROLE_LABELS = {role: role.capitalize() for role in ROLES}
+Action = Callable[[deps.Session], tuple[str, str]]  # one admin action: (notice, password)
 ROLE_HELP = (
     "Reviewer: screens, extracts and assesses. Lead: also imports, resolves conflicts, "
     "builds studies and exports. Admin: also manages the team and creates reviews."
@@ -96,7 +97,7 @@ def _show_notice() -> None:
         st.code(password, language=None)
 
 
-def _act(action: Callable[[deps.Session], tuple[str, str]]) -> None:
+def _act(action: Action) -> None:
     """Run one admin action as one unit of work; a refusal is shown, a success after a rerun
     (so the table above shows the change)."""
     try:
@@ -117,7 +118,7 @@ def _add_person(review_id: int, user: state.CurrentUser) -> None:
         existing = st.checkbox(
             "They have an account already (in another review)", key="team_new_existing"
         )
-        added = st.form_submit_button("Add to the team", type="primary")
+        added = st.form_submit_button("Add to the team")
     if not added:
         return
 
@@ -137,6 +138,8 @@ def _add_person(review_id: int, user: state.CurrentUser) -> None:
 
 
 def _change_member(review_id: int, user: state.CurrentUser, members: list[TeamMember]) -> None:
+    """Role, password and account of one member, side by side; the action asked for runs
+    below them, so its refusal reads across the page."""
     st.header("Change a member")
     by_id = {m.user_id: m for m in members}
     chosen = st.selectbox(
@@ -152,20 +155,22 @@ def _change_member(review_id: int, user: state.CurrentUser, members: list[TeamMe
     member = by_id[chosen]
     role_column, password_column, account_column = st.columns(3)
     with role_column:
-        _role_form(review_id, user, member)
+        asked = _role_form(review_id, user, member)
     with password_column:
         st.caption("A temporary password ends their open logins.")
         if st.button("Reset password", key="team_reset"):
-            _act(lambda session: _reset(session, user, member))
+            asked = _reset(user, member)
     with account_column:
-        _account_button(user, member)
+        asked = _account_button(user, member) or asked
+    if asked is not None:
+        _act(asked)
 
 
 def _member_label(member: TeamMember, *, you: bool) -> str:
     return f"{member.name}{' (you)' if you else ''} · {ROLE_LABELS[member.role]}"
 
 
-def _role_form(review_id: int, user: state.CurrentUser, member: TeamMember) -> None:
+def _role_form(review_id: int, user: state.CurrentUser, member: TeamMember) -> Action | None:
     with st.form("team_role"):
         role = st.selectbox(
             "Role",
@@ -175,8 +180,6 @@ def _role_form(review_id: int, user: state.CurrentUser, member: TeamMember) -> N
             key=f"team_role_{member.user_id}",
         )
         saved = st.form_submit_button("Save role")
-    if not saved:
-        return
 
     def save(session: deps.Session) -> tuple[str, str]:
         add_member(
@@ -184,15 +187,19 @@ def _role_form(review_id: int, user: state.CurrentUser, member: TeamMember) -> N
         )
         return f"{member.name} is now {role}.", ""
 
-    _act(save)
+    return save if saved else None
 
 
-def _reset(session: deps.Session, user: state.CurrentUser, member: TeamMember) -> tuple[str, str]:
-    made = reset_password(session, actor=user.actor, user_id=member.user_id)
-    return f"{made.user.name} has a temporary password; their open logins ended.", made.password
+def _reset(user: state.CurrentUser, member: TeamMember) -> Action:
+    def reset(session: deps.Session) -> tuple[str, str]:
+        made = reset_password(session, actor=user.actor, user_id=member.user_id)
+        notice = f"{made.user.name} has a temporary password; their open logins ended."
+        return notice, made.password
+
+    return reset
 
 
-def _account_button(user: state.CurrentUser, member: TeamMember) -> None:
+def _account_button(user: state.CurrentUser, member: TeamMember) -> Action | None:
     def deactivate(session: deps.Session) -> tuple[str, str]:
         deactivate_user(session, actor=user.actor, user_id=member.user_id)
         return f"{member.name}'s account is deactivated; their open logins ended.", ""
@@ -203,12 +210,9 @@ def _account_button(user: state.CurrentUser, member: TeamMember) -> None:
 
     if member.is_active:
         st.caption("They can no longer log in; their open logins end.")
-        if st.button("Deactivate account", key="team_deactivate"):
-            _act(deactivate)
-        return
+        return deactivate if st.button("Deactivate account", key="team_deactivate") else None
     st.caption("They can log in again with their password.")
-    if st.button("Reactivate account", key="team_reactivate"):
-        _act(reactivate)
+    return reactivate if st.button("Reactivate account", key="team_reactivate") else None
 
 
 def _new_review(user: state.CurrentUser) -> None:
