@@ -416,6 +416,14 @@ RECIPES: dict[str, Callable[[World], list[dict[str, Any]]]] = {
             w, copies=[dataclasses.replace(extraction_of(country="Peru", mean=1), extractor="ana")]
         ),
     ],
+    # The decisions export's notes, reasons and resolvers, added to its table (leads only).
+    "review_app.services.exports.decision_details.with_notes_and_resolvers": lambda w: [
+        _as_a(
+            w,
+            header=["record_id", f"{TA}:a:reason", f"{TA}:resolution"],
+            rows=[[rid, "", ""] for rid in w.record_ids],
+        )
+    ],
 }
 
 
