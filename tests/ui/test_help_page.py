@@ -61,6 +61,13 @@ def test_help_explains_the_workflow_and_every_shortcut(demo_url: str, name: str,
             assert f"| **{shortcut.key}** | {shortcut.action} |" in text
 
 
+def test_help_names_every_page_of_the_app(demo_url: str) -> None:
+    text = " ".join(m.value for m in open_help(demo_url, "lead", "lead").markdown)
+    pages = [title for path, (title, _) in app_module.PAGES.items() if path != "help"]
+    missing = [title for title in pages if title not in text]
+    assert missing == [], missing
+
+
 def test_a_reviewer_opens_help_at_its_address(demo_url: str) -> None:
     app = AppTest.from_file(str(APP), default_timeout=30).run()
     log_in(app, REVIEWER.name, REVIEWER.password)

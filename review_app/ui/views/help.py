@@ -95,6 +95,27 @@ WORKFLOW: tuple[Step, ...] = (
 )
 
 
+# The pages used all along, beside the steps: (sidebar name, who, what it is for).
+ALONG_THE_WAY: tuple[tuple[str, str, str], ...] = (
+    ("Dashboard", "everyone", "where the review stands: records at each stage, your progress."),
+    (
+        "Records",
+        "everyone",
+        "every record in a searchable table; open one for its fields, copies, votes (only your "
+        "own while the review is blind), full text and discussion.",
+    ),
+    ("Conflicts", "leads", "the records two reviewers disagreed on, to decide."),
+    (
+        "Discussion",
+        "leads",
+        "records someone flagged for discussion, with their comments (any member can comment "
+        "and flag under a record).",
+    ),
+    ("Protocol", "everyone", "the review's plan: question, criteria, reasons, outcomes, tools."),
+    ("Team", "admins", "add people, change roles, reset passwords."),
+)
+
+
 def render() -> None:
     st.title("Help")
     st.markdown(
@@ -107,6 +128,9 @@ def render() -> None:
         st.markdown(
             f"**{number}. {step.title}** · *{step.page}* · done by {step.who}  \n{step.what}"
         )
+    st.header("Along the way")
+    for page, who, what in ALONG_THE_WAY:
+        st.markdown(f"- *{page}* ({who}): {what}")
     st.header("Keyboard shortcuts")
     st.markdown(
         f"Press **{HELP_KEY}** on a page with shortcuts to see its keys. Keys act only when the "
