@@ -74,6 +74,8 @@ def test_an_admin_runs_the_team_and_a_new_person_logs_in(browser: Any, tmp_path:
         page.get_by_role("option", name="Lead", exact=True).click()
         page.get_by_role("button", name="Save role").click()
         page.get_by_text("you are the review's last admin").wait_for(timeout=30_000)
+        settle(page)
+        assert page.get_by_role("heading", name="New review").is_visible()
         page.screenshot(path=str(SHOTS / "i17_p3_team_refusal.png"), full_page=True)
 
         page.locator("input[type=file]").set_input_files(str(KRATOM_PROTOCOL))
