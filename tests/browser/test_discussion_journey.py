@@ -1,6 +1,7 @@
 """The Discussion page in Chromium: a reviewer's flagged question reaches the lead's queue, the
-lead answers and clears it, a reviewer is told the page is for leads, and a narrow window cuts
-nothing off (screenshots /tmp/i17_p2_*.png)."""
+lead answers and clears it, the record's page shows the discussion and the history, a reviewer
+is told the page is for leads, and a narrow window cuts nothing off (screenshots
+/tmp/i17_p2_*.png)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ LEAD, _, SECOND = DEMO_ACCOUNTS
 SHOTS = Path("/tmp")
 
 
-def open_discussion(browser: Any, address: str, account: Any, width: int = 1400) -> Any:
-    page = browser.new_context(viewport={"width": width, "height": 1600}).new_page()
+def open_discussion(
+    browser: Any, address: str, account: Any, width: int = 1400, height: int = 1600
+) -> Any:
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
     page.goto(f"{address}/discussion")
     page.get_by_role("button", name="Log in").wait_for(timeout=30_000)
     log_in(page, account.name, account.password)
@@ -41,7 +44,7 @@ def overflows(page: Any) -> bool:
 
 def test_a_flagged_question_is_answered_and_cleared(browser: Any, tmp_path: Path) -> None:
     with serve_demo(tmp_path, screening=True) as (address, url):
-        raise_question(url)
+        record = raise_question(url)
         page = open_discussion(browser, address, LEAD)
         page.get_by_text("Rats only?").wait_for(timeout=20_000)
         assert page.get_by_text("Needs discussion").is_visible()
@@ -57,6 +60,15 @@ def test_a_flagged_question_is_answered_and_cleared(browser: Any, tmp_path: Path
         narrow.get_by_text("Rats only?").wait_for(timeout=20_000)
         assert not overflows(narrow)
         shot(narrow, "narrow")
+
+        detail = open_discussion(browser, address, LEAD, height=3400)  # the page scrolls inside
+        detail.goto(f"{address}/records?record={record}")
+        detail.get_by_role("heading", name="History").wait_for(timeout=30_000)
+        settle(detail)
+        detail.get_by_text("Check the methods section: rats or people?").wait_for(timeout=20_000)
+        detail.get_by_test_id("stTable").last.wait_for(timeout=20_000)  # the history table
+        assert not overflows(detail)
+        shot(detail, "record")
 
         page.get_by_role("button", name="Clear flag").click()
         page.get_by_text("No record waits for discussion").wait_for(timeout=20_000)

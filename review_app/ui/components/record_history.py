@@ -35,16 +35,9 @@ def render_history(review_id: int, record_id: int) -> None:
     if not entries:
         st.caption("Nothing has happened to this record since it was imported.")
         return
-    st.dataframe(
-        [history_row(entry) for entry in entries],
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Before": st.column_config.TextColumn(width="large"),
-            "After": st.column_config.TextColumn(width="large"),
-        },
-        key=f"history_{record_id}",
-    )
+    # A static table: its cells wrap, so the before/after states are read whole at any width
+    # (a data frame keeps each cell on one line and pushes "After" out of sight).
+    st.table([history_row(entry) for entry in entries], hide_index=True)
 
 
 def history_row(entry: HistoryEntry) -> dict[str, str]:
@@ -71,15 +64,19 @@ def when(moment: datetime) -> str:
 
 
 def state_text(values: dict[str, Any] | None) -> str:
-    """An audited state as "name: value; ..." with empty values as a dash, never "None"."""
-    if not values:
+    """An audited state as "name: value; ..." with empty values as a dash, never "None" (the
+    record's own id, which every row would repeat, left out)."""
+    shown = {name: value for name, value in (values or {}).items() if name != "record_id"}
+    if not shown:
         return NOTHING
-    return "; ".join(f"{name.replace('_', ' ')}: {_value(value)}" for name, value in values.items())
+    return "; ".join(f"{name.replace('_', ' ')}: {_value(value)}" for name, value in shown.items())
 
 
 def _value(value: Any) -> str:
     if value is None or value == "" or value == []:
         return NOTHING
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     if isinstance(value, dict):
