@@ -32,7 +32,7 @@ def open_as(url: str, name: str, role: str) -> AppTest:
 def shown_text(app: AppTest) -> str:
     parts = [e.value for kind in ("markdown", "caption", "subheader", "info", "error")
              for e in getattr(app, kind)]  # fmt: skip
-    parts += [frame.value.to_string() for frame in app.dataframe]
+    parts += [frame.value.to_string() for frame in [*app.dataframe, *app.table]]
     return "\n".join(str(p) for p in parts)
 
 
@@ -88,7 +88,7 @@ def test_a_lead_opens_a_record_with_every_vote_and_its_sources(demo_url: str) ->
     assert not app.exception
     headings = [s.value for s in app.subheader]
     assert {"Sources", "Screening", "Full text", "Study", "Discussion", "History"} <= set(headings)
-    votes = app.dataframe[2].value  # fields, sources, then the first stage's votes
+    votes = app.table[2].value  # fields, sources, then the first stage's votes
     assert len(votes) == voters >= 2
     assert "None" not in shown_text(app)
     app.button(key="record_back").click().run()
@@ -111,7 +111,7 @@ def test_a_blind_reviewer_sees_their_own_votes_only(demo_url: str) -> None:
     assert any("Blind review" in c.value for c in app.caption)
     app.query_params["record"] = str(shared)
     app.run()
-    votes = app.dataframe[2].value
+    votes = app.table[2].value
     assert list(votes["Reviewer"]) == ["reviewer1"]
 
 

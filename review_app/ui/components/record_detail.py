@@ -3,7 +3,8 @@ they came from, its screening history, full text and study; then its discussion 
 its history (``record_discussion``, ``record_history``).
 
 What a blind reviewer may see is decided in ``services/record_detail.py``; this only shows it.
-Empty values show as a dash, never as "None"; long tables scroll inside their frame.
+Empty values show as a dash, never as "None"; the tables are short and drawn as text, so long
+titles and notes wrap inside the page's width instead of being cut off.
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ def _fields(detail: RecordDetail) -> None:
         if name not in ("title", "abstract")
     ]  # fmt: skip
     with st.expander("All fields", expanded=False):
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
         if detail.raw:
             st.caption("As the file had them:")
             st.json(detail.raw, expanded=False)
@@ -138,7 +139,7 @@ def _sources(detail: RecordDetail) -> None:
         }
         for s in detail.sources
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
 
 
 def _screening(detail: RecordDetail, protocol: Protocol) -> None:
@@ -169,7 +170,7 @@ def _stage(history: StageHistory, protocol: Protocol) -> None:
             }
             for v in history.votes
         ]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
     if (r := history.resolution) is not None:
         reason = f" ({reasons.get(r.reason, r.reason)})" if r.reason else ""
         note = f" Note: {r.note}" if r.note else ""
@@ -229,11 +230,11 @@ def _study(study: StudyView | None) -> None:
             "Record": r.record_id,
             "Main report": "Yes" if r.is_main_report else "",
             "Title": r.title,
-            "Year": r.year,
+            "Year": r.year or NOTHING,
         }
         for r in study.reports
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.table(pd.DataFrame(rows), hide_index=True, border="horizontal")
 
 
 def _text(value: Any) -> str:
