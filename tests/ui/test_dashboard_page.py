@@ -73,3 +73,48 @@ def test_a_lead_sends_the_decided_records_on_to_full_text(app: AppTest) -> None:
     send.click().run()
     assert not app.exception
     assert not [b for b in app.button if b.key == "release_title_abstract"]
+
+
+def test_a_stage_counts_its_records_without_seeming_to_contradict_them(app: AppTest) -> None:
+    """'To screen 86' beside 'Fully voted 60' read as a contradiction: the first counts every
+    record at the stage, so it says so, and the bar says how many still need votes."""
+    reviewer = DEMO_ACCOUNTS[1]
+    log_in(app, reviewer.name, reviewer.password)
+    shown = metrics(app)
+    assert "To screen" not in shown and "Records at this stage" in shown
+    at_stage, voted = int(shown["Records at this stage"]), int(shown["Fully voted"])
+    assert int(shown["Still needing votes"]) == at_stage - voted
+
+
+def test_screening_starts_from_the_dashboard(app: AppTest) -> None:
+    log_in(app, LEAD.name, LEAD.password)
+    [start] = [b for b in app.button if b.key == "start_screening_title_abstract"]
+    start.click().run()
+    assert not app.exception
+    assert app.session_state["screen_stage"] == "title_abstract"
+    assert not [b for b in app.button if b.key and b.key.startswith("start_screening_")]
+
+
+def test_a_low_kappa_beside_high_agreement_is_explained(app: AppTest) -> None:
+    log_in(app, LEAD.name, LEAD.password)
+    table = app.dataframe[-1].value
+    pairs = [
+        (float(row["Agreement"].split()[0]) / 100, float(row["Cohen's kappa (95 % CI)"].split()[0]))
+        for _, row in table.iterrows()
+    ]
+    skewed = [(po, kappa) for po, kappa in pairs if po >= 0.8 and po - kappa >= 0.3]
+    notes = [i.value for i in app.info if "agreement but a kappa of" in i.value]
+    assert len(notes) == len(skewed) and skewed, "the demo has a prevalence-skewed pair"
+    assert all("would already agree on" in n and "Feinstein" in n for n in notes)
+
+
+def test_the_stopping_aid_leads_with_its_verdict(app: AppTest) -> None:
+    log_in(app, LEAD.name, LEAD.password)
+    verdicts = [
+        e.value
+        for e in (*app.success, *app.warning, *app.info)
+        if e.value.startswith(("You may stop", "Keep screening", "Not known yet"))
+    ]
+    assert len(verdicts) == 1
+    facts = " ".join(m.value for m in app.markdown)
+    assert "includes found in the" in facts and "records screened so far" in facts

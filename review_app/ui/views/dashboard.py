@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import pandas as pd
 import streamlit as st
 
 from review_app.domain.vocabulary import Stage, StageStatus, is_lead
-from review_app.services.decisions import agreement_by_stage
+from review_app.services.decisions import PairAgreement, agreement_by_stage
 from review_app.services.exports.prisma import export_prisma
-from review_app.services.prioritisation import stopping_aid
+from review_app.services.prioritisation import StoppingEstimate, stopping_aid
 from review_app.services.prisma import prisma_preview
 from review_app.services.progress import ReviewProgress, StageCounts, review_progress
 from review_app.services.releases import count_unreleased, release_outcomes
 from review_app.services.reviews import get_review, set_blind
 from review_app.ui import background, deps, state
 from review_app.ui.components.text import escape_markdown
+from review_app.ui.views import screening
+from review_app.ui.views.screening import STAGE_KEY as SCREEN_STAGE_KEY
 
 BLIND_PRISMA = (
     "The review is blind: the flow diagram adds up everyone's votes, so it is shown to leads "
     "until a lead unblinds the review."
+)
+AT_STAGE = "Records at this stage"
+AT_STAGE_HELP = (
+    "Every record that reaches this stage, decided or not; those still needing votes are below."
 )
 RELEASE_LABELS = {
     Stage.TITLE_ABSTRACT: "Send {n} decided records on to full text",
@@ -71,11 +78,12 @@ def _show_records(progress: ReviewProgress) -> None:
 def _show_stage(stage: StageCounts) -> None:
     st.subheader(Stage(stage.stage).label)
     counts = stage.counts
+    undecided = stage.eligible - stage.fully_voted
     if counts is None:  # a reviewer in a blind review: votes only, no outcomes
         left, middle, right = st.columns(3)
-        left.metric("To screen", stage.eligible)
+        left.metric(AT_STAGE, stage.eligible, help=AT_STAGE_HELP)
         middle.metric("Fully voted", stage.fully_voted)
-        right.metric("Still needing votes", stage.eligible - stage.fully_voted)
+        right.metric("Still needing votes", undecided)
         st.caption(
             "Blind review: conflicts and decisions are shown to leads only."
             + (
@@ -86,7 +94,7 @@ def _show_stage(stage: StageCounts) -> None:
         )
     else:
         cols = st.columns(6)
-        cols[0].metric("To screen", stage.eligible)
+        cols[0].metric(AT_STAGE, stage.eligible, help=AT_STAGE_HELP)
         cols[1].metric("No votes yet", counts[StageStatus.UNSCREENED])
         cols[2].metric("Awaiting 2nd vote", counts[StageStatus.AWAITING])
         cols[3].metric("Conflicts", counts[StageStatus.CONFLICT])
@@ -94,7 +102,23 @@ def _show_stage(stage: StageCounts) -> None:
         cols[5].metric("Excluded", counts[StageStatus.EXCLUDED])
     if stage.eligible:
         share = stage.fully_voted / stage.eligible
-        st.progress(share, text=f"{stage.fully_voted} of {stage.eligible} fully voted")
+        st.progress(
+            share,
+            text=f"{stage.fully_voted} of {stage.eligible} records have all their votes; "
+            f"{undecided} still need votes",
+        )
+    if undecided and st.button(
+        f"Start screening ({Stage(stage.stage).label.lower()})",
+        key=f"start_screening_{stage.stage}",
+        icon=":material/play_arrow:",
+    ):
+        _start_screening(stage.stage)
+
+
+def _start_screening(stage: str) -> None:
+    """Open the screening page at this stage (its stage choice is a widget state we preset)."""
+    st.session_state[SCREEN_STAGE_KEY] = stage
+    st.switch_page(st.Page(screening.render, title="Screen", url_path="screen"))
 
 
 def _show_reviewers(progress: ReviewProgress) -> None:
@@ -173,28 +197,100 @@ def _show_agreement(review_id: int, user: state.CurrentUser) -> None:
         for p in pairs
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    for p in pairs:
+        if note := _prevalence_note(p):
+            st.info(note)
     st.caption(
         "Maybe counts as include when the protocol moves maybes on. Kappa SE: Fleiss, "
         "Cohen & Everitt (1969); AC1: Gwet (2008)."
     )
 
 
+def _prevalence_note(pair: PairAgreement) -> str | None:
+    """Why a high agreement can go with a kappa near zero: when almost every vote is the same
+    (most records excluded), the agreement kappa expects by chance is itself high, and kappa =
+    (po - pe) / (1 - pe) is small or negative although the reviewers rarely disagreed. This is
+    the first kappa paradox (Feinstein AR, Cicchetti DV. High agreement but low kappa. J Clin
+    Epidemiol 1990;43:543-9); PABAK and Gwet's AC1 depend less on prevalence."""
+    a = pair.agreement
+    if a.kappa is None or a.observed_agreement is None or a.chance_agreement is None:
+        return None
+    if a.observed_agreement < 0.8 or a.observed_agreement - a.kappa < 0.3:
+        return None
+    category, share = _most_common_vote(a.table, a.categories, a.n)
+    return (
+        f"{Stage(pair.stage).label}, {pair.reviewer_a} & {pair.reviewer_b}: "
+        f"{_percent(a.observed_agreement)} agreement but a kappa of {a.kappa:.2f}. "
+        f"{_percent(share)} of their votes were {category}, so two reviewers voting at random "
+        f"with those shares would already agree on {_percent(a.chance_agreement)} of records; "
+        "kappa counts only agreement beyond that, and becomes small or negative when the few "
+        "disagreements are about the rare includes. This is kappa's known behaviour with "
+        "skewed prevalence (Feinstein & Cicchetti 1990); PABAK and AC1 are less affected, and "
+        "the disagreements themselves are in the conflicts list."
+    )
+
+
+def _most_common_vote(
+    table: Sequence[Sequence[int]], categories: tuple[str, ...], n: int
+) -> tuple[str, float]:
+    """The category given most often by both reviewers together, and its share of the votes."""
+    totals = [sum(table[i]) + sum(row[i] for row in table) for i in range(len(categories))]
+    best = max(range(len(categories)), key=totals.__getitem__)
+    return categories[best], totals[best] / (2 * n) if n else 0.0
+
+
 def _show_stopping_aid(review_id: int, user: state.CurrentUser) -> None:
     with deps.unit_of_work() as session:
         estimate = stopping_aid(session, actor=user.actor, review_id=review_id)
     st.subheader("When to stop screening titles and abstracts")
+    target, confidence = f"{estimate.recall_target:.0%}", f"{estimate.confidence:.0%}"
     cols = st.columns(3)
     cols[0].metric("Includes found", estimate.n_includes_found)
-    cols[1].metric("Records not yet decided", estimate.n_records - estimate.n_screened)
+    cols[1].metric("Records not yet screened", estimate.n_unscreened)
     cols[2].metric(
-        f"Includes left at most ({estimate.confidence:.0%} confidence)",
-        estimate.remaining_upper_bound,
+        f"Includes still missed, at most ({confidence} sure)",
+        estimate.remaining_upper_bound if estimate.sample_size else "unknown",
     )
-    st.write(estimate.explanation)
+    if estimate.criterion_met:
+        st.success(
+            f"You may stop: with {confidence} confidence at least {target} of the includes "
+            "have been found."
+        )
+    elif estimate.sample_size == 0:
+        st.info(
+            "Not known yet whether you may stop: the records not yet screened can only be "
+            "judged from a random sample of them. Screen records drawn at random from the rest."
+        )
+    else:
+        st.warning(
+            f"Keep screening: it is not yet shown that {target} of the includes have been found. "
+            f"Screen {estimate.more_to_sample} more records drawn at random from the unscreened; "
+            "if none of them is included, you may stop."
+        )
+    st.markdown("\n".join(f"- {line}" for line in _stopping_facts(estimate)))
     st.caption(
-        f"Method: {estimate.method}. Recall target {estimate.recall_target:.0%}. "
-        "Nothing is excluded automatically."
+        f"Method: {estimate.method}. Recall target {target}. Nothing is excluded "
+        "automatically: unscreened records stay unscreened."
     )
+
+
+def _stopping_facts(e: StoppingEstimate) -> list[str]:
+    """The estimate's numbers, one short sentence each."""
+    facts = [
+        f"{e.n_includes_found} includes found in the {e.n_screened} of {e.n_records} records "
+        "screened so far."
+    ]
+    if e.sample_size and e.estimated_remaining is not None:
+        facts += [
+            f"Of those, {e.sample_size} were drawn at random from the rest; "
+            f"{e.includes_in_sample} of them were included.",
+            f"Best guess: about {e.estimated_remaining:.0f} includes among the {e.n_unscreened} "
+            f"records not yet screened; at most {e.remaining_upper_bound} ({e.confidence:.0%} "
+            "confidence).",
+            f"So at least {e.recall_lower_bound:.0%} of all includes have been found "
+            f"(p = {e.p_value:.3f} against fewer than {e.recall_target:.0%}).",
+        ]
+    return facts
 
 
 def _percent(value: float | None) -> str:
