@@ -39,8 +39,13 @@ def counts(url: str) -> tuple[int, int]:
 def test_earlier_batches_are_listed(demo_url: str) -> None:
     app = open_as_lead(demo_url)
     assert not app.exception
-    table = app.dataframe[-1].value
-    assert list(table["Source"]) == ["PubMed", "Embase", "Scopus", "ClinicalTrials.gov"]
+    table = app.table[-1].value
+    assert list(table["Source"]) == [
+        "PubMed (database), search date not given",
+        "Embase (database), search date not given",
+        "Scopus (database), search date not given",
+        "ClinicalTrials.gov (register), search date not given",
+    ]
 
 
 def test_upload_preview_confirm_and_summary(demo_url: str) -> None:
@@ -106,7 +111,7 @@ def test_undo_an_import_nobody_voted_on(demo_url: str) -> None:
     app.selectbox(key="undo_batch").set_value(batch)
     app.button(key="undo_go").click().run()
     assert not app.exception
-    statuses = list(app.dataframe[-1].value["Status"])
+    statuses = list(app.table[-1].value["Status"])
     assert statuses[-1] == "undone" and all(s.startswith("active, ") for s in statuses[:4])
     assert [s.value for s in app.success] == [
         f"Undid import {batch} (Embase, update.ris: 2 records, 0 merges undone)"
@@ -114,7 +119,7 @@ def test_undo_an_import_nobody_voted_on(demo_url: str) -> None:
 
 
 def batches_table(app: AppTest) -> list[dict[str, object]]:
-    return app.dataframe[-1].value.to_dict("records")
+    return app.table[-1].value.to_dict("records")
 
 
 def test_the_batches_table_fits_the_page_and_shows_no_none(demo_url: str) -> None:
@@ -136,13 +141,11 @@ def test_the_batches_table_fits_the_page_and_shows_no_none(demo_url: str) -> Non
             source_kind="other",
         )
     app = open_as_lead(demo_url)
-    table = app.dataframe[-1].value
-    assert len(table.columns) <= 8
+    table = app.table[-1].value
+    assert len(table.columns) <= 6
     cells = [str(cell) for row in batches_table(app) for cell in row.values()]
     assert not [cell for cell in cells if cell in ("None", "nan", "NaT", "")]
-    last = batches_table(app)[-1]
-    assert last["Searched"] == "not given"
-    assert last["Counted as"] == "Other methods (hand-search, contacts...)"
+    assert batches_table(app)[-1]["Source"] == "Hand-search (other methods), search date not given"
 
 
 PSYCINFO_RIS = (
@@ -174,8 +177,7 @@ def test_the_source_the_file_names_is_preselected_with_its_evidence(demo_url: st
     app.checkbox(key="confirm_export.ris_PsycINFO").check().run()
     app.button(key="import_go").click().run()
     assert not app.exception and not app.error
-    last = batches_table(app)[-1]
-    assert (last["Source"], last["Counted as"]) == ("PsycINFO", "Database")
+    assert batches_table(app)[-1]["Source"] == "PsycINFO (database), search date not given"
 
 
 def test_a_file_that_says_nothing_has_no_source_chosen(demo_url: str) -> None:
@@ -200,9 +202,9 @@ def test_a_hand_search_is_not_counted_as_a_database(demo_url: str) -> None:
     app.checkbox(key="confirm_handsearch.ris_Hand-search of Pain Medicine").check().run()
     app.button(key="import_go").click().run()
     assert not app.exception and not app.error
-    last = batches_table(app)[-1]
-    assert last["Source"] == "Hand-search of Pain Medicine"
-    assert last["Counted as"] == "Other methods (hand-search, contacts...)"
+    assert batches_table(app)[-1]["Source"].startswith(
+        "Hand-search of Pain Medicine (other methods)"
+    )
 
 
 def test_a_name_the_file_gives_that_no_choice_holds_is_offered_as_other(demo_url: str) -> None:

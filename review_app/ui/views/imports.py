@@ -204,7 +204,7 @@ def _show_preview(preview: ImportPreview) -> None:
         }
         for r in preview.first_records
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.table(pd.DataFrame(rows).set_index("Title"))  # wraps, so it never runs past the page
 
 
 def _choose_source(
@@ -292,7 +292,8 @@ def _show_batches(review_id: int, user: state.CurrentUser) -> None:
     if not batches:
         st.info("Nothing imported yet.")
         return
-    st.dataframe(pd.DataFrame([_batch_row(b) for b in batches]), hide_index=True, width="stretch")
+    # A static table wraps its cells, so it fits any window (a data frame scrolls sideways).
+    st.table(pd.DataFrame([_batch_row(b) for b in batches]), hide_index=True)
     undoable = [b for b in batches if b.status == "active" and b.voted_records == 0]
     if not undoable:
         return
@@ -315,19 +316,29 @@ def _show_batches(review_id: int, user: state.CurrentUser) -> None:
 
 
 def _batch_row(batch: BatchPublic) -> dict[str, object]:
-    """One batch in eight short columns, so the table fits the page: counts, when and who folded
-    together, and no "None" where a date or a name is missing."""
+    """One batch in six columns whose longest words are short, so the table fits a laptop's
+    page beside the menu: the source's kind and search date share its cell, counts and who and
+    when are folded together, and a missing date reads "not given", never "None"."""
     records = f"{batch.record_count:,}" + (
         f" ({batch.skipped_count:,} skipped)" if batch.skipped_count else ""
     )
     status = batch.status + (f", {batch.voted_records:,} with votes" if batch.voted_records else "")
     return {
-        "Batch": batch.id,
+        "No.": batch.id,  # the number an undo names ("Undid import 5")
         "File": f"{batch.file_name} ({batch.format})",
-        "Source": batch.source_name,
-        "Counted as": SOURCE_KIND_LABELS.get(batch.source_kind, batch.source_kind),
+        "Source": _source_cell(batch),
         "Records": records,
-        "Searched": batch.date_searched.isoformat() if batch.date_searched else "not given",
         "Imported": f"{batch.imported_at:%Y-%m-%d %H:%M} by {batch.imported_by or 'command line'}",
         "Status": status,
     }
+
+
+def _source_cell(batch: BatchPublic) -> str:
+    """The source with where PRISMA counts it and when it was searched, in one cell."""
+    kind = batch.source_kind if batch.source_kind in ("database", "register") else "other methods"
+    searched = (
+        f"searched {batch.date_searched.isoformat()}"
+        if batch.date_searched
+        else "search date not given"
+    )
+    return f"{batch.source_name} ({kind}), {searched}"
