@@ -62,6 +62,8 @@ def test_a_flagged_question_is_answered_and_cleared(browser: Any, tmp_path: Path
         shot(narrow, "narrow")
 
         detail = open_discussion(browser, address, LEAD, height=3400)  # the page scrolls inside
+        link = detail.get_by_role("link", name=f"Open record {record}")
+        assert link.get_attribute("href").endswith(f"records?record={record}")
         detail.goto(f"{address}/records?record={record}")
         detail.get_by_role("heading", name="History").wait_for(timeout=30_000)
         settle(detail)

@@ -79,6 +79,7 @@ def test_the_lead_reads_answers_and_clears_a_flagged_record(demo_url: str) -> No
     assert not app.exception
     shown = " ".join(m.value for m in app.markdown)
     assert "Rats only?" in shown and "Needs discussion" in shown and "reviewer1" in shown
+    assert f"(records?record={record})" in shown  # the record's own page, one click away
     app.text_area(key=f"queue_{record}_body").input("Check the methods section")
     app.button(key=f"FormSubmitter:queue_{record}_form-Add comment").click().run()
     assert not app.exception

@@ -47,5 +47,9 @@ def _page_of(queue: list[QueueItem]) -> list[QueueItem]:
 def _show(item: QueueItem, review_id: int) -> None:
     with st.container(border=True):
         st.markdown(f"**{escape_markdown(item.title)}**")
-        st.caption(f"Record {item.record_id} · {len(item.comments)} comment(s)")
+        # The record's page (Records, ?record=ID) shows its votes, full text and history.
+        st.markdown(
+            f"[Open record {item.record_id}](records?record={item.record_id}) · "
+            f"{len(item.comments)} comment(s)"
+        )
         render_discussion(review_id, item.record_id, key="queue")
