@@ -33,15 +33,16 @@ class KnownSource:
     name: str
     kind: SourceKind
     aliases: tuple[str, ...]  # found anywhere in a longer name ("APA PsycInfo 1806 to ...")
-    codes: tuple[
-        str, ...
-    ] = ()  # a platform's short code, the whole name (EBSCO "rzh", Ovid "psyc")
+    codes: tuple[str, ...] = ()  # a platform's code as the whole name (EBSCO rzh, Ovid psyc)
+    others: tuple[str, ...] = ()  # other databases whose names hold an alias ("PubMed Central")
 
     def is_named_by(self, text: str) -> bool:
         """Whether ``text`` (a protocol's source name, a file's DB line) names this source."""
         words = name_words(text)
         if words in {name_words(exact) for exact in (self.name, *self.codes)}:
             return True
+        if any(_holds(words, name_words(other)) for other in self.others):
+            return False
         return any(_holds(words, name_words(alias)) for alias in self.aliases)
 
     def has_code(self, code: str) -> bool:
@@ -57,6 +58,7 @@ KNOWN_SOURCES: tuple[KnownSource, ...] = (
         ("MEDLINE", "PubMed", "Ovid MEDLINE(R)", "MEDLINE Complete"),
         # NLM: EndNote's DP for PubMed; EBSCO cmedm/mdc/mnh; Ovid medl/mesz/medall/prem/ppez.
         ("nlm", "cmedm", "mdc", "mnh", "medl", "mesz", "medall", "prem", "ppez"),
+        ("PubMed Central", "Europe PMC"),  # full-text archives, not the MEDLINE/PubMed index
     ),
     KnownSource(
         "Embase",

@@ -175,6 +175,8 @@ def test_the_demo_searches_name_their_source(file_name: str, expected: str) -> N
         ("ClinicalTrials.gov", "ClinicalTrials.gov"),
         ("ICTRP", "WHO ICTRP"),
         ("Reference lists and citation searching", None),
+        ("PubMed Central", None),  # the full-text archive is another source
+        ("MEDLINE Complete", "MEDLINE/PubMed"),
         ("Embase, Ovid MEDLINE(R)", None),  # two databases: a person says which
     ],
 )
