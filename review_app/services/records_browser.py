@@ -167,13 +167,20 @@ def list_records(
         raise ValidationError(f"page size {page_size}: allowed are 1 to {MAX_PAGE_SIZE}")
     if page < 1:
         raise ValidationError(f"page {page}: pages are numbered from 1")
-    conditions = _conditions(scope, filters or RecordFilters())
-    total = _count(session, conditions)
-    page = min(page, max(1, -(-total // page_size)))
+    chosen = filters or RecordFilters()
+    conditions = _conditions(scope, chosen)
     query = _sorted(
         select(col(Record.id)).where(*conditions), _sort(sort), descending, scope.dialect
     )
-    ids = [rid for rid in session.exec(query.limit(page_size).offset((page - 1) * page_size))]
+    ids: list[int | None] = []
+    total: int | None = None
+    if _is_costly(chosen):
+        ids, total = _page_and_total(session, query, page, page_size)
+    if not ids:  # a plain count reads an index; or the page asked for is past the last one
+        total = _count(session, conditions) if total is None else total
+        page = min(page, max(1, -(-total // page_size)))
+        ids = list(session.exec(query.limit(page_size).offset((page - 1) * page_size)))
+    assert total is not None  # the window count came with the rows, or the count ran
     return RecordPage(
         rows=_rows(session, scope, [rid for rid in ids if rid is not None]),
         total=total,
@@ -518,6 +525,26 @@ def _sorted(
 def _folded(column: Any, dialect: str) -> Any:
     """``column`` to sort without case: SQLite's NOCASE collation (no lower() per row)."""
     return column.collate("NOCASE") if dialect == "sqlite" else func.lower(column)
+
+
+def _is_costly(filters: RecordFilters) -> bool:
+    """Whether the filters need the votes, tags, full texts or a text search: then the page
+    and its total come from one statement, so the database works the conditions out once."""
+    return bool(filters.text) or any(
+        value is not None
+        for value in (filters.stage, filters.status, filters.my_vote, filters.conflict,
+                      filters.tag, filters.has_full_text)
+    )  # fmt: skip
+
+
+def _page_and_total(
+    session: Session, query: SelectOfScalar[int | None], page: int, page_size: int
+) -> tuple[list[int | None], int | None]:
+    """The page's ids and the total (a window count over the same rows); no total when the
+    page is past the last one (no row to carry it)."""
+    counted = query.add_columns(func.count().over())
+    rows = session.execute(counted.limit(page_size).offset((page - 1) * page_size)).all()
+    return [row[0] for row in rows], (rows[0][1] if rows else None)
 
 
 def _count(session: Session, conditions: list[ColumnElement[bool]]) -> int:

@@ -191,6 +191,10 @@ def test_pages_sort_and_count(session: Session, scene: Scene) -> None:
     last = list_records(session, actor=scene.lead, review_id=scene.review_id, page=99, page_size=3)
     assert (last.page, last.pages, len(last.rows)) == (3, 3, 2)
     assert count_records(session, actor=scene.lead, review_id=scene.review_id) == 8
+    voted = RecordFilters(my_vote=NOT_VOTED)  # the page and its total in one statement
+    past = list_records(session, actor=scene.lead, review_id=scene.review_id, filters=voted,
+                        page=99, page_size=3)  # fmt: skip
+    assert (past.total, past.page, len(past.rows)) == (7, 3, 1)
     for sort in RecordSort:
         assert len(titles(sort=sort, page_size=100)) == 8
 

@@ -147,16 +147,20 @@ def _screening(detail: RecordDetail, protocol: Protocol) -> None:
     if not detail.sees_outcomes:
         st.caption("Blind review: you see your own votes only.")
     for stage_history in detail.history:
-        _stage(stage_history, protocol)
+        reached = stage_history.stage is Stage.TITLE_ABSTRACT or (
+            detail.outcome.stage is Stage.FULL_TEXT
+        )
+        if reached or stage_history.votes:
+            _stage(stage_history, protocol, detail.sees_outcomes)
 
 
-def _stage(history: StageHistory, protocol: Protocol) -> None:
+def _stage(history: StageHistory, protocol: Protocol, sees_outcomes: bool) -> None:
     stage = Stage(history.stage)
     reasons = {r.id: r.label for r in protocol.exclusion_reasons_for(stage)}
     status = STATUS_WORDS[history.status].capitalize() if history.status else ""
     st.markdown(f"**{stage.label}**" + (f": {status}" if status else ""))
     if not history.votes and history.resolution is None:
-        st.caption("No votes you can see.")
+        st.caption("No votes yet." if sees_outcomes else "You have not voted on it.")
         return
     if history.votes:
         rows = [
