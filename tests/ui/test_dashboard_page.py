@@ -117,4 +117,4 @@ def test_the_stopping_aid_leads_with_its_verdict(app: AppTest) -> None:
     ]
     assert len(verdicts) == 1
     facts = " ".join(m.value for m in app.markdown)
-    assert "includes found in the" in facts and "records screened so far" in facts
+    assert "includes so far, in the" in facts and "records screened out of" in facts

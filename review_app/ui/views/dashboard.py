@@ -221,12 +221,11 @@ def _prevalence_note(pair: PairAgreement) -> str | None:
     return (
         f"{Stage(pair.stage).label}, {pair.reviewer_a} & {pair.reviewer_b}: "
         f"{_percent(a.observed_agreement)} agreement but a kappa of {a.kappa:.2f}. "
-        f"{_percent(share)} of their votes were {category}, so two reviewers voting at random "
-        f"with those shares would already agree on {_percent(a.chance_agreement)} of records; "
-        "kappa counts only agreement beyond that, and becomes small or negative when the few "
-        "disagreements are about the rare includes. This is kappa's known behaviour with "
-        "skewed prevalence (Feinstein & Cicchetti 1990); PABAK and AC1 are less affected, and "
-        "the disagreements themselves are in the conflicts list."
+        f"{_percent(share)} of the votes were {category}, so reviewers voting at random with "
+        f"those shares would already agree on {_percent(a.chance_agreement)} of records, and "
+        "kappa counts only agreement beyond chance. With so skewed a prevalence kappa is small "
+        "even when reviewers rarely disagree (Feinstein & Cicchetti 1990); PABAK and AC1 are "
+        "less affected."
     )
 
 
@@ -277,8 +276,8 @@ def _show_stopping_aid(review_id: int, user: state.CurrentUser) -> None:
 def _stopping_facts(e: StoppingEstimate) -> list[str]:
     """The estimate's numbers, one short sentence each."""
     facts = [
-        f"{e.n_includes_found} includes found in the {e.n_screened} of {e.n_records} records "
-        "screened so far."
+        f"{e.n_includes_found} includes so far, in the {e.n_screened} records screened out of "
+        f"{e.n_records}."
     ]
     if e.sample_size and e.estimated_remaining is not None:
         facts += [

@@ -184,16 +184,24 @@ def _show_merges(review_id: int, user: state.CurrentUser) -> None:
                 "Merge": c.id,
                 "How": c.how,
                 "Evidence": c.strength,
-                "Primary": c.primary.id,
                 "Citation": c.primary.citation,
                 "Sources": ", ".join([c.primary.source, *(copy.source for copy in c.copies)]),
                 "Copies": " · ".join(f"{copy.source}: {copy.citation}" for copy in c.copies),
+                "Primary": c.primary.id,
                 "Copy ids": ", ".join(str(copy.id) for copy in c.copies),
             }
             for c in clusters
         ]
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Citation": st.column_config.TextColumn(width="large"),
+            "Copies": st.column_config.TextColumn(width="large"),
+        },
+    )
     with st.expander("Undo a merge"):
         labels = {c.id: f"{c.id}: {c.primary.citation} ({c.how})" for c in clusters}
         chosen = st.selectbox(
