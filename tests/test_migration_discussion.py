@@ -29,6 +29,13 @@ def rows(engine: Engine, query: str) -> list[Any]:
         return list(connection.execute(text(query)).mappings())
 
 
+INDEX = "ix_auditevent_entity_entity_id"
+
+
+def audit_indexes(engine: Engine) -> set[str]:
+    return {str(index["name"]) for index in inspect(engine).get_indexes("auditevent")}
+
+
 def old_record(engine: Engine, review_id: int, voter: int) -> int:
     batch = insert(
         engine, "importbatch", review_id=review_id, file_name="pubmed.ris", sha256="0" * 64,
@@ -59,7 +66,9 @@ def test_the_upgrade_keeps_users_and_votes_and_asks_nobody_for_a_new_password(
         ("ben", False),
     ]
     assert len(rows(at_0010, "SELECT id FROM decision")) == 1
+    assert INDEX in audit_indexes(at_0010)  # a record's history looks its events up by it
     downgrade(at_0010, "0010")
+    assert INDEX not in audit_indexes(at_0010)
     assert [user["name"] for user in rows(at_0010, 'SELECT name FROM "user"')] == ["ana", "ben"]
     assert len(rows(at_0010, "SELECT id FROM decision")) == 1
     tables = inspect(at_0010).get_table_names()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from review_app.models.base import ROLES, created_at_field, json_field, one_of
@@ -69,6 +69,9 @@ class LoginSession(SQLModel, table=True):
 
 class AuditEvent(SQLModel, table=True):
     """Who changed what, when, with the state before and after (JSON)."""
+
+    # A record's history looks its rows up by the changed row (services/record_history.py).
+    __table_args__ = (Index("ix_auditevent_entity_entity_id", "entity", "entity_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     review_id: int | None = Field(default=None, foreign_key="review.id", index=True)

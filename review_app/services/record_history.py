@@ -2,10 +2,11 @@
 did it and the state before and after.
 
 The audit trail names a record in different ways, depending on what changed: votes,
-resolutions, full texts, comments and flags carry ``record_id`` in their before/after state; an
-import names its batch; a lead's pair decision names the candidate pair; an undo of a merge names
-the cluster; a release and a study's reports list record ids. An automatic deduplication pass is
-audited once for the whole review, so its merges are read from the clusters themselves.
+resolutions, full texts, comments and flags name their row (and carry ``record_id`` in their
+state, which is how a withdrawn vote, its row gone, is found); an import names its batch; a
+lead's pair decision names the candidate pair; an undo of a merge names the cluster; a release
+and a study's reports list record ids. An automatic deduplication pass is audited once for the
+whole review, so its merges are read from the clusters themselves.
 """
 
 from __future__ import annotations
@@ -23,14 +24,18 @@ from review_app.models import (
     AuditEvent,
     CandidatePair,
     ClusterMember,
+    Decision,
+    DiscussionFlag,
     DuplicateCluster,
+    FullText,
     Record,
+    RecordComment,
+    Resolution,
     User,
 )
 from review_app.services.permissions import Actor, can_see_all_votes, require_role
 
-# Entities whose audited state carries the record's id.
-RECORD_STATE_ENTITIES = ("decision", "resolution", "fulltext", "recordcomment", "discussionflag")
+WITHDRAWN_VOTE = "vote.undo"  # the vote's row is deleted; the event's state names the record
 # Review-wide actions whose state lists record ids (``record_ids``).
 LISTING_ACTIONS = ("stage.release",)
 LISTING_ENTITIES = ("study",)
@@ -102,38 +107,49 @@ def _require_lead(session: Session, actor: Actor, review_id: int) -> None:
 
 
 def _direct_events(session: Session, record: Record, clusters: list[int]) -> list[AuditEvent]:
-    """Events that name the record, its import batch, its candidate pairs or its clusters."""
+    """Events on the rows that belong to the record: each looked up by (entity, entity_id)
+    through its index, not by reading every event's JSON (a review's trail holds two events
+    per vote)."""
     assert record.id is not None
-    pairs = list(
-        session.exec(
-            select(CandidatePair.id).where(
-                or_(
-                    col(CandidatePair.record_a_id) == record.id,
-                    col(CandidatePair.record_b_id) == record.id,
-                )
-            )
-        )
-    )
-    conditions = [
-        _names_record(record.id),
-        _entity_in("importbatch", [record.import_batch_id]),
-        _entity_in("candidatepair", [p for p in pairs if p is not None]),
-        _entity_in("duplicatecluster", clusters),
-    ]
-    query = select(AuditEvent).where(AuditEvent.review_id == record.review_id, or_(*conditions))
-    return list(session.exec(query))
+    rows = _rows_of(session, record, clusters)
+    query = select(AuditEvent).where(or_(*(_entity_in(e, ids) for e, ids in rows.items() if ids)))
+    return [event for event in session.exec(query) if event.review_id == record.review_id]
 
 
-def _names_record(record_id: int) -> ColumnElement[bool]:
-    """The event's before or after state has this ``record_id`` (JSON read on both databases)."""
-    before, after = col(AuditEvent.before), col(AuditEvent.after)
-    return and_(
-        col(AuditEvent.entity).in_(RECORD_STATE_ENTITIES),
-        or_(
-            before["record_id"].as_integer() == record_id,
-            after["record_id"].as_integer() == record_id,
-        ),
+def _rows_of(session: Session, record: Record, clusters: list[int]) -> dict[str, list[int]]:
+    """The ids, by table, of the rows an event about this record names."""
+    rid = record.id
+
+    def ids(column: Any, where: Any) -> list[int]:
+        return [i for i in session.exec(select(column).where(where)) if i is not None]
+
+    pair = or_(col(CandidatePair.record_a_id) == rid, col(CandidatePair.record_b_id) == rid)
+    return {
+        "decision": [
+            *ids(Decision.id, col(Decision.record_id) == rid),
+            *_withdrawn_votes(session, record),
+        ],
+        "resolution": ids(Resolution.id, col(Resolution.record_id) == rid),
+        "fulltext": ids(FullText.id, col(FullText.record_id) == rid),
+        "recordcomment": ids(RecordComment.id, col(RecordComment.record_id) == rid),
+        "discussionflag": ids(DiscussionFlag.id, col(DiscussionFlag.record_id) == rid),
+        "importbatch": [record.import_batch_id],
+        "candidatepair": ids(CandidatePair.id, pair),
+        "duplicatecluster": clusters,
+    }
+
+
+def _withdrawn_votes(session: Session, record: Record) -> list[int]:
+    """Votes on the record that were withdrawn (their rows are gone): the ids their events
+    name, from the few withdrawal events, whose state before holds the record's id."""
+    # By the action's index alone: with the review's id in the query too, a database may walk
+    # the review's whole trail instead (record ids are unique across reviews anyway).
+    query = select(AuditEvent.entity_id, AuditEvent.review_id).where(
+        AuditEvent.action == WITHDRAWN_VOTE,
+        col(AuditEvent.before)["record_id"].as_integer() == record.id,
     )
+    rows = session.exec(query)
+    return [i for i, review_id in rows if i is not None and review_id == record.review_id]
 
 
 def _entity_in(entity: str, ids: list[int]) -> ColumnElement[bool]:
@@ -143,13 +159,16 @@ def _entity_in(entity: str, ids: list[int]) -> ColumnElement[bool]:
 def _listing_events(session: Session, review_id: int, record_id: int) -> list[AuditEvent]:
     """Releases and study changes whose state lists the record (few per review: read whole)."""
     query = select(AuditEvent).where(
-        AuditEvent.review_id == review_id,
         or_(
             col(AuditEvent.action).in_(LISTING_ACTIONS),
             col(AuditEvent.entity).in_(LISTING_ENTITIES),
-        ),
-    )
-    return [event for event in session.exec(query) if _lists(event, record_id)]
+        )
+    )  # by the indexes of action and entity; the review is checked below (as above)
+    return [
+        event
+        for event in session.exec(query)
+        if event.review_id == review_id and _lists(event, record_id)
+    ]
 
 
 def _lists(event: AuditEvent, record_id: int) -> bool:

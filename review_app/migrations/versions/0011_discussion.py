@@ -1,7 +1,8 @@
 """Discussion on a record and password resets: ``recordcomment`` (a member's comment on a record,
 with the screening stage it was written at, which decides when blind reviewers may read it),
 ``discussionflag`` (a record marked "needs discussion"; open until a lead clears it) and
-``user.must_change_password`` (an admin's reset: the user chooses a new password at next login).
+``user.must_change_password`` (an admin's reset: the user chooses a new password at next login);
+an index of ``auditevent`` by (entity, entity_id), which a record's history looks its events up by.
 
 Revision ID: 0011
 Revises: 0010
@@ -9,7 +10,7 @@ Create Date: 2026-12-04
 
 Existing data is kept: the new tables start empty and every existing user gets
 ``must_change_password`` false (server default), so nobody is asked for a new password by the
-upgrade. The downgrade drops the comments, the flags and the column.
+upgrade. The downgrade drops the comments, the flags, the column and the index.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ STAGE_CHECK = "stage IN ('title_abstract', 'full_text')"
 def upgrade() -> None:
     _create_recordcomment()
     _create_discussionflag()
+    op.create_index("ix_auditevent_entity_entity_id", "auditevent", ["entity", "entity_id"])
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -43,6 +45,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("user", schema=None) as batch_op:
         batch_op.drop_column("must_change_password")
+    op.drop_index("ix_auditevent_entity_entity_id", table_name="auditevent")
     op.drop_table("discussionflag")  # with its index
     op.drop_table("recordcomment")  # with its indexes
 
