@@ -17,8 +17,9 @@ from review_app.services.fulltext import set_link
 from review_app.services.imports import import_file
 from review_app.services.permissions import Actor
 from review_app.services.record_history import record_history
+from review_app.services.releases import release_outcomes
 from review_app.services.reviews import ReviewPublic
-from review_app.services.screening import record_vote
+from review_app.services.screening import record_vote, undo_last_vote
 from review_app.services.users import UserPublic
 
 OPERATOR = Actor.operator()
@@ -112,3 +113,30 @@ def test_a_reviewer_is_refused_the_history_with_why(
         )
     with pytest.raises(NotFoundError, match=f"no record {record + 99}"):
         record_history(session, actor=OPERATOR, review_id=review.id, record_id=record + 99)
+
+
+def test_a_withdrawn_vote_and_a_release_stay_in_the_history(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+) -> None:
+    """A withdrawn vote's row is gone: its events are found by the withdrawal's state."""
+    rita, raj, lena = (Actor.user(team[name].id) for name in ("rita", "raj", "lena"))
+    record = load(session, review, ARTICLE, "pubmed.ris", "PubMed")
+    for actor, value in ((rita, "exclude"), (raj, "include")):
+        record_vote(
+            session, actor=actor, review_id=review.id, record_id=record, stage=TA, vote=value
+        )
+    undo_last_vote(session, actor=rita, review_id=review.id, stage=TA)
+    record_vote(
+        session, actor=rita, review_id=review.id, record_id=record, stage=TA, vote="include"
+    )
+    release_outcomes(session, actor=lena, review_id=review.id, stage=TA)
+    history = record_history(session, actor=lena, review_id=review.id, record_id=record)
+    assert [(entry.action, entry.who) for entry in history] == [
+        ("import.create", "command line"),
+        ("vote.create", "rita"),
+        ("vote.create", "raj"),
+        ("vote.undo", "rita"),
+        ("vote.create", "rita"),
+        ("stage.release", "lena"),
+    ]
+    assert (history[3].before or {})["vote"] == "exclude" and history[3].label == "withdrew a vote"
