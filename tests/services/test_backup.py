@@ -38,6 +38,7 @@ from review_app.models import (
     ImportBatch,
     Record,
     SavedAnalysis,
+    SofPublication,
     Study,
     User,
 )
@@ -266,9 +267,23 @@ def populate(session: Session, files_dir: Path) -> int:
             GradeAssessment(
                 review_id=rid,
                 outcome_id="pain",
-                domains={"imprecision": {"rating": -1}},
+                slot=0,
+                status="complete",
+                content={"source": "narrative", "narrative": "ünïcode", "comments": ""},
                 certainty="low",
-                note=None,
+                decided=[["judgements", "imprecision", "rating"]],
+            ),
+            GradeAssessment(
+                review_id=rid,
+                outcome_id="pain",
+                slot=1,
+                judge_id=people["rita"].id,
+                content={"source": "none"},
+            ),
+            SofPublication(
+                review_id=rid,
+                published_by_id=people["lena"].id,
+                content={"version": 1, "rows": [], "footnotes": ["a note", 1e-300]},
             ),
         ]
     )
