@@ -82,7 +82,7 @@ def test_a_lead_finds_and_opens_a_record(browser: Any, tmp_path: Path) -> None:
         page.screenshot(path=str(SHOTS / "i17_p1_filtered.png"), full_page=True)
         open_row(page, 0)
         page.get_by_role("heading", name="Sources").wait_for(timeout=30_000)
-        settle(page)
+        calm(page)
         assert "record=" in page.url
         calm(page)
         page.screenshot(path=str(SHOTS / "i17_p1_detail.png"), full_page=True)
@@ -95,7 +95,7 @@ def test_a_lead_finds_and_opens_a_record(browser: Any, tmp_path: Path) -> None:
         record_id = shared_record(url)
         page.goto(f"{address}/records?record={record_id}")
         page.get_by_role("heading", name="Screening").wait_for(timeout=30_000)
-        settle(page)
+        calm(page)
         main = page.locator("[data-testid=stMain]").inner_text()
         assert FIRST.name in main and SECOND.name in main
         page.close()
@@ -107,7 +107,7 @@ def test_a_blind_reviewer_and_a_narrow_window(browser: Any, tmp_path: Path) -> N
         assert page.get_by_text("Blind review: a record's status shows").is_visible()
         page.goto(f"{address}/records?record={shared_record(url)}")
         page.get_by_role("heading", name="Screening").wait_for(timeout=30_000)
-        settle(page)
+        calm(page)
         main = page.locator("[data-testid=stMain]").inner_text()
         assert FIRST.name in main and SECOND.name not in main
         calm(page)

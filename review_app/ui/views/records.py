@@ -182,7 +182,7 @@ def _table(page: RecordPage) -> None:
         column_config={
             "Record": st.column_config.NumberColumn(width="small", format="%d"),
             "Title": st.column_config.TextColumn(width="large"),
-            "Year": st.column_config.NumberColumn(width="small", format="%d"),
+            "Year": st.column_config.TextColumn(width="small"),
         },
     )
     chosen = event.selection.rows if event is not None else []
@@ -200,7 +200,7 @@ def _row(row: RecordRow) -> dict[str, object]:
         "Record": row.id,
         "Title": row.title,
         "Authors": authors,
-        "Year": row.year,
+        "Year": str(row.year) if row.year else "",  # an empty cell, never "None"
         "Journal": row.journal or "",
         "Source": row.source,
         "Stage": where,
