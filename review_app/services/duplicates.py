@@ -3,7 +3,7 @@ duplicates export, ``services.exports.duplicates``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +49,7 @@ class EarlierDecision:
     pair_id: int
     record_a_id: int
     record_b_id: int
+    citations: tuple[str, str] = ("", "")  # of record a and record b, filled for the queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,7 @@ def citation_line(fields: dict[str, Any]) -> str:
     )
     if fields.get("pages"):
         venue += f":{fields['pages']}"
-    title = str(fields.get("title") or "(no title)")
+    title = str(fields.get("title") or "(no title)").rstrip(". ")  # joined with ". " below
     return ". ".join(part for part in (" ".join(p for p in (who, year) if p), title, venue) if part)
 
 
@@ -165,7 +166,32 @@ def list_queue(session: Session, *, actor: Actor, review_id: int) -> list[PairVi
         and p.record_b_id in records
         and not _same_cluster(clusters, p.record_a_id, p.record_b_id)
     ]
+    views = _with_citations(session, views)
     return sorted(views, key=lambda v: (v.status == "skipped", -v.score, v.id))
+
+
+def _with_citations(session: Session, views: list[PairView]) -> list[PairView]:
+    """The earlier decisions a pair contradicts, with their records' citation lines."""
+    ids = {i for v in views for e in v.earlier for i in (e.record_a_id, e.record_b_id)}
+    if not ids:
+        return views
+    found = _sourced(session, ids)
+
+    def cite(record_id: int) -> str:
+        record = found.get(record_id)
+        return record.citation if record is not None else f"record {record_id}"
+
+    return [
+        replace(
+            v,
+            earlier=tuple(
+                replace(e, citations=(cite(e.record_a_id), cite(e.record_b_id))) for e in v.earlier
+            ),
+        )
+        if v.earlier
+        else v
+        for v in views
+    ]
 
 
 def list_clusters(session: Session, *, actor: Actor, review_id: int) -> list[ClusterView]:

@@ -12,7 +12,7 @@ from review_app.errors import ConflictError, PermissionDeniedError, ValidationEr
 from review_app.models import CandidatePair, DuplicateCluster, Record
 from review_app.services.deduplication import decide_pair, run_automatic_pass, undo_merge
 from review_app.services.demo import DEMO_SEARCH_FILES, DEMO_SEARCHES
-from review_app.services.duplicates import list_clusters, list_queue
+from review_app.services.duplicates import citation_line, list_clusters, list_queue
 from review_app.services.exports.duplicates import export_duplicates
 from review_app.services.imports import import_file
 from review_app.services.permissions import Actor
@@ -313,3 +313,4 @@ def test_the_queue_says_strength_evidence_and_a_citation_not_bits(
     article = queued.b if queued.b.id == b else queued.a
     assert article.citation.startswith("Vicknasingam, B. et al. (2020). Kratom and pain tolerance:")
     assert article.citation.endswith("Yale J Biol Med 93(2):229-238")
+    assert citation_line({"title": "A title that ends."}) == "A title that ends"

@@ -91,9 +91,10 @@ def queue_beside_a_merge(url: str) -> tuple[int, int, int]:
 
 
 def test_a_pair_against_an_earlier_decision_asks_before_merging(demo_url: str) -> None:
-    other, _, copy = queue_beside_a_merge(demo_url)
+    other, primary, copy = queue_beside_a_merge(demo_url)
     app = open_as_lead(demo_url)
-    assert any("decided earlier that these are not duplicates" in w.value for w in app.warning)
+    [warning] = [w.value for w in app.warning if "decided earlier" in w.value]
+    assert f"- record {min(other, primary)} (" in warning  # with the records' citation lines
     assert app.button(key="pair_duplicate").disabled
     app.checkbox[0].check().run()
     assert not app.button(key="pair_duplicate").disabled

@@ -135,13 +135,15 @@ def _earlier_decisions(pair: PairView) -> bool:
     these records belong to; returns whether the lead chose to overrule it."""
     if not pair.earlier:
         return False
-    said = "; ".join(
-        f"records {e.record_a_id} and {e.record_b_id} (pair {e.pair_id})" for e in pair.earlier
+    said = "\n".join(
+        f"- record {e.record_a_id} ({escape_markdown(e.citations[0])}) and record "
+        f"{e.record_b_id} ({escape_markdown(e.citations[1])})"
+        for e in pair.earlier
     )
     st.warning(
-        f"A lead decided earlier that these are not duplicates: {said}. Each of those records "
-        "is, or is merged with, one of the two records here, so marking this pair as a duplicate "
-        "would merge what was kept apart."
+        "A lead decided earlier that these are not duplicates:\n"
+        f"{said}\n\nEach of those records is, or is merged with, one of the two "
+        "records here, so marking this pair as a duplicate would merge what was kept apart."
     )
     return st.checkbox(
         "The earlier decision was wrong: allow 'Duplicate' for this pair",
