@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from review_app.errors import ConflictError, PermissionDeniedError, ValidationError
-from review_app.models import CandidatePair, DuplicateCluster, Record
+from review_app.models import AuditEvent, CandidatePair, DuplicateCluster, Record
 from review_app.services.deduplication import decide_pair, run_automatic_pass, undo_merge
 from review_app.services.demo import DEMO_SEARCH_FILES, DEMO_SEARCHES
 from review_app.services.duplicates import citation_line, list_clusters, list_queue
@@ -269,6 +269,8 @@ def test_a_pair_decision_respects_an_earlier_one_about_the_same_merges(
         overrule_earlier=True,
     )  # fmt: skip
     assert cluster_id is not None and len(unique_record_ids(session, review_id=review.id)) == 1
+    [event] = session.exec(select(AuditEvent).where(AuditEvent.action == "dedup.pair.duplicate"))
+    assert (event.after or {}).get("overruled_pair_ids") == [first]  # the audit names it
 
 
 def test_a_lead_adding_a_copy_to_an_automatic_merge_is_exported_as_manual(
