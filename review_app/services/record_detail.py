@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from review_app.domain.record_fields import NAMES
 from review_app.domain.vocabulary import Role, Stage, StageStatus
 from review_app.errors import NotFoundError
 from review_app.models import (
@@ -83,6 +84,12 @@ class RecordDetail:
     full_text: FullTextView | None
     study: StudyView | None
     sees_outcomes: bool
+
+    @property
+    def fields(self) -> list[tuple[str, Any]]:
+        """Every declared bibliographic field (``domain.record_fields``) with its value, in
+        declaration order."""
+        return [(name, getattr(self.record, name)) for name in NAMES]
 
     @property
     def source(self) -> RecordSource:

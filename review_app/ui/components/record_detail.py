@@ -16,7 +16,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from review_app.domain.record_fields import NAMES
 from review_app.domain.vocabulary import Stage, StageStatus, Vote
 from review_app.errors import NotFoundError
 from review_app.protocol import Protocol
@@ -107,11 +106,10 @@ def _standing(detail: RecordDetail) -> str:
 
 
 def _fields(detail: RecordDetail) -> None:
-    record = detail.record
     rows = [
         {"Field": FIELD_LABELS.get(name, name.replace("_", " ").capitalize()),
-         "Value": _text(getattr(record, name))}
-        for name in NAMES
+         "Value": _text(value)}
+        for name, value in detail.fields
         if name not in ("title", "abstract")
     ]  # fmt: skip
     with st.expander("All fields", expanded=False):
