@@ -176,7 +176,11 @@ def list_records(
     total: int | None = None
     if _is_costly(chosen):
         ids, total = _page_and_total(session, query, page, page_size)
-    if not ids:  # a plain count reads an index; or the page asked for is past the last one
+        if not ids and page == 1:
+            total = 0  # nothing matches: no second look
+    if (
+        not ids and total != 0
+    ):  # a plain count reads an index; or the page asked for is past the last one
         total = _count(session, conditions) if total is None else total
         page = min(page, max(1, -(-total // page_size)))
         ids = list(session.exec(query.limit(page_size).offset((page - 1) * page_size)))
@@ -541,7 +545,7 @@ def _page_and_total(
     session: Session, query: SelectOfScalar[int | None], page: int, page_size: int
 ) -> tuple[list[int | None], int | None]:
     """The page's ids and the total (a window count over the same rows); no total when the
-    page is past the last one (no row to carry it)."""
+    page is empty (no row to carry it)."""
     counted = query.add_columns(func.count().over())
     rows = session.execute(counted.limit(page_size).offset((page - 1) * page_size)).all()
     return [row[0] for row in rows], (rows[0][1] if rows else None)
