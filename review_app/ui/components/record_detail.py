@@ -158,7 +158,8 @@ def _stage(history: StageHistory, protocol: Protocol, sees_outcomes: bool) -> No
     status = STATUS_WORDS[history.status].capitalize() if history.status else ""
     st.markdown(f"**{stage.label}**" + (f": {status}" if status else ""))
     if not history.votes and history.resolution is None:
-        st.caption("No votes yet." if sees_outcomes else "You have not voted on it.")
+        if not sees_outcomes:  # a lead reads "no votes yet" in the status above
+            st.caption("You have not voted on it.")
         return
     if history.votes:
         rows = [
