@@ -70,11 +70,8 @@ def render() -> None:
             if item
             else None
         )
-    progress = _progress(review_id, user.id, stage, st.session_state.get(ACTIONS_KEY, 0))
     _show_flash()
     left, right = st.columns([3, 1], gap="large")
-    with right:
-        screening_panel.show_progress(progress)
     with left:
         if item is None:
             st.success(
@@ -93,6 +90,9 @@ def render() -> None:
             _discussion(review_id, item.record.id, stage)
         _undo_control(review_id, user, stage)
         _my_votes(review_id, user, stage)
+    with right:  # counted after the record is drawn: the next record shows without waiting
+        actions = st.session_state.get(ACTIONS_KEY, 0)
+        screening_panel.show_progress(_progress(review_id, user.id, stage, actions))
     # Across the page below the record: long texts read badly in the side column, and above
     # the record they would push the vote buttons off the screen.
     screening_panel.show_criteria(protocol, stage)
