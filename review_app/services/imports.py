@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from review_app.config import Settings
@@ -21,6 +21,7 @@ from review_app.errors import (
     ValidationError,
 )
 from review_app.importers import DEFAULT_LIMITS, FORMATS, Limits, read_bytes
+from review_app.importers.plausibility import IssueTally
 from review_app.importers.record import RecordIn
 from review_app.importers.source_detect import SourceGuess
 from review_app.models import (
@@ -125,21 +126,31 @@ def preview_import(
     """Parse a file without writing; raises ImportFileError with every problem when it can't.
     ``limits``: the largest file, most records, longest field and most XLSX cells accepted."""
     first: list[RecordIn] = []
+    tally = IssueTally()
+
+    def keep(record: RecordIn) -> None:
+        tally.add_record(record)
+        if len(first) < PREVIEW_RECORDS:
+            first.append(record)
+
     result = read_bytes(
         data,
         filename=file_name,
         format=format,
         skip_invalid=skip_invalid,
         limits=limits,
-        sink=lambda record: first.append(record) if len(first) < PREVIEW_RECORDS else None,
+        sink=keep,
     )
+    untrusted = tally.verdict(source=file_name)
+    for record in first if untrusted else ():
+        record.issue = None
     return ImportPreview(
         file_name=file_name,
         format=result.format,
         encoding=result.encoding,
         record_count=result.record_count,
         first_records=first,
-        warnings=result.warnings,
+        warnings=[*result.warnings, *([untrusted] if untrusted else [])],
         problems=result.problems,
         source_guess=guess_from_bytes(data, file_name=file_name, format=result.format),
     )
@@ -199,6 +210,7 @@ def import_file(
             limits=limits,
         )
         writer.flush()
+        result.warnings += _distrust_issues(session, batch.id, writer.issues, file_name)
         batch.format = result.format
         batch.record_count = result.record_count
         batch.skipped_count = len(result.problems)
@@ -359,8 +371,10 @@ class _RecordWriter:
         self._lines, self._progress = lines, progress
         self._rows: list[dict[str, Any]] = []
         self._last_line = 0
+        self.issues = IssueTally()  # is the file's issue column issues? (known at its end)
 
     def add(self, record: RecordIn) -> None:
+        self.issues.add_record(record)
         self._rows.append(record_row(record, review_id=self._review_id, batch_id=self._batch_id))
         self._last_line = record.line or self._last_line
         if len(self._rows) >= INSERT_CHUNK:
@@ -373,6 +387,21 @@ class _RecordWriter:
             self._rows = []
         if self._progress is not None and self._last_line:  # how far into the file we are
             self._progress(min(1.0, self._last_line / self._lines))
+
+
+def _distrust_issues(
+    session: Session, batch_id: int, tally: IssueTally, file_name: str
+) -> list[str]:
+    """Empty the batch's issue field when the file's issue column holds something else
+    (record numbers): deduplication must not compare them. Each record's raw fields keep the
+    values; the returned warning says why (none when the issues are plausible)."""
+    warning = tally.verdict(source=file_name)
+    if warning is None:
+        return []
+    session.connection().execute(
+        update(RECORD_TABLE).where(RECORD_TABLE.c.import_batch_id == batch_id).values(issue=None)
+    )
+    return [warning]
 
 
 def _refuse_repeat(session: Session, *, review_id: int, digest: str, file_name: str) -> None:

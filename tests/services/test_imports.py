@@ -550,3 +550,49 @@ def test_the_suggested_source(
     assert (suggestion.choice.name if suggestion.choice else None) == chosen
     assert suggestion.named == named
     assert (suggestion.reason is None) == (chosen is None and named is None and guess is None)
+
+
+# --- per-file plausibility (issue 18): a "number" column of record numbers is not issues -------
+
+
+def _numbered_csv(first_number: int) -> bytes:
+    rows = [f'"Trial {n} of a drug",2020,"Smith, J.",12,{first_number + n}' for n in range(60)]
+    return ("title,year,author,volume,number\n" + "\n".join(rows) + "\n").encode()
+
+
+def test_record_numbers_in_a_number_column_are_kept_raw_and_not_used_as_issues(
+    session: Session, review: ReviewPublic
+) -> None:
+    summary = import_file(
+        session,
+        actor=OPERATOR,
+        review_id=review.id,
+        data=_numbered_csv(1_100),
+        file_name="numbered.csv",
+        source_name="EndNote",
+    )
+    assert any(
+        w.startswith("numbered.csv: number: 60 of 60 values distinct, largest 1,159: read as "
+                     "record numbers") for w in summary.warnings
+    )  # fmt: skip
+    batch = session.get(ImportBatch, summary.batch_id)
+    assert batch is not None and batch.warnings == summary.warnings
+    session.expire_all()
+    records = session.exec(select(Record).where(Record.review_id == review.id)).all()
+    assert len(records) == 60 and all(r.issue is None for r in records)
+    assert sorted(int(r.raw["number"]) for r in records)[0] == 1_100
+    preview = preview_import(data=_numbered_csv(1_100), file_name="numbered.csv")
+    assert any("read as record numbers" in w for w in preview.warnings)
+    assert all(r.issue is None for r in preview.first_records)
+
+
+def test_issues_that_repeat_are_imported_as_issues(session: Session, review: ReviewPublic) -> None:
+    rows = [f'"Trial {n} of a drug",2020,"Smith, J.",12,{1 + n % 4}' for n in range(60)]
+    data = ("title,year,author,volume,number\n" + "\n".join(rows) + "\n").encode()
+    summary = import_file(
+        session, actor=OPERATOR, review_id=review.id, data=data, file_name="issues.csv",
+        source_name="Embase",
+    )  # fmt: skip
+    assert not any("record numbers" in w for w in summary.warnings)
+    issues = session.exec(select(Record.issue).where(Record.review_id == review.id)).all()
+    assert sorted(set(issues)) == ["1", "2", "3", "4"]
