@@ -122,6 +122,20 @@ def parse_author(name: str | None) -> AuthorName | None:
     return AuthorName(key, _initials(given))
 
 
+def swapped(a: AuthorName, b: AuthorName) -> bool:
+    """True when one name looks like the other with given and family names swapped (a
+    database that reads "Andrea, C." for "Carignani, Andrea" keeps the given name as family
+    and the family's initial) or with a particle taken for the family name ("Le, Q. M." for
+    "Le Quintrec, M."). Only each side's first letters are left to compare, so callers
+    use this for names in the same position of two lists whose titles already agree."""
+    if not a.initials or not b.initials or a.family == b.family:
+        return False
+    for particle, other in ((a, b), (b, a)):  # "Le, Q. M." for "Le Quintrec, M."
+        if particle.family in _PARTICLES and particle.initials[0] == other.family[0]:
+            return True
+    return a.initials[0] == b.family[0] and b.initials[0] == a.family[0]
+
+
 def normalise_authors(
     authors: Iterable[str] | str | None, *, limit: int | None = None
 ) -> list[AuthorName]:

@@ -11,7 +11,7 @@ from itertools import pairwise
 
 from rapidfuzz.distance import Indel
 
-from review_app.domain.dedup.authors import AuthorName
+from review_app.domain.dedup.authors import AuthorName, swapped
 from review_app.domain.dedup.journals import journals_match
 from review_app.domain.dedup.prepared import PreparedRecord
 
@@ -104,6 +104,22 @@ def _names_match(a: str, b: str) -> bool:
     return Indel.normalized_similarity(a, b) >= _NAME_SIMILARITY
 
 
+def _swapped_in_place(
+    a: tuple[AuthorName, ...], b: tuple[AuthorName, ...], shared: set[str]
+) -> int:
+    """Names at the same position with given and family names swapped ("Andrea, C." for
+    "Carignani, Andrea"), neither matched already: a position keeps the pairing honest where
+    two first letters alone would match many names."""
+    return sum(
+        1
+        for x, y in zip(a, b, strict=False)
+        if x.family not in shared
+        and y.family not in shared
+        and not _names_match(x.family, y.family)
+        and swapped(x, y)
+    )
+
+
 def compare_authors(a: tuple[AuthorName, ...], b: tuple[AuthorName, ...]) -> FieldComparison:
     """Share of the shorter author list found in the other, and whether first authors agree."""
     if not a or not b:
@@ -119,8 +135,9 @@ def compare_authors(a: tuple[AuthorName, ...], b: tuple[AuthorName, ...]) -> Fie
         if hit is not None:
             left_b.remove(hit)
             matched += 1
+    matched += _swapped_in_place(a[:_AUTHORS_COMPARED], b[:_AUTHORS_COMPARED], shared)
     overlap = min(1.0, matched / min(len(fa), len(fb)))
-    first = _names_match(fa[0], fb[0])
+    first = _names_match(fa[0], fb[0]) or swapped(a[0], b[0])
     if first and overlap >= 0.8:
         level = "same"
     elif overlap >= 0.5:
