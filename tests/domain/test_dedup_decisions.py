@@ -122,9 +122,12 @@ def test_conflicting_dois_need_strong_evidence() -> None:
     pair = pair_of(ARTICLE, thin)
     assert pair is not None and pair.decision == "uncertain"
     assert "doi_conflict" in pair.evidence["rules"]
-    # title, authors, year, pages and volume all agree: a mistyped DOI does not block the merge
+    # title, authors, year, pages and volume all agree: two DOIs still send it to a person
     strong = replace(COPY, doi="10.1016/j.other.2013.01.001")
-    assert decision_of(ARTICLE, strong) == "certain"
+    assert decision_of(ARTICLE, strong) == "uncertain"
+    # unless the same abstract says a database attached a wrong DOI
+    same_text = replace(strong, abstract=ARTICLE.abstract)
+    assert decision_of(ARTICLE, same_text) == "certain"
 
 
 def test_conflicting_pmids_are_not_merged_on_thin_evidence() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from review_app.domain.dedup.compare import compare_records
 from review_app.domain.dedup.prepared import PreparedRecord
 from review_app.domain.dedup.records import PairDecision
-from review_app.domain.dedup.scoring import apply_rules, decide, weigh
+from review_app.domain.dedup.scoring import apply_rules, decide, title_information, weigh
 
 
 def judge_pair(x: PreparedRecord, y: PreparedRecord, title_similarity: float) -> PairDecision:
@@ -26,6 +26,8 @@ def judge_pair(x: PreparedRecord, y: PreparedRecord, title_similarity: float) ->
     score = round(sum(weights.values()), 2)
     levels = {name: c.level for name, c in comparisons.items()}
     cap, reasons = apply_rules(x, y, levels)
+    if x.doi and y.doi and x.doi != y.doi and not _same_text(levels, shorter):
+        cap, reasons = veto_conflicting_dois(cap, reasons)
     decision = decide(score, cap)
     fields: dict[str, Any] = {}
     for name, comparison in comparisons.items():
@@ -40,6 +42,32 @@ def judge_pair(x: PreparedRecord, y: PreparedRecord, title_similarity: float) ->
         "rules": reasons,
     }
     return PairDecision(x.id, y.id, decision, score, evidence)
+
+
+def veto_conflicting_dois(cap: str, reasons: list[str]) -> tuple[str, list[str]]:
+    """Two different DOIs keep a pair from an automatic merge: it goes to a person.
+
+    A DOI names one publication, so two DOIs say two publications even when everything else
+    agrees: the same generic "Editorial introduction" in two issues of one journal shares
+    title, authors, year, journal and first page. DOIs are compared normalised (case,
+    "https://doi.org/", "doi:"), so one DOI written two ways is no conflict.
+    """
+    if cap == "different":
+        return cap, reasons
+    return "uncertain", reasons if "doi_conflict" in reasons else [*reasons, "doi_conflict"]
+
+
+def _same_text(levels: dict[str, str], title: str) -> bool:
+    """The one exception to the DOI veto: a database attached a wrong DOI (seen: another
+    journal's DOI on an article whose copies agree on everything else). Only the text itself
+    outweighs it: an informative title and the same abstract, every citation detail the
+    scoring rules ask for (``doi_conflict`` absent), and no other issue number.
+    """
+    return (
+        title_information(title) == 1.0
+        and levels["abstract"] in ("exact", "high")
+        and levels["issue"] != "different"
+    )
 
 
 def judge_pairs(

@@ -41,6 +41,18 @@ _NOTICE_PREFIXES = (
         re.compile(r"^response to (?:the )?(?:letter|comments?|commentary|correspondence)\b"),
     ),
 )
+# A reply named after the title it answers ("<title>. AUTHORS REPLY", "<title> - Reply",
+# "<title> (Author's response)"). "Authors' reply" never ends an article's title, so it needs
+# no separator; a bare "reply" or "response" does ("... and the immune response"), and a dash
+# counts only with a space before it ("dose-response" is a word).
+_AUTHORS_REPLY = r"(?:the )?authors?'?s?'? (?:reply|response)"
+_REPLY_SUFFIX_RE = re.compile(
+    r"(?:(?:\s*[:.;,(\[]|\s+[\-–—]+)\s*(?:" + _AUTHORS_REPLY + r"|in reply|reply|response)"
+    r"|\s" + _AUTHORS_REPLY + r")\s*[.)\]]*$"
+)
+# The same words in capitals after a title that is not all capitals ("<Title> REPLY").
+_CAPITAL_REPLY_RE = re.compile(r"\s(?:AUTHORS?'?S?'? )?(?:REPLY|RESPONSE)\W*$")
+_REPLY_PREFIX_RE = re.compile(r"^(?:reply|response)\s*[:.\-–—]")
 # "RETRACTED: <title>" and "Retracted article: <title>" name the article itself, flagged.
 _RETRACTED_RE = re.compile(r"^(?:retracted(?: article)?|withdrawn)\s*[:.\-]\s*")
 # Publication types of notices (MEDLINE's "Published Erratum", "Comment", Embase's "Erratum").
@@ -72,7 +84,22 @@ def strip_notice(title: str | None) -> tuple[str | None, str]:
         match = pattern.match(text)
         if match:
             return kind, text[match.end() :].strip(" :.-\"'")
+    match = _REPLY_PREFIX_RE.match(text)
+    if match:
+        return "reply", text[match.end() :].strip(" :.-\"'")
+    suffix = _reply_suffix_length(fold(title, lower=False).strip(" \"'[("))
+    if suffix and suffix < len(text):
+        return "reply", text[:-suffix].strip(" :.-\"'")
     return None, text
+
+
+def _reply_suffix_length(title: str) -> int:
+    """How many characters a reply suffix takes at the end of a folded, case-kept title (0:
+    none). A length, not a position, so that it applies to the title stripped at its start."""
+    match = _REPLY_SUFFIX_RE.search(title.lower())
+    if match is None and not title.isupper():
+        match = _CAPITAL_REPLY_RE.search(title)
+    return len(title) - match.start() if match else 0
 
 
 def notice_from_type(publication_type: str | None, notes: tuple[str, ...] = ()) -> str | None:
