@@ -12,7 +12,7 @@ from itertools import pairwise
 from rapidfuzz.distance import Indel
 
 from review_app.domain.dedup.authors import AuthorName, swapped
-from review_app.domain.dedup.journals import journals_match
+from review_app.domain.dedup.journals import journals_match, same_event
 from review_app.domain.dedup.prepared import PreparedRecord
 
 _AUTHORS_COMPARED = 12
@@ -157,6 +157,16 @@ def compare_year(a: int | None, b: int | None) -> FieldComparison:
     return FieldComparison("exact" if gap == 0 else "one_apart" if gap == 1 else "different")
 
 
+def compare_event_year(x: PreparedRecord, y: PreparedRecord) -> FieldComparison:
+    """Years, where one year apart in two proceedings of the same event rates ``same_event``:
+    one database gives the year the conference met, another the year its proceedings
+    appeared."""
+    year = compare_year(x.year, y.year)
+    if year.level == "one_apart" and same_event(x.journal, y.journal):
+        return FieldComparison("same_event")
+    return year
+
+
 def compare_equal(a: str | None, b: str | None) -> FieldComparison:
     """Equality of two normalised identifiers or numbers."""
     if not a or not b:
@@ -231,7 +241,7 @@ def compare_records(
         "doi": compare_equal(x.doi, y.doi),
         "pmid": compare_equal(x.pmid, y.pmid),
         "authors": compare_authors(x.authors, y.authors),
-        "year": compare_year(x.year, y.year),
+        "year": compare_event_year(x, y),
         "journal": compare_journal(x, y),
         "volume": compare_equal(x.volume, y.volume),
         "issue": compare_equal(x.issue, y.issue),

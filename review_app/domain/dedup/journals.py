@@ -35,6 +35,12 @@ _EVENT_WORDS = frozenset(
     "proceedings conference abstracts meeting annual congress symposium".split()
 )
 
+# An event's acronym with its year, as proceedings titles carry it: "ECIS 2019",
+# "(ICIS'19)", "HICSS-52" is not matched (a count, not a year).
+_EVENT_TAG_RE = re.compile(r"\b([A-Z][A-Za-z]{0,3}[A-Z]{2,7})\s*['’]?\s*((?:19|20)\d{2}|\d{2})\b")
+_EVENT_NAME_RE = re.compile(r"\b(?:proceedings|conference|symposium|workshop|congress)\b", re.I)
+EVENT_MARK = "@event"  # first word of a variant that is an event acronym (no name starts so)
+
 Variant = tuple[str, ...]
 
 
@@ -66,7 +72,23 @@ def journal_variants(journal: str | None) -> frozenset[Variant]:
         for k in range(1, len(pieces) + 1):
             variants.add(_canonical_words(" ".join(pieces[:k])))
             variants.add(_canonical_words(" ".join(pieces[:k]), join_hyphens=False))
+    variants.update(_event_variants(str(journal)))
     return frozenset(v for v in variants if v and len("".join(v)) >= 4)
+
+
+def _event_variants(text: str) -> set[Variant]:
+    """A proceedings title's event acronyms ("ECIS" from "... (ECIS 2019)" or "ECIS 2019
+    Proceedings"): one database gives the conference's full name, another its acronym, and
+    the acronym is what both keep. Only names of proceedings or conferences are read, so a
+    journal's own capitals ("JAMA 2019") are not taken for an event."""
+    if not _EVENT_NAME_RE.search(text):
+        return set()
+    return {(EVENT_MARK, m.group(1).lower()) for m in _EVENT_TAG_RE.finditer(text)}
+
+
+def same_event(a: frozenset[Variant], b: frozenset[Variant]) -> bool:
+    """True when two venue names share an event acronym (see :func:`_event_variants`)."""
+    return any(v[0] == EVENT_MARK and v in b for v in a)
 
 
 def _abbreviates(short: str, full: str) -> bool:

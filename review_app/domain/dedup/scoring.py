@@ -48,7 +48,15 @@ WEIGHTS: dict[str, dict[str, float]] = {
         "different": _w(0.015, 0.4),
     },
     # Years: online-first vs print gives one-year gaps between true copies.
-    "year": {"exact": _w(0.95, 0.45), "one_apart": _w(0.045, 0.3), "different": _w(0.005, 0.25)},
+    # Proceedings of one event (see compare_event_year): the meeting's year and the volume's
+    # year differ in about a third of true copies; the same title at the event the next year
+    # is rare among look-alikes.
+    "year": {
+        "exact": _w(0.95, 0.45),
+        "one_apart": _w(0.045, 0.3),
+        "same_event": _w(0.3, 0.1),
+        "different": _w(0.005, 0.25),
+    },
     "journal": {"exact": _w(0.85, 0.35), "different": _w(0.15, 0.65)},
     # Volumes and issues are mis-parsed now and then ("55 (Suppl 1)" split over two fields).
     "volume": {"exact": _w(0.93, 0.2), "different": _w(0.07, 0.8)},
