@@ -2,10 +2,17 @@
 
     python bench/dedup_quality.py [--verbose] [--data PATH] [--engine-only]
 
-By default each set goes through the app as a user's file would: it is imported with
-``review-app``'s import service into a fresh database (answer-leaking columns dropped) and the
-automatic deduplication pass runs; the merges it stored are scored. ``--engine-only`` feeds the
-pure engine directly (quicker when iterating on the engine).
+By default each set goes through the app as a user's file would: its file, exactly as it is (no
+column dropped, not re-encoded), is imported with ``review-app``'s import service into a fresh
+database and the automatic deduplication pass runs; the merges it stored are scored, and the
+import's warnings printed. ``--engine-only`` reads the file with the same importers (the same
+fields, the same per-file plausibility) and feeds the pure engine directly (quicker when
+iterating on the engine).
+
+Columns that are not what their name says are the import's business, as for a user: ASySD's
+``label`` and ``source`` (the answer) map to no field and stay in the records' raw fields, which
+the engine never reads; Rathbone's ``number`` (EndNote record numbers, not issues) is judged
+implausible as issues by the import (``importers/plausibility.py``) and not used.
 
 Scores the automatic merges pairwise: a pair of records is a true duplicate when both ids share
 a group in the ground truth; predicted pairs are every pair inside a merged cluster.
@@ -15,46 +22,34 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import math
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from review_app.domain.dedup import DedupRecord, DedupResult, PairDecision, find_duplicates
-from review_app.domain.dedup.authors import split_author_list
+from review_app.domain.record_fields import field_values
+from review_app.importers import read_bytes
+from review_app.importers.plausibility import IssueTally
+from review_app.importers.record import RecordIn
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dedup"
+_WARNING_CHARS = 200  # of each import warning printed
 
 
 @dataclass(frozen=True)
 class LabelledSet:
     name: str
-    records_file: str
-    encoding: str = "utf-8"
-    # Columns that are not what their name says: Rathbone's "number" holds EndNote record
-    # numbers, not issues; ASySD's "label"/"source" leak the answer. Dropped on loading.
-    drop: tuple[str, ...] = ()
+    records_file: str  # imported exactly as it is: every column, its own encoding
 
 
 SETS = (
-    LabelledSet(
-        "asysd_diabetes", "Diabetes_labelled_test_set.csv", "latin-1", drop=("label", "source")
-    ),
-    LabelledSet("rathbone2015_respiratory", "records_pre_merged.csv", drop=("number",)),
+    LabelledSet("asysd_diabetes", "Diabetes_labelled_test_set.csv"),
+    LabelledSet("rathbone2015_respiratory", "records_pre_merged.csv"),
     LabelledSet("special_cases", "records_pre_merged.csv"),
 )
-
-
-def _text(value: object) -> str | None:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value).strip()
-    return text or None
 
 
 def _record_id(value: object) -> int:
@@ -62,34 +57,39 @@ def _record_id(value: object) -> int:
 
 
 def load_records(folder: Path, spec: LabelledSet) -> list[DedupRecord]:
-    """Read one labelled set into DedupRecords (the app's import path will replace this)."""
-    frame = pd.read_csv(folder / spec.records_file, encoding=spec.encoding, dtype=str)
-    frame = frame.drop(columns=[c for c in spec.drop if c in frame.columns])
-    frame.columns = [c.lower() for c in frame.columns]
-    records = []
-    for row in frame.to_dict("records"):
-        get = {k: _text(v) for k, v in row.items()}
-        id_value = get.get("record_id") or get.get("id")
-        issn_like = get.get("isbn") if "-" in (get.get("isbn") or "")[:5] else None
-        note = get.get("note")
-        records.append(
-            DedupRecord(
-                id=_record_id(id_value),
-                title=get.get("title"),
-                authors=split_author_list(get.get("author")),
-                year=int(float(year)) if (year := get.get("year")) else None,
-                journal=get.get("journal") or get.get("booktitle"),
-                volume=get.get("volume"),
-                issue=get.get("issue") or get.get("number"),
-                pages=get.get("pages"),
-                doi=get.get("doi") or (note if note and note.startswith("10.") else None),
-                issn=issn_like,
-                isbn=None if issn_like else get.get("isbn"),
-                abstract=get.get("abstract"),
-                publication_type=get.get("entrytype"),
-            )
+    """The set's records as the import reads them, keyed by the set's own ids (the engine
+    tests in tests/domain/test_dedup_reference_sets.py measure the same records)."""
+    return read_set(folder, spec)[0]
+
+
+def read_set(folder: Path, spec: LabelledSet) -> tuple[list[DedupRecord], list[str]]:
+    """The set's records as the import reads them (same fields, same per-file plausibility),
+    keyed by the set's own ids; and the import's warnings."""
+    read: list[RecordIn] = []
+    tally = IssueTally()
+
+    def keep(record: RecordIn) -> None:
+        read.append(record)
+        tally.add_record(record)
+
+    result = read_bytes(
+        (folder / spec.records_file).read_bytes(),
+        filename=spec.records_file,
+        skip_invalid=True,
+        sink=keep,
+    )
+    warning = tally.verdict(source=spec.records_file)
+    records = [
+        DedupRecord(
+            **{
+                **field_values(record),
+                "id": _record_id(record.source_record_id),
+                **({"issue": None} if warning else {}),
+            }
         )
-    return records
+        for record in read
+    ]
+    return records, [*result.warnings, *([warning] if warning else [])]
 
 
 def load_groups(folder: Path) -> list[set[int]]:
@@ -101,10 +101,11 @@ def _pairs(groups: list[set[int]]) -> set[tuple[int, int]]:
     return {p for g in groups for p in itertools.combinations(sorted(g), 2)}
 
 
-def through_app(folder: Path, spec: LabelledSet) -> tuple[DedupResult, float]:
-    """Import the set's file into a fresh in-memory review and run the automatic pass; the
-    stored clusters and queue, keyed by the set's own ids."""
-    from sqlmodel import select
+def through_app(folder: Path, spec: LabelledSet) -> tuple[DedupResult, float, list[str]]:
+    """Import the set's file, as it is, into a fresh in-memory review and run the automatic
+    pass; the stored clusters and queue, keyed by the set's own ids, and the import's
+    warnings."""
+    from sqlmodel import col, select
 
     from review_app.db import make_engine, migrate, session_scope
     from review_app.models import CandidatePair, ClusterMember, DuplicateCluster, Record
@@ -114,20 +115,18 @@ def through_app(folder: Path, spec: LabelledSet) -> tuple[DedupResult, float]:
     from review_app.services.permissions import Actor
     from review_app.services.reviews import create_review
 
-    frame = pd.read_csv(folder / spec.records_file, encoding=spec.encoding, dtype=str)
-    frame = frame.drop(columns=[c for c in spec.drop if c in frame.columns])
-    data = frame.to_csv(index=False).encode("utf-8")
+    data = (folder / spec.records_file).read_bytes()
     engine = make_engine("sqlite://")
     migrate(engine)
     operator = Actor.operator()
     with session_scope(engine) as session:
         review = create_review(session, protocol_path=DEMO_PROTOCOL, name=spec.name)
-        import_file(
+        summary = import_file(
             session,
             actor=operator,
             review_id=review.id,
             data=data,
-            file_name=f"{spec.name}.csv",
+            file_name=spec.records_file,
             source_name="Benchmark",
             skip_invalid=True,
         )
@@ -138,7 +137,7 @@ def through_app(folder: Path, spec: LabelledSet) -> tuple[DedupResult, float]:
         clusters: dict[int, set[int]] = {}
         for cluster_id, record_id in session.exec(
             select(ClusterMember.cluster_id, ClusterMember.record_id)
-            .join(DuplicateCluster, DuplicateCluster.id == ClusterMember.cluster_id)
+            .join(DuplicateCluster, col(DuplicateCluster.id) == ClusterMember.cluster_id)
             .where(DuplicateCluster.status == "active")
         ):
             clusters.setdefault(cluster_id, set()).add(ids[record_id])
@@ -146,7 +145,8 @@ def through_app(folder: Path, spec: LabelledSet) -> tuple[DedupResult, float]:
             PairDecision(ids[p.record_a_id], ids[p.record_b_id], "uncertain", p.score, p.evidence)
             for p in session.exec(select(CandidatePair))
         ]
-    return DedupResult(uncertain_pairs=queue, clusters=list(clusters.values())), seconds
+    result = DedupResult(uncertain_pairs=queue, clusters=list(clusters.values()))
+    return result, seconds, summary.warnings
 
 
 def report(
@@ -236,12 +236,14 @@ def main(argv: list[str] | None = None) -> int:
     print("path:", "engine only" if args.engine_only else "import service + automatic pass")
     for spec in SETS:
         folder = args.data / spec.name
-        records, groups = load_records(folder, spec), load_groups(folder)
+        (records, warnings), groups = read_set(folder, spec), load_groups(folder)
         if args.engine_only:
             report(spec.name, records, groups, args.verbose)
         else:
-            result, seconds = through_app(folder, spec)
+            result, seconds, warnings = through_app(folder, spec)
             report(spec.name, records, groups, args.verbose, result, seconds)
+        for warning in warnings:
+            print(f"  import warning: {warning[:_WARNING_CHARS]}")
     return 0
 
 
