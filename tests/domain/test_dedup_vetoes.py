@@ -48,6 +48,8 @@ def decision_of(a: DedupRecord, b: DedupRecord) -> tuple[str, list[str]]:
         TITLE + " [authors’ response]",
         "Response: " + TITLE,
         "Reply. " + TITLE,
+        "Response to: " + TITLE,
+        "Authors' response - " + TITLE,
     ],
 )
 def test_the_authors_reply_is_not_the_article(title: str) -> None:
@@ -66,6 +68,7 @@ def test_the_authors_reply_is_not_the_article(title: str) -> None:
         "Bronchial hyperresponsiveness and the dose-response",
         "AIRWAY INFLAMMATION AND THE IMMUNE RESPONSE",
         "Response of airway smooth muscle to salbutamol",
+        "Response to treatment: a cohort of adults with asthma",
     ],
 )
 def test_response_as_a_word_of_the_title_is_no_reply(title: str) -> None:

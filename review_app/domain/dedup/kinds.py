@@ -52,7 +52,9 @@ _REPLY_SUFFIX_RE = re.compile(
 )
 # The same words in capitals after a title that is not all capitals ("<Title> REPLY").
 _CAPITAL_REPLY_RE = re.compile(r"\s(?:AUTHORS?'?S?'? )?(?:REPLY|RESPONSE)\W*$")
-_REPLY_PREFIX_RE = re.compile(r"^(?:reply|response)\s*[:.\-–—]")
+_REPLY_PREFIX_RE = re.compile(
+    r"^(?:" + _AUTHORS_REPLY + r"|reply|response)(?:\s+to)?\s*(?:[:.;]|\s[\-–—])"
+)
 # "RETRACTED: <title>" and "Retracted article: <title>" name the article itself, flagged.
 _RETRACTED_RE = re.compile(r"^(?:retracted(?: article)?|withdrawn)\s*[:.\-]\s*")
 # Publication types of notices (MEDLINE's "Published Erratum", "Comment", Embase's "Erratum").
