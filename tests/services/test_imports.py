@@ -7,6 +7,7 @@ import hashlib
 import pytest
 from sqlmodel import Session, func, select
 
+from review_app.domain.record_fields import field_values
 from review_app.errors import ConflictError, ImportFileError, PermissionDeniedError, ValidationError
 from review_app.exporters.tabular import COLUMNS
 from review_app.importers import Limits, read_bytes
@@ -596,3 +597,23 @@ def test_issues_that_repeat_are_imported_as_issues(session: Session, review: Rev
     assert not any("record numbers" in w for w in summary.warnings)
     issues = session.exec(select(Record.issue).where(Record.review_id == review.id)).all()
     assert sorted(set(issues)) == ["1", "2", "3", "4"]
+
+
+def test_answer_columns_of_a_labelled_set_stay_raw_and_reach_no_field(
+    session: Session, review: ReviewPublic
+) -> None:
+    """ASySD's sets carry ``label`` (the duplicate group) and ``source`` (the database): the
+    engine reads the declared fields only, so these must land in the raw fields alone."""
+    data = (
+        b"author,title,year,journal,label,source\n"
+        b'"Adeli K.","Intestinal lipoprotein overproduction",2008,"Curr Opin Lipidol",'
+        b"GROUP-17,EMBASE-7\n"
+    )
+    import_file(
+        session, actor=OPERATOR, review_id=review.id, data=data, file_name="labelled.csv",
+        source_name="ASySD",
+    )  # fmt: skip
+    record = session.exec(select(Record).where(Record.review_id == review.id)).one()
+    assert record.raw["label"] == "GROUP-17" and record.raw["source"] == "EMBASE-7"
+    fields = field_values(record)
+    assert not any("GROUP-17" in str(v) or "EMBASE-7" in str(v) for v in fields.values())
