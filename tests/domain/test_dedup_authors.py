@@ -51,6 +51,8 @@ def test_swapping_needs_both_first_letters_to_cross() -> None:
     assert swapped(AuthorName("andrea", "c"), AuthorName("carignani", "a"))
     assert not swapped(AuthorName("andrea", "c"), AuthorName("carignani", "b"))
     assert not swapped(AuthorName("andrea", ""), AuthorName("carignani", "a"))
+    assert swapped(AuthorName("le", "qm"), AuthorName("quintrec", "m"))
+    assert not swapped(AuthorName("le", "q"), AuthorName("quintrec", "x"))  # no given initial
 
 
 def test_other_authors_in_other_positions_stay_different() -> None:

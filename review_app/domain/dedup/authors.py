@@ -131,7 +131,11 @@ def swapped(a: AuthorName, b: AuthorName) -> bool:
     if not a.initials or not b.initials or a.family == b.family:
         return False
     for particle, other in ((a, b), (b, a)):  # "Le, Q. M." for "Le Quintrec, M."
-        if particle.family in _PARTICLES and particle.initials[0] == other.family[0]:
+        if (
+            particle.family in _PARTICLES
+            and particle.initials[0] == other.family[0]
+            and other.initials[:1] in particle.initials[1:]  # "Do, K." is not "Kim, D."
+        ):
             return True
     return a.initials[0] == b.family[0] and b.initials[0] == a.family[0]
 
