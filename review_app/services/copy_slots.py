@@ -30,7 +30,7 @@ from sqlmodel import Session, col, select
 from review_app.domain.comparison import ItemKey
 from review_app.domain.vocabulary import ExtractionStatus, Role, is_lead
 from review_app.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationError
-from review_app.models import Appraisal, Extraction, Study, utcnow
+from review_app.models import Appraisal, Extraction, GradeAssessment, Study, utcnow
 from review_app.models.extraction import CONSENSUS_SLOT  # models.appraisal's is the same 0
 from review_app.protocol import Protocol
 from review_app.services.audit import record_event
@@ -39,6 +39,8 @@ from review_app.services.reviews import get_protocol
 from review_app.services.study_copies import id_chunks
 
 Row = TypeVar("Row", Extraction, Appraisal)
+# A settled copy that remembers the items a lead decided (a consensus; GRADE's final).
+Decided = Extraction | Appraisal | GradeAssessment
 Found = TypeVar("Found")
 Values = Literal["consensus", "all"]
 VALUES: tuple[Values, ...] = ("consensus", "all")
@@ -358,8 +360,8 @@ def take_source(
     return source, consensus
 
 
-def decide(row: Row, keys: Iterable[ItemKey]) -> None:
-    """Remember that a lead decided these items of the consensus."""
+def decide(row: Decided, keys: Iterable[ItemKey]) -> None:
+    """Remember that a lead decided these items of the consensus (or of GRADE's final)."""
     decided = [list(key) for key in row.decided]
     for key in keys:
         if list(key) not in decided:
@@ -367,7 +369,7 @@ def decide(row: Row, keys: Iterable[ItemKey]) -> None:
     row.decided = decided
 
 
-def decided_keys(consensus: Row | None) -> set[ItemKey]:
+def decided_keys(consensus: Decided | None) -> set[ItemKey]:
     return {tuple(key) for key in consensus.decided} if consensus else set()
 
 

@@ -78,6 +78,7 @@ from review_app.protocol.model import Outcome
 from review_app.services import grade_checks as checks
 from review_app.services import grade_copies as copies
 from review_app.services.audit import record_event
+from review_app.services.copy_slots import decide, decided_keys
 from review_app.services.grade_copies import GradeAction, Writer
 from review_app.services.grade_evidence import analyses_for
 from review_app.services.permissions import Actor, require_role
@@ -296,7 +297,7 @@ def save_content(
     row = copies.locked(session, row)
     changed = copies.write_content(session, row, outcome, access.writer, after, graded.certainty)
     if final:
-        copies.decide(row, changed)
+        decide(row, changed)
         copies.touch(session, row, access.writer)
     _follow_one_copy(session, access, outcome, row)
     return _view(session, access, review_id, outcome, final=final)
@@ -360,7 +361,7 @@ def compare(session: Session, *, actor: Actor, review_id: int, outcome_id: str) 
         columns=tuple(_column(r, names) for r in judges),
         comparison=comparison,
         final=_column(final, names) if final else None,
-        items=compared_items(comparison, with_final, decided=copies.decided_keys(final)),
+        items=compared_items(comparison, with_final, decided=decided_keys(final)),
     )
 
 
@@ -399,7 +400,7 @@ def take(
     row = copies.locked(session, row)
     taken = {"item": list(key), "from_slot": source.slot}
     copies.write_content(session, row, outcome, access.writer, after, graded.certainty, taken=taken)
-    copies.decide(row, [key])
+    decide(row, [key])
     copies.touch(session, row, access.writer)
     return _view(session, access, review_id, outcome, final=True)
 

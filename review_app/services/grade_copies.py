@@ -16,7 +16,7 @@ No function here checks the actor: ``services/grade.py`` does, then calls these.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -286,19 +286,6 @@ def set_status(
         )  # fmt: skip
         row.status = status
         touch(session, row, writer)
-
-
-def decide(row: GradeAssessment, keys: Sequence[ItemKey]) -> None:
-    """Remember that a lead decided these items of the final."""
-    decided = [list(key) for key in row.decided]
-    for key in keys:
-        if list(key) not in decided:
-            decided.append(list(key))
-    row.decided = decided
-
-
-def decided_keys(row: GradeAssessment | None) -> set[ItemKey]:
-    return {tuple(key) for key in row.decided} if row is not None else set()
 
 
 def touch(session: Session, row: GradeAssessment, writer: Writer) -> None:
