@@ -52,7 +52,9 @@ def test_a_flagged_question_is_answered_and_cleared(browser: Any, tmp_path: Path
 
         page.get_by_label("Add a comment").fill("Check the methods section: rats or people?")
         page.get_by_role("button", name="Add comment").click()
-        page.get_by_text("Check the methods section: rats or people?").wait_for(timeout=20_000)
+        page.get_by_text("Check the methods section: rats or people?", exact=True).wait_for(
+            timeout=20_000
+        )
         rerun(page)
         shot(page, "answered")
 
@@ -67,7 +69,9 @@ def test_a_flagged_question_is_answered_and_cleared(browser: Any, tmp_path: Path
         detail.goto(f"{address}/records?record={record}")
         detail.get_by_role("heading", name="History").wait_for(timeout=30_000)
         settle(detail)
-        detail.get_by_text("Check the methods section: rats or people?").wait_for(timeout=20_000)
+        detail.get_by_text("Check the methods section: rats or people?", exact=True).wait_for(
+            timeout=20_000
+        )
         detail.get_by_test_id("stTable").last.wait_for(timeout=20_000)  # the history table
         assert not overflows(detail)
         shot(detail, "record")
