@@ -73,6 +73,7 @@ def test_help_overlay_and_the_screening_pages(browser: Any, tmp_path: Path) -> N
         lead.get_by_text(f"{FIRST.name}:").first.wait_for(timeout=20_000)
         settle(lead)
         card = lead.locator(f".st-key-resolve_title_abstract_{record_id}")
+        card.wait_for(timeout=20_000)  # the conflict's card may draw after the votes' text
         assert card.count() == 1
         shot(lead, "conflicts")
         card.get_by_role("button", name="Resolve").click()
