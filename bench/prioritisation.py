@@ -1,7 +1,7 @@
 """Active-learning prioritisation: ours side by side with ASReview LAB 3.0.8 (not a test).
 
     nice python bench/prioritisation.py [--seeds 5] [--sets ace virus ADHD Antihistamines]
-        [--skip-asreview] [--asreview-only] [--no-keywords] [--cache DIR]
+        [--skip-asreview] [--asreview-only] [--no-keywords] [--model NAME] [--cache DIR]
         [--asreview PATH/TO/asreview]
     nice python bench/prioritisation.py --speed [--speed-records 20000]
 
@@ -52,6 +52,7 @@ from review_app.domain.prioritisation import (  # noqa: E402
     record_texts,
     simulate,
 )
+from review_app.domain.prioritisation.models import DEFAULT_MODEL, MODELS  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "screening"
 DEFAULT_CACHE = Path.home() / ".cache" / "review-app-bench" / "asreview-orders"
@@ -141,7 +142,9 @@ def read_asreview_order(project: Path, workdir: Path) -> list[int]:
     return [int(row[0]) for row in rows]
 
 
-def our_run(data: LoadedSet, seed: int, *, use_keywords: bool) -> tuple[list[int], float]:
+def our_run(
+    data: LoadedSet, seed: int, *, use_keywords: bool, model: str = DEFAULT_MODEL
+) -> tuple[list[int], float]:
     start = time.perf_counter()
     result = simulate(
         data.titles,
@@ -149,6 +152,7 @@ def our_run(data: LoadedSet, seed: int, *, use_keywords: bool) -> tuple[list[int
         data.labels,
         seed=seed,
         keywords=data.keywords if use_keywords else None,
+        model=model,
     )
     return list(result.order), time.perf_counter() - start
 
@@ -166,7 +170,9 @@ def bench_sets(args: argparse.Namespace) -> None:
         ours, theirs, seconds = [], [], []
         for seed in seeds:
             if not args.asreview_only:
-                order, took = our_run(data, seed, use_keywords=not args.no_keywords)
+                order, took = our_run(
+                    data, seed, use_keywords=not args.no_keywords, model=args.model
+                )
                 ours.append(metrics_from_order(order, data.labels))
                 seconds.append(took)
             if not args.skip_asreview:
@@ -230,6 +236,7 @@ def main() -> None:
     parser.add_argument("--skip-asreview", action="store_true")
     parser.add_argument("--asreview-only", action="store_true", help="fill the cache; no ours")
     parser.add_argument("--no-keywords", action="store_true")
+    parser.add_argument("--model", choices=sorted(MODELS), default=DEFAULT_MODEL)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--asreview", type=Path, default=DEFAULT_ASREVIEW)
     parser.add_argument("--speed", action="store_true")
