@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from review_app.domain.vocabulary import is_lead
+from review_app.domain.vocabulary import STAGES, Stage, is_lead
 from review_app.services.record_history import HistoryEntry, record_history
 from review_app.ui import deps, state
 
@@ -69,12 +69,16 @@ def state_text(values: dict[str, Any] | None) -> str:
     shown = {name: value for name, value in (values or {}).items() if name != "record_id"}
     if not shown:
         return NOTHING
-    return "; ".join(f"{name.replace('_', ' ')}: {_value(value)}" for name, value in shown.items())
+    return "; ".join(
+        f"{name.replace('_', ' ')}: {_value(value, name)}" for name, value in shown.items()
+    )
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, name: str = "") -> str:
     if value is None or value == "" or value == []:
         return NOTHING
+    if name == "stage" and value in STAGES:
+        return Stage(value).label  # the stage's name, not its stored code
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list):
