@@ -410,9 +410,14 @@ def take(
 
 def summary_of_findings(session: Session, *, actor: Actor, review_id: int) -> SofTable:
     """The Summary-of-Findings table as the finals give it now (leads): every protocol outcome,
-    those without a final with what the page proposes (pending where it has studies)."""
+    those without a final with what the page proposes (pending where it has studies). When it
+    equals the last published table, that table is returned (with when and by whom)."""
     access = _access(session, actor, review_id, at_least=Role.LEAD)
-    return _table(session, access.protocol, review_id)
+    table = _table(session, access.protocol, review_id)
+    last = _last_published(session, review_id)
+    if last is not None and replace(last, published_at=None, published_by=None) == table:
+        return last  # nothing changed since: the table is the published one, and says so
+    return table
 
 
 def publish(session: Session, *, actor: Actor, review_id: int) -> SofTable:
@@ -456,6 +461,10 @@ def publish(session: Session, *, actor: Actor, review_id: int) -> SofTable:
 def published(session: Session, *, actor: Actor, review_id: int) -> SofTable | None:
     """The table a lead published last (every member), None before the first publication."""
     require_role(session, actor=actor, review_id=review_id, at_least=Role.REVIEWER)
+    return _last_published(session, review_id)
+
+
+def _last_published(session: Session, review_id: int) -> SofTable | None:
     row = session.exec(
         select(SofPublication)
         .where(SofPublication.review_id == review_id)

@@ -402,6 +402,8 @@ def test_a_published_table_is_read_back_by_every_member(session: Session, bcg: B
     assert table.published_by == "bcg-lead" and table.published_at is not None
     assert dataclasses.replace(table, published_at=None, published_by=None) == current
     assert grade.published(session, actor=reviewer, review_id=bcg.review_id) == table
+    # Unchanged since, the leads' table is the published one and says when and by whom.
+    assert grade.summary_of_findings(session, actor=bcg.lead, review_id=bcg.review_id) == table
     [event] = stage_events(session, bcg.review_id, "grade", "grade.publish")
     assert (event.after or {})["outcomes"][0] == {
         "outcome_id": BCG_OUTCOME,
@@ -410,6 +412,8 @@ def test_a_published_table_is_read_back_by_every_member(session: Session, bcg: B
     # A final changed afterwards changes the leads' table, not the published one.
     save(session, bcg, bcg.lead, GradeContent(EvidenceSource.NONE, comments="x"), final=True)
     assert grade.published(session, actor=reviewer, review_id=bcg.review_id) == table
+    changed = grade.summary_of_findings(session, actor=bcg.lead, review_id=bcg.review_id)
+    assert changed.published_at is None and changed != current
 
 
 # --- two judges at once -------------------------------------------------------------------------

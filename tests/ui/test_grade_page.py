@@ -202,6 +202,8 @@ def test_saved_ratings_give_the_certainty_and_published_the_reviewer_reads_the_t
     app = app.button(key="gr_publish").click().run()
     assert not app.exception and not app.error, [e.value for e in app.error]
     assert "Published: every member reads this table" in text_of(app)
+    assert "changes into a draft when a final changes" in text_of(app)
+    assert "Published 20" in iframe_html(app) and "not published" not in iframe_html(app)
 
     reader = page_as(sof_page, bcg, REVIEWER, "reviewer")
     assert not reader.exception and not reader.error

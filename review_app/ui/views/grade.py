@@ -235,8 +235,11 @@ def _table(review_id: int, user: state.CurrentUser) -> None:
         st.error(f"The table cannot be built now: {escape_markdown(sentence(str(error)))}")
         return
     st.caption(
-        "As the final judgements give it now; every member reads it on the Summary of findings "
-        "page once you publish it."
+        "As the final judgements give it now: the table every member reads on the Summary of "
+        "findings page (it changes into a draft when a final changes)."
+        if table.published_at
+        else "As the final judgements give it now; every member reads it on the Summary of "
+        "findings page once you publish it."
     )
     profile = grade_sof.pick_layout("gr_layout")
     grade_sof.show(table, profile=profile)
