@@ -1,6 +1,8 @@
-"""Deduplication quality on the labelled sets in ../shared/data/dedup (not run as a test).
+"""Deduplication quality on the labelled sets in ../shared/data/dedup (not run as a test),
+ours and bib-dedupe's on the same records in the same run.
 
     python bench/dedup_quality.py [--verbose] [--data PATH] [--engine-only]
+        [--skip-bib-dedupe | --bib-dedupe PYTHON] [--bib-dedupe-cpu N]
 
 By default each set goes through the app as a user's file would: its file, exactly as it is (no
 column dropped, not re-encoded), is imported with ``review-app``'s import service into a fresh
@@ -16,14 +18,32 @@ implausible as issues by the import (``importers/plausibility.py``) and not used
 
 Scores the automatic merges pairwise: a pair of records is a true duplicate when both ids share
 a group in the ground truth; predicted pairs are every pair inside a merged cluster.
+
+bib-dedupe (CoLRev's deduplicator, Wagner 2024, JOSS 9(97) 6318; PyPI ``bib-dedupe``) runs on
+the same records, those our import read (the same fields, the same per-file plausibility), each
+mapped to a BibTeX-style row (:func:`bib_dedupe_row`), through its documented pipeline prep,
+block, match, cluster, in a process of its own (``bench/bib_dedupe_runner.py``). Only its
+automatic merges count (the pairs ``match`` labels "duplicate"; its "maybe" pairs, left to a
+person, are counted but not scored), scored exactly as ours. Its time covers prep to cluster,
+ours the automatic pass (or the engine alone with ``--engine-only``); both get the same number
+of cores (``--bib-dedupe-cpu``, default our engine's two workers). Install it with
+``pip install -e '.[bench]'`` (it changes none of the app's pins), or into a venv of its own and
+pass that venv's interpreter with ``--bib-dedupe /path/to/venv/bin/python``;
+``--skip-bib-dedupe`` leaves it out, and without it the bench says so in one line and goes on.
+``--verbose`` also lists the true pairs one of the two found and the other missed.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import itertools
+import json
+import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,12 +51,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from review_app.domain.dedup import DedupRecord, DedupResult, PairDecision, find_duplicates
 from review_app.domain.record_fields import field_values
+from review_app.exporters.bibtex import _ENTRY_TYPES as BIBTEX_ENTRY_TYPES
 from review_app.importers import read_bytes
 from review_app.importers.plausibility import IssueTally
 from review_app.importers.record import RecordIn
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dedup"
+RUNNER = Path(__file__).resolve().parent / "bib_dedupe_runner.py"
 _WARNING_CHARS = 200  # of each import warning printed
+# bib-dedupe gets as many processes as find_duplicates has threads by default
+_ENGINE_WORKERS: int = inspect.signature(find_duplicates).parameters["workers"].default
+_NOT_INSTALLED = 3  # bib_dedupe_runner's exit status when bib-dedupe cannot be imported
+_SHOWN_PAIRS = 5  # pairs listed per kind of difference with --verbose
+_TITLE_CHARS = 90
 
 
 @dataclass(frozen=True)
@@ -149,6 +176,25 @@ def through_app(folder: Path, spec: LabelledSet) -> tuple[DedupResult, float, li
     return result, seconds, summary.warnings
 
 
+def score(n_records: int, groups: list[set[int]], clusters: Iterable[Iterable[int]]) -> dict:
+    """Pairwise figures of ``clusters`` (automatic merges) against the truth ``groups``."""
+    truth = _pairs(groups)
+    predicted = _pairs([set(c) for c in clusters])
+    tp, fp, fn = len(predicted & truth), len(predicted - truth), len(truth - predicted)
+    tn = n_records * (n_records - 1) // 2 - len(truth) - fp
+    return {
+        "records": n_records,
+        "true_pairs": len(truth),
+        "predicted_pairs": len(predicted),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "sensitivity": tp / len(truth) if truth else 1.0,
+        "precision": tp / len(predicted) if predicted else 1.0,
+        "specificity": tn / (tn + fp) if tn + fp else 1.0,
+    }
+
+
 def report(
     name: str,
     records: list[DedupRecord],
@@ -162,35 +208,26 @@ def report(
         result = find_duplicates(records)
         seconds = time.perf_counter() - start
     assert seconds is not None
-    truth = _pairs(groups)
-    predicted = _pairs(result.clusters)
-    tp, fp, fn = len(predicted & truth), len(predicted - truth), len(truth - predicted)
     n = len(records)
-    all_pairs = n * (n - 1) // 2
-    tn = all_pairs - len(truth) - fp
+    figures = score(n, groups, result.clusters)
     queued = {i for p in result.uncertain_pairs for i in (p.a, p.b)}
-    figures = {
-        "records": n,
-        "true_pairs": len(truth),
-        "predicted_pairs": len(predicted),
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "sensitivity": tp / len(truth) if truth else 1.0,
-        "precision": tp / len(predicted) if predicted else 1.0,
-        "specificity": tn / (tn + fp) if tn + fp else 1.0,
+    figures |= {
         "queue_pairs": len(result.uncertain_pairs),
         "queue_records": len(queued),
         "seconds": seconds,
+        "clusters": result.clusters,
     }
     print(
-        f"{name}: records {n}, true pairs {len(truth)}, predicted {len(predicted)}, "
-        f"TP {tp} FP {fp} FN {fn}, sensitivity {figures['sensitivity']:.4f}, "
+        f"{name}: records {n}, true pairs {figures['true_pairs']}, "
+        f"predicted {figures['predicted_pairs']}, "
+        f"TP {figures['tp']} FP {figures['fp']} FN {figures['fn']}, "
+        f"sensitivity {figures['sensitivity']:.4f}, "
         f"precision {figures['precision']:.4f}, specificity {figures['specificity']:.6f}, "
         f"queue {len(result.uncertain_pairs)} pairs / {len(queued)} records "
         f"({100 * len(queued) / n:.2f} % of records), {seconds:.2f} s"
     )
     if verbose:
+        truth, predicted = _pairs(groups), _pairs(result.clusters)
         _print_errors(records, result, predicted - truth, truth - predicted)
     return figures
 
@@ -224,26 +261,206 @@ def _print_errors(
                 )
 
 
+# bib-dedupe's entry types whose container is a ``booktitle`` (bib_dedupe.prep_container_title)
+_BOOKTITLE_TYPES = frozenset({"inproceedings", "proceedings", "inbook"})
+
+
+def bib_dedupe_row(record: DedupRecord) -> dict[str, str]:
+    """One record as bib-dedupe's input row (BibTeX field names, strings, "" when missing).
+
+    The entry type is the BibTeX type our BibTeX export writes for the publication type; a
+    record without one is an "article", bib-dedupe's own default for a file without types.
+    bib-dedupe reads the container from ``journal`` for articles and ``booktitle`` for
+    proceedings (it has none for other types). Authors: one item is given as it came (a whole
+    author string, which bib-dedupe's prep splits in any of its styles), several are joined
+    with " and " as BibTeX does.
+    """
+    kind = entry_type(record.publication_type)
+    container = "booktitle" if kind in _BOOKTITLE_TYPES else "journal"
+    values = {
+        "ID": str(record.id),
+        "ENTRYTYPE": kind,
+        "title": record.title,
+        "author": " and ".join(record.authors),
+        "year": str(record.year) if record.year is not None else None,
+        "journal": None,
+        "booktitle": None,
+        container: record.journal,
+        "volume": record.volume,
+        "number": record.issue,
+        "pages": record.pages,
+        "doi": record.doi,
+        "abstract": record.abstract,
+    }
+    return {name: value or "" for name, value in values.items()}
+
+
+def entry_type(publication_type: str | None) -> str:
+    """The BibTeX entry type of ``publication_type`` ("article" when there is none)."""
+    if not publication_type:
+        return "article"
+    plain = (
+        publication_type if publication_type.isascii() and publication_type.isalpha() else "misc"
+    )
+    return BIBTEX_ENTRY_TYPES.get(publication_type, plain).lower()
+
+
+@dataclass(frozen=True)
+class BibDedupeRun:
+    clusters: list[set[int]]
+    seconds: float
+    version: str
+    prepared: int  # records bib-dedupe's prep returned
+    maybe_pairs: int  # left to a person: not scored
+
+
+class BibDedupeMissing(RuntimeError):
+    """bib-dedupe cannot be imported by the interpreter given."""
+
+
+def run_bib_dedupe(records: list[DedupRecord], python: str, cpu: int) -> BibDedupeRun:
+    """bib-dedupe's automatic clusters of ``records``, from ``bench/bib_dedupe_runner.py`` run
+    by ``python`` (an interpreter that has bib-dedupe)."""
+    with tempfile.TemporaryDirectory(prefix="bib-dedupe-") as folder:
+        given, answer = Path(folder) / "in.json", Path(folder) / "out.json"
+        rows = [bib_dedupe_row(r) for r in records]
+        given.write_text(json.dumps({"cpu": cpu, "records": rows}), encoding="utf-8")
+        done = subprocess.run(
+            [python, str(RUNNER), str(given), str(answer)], capture_output=True, text=True
+        )
+        if done.returncode == _NOT_INSTALLED:
+            raise BibDedupeMissing(done.stderr.strip())
+        if done.returncode != 0:
+            raise RuntimeError(f"bib-dedupe failed ({python}):\n{done.stderr[-2000:]}")
+        out = json.loads(answer.read_text(encoding="utf-8"))
+    return BibDedupeRun(
+        clusters=[{int(i) for i in group} for group in out["clusters"]],
+        seconds=out["seconds"],
+        version=out["version"],
+        prepared=out["prepared"],
+        maybe_pairs=out["maybe_pairs"],
+    )
+
+
+def report_bib_dedupe(
+    records: list[DedupRecord], groups: list[set[int]], run: BibDedupeRun, ours: dict
+) -> dict:
+    """Print bib-dedupe's figures on one set beside ours; its figures."""
+    figures = score(len(records), groups, run.clusters) | {"seconds": run.seconds}
+    dropped = len(records) - run.prepared
+    print(
+        f"  bib-dedupe {run.version}: predicted {figures['predicted_pairs']}, "
+        f"TP {figures['tp']} FP {figures['fp']} FN {figures['fn']}, "
+        f"sensitivity {figures['sensitivity']:.4f}, precision {figures['precision']:.4f}, "
+        f"{run.maybe_pairs} maybe pairs (not scored), {run.seconds:.2f} s; "
+        f"time ours / bib-dedupe {ours['seconds'] / run.seconds:.3f}"
+        + (f"; its prep dropped {dropped} records" if dropped else "")
+    )
+    return figures
+
+
+def print_differences(
+    records: list[DedupRecord], groups: list[set[int]], ours: dict, theirs: dict
+) -> None:
+    """The true pairs one of the two merged and the other did not, and bib-dedupe's false
+    merges: counts and a few titles."""
+    by_id = {r.id: r for r in records}
+    truth = _pairs(groups)
+    ours_found, theirs_found = _pairs(ours["clusters"]) & truth, _pairs(theirs["clusters"])
+    differences = (
+        ("found by us, missed by bib-dedupe", ours_found - theirs_found),
+        ("found by bib-dedupe, missed by us", (theirs_found & truth) - ours_found),
+        ("bib-dedupe FALSE merges", theirs_found - truth),
+    )
+    for label, pairs in differences:
+        print(f"  {label}: {len(pairs)} pairs")
+        for a, b in sorted(pairs)[:_SHOWN_PAIRS]:
+            print(f"    {a}: {(by_id[a].title or '')[:_TITLE_CHARS]!r}")
+            print(f"    {b}: {(by_id[b].title or '')[:_TITLE_CHARS]!r}")
+
+
+def print_table(rows: list[tuple[str, dict, dict | None]]) -> None:
+    """One line per set: ours and bib-dedupe's figures and the time ratio."""
+    print()
+    print(
+        "| set | ours sens. | ours prec. | ours false merges | queue % records | ours s "
+        "| bib-dedupe sens. | bib-dedupe prec. | bib-dedupe false merges | bib-dedupe s "
+        "| time ours / bib-dedupe |"
+    )
+    print("|---" * 11 + "|")
+    for name, ours, theirs in rows:
+        cells = [
+            name,
+            f"{ours['sensitivity']:.4f}",
+            f"{ours['precision']:.4f}",
+            str(ours["fp"]),
+            f"{100 * ours['queue_records'] / ours['records']:.2f}",
+            f"{ours['seconds']:.2f}",
+        ]
+        if theirs is None:
+            cells += ["-"] * 5
+        else:
+            cells += [
+                f"{theirs['sensitivity']:.4f}",
+                f"{theirs['precision']:.4f}",
+                str(theirs["fp"]),
+                f"{theirs['seconds']:.2f}",
+                f"{ours['seconds'] / theirs['seconds']:.3f}",
+            ]
+        print("| " + " | ".join(cells) + " |")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--verbose", action="store_true", help="print false positives/negatives")
     parser.add_argument("--data", type=Path, default=DATA, help="folder holding the sets")
     parser.add_argument("--engine-only", action="store_true", help="skip the import path")
+    parser.add_argument(
+        "--bib-dedupe",
+        metavar="PYTHON",
+        default=sys.executable,
+        help="the Python that has bib-dedupe (default: this one)",
+    )
+    parser.add_argument("--skip-bib-dedupe", action="store_true", help="do not run bib-dedupe")
+    parser.add_argument(
+        "--bib-dedupe-cpu",
+        type=int,
+        default=_ENGINE_WORKERS,
+        help=f"bib-dedupe's processes (default {_ENGINE_WORKERS}, our engine's threads)",
+    )
     args = parser.parse_args(argv)
     if not args.data.exists():
         print(f"no data at {args.data}; nothing to measure")
         return 0
     print("path:", "engine only" if args.engine_only else "import service + automatic pass")
+    compare = not args.skip_bib_dedupe
+    rows: list[tuple[str, dict, dict | None]] = []
     for spec in SETS:
         folder = args.data / spec.name
         (records, warnings), groups = read_set(folder, spec), load_groups(folder)
         if args.engine_only:
-            report(spec.name, records, groups, args.verbose)
+            ours = report(spec.name, records, groups, args.verbose)
         else:
             result, seconds, warnings = through_app(folder, spec)
-            report(spec.name, records, groups, args.verbose, result, seconds)
+            ours = report(spec.name, records, groups, args.verbose, result, seconds)
         for warning in warnings:
             print(f"  import warning: {warning[:_WARNING_CHARS]}")
+        theirs = None
+        if compare:
+            try:
+                run = run_bib_dedupe(records, args.bib_dedupe, args.bib_dedupe_cpu)
+            except BibDedupeMissing as missing:
+                print(f"  bib-dedupe skipped: {missing} (pip install -e '.[bench]')")
+                compare = False
+            else:
+                theirs = report_bib_dedupe(records, groups, run, ours)
+                theirs["clusters"] = run.clusters
+                if args.verbose:
+                    print_differences(records, groups, ours, theirs)
+        rows.append((spec.name, ours, theirs))
+    print_table(rows)
     return 0
 
 
