@@ -140,6 +140,16 @@ def swapped(a: AuthorName, b: AuthorName) -> bool:
     return a.initials[0] == b.family[0] and b.initials[0] == a.family[0]
 
 
+def same_author_list(a: Sequence[AuthorName], b: Sequence[AuthorName]) -> bool:
+    """The same names in the same order, each family name and first initial alike (two
+    names at least): what two exports of one citation give, written in any style."""
+    return (
+        len(a) == len(b) >= 2
+        and all(x.family == y.family for x, y in zip(a, b, strict=True))
+        and all(x.initials[:1] == y.initials[:1] for x, y in zip(a, b, strict=True))
+    )
+
+
 def normalise_authors(
     authors: Iterable[str] | str | None, *, limit: int | None = None
 ) -> list[AuthorName]:

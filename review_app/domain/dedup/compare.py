@@ -184,7 +184,9 @@ def compare_journal(x: PreparedRecord, y: PreparedRecord) -> FieldComparison:
 
 
 def compare_pages(x: PreparedRecord, y: PreparedRecord) -> FieldComparison:
-    """``exact``: same first and last page; ``start``: same first page ("S31" = "31" when
+    """``exact``: same first and last page, or the same article number ("e43268",
+    "CD006273": it names one article, see ``PageRange.is_article_number``); ``start``: same
+    first page ("S31" = "31" when
     only one side has the letter; any shared range when several are listed); ``near``: first
     pages at most 3 apart (a typo, or a range shifted by the publisher); else ``different``."""
     a, b = x.pages, y.pages
@@ -197,7 +199,9 @@ def compare_pages(x: PreparedRecord, y: PreparedRecord) -> FieldComparison:
     )
     if same_start:
         both_ends = a.end is not None and b.end is not None and a.start == b.start
-        return FieldComparison("exact" if both_ends and a.end == b.end else "start")
+        if (both_ends and a.end == b.end) or (a.is_article_number and a.start == b.start):
+            return FieldComparison("exact")
+        return FieldComparison("start")
     da, db = a.start_digits, b.start_digits
     same_prefix = a.start.rstrip("0123456789") == b.start.rstrip("0123456789")
     if da and db and same_prefix and abs(int(da[:9]) - int(db[:9])) <= _NEAR_PAGES:

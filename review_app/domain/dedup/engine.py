@@ -71,6 +71,10 @@ def find_duplicates(
         uncertain.append(PairDecision(pair.a, pair.b, "uncertain", pair.score, evidence))
     certain = [p for p in certain if (p.a, p.b) not in refused_keys]
     clusters.sort(key=min)
+    # A doubt about two records that certain pairs already merged through their other copies
+    # asks a person nothing: the cluster safeguards checked that pair before joining.
+    cluster_of = {rid: k for k, members in enumerate(clusters) for rid in members}
+    uncertain = [p for p in uncertain if cluster_of.get(p.a, -1) != cluster_of.get(p.b, -2)]
     return DedupResult(
         certain_pairs=sorted(certain, key=lambda p: (p.a, p.b)),
         uncertain_pairs=sorted(uncertain, key=lambda p: (-p.score, p.a, p.b)),

@@ -8,7 +8,13 @@ from typing import Any
 from review_app.domain.dedup.compare import compare_records
 from review_app.domain.dedup.prepared import PreparedRecord
 from review_app.domain.dedup.records import PairDecision
-from review_app.domain.dedup.scoring import apply_rules, decide, title_information, weigh
+from review_app.domain.dedup.scoring import (
+    apply_rules,
+    decide,
+    same_citation,
+    title_information,
+    weigh,
+)
 
 
 def judge_pair(x: PreparedRecord, y: PreparedRecord, title_similarity: float) -> PairDecision:
@@ -16,7 +22,8 @@ def judge_pair(x: PreparedRecord, y: PreparedRecord, title_similarity: float) ->
 
     ``evidence`` holds per field its agreement level, similarity where measured and weight
     (bits), the fields that matched and that conflicted, and the rules that capped the
-    decision ("notice_mismatch:erratum/article", "doi_conflict", "meeting_vs_article", ...).
+    decision ("notice_mismatch:erratum/article", "doi_conflict", "meeting_vs_article", ...);
+    ``promoted`` names the rule that raised an uncertain score to certain, if one did.
     """
     if x.id > y.id:
         x, y = y, x
@@ -29,6 +36,9 @@ def judge_pair(x: PreparedRecord, y: PreparedRecord, title_similarity: float) ->
     if x.doi and y.doi and x.doi != y.doi and not _same_text(levels, shorter):
         cap, reasons = veto_conflicting_dois(cap, reasons)
     decision = decide(score, cap)
+    promoted = decision == "uncertain" and cap == "certain" and same_citation(x, y, levels)
+    if promoted:
+        decision = "certain"
     fields: dict[str, Any] = {}
     for name, comparison in comparisons.items():
         entry: dict[str, Any] = {"level": comparison.level, "weight": weights[name]}
@@ -41,6 +51,8 @@ def judge_pair(x: PreparedRecord, y: PreparedRecord, title_similarity: float) ->
         "conflicting": [n for n in comparisons if weights[n] < 0],
         "rules": reasons,
     }
+    if promoted:
+        evidence["promoted"] = "same_citation"
     return PairDecision(x.id, y.id, decision, score, evidence)
 
 

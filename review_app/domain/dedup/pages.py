@@ -14,6 +14,12 @@ _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
 _DAY_MONTH_RE = re.compile(r"^(\d{1,2})-(" + "|".join(_MONTHS) + r")[a-z]*$")
 _MONTH_DAY_RE = re.compile(r"^(" + "|".join(_MONTHS) + r")[a-z]*-(\d{1,2})$")
 _PAGE_RE = re.compile(r"([a-z]{0,4})(\d+)([a-z]{0,2})")
+# Article numbers that stand for pages: an e-locator ("e43268": PLoS, BMJ and JAMA number
+# their online articles so) and a Cochrane review number ("CD006273"). Each names one article
+# in its journal, where a first page is shared by every abstract printed on that page. "S12"
+# and roman-numeral supplement pages ("viii108") are pages, not article numbers; a short
+# "e12" may be the first page of an e-page range, so e-locators need four digits.
+_ARTICLE_NUMBER_RE = re.compile(r"e\d{4,}|cd\d+")
 _RANGE_RE = re.compile(
     r"^([a-z]{0,4}\d+[a-z]{0,2})(?:\s*(?:-+|–|—|to)\s*([a-z]{0,4}\d+[a-z]{0,2}))?"
 )
@@ -37,6 +43,11 @@ class PageRange:
             return None
         match = _PAGE_RE.search(self.start)
         return match.group(2) if match else None
+
+    @property
+    def is_article_number(self) -> bool:
+        """The field holds one article number, not a page ("e43268", "CD006273")."""
+        return self.end is None and bool(self.start and _ARTICLE_NUMBER_RE.fullmatch(self.start))
 
 
 def _page_key(token: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 
+from review_app.domain.dedup.authors import same_author_list
 from review_app.domain.dedup.compare import FieldComparison
 from review_app.domain.dedup.prepared import PreparedRecord
 from review_app.domain.dedup.records import Decision
@@ -177,6 +178,36 @@ def apply_rules(
     if levels["year"] == "different":
         reasons.append("years_apart")
     return ("uncertain" if reasons else "certain"), reasons
+
+
+# The citation fields that must agree in :func:`same_citation`, and those that, present on
+# both sides, must not disagree.
+_CITATION_AGREES = ("title", "year", "journal")
+_CITATION_NOT_AGAINST = ("doi", "pmid", "volume", "issue", "pages", "abstract")
+_MIN_CITATION_TITLE_INFORMATION = 0.6  # three significant words: not "Editorial", "Asthma"
+
+
+def same_citation(x: PreparedRecord, y: PreparedRecord, levels: dict[str, str]) -> bool:
+    """One citation exported twice, one copy missing some fields (pages, volume, abstract):
+    the same informative title, the same author list name by name (two names at least, the
+    family names and first initials in order), the same year and journal, and no field
+    present on both sides disagreeing.
+
+    The weights give such a pair no credit for the fields one copy lacks, so a short title
+    ("Corticosteroids for tuberculous pleurisy", a Cochrane review indexed without its review
+    number) stays below CERTAIN. The conjunction is much rarer among different records
+    than its parts: bib-dedupe merges on it (match_conditions.py, the "missing fields" rule:
+    author and title identical, year matching, volume, number, pages, DOI and abstract not
+    contradicting). This rule asks more: the journal must match, and a one-name list or a
+    title of one or two significant words does not count (editorials by one editor recur
+    under one generic title). It raises a pair to ``certain`` only where no rule capped it.
+    """
+    return (
+        all(levels[f] == "exact" for f in _CITATION_AGREES)
+        and not any(levels[f] in ("different", "near") for f in _CITATION_NOT_AGAINST)
+        and title_information(x.title) >= _MIN_CITATION_TITLE_INFORMATION
+        and same_author_list(x.authors, y.authors)
+    )
 
 
 def decide(score: float, cap: str) -> Decision:
