@@ -24,7 +24,7 @@ with bench/dedup_quality.py's ``report``.
 Records are tied to truth rows by (file, position): ``import_file`` returns each file's batch
 id, and every stored Record keeps its ``import_batch_id`` and ``position`` (its 1-based number
 in the file, counted by the importer; models/records.py). Source ids cannot serve: Zotero,
-Scopus and Embase's CSV export none, and a merged library repeats no id but its copies differ.
+Scopus and Embase's CSV export none, and the files of one set share no id scheme.
 An import that reads a file into other positions than the truth lists is an error naming the
 set, the file and the positions, not a silent mismatch.
 """
