@@ -18,6 +18,7 @@ space; missing parts are empty. A record with no text at all gets an all-zero ro
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -42,6 +43,22 @@ def record_texts(
 
 def tfidf_matrix(texts: Sequence[str]) -> sparse.csr_matrix:
     """Rows = records, L2-normalised TF-IDF of words and word pairs (see the module doc)."""
+    return vectorise(texts).records
+
+
+@dataclass(frozen=True)
+class Features:
+    records: sparse.csr_matrix  # one row per record
+    prior: sparse.csr_matrix  # one row per prior pseudo-document, same columns
+
+
+def vectorise(texts: Sequence[str], prior_texts: Sequence[str] = ()) -> Features:
+    """The records' TF-IDF matrix, and the prior texts transformed with the records' vocabulary.
+
+    The vocabulary and IDF come from the records alone: a word only the protocol uses is in no
+    record, so no weight on it could move a score, and the records' matrix (hence every ranking
+    without a prior) stays the same whatever the protocol says.
+    """
     # scikit-learn and SciPy take about a second to import: loaded here, when a ranking is
     # computed, not by every command that imports this package.
     from scipy import sparse
@@ -51,6 +68,10 @@ def tfidf_matrix(texts: Sequence[str]) -> sparse.csr_matrix:
         ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode", dtype=np.float64
     )
     try:
-        return sparse.csr_matrix(vectorizer.fit_transform(texts))
+        records = sparse.csr_matrix(vectorizer.fit_transform(texts))
     except ValueError:  # "empty vocabulary": no record has a word in it
-        return sparse.csr_matrix((len(texts), 0), dtype=np.float64)
+        empty = sparse.csr_matrix((len(texts), 0), dtype=np.float64)
+        return Features(empty, sparse.csr_matrix((len(prior_texts), 0), dtype=np.float64))
+    if not prior_texts:
+        return Features(records, sparse.csr_matrix((0, records.shape[1]), dtype=np.float64))
+    return Features(records, sparse.csr_matrix(vectorizer.transform(list(prior_texts))))

@@ -94,11 +94,20 @@ DEFAULT_MODEL = "svm"
 PRESUMED_SHARE = 10  # draw at most 1 in PRESUMED_SHARE of the unscreened records
 
 
-def sample_weights(y: np.ndarray, include_weight: float) -> np.ndarray:
-    """Includes together weigh ``include_weight`` x the excludes together; mean weight 1."""
-    n_include = int(y.sum())
-    n_exclude = len(y) - n_include
-    weights = np.ones(len(y), dtype=np.float64)
-    if n_include and n_exclude:
-        weights[y == 1] = include_weight * n_exclude / n_include
-    return weights * (len(y) / weights.sum())
+def sample_weights(
+    y: np.ndarray, include_weight: float, row_weights: np.ndarray | None = None
+) -> np.ndarray:
+    """Training weights: ``row_weights`` (default 1 each) rescaled per class, same total.
+
+    Within a class the rows keep their relative weights (a single reviewer's vote may weigh
+    less than an agreed label); across classes the includes together weigh ``include_weight``
+    times the excludes together. The total stays that of ``row_weights`` (the number of rows
+    by default), so the regularisation's strength does not depend on how rows are split.
+    """
+    weights = np.ones(len(y)) if row_weights is None else np.array(row_weights, np.float64)
+    total = weights.sum()
+    include_total = weights[y == 1].sum()
+    exclude_total = weights[y == 0].sum()
+    if include_total > 0 and exclude_total > 0:
+        weights[y == 1] *= include_weight * exclude_total / include_total
+    return weights * (total / weights.sum())
