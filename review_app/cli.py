@@ -729,7 +729,8 @@ def simulate(
     output: Annotated[Path, typer.Option("-o", "--output", help="RESULT.json to write.")],
     seed: Annotated[int, typer.Option(help="Seed for the priors (one include, one exclude).")] = 0,
 ) -> None:
-    """Active-learning simulation: the order our model would have screened a labelled set in."""
+    """Active-learning simulation: the order our model would have screened a labelled set in,
+    and where the stopping aid would first have said "you may stop" (stopping, in the JSON)."""
     import json
 
     from review_app.domain.prioritisation import simulate as run_simulation
@@ -740,9 +741,12 @@ def simulate(
         labelled.titles, labelled.abstracts, labelled.labels, seed=seed, keywords=labelled.keywords
     )
     _write_file(output, json.dumps(result.to_dict(), indent=1).encode("utf-8"))
+    stop = result.stopping
     typer.echo(
         f"{result.n_records} records, {result.n_included} included: WSS@95 "
-        f"{result.wss_at_95:.3f}, recall at 10 % {result.recall_at_10pct:.3f}; wrote {output}."
+        f"{result.wss_at_95:.3f}, recall at 10 % {result.recall_at_10pct:.3f}; the stopping aid "
+        f"(target recall {stop.target_recall:.0%}) would have said stop after "
+        f"{stop.stop_after} records, at recall {stop.recall_at_stop:.3f}; wrote {output}."
     )
 
 

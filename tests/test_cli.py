@@ -150,6 +150,13 @@ def test_simulate_meets_the_contract(tmp_path: Path) -> None:
     assert {"n_records", "n_included", "wss_at_95", "recall_at_10pct", "model"} <= set(data)
     labels = [1] * 4 + [0] * 36
     assert labels[data["order"][0]] == 1 and labels[data["order"][1]] == 0  # the two priors
+    stop = data["stopping"]
+    assert {"target_recall", "stop_after", "recall_at_stop", "work_saved"} <= set(stop)
+    assert stop["target_recall"] == 0.95 and 1 <= stop["stop_after"] <= 40
+    found = sum(labels[row] for row in data["order"][: stop["stop_after"]])
+    assert stop["recall_at_stop"] == found / 4
+    assert stop["work_saved"] == pytest.approx(1 - stop["stop_after"] / 40)
+    assert f"stop after {stop['stop_after']} records" in result.stdout
     bad = tmp_path / "bad.csv"
     bad.write_text("title,abstract,label_included\nA,B,yes\n", encoding="utf-8")
     refused = run("simulate", str(bad), "-o", str(out))

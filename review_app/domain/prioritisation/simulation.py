@@ -11,7 +11,14 @@
    retrainings; every set in the bench (at most 2,304 records) goes one at a time.
 3. Once every include has been screened, the remaining records follow in the last ranking
    without retraining (as ASReview stops at the last relevant record): no metric can change.
-The model never sees the label of a record before it is screened.
+The model never sees the label of a record before it is screened. ``prior`` (the protocol's
+words, ``PriorKnowledge``) goes to the ``Ranker`` as it would in a live review.
+
+``stopping`` replays the order through the lead's stopping aid without a random sample
+(``stopping.first_ranked_stop``: Callaghan & Müller-Hansen 2020's test on the last records
+screened, at 95 % target recall and 95 % confidence): ``stop_after`` records had been screened
+when it first said "you may stop" (``n_records`` if only at the end); since the labels are known,
+``recall_at_stop`` is the recall really reached there and ``work_saved`` is 1 - stop_after / N.
 """
 
 from __future__ import annotations
@@ -26,10 +33,26 @@ import numpy as np
 from review_app.domain.prioritisation.features import record_texts
 from review_app.domain.prioritisation.metrics import metrics_from_order
 from review_app.domain.prioritisation.models import DEFAULT_MODEL
+from review_app.domain.prioritisation.prior import PriorKnowledge
 from review_app.domain.prioritisation.ranker import Ranker
+from review_app.domain.prioritisation.stopping import RANKED_TAIL_METHOD, first_ranked_stop
 from review_app.errors import ValidationError
 
 MAX_RETRAININGS = 2_500
+STOP_TARGET_RECALL = 0.95
+STOP_CONFIDENCE = 0.95
+
+
+@dataclass(frozen=True)
+class StoppingPoint:
+    """Where the stopping aid would first have said "you may stop" (see the module doc)."""
+
+    target_recall: float
+    confidence: float
+    stop_after: int  # records screened by then, priors included
+    recall_at_stop: float
+    work_saved: float
+    method: str
 
 
 @dataclass(frozen=True)
@@ -43,6 +66,7 @@ class SimulationResult:
     model: str
     batch_size: int
     n_priors: int
+    stopping: StoppingPoint
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (``order`` as a list)."""
@@ -61,11 +85,14 @@ def simulate(
     n_prior_excluded: int = 1,
     keywords: Sequence[str | None] | None = None,
     model: str = DEFAULT_MODEL,
+    prior: PriorKnowledge | None = None,
 ) -> SimulationResult:
     """Screen every record in the order the model suggests; see the module doc."""
     truth = _checked_labels(labels, len(titles))
     priors = prior_rows(truth, seed, n_prior_included, n_prior_excluded)
-    ranker = Ranker(record_texts(titles, abstracts, keywords), model=model, seed=seed)
+    options: dict[str, Any] = {"prior": prior} if prior is not None else {}
+    texts = record_texts(titles, abstracts, keywords)
+    ranker = Ranker(texts, model=model, seed=seed, **options)
     batch = max(1, math.ceil(len(truth) / MAX_RETRAININGS))
     order = screening_order(ranker, truth, priors, batch)
     wss, recall = metrics_from_order(order, truth.tolist())
@@ -79,6 +106,27 @@ def simulate(
         model=ranker.model,
         batch_size=batch,
         n_priors=len(priors),
+        stopping=stopping_point(truth[order]),
+    )
+
+
+def stopping_point(labels_in_order: np.ndarray) -> StoppingPoint:
+    """The stopping aid replayed over a whole screening order (labels in screening order)."""
+    n_records = len(labels_in_order)
+    stop = first_ranked_stop(
+        labels_in_order,
+        n_records=n_records,
+        recall_target=STOP_TARGET_RECALL,
+        confidence=STOP_CONFIDENCE,
+    )
+    stop = n_records if stop is None else stop  # (not reached: the whole order always stops)
+    return StoppingPoint(
+        target_recall=STOP_TARGET_RECALL,
+        confidence=STOP_CONFIDENCE,
+        stop_after=stop,
+        recall_at_stop=int(labels_in_order[:stop].sum()) / int(labels_in_order.sum()),
+        work_saved=1 - stop / n_records,
+        method=RANKED_TAIL_METHOD,
     )
 
 
