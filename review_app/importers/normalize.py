@@ -364,11 +364,25 @@ def dropped_warnings(result: ParseResult) -> list[str]:
     ]
 
 
+# A whole value that stands for "missing" in exports written by data-frame tools: R writes NA
+# (the ASySD benchmark tables), pandas writes nan (ASReview's test exports: "IS  - nan",
+# "EP  - nan"). Kept as text they become an issue or pages that two records agree on. Exact case
+# only: "Na" (sodium) and "NA levels in NA patients" stay text.
+MISSING_VALUE_MARKERS = frozenset({"NA", "nan"})
+
+
+def is_missing_value(text: str) -> bool:
+    """Whether a field's whole value is empty or a missing-value marker."""
+    stripped = text.strip()
+    return not stripped or stripped in MISSING_VALUE_MARKERS
+
+
 def compact(values: Mapping[str, list[str]]) -> dict[str, str | list[str]]:
-    """Raw fields as they came: one value as a string, repeated ones as a list, empty ones out."""
+    """Raw fields as they came: one value as a string, repeated ones as a list, empty ones and
+    missing-value markers (``MISSING_VALUE_MARKERS``) out."""
     compacted: dict[str, str | list[str]] = {}
     for key, items in values.items():
-        kept = [item for item in items if item]
+        kept = [item for item in items if not is_missing_value(item)]
         if kept:
             compacted[key] = kept[0] if len(kept) == 1 else kept
     return compacted

@@ -553,12 +553,6 @@ def _delimiter(text: str, source: str) -> str:
     return max(_DELIMITERS, key=header.count)
 
 
-# A cell that holds no value: empty, or "NA", which R's write.csv (and tables exported from R,
-# such as the ASySD benchmark sets) writes for a missing value. Read as text it would be an issue
-# "NA" or pages "NA" that two records agree on, and a DOI refused as invalid.
-NO_VALUE = frozenset({"", "NA"})
-
-
 def _read_rows(rows: Iterable[Row], result: ParseResult, *, source: str) -> None:
     rows = iter(rows)
     first = next(rows, None)
@@ -595,14 +589,14 @@ def _non_blank(rows: Iterable[Row]) -> Iterator[Row]:
 
 
 def _raw_fields(columns: list[str], cells: list[str]) -> dict[str, Any]:
-    """Column -> cell for the cells that hold a value (not empty, not R's ``NA``); a repeated
-    column name gets " (2)" added."""
+    """Column -> cell for the cells that hold a value (not empty, not R's ``NA`` or pandas'
+    ``nan``: ``normalize.MISSING_VALUE_MARKERS``); a repeated column name gets " (2)" added."""
     raw: dict[str, Any] = {}
     for column, cell in zip(columns, cells, strict=False):
         name, copy = column, 2
         while name in raw:
             name, copy = f"{column} ({copy})", copy + 1
-        if cell.strip() not in NO_VALUE:
+        if not normalize.is_missing_value(cell):  # R's NA would be a DOI refused as invalid
             raw[name] = cell
     return raw
 
