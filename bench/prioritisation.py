@@ -1,8 +1,8 @@
 """Active-learning prioritisation: ours side by side with ASReview LAB 3.0.8 (not a test).
 
     nice python bench/prioritisation.py [--seeds 5] [--sets ace virus ADHD Antihistamines]
-        [--skip-asreview] [--asreview-only] [--no-keywords] [--model NAME] [--cache DIR]
-        [--asreview PATH/TO/asreview]
+        [--skip-asreview] [--asreview-only] [--no-keywords] [--model NAME] [--priors]
+        [--cache DIR] [--asreview PATH/TO/asreview] [--save-reference]
     nice python bench/prioritisation.py --speed [--speed-records 20000]
 
 For every labelled set in ../shared/data/screening and seeds 0..N-1 it runs our ``simulate``
@@ -12,9 +12,22 @@ file (a zip holding results.db: ``results`` rows in screening order, ``record.da
 0-based row of the data file) and computes WSS@95 and recall@10% for both with the same
 ``metrics_from_order``. ASReview stops at the last relevant record (its default); the rows it
 did not screen are appended in file order, which changes neither metric (every include is found
-by then). ASReview orders are cached as JSON in
-``--cache`` (default ~/.cache/review-app-bench/asreview-orders, outside the repository), so
-reruns only run what is missing.
+by then).
+
+ASReview's orders are read from, in this order, the reference in the repository,
+``bench/reference/asreview-3.0.8/<set>_seed<S>.json`` (a JSON list of rows, so the comparison
+reproduces without ASReview), the cache ``--cache`` (default
+~/.cache/review-app-bench/asreview-orders), and only then a run of ASReview, whose order goes
+to the cache. ``--save-reference`` copies the orders of the chosen sets and seeds into the
+reference folder.
+
+For ours it also prints the stopping aid's point (``simulate``'s ``stopping``: Callaghan &
+Müller-Hansen 2020 on the last records screened, 95 % target recall): how many records had been
+screened when it first said "you may stop", the recall reached then and the work saved, and over
+all runs the share whose recall at the stop reached 0.95 (issue 19 asks for at least 95 %).
+``--priors`` gives our ranker ``bench/priors/<set>.toml`` (``include = [...]``,
+``exclude = [...]``: the review's question and criteria) as prior knowledge; sets without
+such a file are skipped.
 
 The Cohen 2006 sets are scored on their abstract-stage labels (``label_abstract_screening``),
 as the ASReview figures in shared/data/README.md were; ASReview is given a CSV with title,
@@ -36,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,14 +61,21 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from review_app.domain.prioritisation import (  # noqa: E402
+    PriorKnowledge,
     Ranker,
+    StoppingPoint,
     metrics_from_order,
     record_texts,
     simulate,
 )
 from review_app.domain.prioritisation.models import DEFAULT_MODEL, MODELS  # noqa: E402
+from review_app.domain.prioritisation.protocol_prior import prior_from_mapping  # noqa: E402
+from review_app.domain.prioritisation.simulation import stopping_point  # noqa: E402
+from review_app.errors import ValidationError  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "screening"
+REFERENCE = ROOT / "bench" / "reference" / "asreview-3.0.8"
+PRIORS = ROOT / "bench" / "priors"
 DEFAULT_CACHE = Path.home() / ".cache" / "review-app-bench" / "asreview-orders"
 DEFAULT_ASREVIEW = Path("/tmp/asreview-venv/bin/asreview")
 
@@ -99,7 +120,10 @@ def load_set(spec: ScreeningSet) -> LoadedSet:
 
 
 def asreview_order(data: LoadedSet, seed: int, cache: Path, asreview: Path) -> list[int]:
-    """ASReview's screening order for one seed, from the cache or by running it."""
+    """ASReview's screening order for one seed: the reference, the cache, or a run."""
+    reference = REFERENCE / f"{data.spec.name}_seed{seed}.json"
+    if reference.exists():
+        return [int(row) for row in json.loads(reference.read_text())]
     cached = cache / f"{data.spec.name}_seed{seed}.json"
     if cached.exists():
         return list(json.loads(cached.read_text())["order"])
@@ -142,9 +166,47 @@ def read_asreview_order(project: Path, workdir: Path) -> list[int]:
     return [int(row[0]) for row in rows]
 
 
+def save_reference(data: LoadedSet, seed: int, order: list[int]) -> None:
+    REFERENCE.mkdir(parents=True, exist_ok=True)
+    path = REFERENCE / f"{data.spec.name}_seed{seed}.json"
+    if not path.exists():
+        path.write_text(json.dumps(order, separators=(",", ":")) + "\n")
+        print(f"   saved {path.relative_to(ROOT)}")
+
+
+def load_prior(data: LoadedSet) -> PriorKnowledge | None:
+    """``bench/priors/<set>.toml`` as prior knowledge; None (with a message) when absent."""
+    path = PRIORS / f"{data.spec.name}.toml"
+    if not path.exists():
+        print(f"{data.spec.name}: no {path.relative_to(ROOT)}, set skipped (--priors)")
+        return None
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+        texts = record_texts(data.titles, data.abstracts, data.keywords)
+        return prior_from_mapping(table, source=str(path.relative_to(ROOT)), texts=texts)
+    except tomllib.TOMLDecodeError as exc:
+        sys.exit(f"{path.relative_to(ROOT)}: not valid TOML ({exc})")
+    except ValidationError as exc:
+        sys.exit(str(exc))
+
+
+@dataclass(frozen=True)
+class OurRun:
+    wss: float
+    recall_10: float
+    stop: StoppingPoint
+    seconds: float
+    stop_seconds: float  # the stopping point's share of ``seconds``, timed again on its own
+
+
 def our_run(
-    data: LoadedSet, seed: int, *, use_keywords: bool, model: str = DEFAULT_MODEL
-) -> tuple[list[int], float]:
+    data: LoadedSet,
+    seed: int,
+    *,
+    use_keywords: bool,
+    model: str = DEFAULT_MODEL,
+    prior: PriorKnowledge | None = None,
+) -> OurRun:
     start = time.perf_counter()
     result = simulate(
         data.titles,
@@ -153,53 +215,114 @@ def our_run(
         seed=seed,
         keywords=data.keywords if use_keywords else None,
         model=model,
+        prior=prior,
     )
-    return list(result.order), time.perf_counter() - start
+    seconds = time.perf_counter() - start
+    in_order = np.asarray(data.labels)[list(result.order)]
+    start = time.perf_counter()
+    stop = stopping_point(in_order)
+    stop_seconds = time.perf_counter() - start
+    assert stop == result.stopping
+    wss, recall = metrics_from_order(result.order, data.labels)
+    return OurRun(wss, recall, result.stopping, seconds, stop_seconds)
+
+
+@dataclass
+class SetFigures:
+    name: str
+    n_records: int
+    ours: list[OurRun]
+    theirs: list[tuple[float, float]]  # ASReview's (WSS@95, recall@10%) per seed
 
 
 def bench_sets(args: argparse.Namespace) -> None:
     chosen = [s for s in SETS if s.name in args.sets]
-    seeds = list(range(args.seeds))
-    header = f"{'set':<15}{'N':>6}{'incl':>6}  {'ours WSS@95':>12}{'R@10%':>7}{'s/run':>7}"
-    if not args.skip_asreview:
-        header += f"  {'ASReview WSS@95':>16}{'R@10%':>7}  {'ratio WSS':>9}{'R@10%':>7}"
-    print(header)
-    our_means, their_means = [], []
+    print(
+        f"{'set':<15}{'seed':>4}  {'ours WSS@95':>11}{'R@10%':>7}  {'ASReview WSS@95':>15}"
+        f"{'R@10%':>7}  {'stop N':>7}{'recall':>7}{'saved':>7}  {'s/run':>6}{'stop s':>7}"
+    )
+    figures = []
     for spec in chosen:
         data = load_set(spec)
-        ours, theirs, seconds = [], [], []
-        for seed in seeds:
-            if not args.asreview_only:
-                order, took = our_run(
-                    data, seed, use_keywords=not args.no_keywords, model=args.model
-                )
-                ours.append(metrics_from_order(order, data.labels))
-                seconds.append(took)
-            if not args.skip_asreview:
-                order = asreview_order(data, seed, args.cache, args.asreview)
-                theirs.append(metrics_from_order(order, data.labels))
-        line = f"{spec.name:<15}{len(data.labels):>6}{sum(data.labels):>6}  "
-        if ours:
-            mw, mr = (statistics.fmean(v) for v in zip(*ours, strict=True))
-            our_means.append(mw)
-            line += f"{mw:>12.3f}{mr:>7.3f}{statistics.fmean(seconds):>7.1f}"
+        prior = load_prior(data) if args.priors else None
+        if args.priors and prior is None:
+            continue
+        figures.append(bench_one_set(data, args, prior))
+    summarise(figures)
+
+
+def bench_one_set(
+    data: LoadedSet, args: argparse.Namespace, prior: PriorKnowledge | None
+) -> SetFigures:
+    figures = SetFigures(data.spec.name, len(data.labels), [], [])
+    for seed in range(args.seeds):
+        line = f"{data.spec.name:<15}{seed:>4}  "
+        ours = None
+        if not args.asreview_only:
+            ours = our_run(
+                data, seed, use_keywords=not args.no_keywords, model=args.model, prior=prior
+            )
+            figures.ours.append(ours)
+            line += f"{ours.wss:>11.3f}{ours.recall_10:>7.3f}  "
         else:
-            line += f"{'-':>12}{'-':>7}{'-':>7}"
-        if theirs:
-            tw, tr = (statistics.fmean(v) for v in zip(*theirs, strict=True))
-            their_means.append(tw)
-            line += f"  {tw:>16.3f}{tr:>7.3f}"
-            if ours:
-                line += f"  {mw / tw:>9.2f}{mr / tr:>7.2f}"
+            line += f"{'-':>11}{'-':>7}  "
+        if not args.skip_asreview:
+            order = asreview_order(data, seed, args.cache, args.asreview)
+            figures.theirs.append(metrics_from_order(order, data.labels))
+            line += f"{figures.theirs[-1][0]:>15.3f}{figures.theirs[-1][1]:>7.3f}  "
+            if args.save_reference:
+                save_reference(data, seed, order)
+        else:
+            line += f"{'-':>15}{'-':>7}  "
+        if ours:
+            stop = ours.stop
+            line += f"{stop.stop_after:>7}{stop.recall_at_stop:>7.3f}{stop.work_saved:>7.3f}"
+            line += f"  {ours.seconds:>6.1f}{ours.stop_seconds:>7.3f}"
         print(line, flush=True)
-        if args.verbose and ours:
-            print("   ours per seed:", [f"{w:.3f}" for w, _ in ours])
-        if args.verbose and theirs:
-            print("   ASReview per seed:", [f"{w:.3f}" for w, _ in theirs])
-    if our_means and their_means:
+    return figures
+
+
+def summarise(figures: list[SetFigures]) -> None:
+    """Means per set, the ratios the issue asks about, and the stopping aid's record."""
+    print(
+        f"\n{'set (mean)':<15}{'N':>6}  {'ours WSS@95':>11}{'R@10%':>7}  {'ASReview WSS@95':>15}"
+        f"{'R@10%':>7}  {'ratio WSS':>9}{'dR@10%':>8}  {'stop N':>7}{'recall':>7}{'saved':>7}"
+    )
+    ratios, runs = [], []
+    for f in figures:
+        line = f"{f.name:<15}{f.n_records:>6}  "
+        mw = mr = tw = tr = None
+        if f.ours:
+            mw = statistics.fmean(r.wss for r in f.ours)
+            mr = statistics.fmean(r.recall_10 for r in f.ours)
+            line += f"{mw:>11.3f}{mr:>7.3f}  "
+        else:
+            line += f"{'-':>11}{'-':>7}  "
+        if f.theirs:
+            tw, tr = (statistics.fmean(v) for v in zip(*f.theirs, strict=True))
+            line += f"{tw:>15.3f}{tr:>7.3f}  "
+        else:
+            line += f"{'-':>15}{'-':>7}  "
+        if mw is not None and mr is not None and tw and tr is not None:
+            ratios.append(mw / tw)
+            line += f"{mw / tw:>9.3f}{mr - tr:>+8.3f}  "
+        else:
+            line += f"{'-':>9}{'-':>8}  "
+        if f.ours:
+            runs += [r.stop for r in f.ours]
+            line += f"{statistics.fmean(r.stop.stop_after for r in f.ours):>7.0f}"
+            line += f"{statistics.fmean(r.stop.recall_at_stop for r in f.ours):>7.3f}"
+            line += f"{statistics.fmean(r.stop.work_saved for r in f.ours):>7.3f}"
+        print(line)
+    if ratios:
+        print(f"mean WSS@95 ratio (ours / ASReview) over {len(ratios)} sets: "
+              f"{statistics.fmean(ratios):.3f}")  # fmt: skip
+    if runs:
+        met = sum(stop.recall_at_stop >= stop.target_recall for stop in runs)
         print(
-            f"{'mean':<27}{statistics.fmean(our_means):>12.3f}{'':>14}"
-            f"  {statistics.fmean(their_means):>16.3f}"
+            f"stopping aid: recall at the stop reached {runs[0].target_recall} in {met} of "
+            f"{len(runs)} runs ({met / len(runs):.0%}; issue 19 asks for >= 95 %); mean work "
+            f"saved {statistics.fmean(stop.work_saved for stop in runs):.3f}"
         )
 
 
@@ -239,9 +362,12 @@ def main() -> None:
     parser.add_argument("--model", choices=sorted(MODELS), default=DEFAULT_MODEL)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--asreview", type=Path, default=DEFAULT_ASREVIEW)
+    parser.add_argument("--priors", action="store_true", help="bench/priors/<set>.toml as prior")
+    parser.add_argument(
+        "--save-reference", action="store_true", help="copy ASReview's orders to bench/reference"
+    )
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--speed-records", type=int, default=20_000)
-    parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     if args.speed:
         bench_speed(args.speed_records)
