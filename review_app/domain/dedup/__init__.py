@@ -32,16 +32,20 @@ How it decides (modules in order):
    pages + year + volume). Work grows as n log n.
 3. ``compare`` rates each field of a pair (title via rapidfuzz Indel similarity, a contained
    or word-substituted title, author overlap, year gap, journal match, volume, issue, page
-   range, abstract similarity, DOI, PMID).
+   range, where one article number such as "e43268" or "CD006273" counts as the whole range,
+   abstract similarity, DOI, PMID).
 4. ``scoring`` sums Fellegi–Sunter log2 likelihood ratios (documented m/u per level) and
    applies rules: an erratum, retraction, comment or reply is never the article; a meeting
    abstract is not its full article; a translation published in another journal is another
    record; conflicting DOIs or PMIDs or years apart cap the pair at ``uncertain``.
    ``certain`` needs 12.5 bits (an informative title plus agreeing authors, year and
-   journal, or an identical citation); 5 bits puts a pair in the review queue.
+   journal, or an identical citation); 5 bits puts a pair in the review queue. One citation
+   exported twice with fields missing from one copy (same informative title, author list,
+   year and journal, nothing disagreeing) is raised to ``certain`` (bib-dedupe's rule).
 5. ``clustering`` joins certain pairs by union-find, strongest first, and refuses a join when
    any two members of the would-be cluster conflict (rule or fields), so weak chains cannot
-   merge different records.
+   merge different records. A doubtful pair whose records are already in one cluster leaves
+   the review queue.
 6. ``merging`` picks the primary (most complete copy) and the best value of each field.
 """
 
