@@ -9,6 +9,7 @@ the file format, and a record is refused for the same reasons everywhere.
 from __future__ import annotations
 
 import datetime
+import html
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -49,12 +50,16 @@ def max_year() -> int:
 
 
 def clean_text(value: object) -> str | None:
-    """One line of text: control characters removed, runs of whitespace made one space."""
+    """One line of text: HTML character references read ("Alzheimer&#39;s" -> "Alzheimer's",
+    as database web exports write them), control characters removed, runs of whitespace made
+    one space."""
     if value is None:
         return None
     if isinstance(value, (list, tuple)):
         value = " ".join(str(v) for v in value if v is not None)
     text = str(value)
+    if "&" in text and ";" in text:
+        text = html.unescape(text)
     if text.isprintable():
         if "  " not in text and text[:1] != " " and text[-1:] != " ":
             return text or None  # already clean: share the string with the raw fields

@@ -1,4 +1,4 @@
-"""Missing-value markers (R's NA, pandas' nan) in exports are missing values, not text."""
+"""Field values as exports write them: missing-value markers (NA, nan), HTML references."""
 
 from __future__ import annotations
 
@@ -46,3 +46,9 @@ def test_nan_inside_a_title_stays_text() -> None:
     text = "TY  - JOUR\nTI  - nan\nER  - \nTY  - JOUR\nTI  - Nanoparticles nan\nER  - \n"
     records = ris.parse(text, source="x.ris").records
     assert [r.title for r in records] == ["Nanoparticles nan"]
+
+
+def test_html_character_references_are_read() -> None:
+    text = "title,journal\nAlzheimer&#39;s disease &amp; p &lt; 0.05,J &amp; K\n"
+    (record,) = tabular.parse(text, source="web.csv").records
+    assert (record.title, record.journal) == ("Alzheimer's disease & p < 0.05", "J & K")
