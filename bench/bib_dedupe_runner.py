@@ -11,7 +11,8 @@ IN.json: ``{"cpu": 2, "records": [row, ...]}``, one row per record in bib-dedupe
 (``ID``, ``ENTRYTYPE``, ``title``, ``author``, ``year``, ``journal``, ``booktitle``, ``volume``,
 ``number``, ``pages``, ``doi``, ``abstract``; strings, "" when missing).
 OUT.json: ``{"version", "clusters": [[ID, ...], ...], "seconds", "prepared", "blocked_pairs",
-"duplicate_pairs", "maybe_pairs"}``. The clusters are bib-dedupe's *automatic* merges only:
+"duplicate_pairs", "maybe_pairs", "maybe_records"}`` (``maybe_records``: the records in its
+"maybe" pairs, its review queue). The clusters are bib-dedupe's *automatic* merges only:
 ``cluster()`` keeps the pairs ``match()`` labelled "duplicate" and leaves its "maybe" pairs
 (for a person to review) out. ``seconds`` times prep, block, match and cluster, the pipeline its
 documentation gives (https://colrev-environment.github.io/bib-dedupe/), not the interpreter's
@@ -47,6 +48,7 @@ def deduplicate(rows: list[dict[str, str]], cpu: int) -> dict[str, Any]:
     clusters = cluster(matched, verbosity_level=0)
     seconds = time.perf_counter() - start
     labels = matched["duplicate_label"].value_counts() if len(matched) else {}
+    maybe = matched[matched["duplicate_label"] == "maybe"] if len(matched) else matched
     return {
         "version": version("bib-dedupe"),
         "clusters": [[str(i) for i in group] for group in clusters],
@@ -55,6 +57,7 @@ def deduplicate(rows: list[dict[str, str]], cpu: int) -> dict[str, Any]:
         "blocked_pairs": len(blocked),
         "duplicate_pairs": int(labels.get("duplicate", 0)),
         "maybe_pairs": int(labels.get("maybe", 0)),
+        "maybe_records": len({*maybe["ID_1"], *maybe["ID_2"]}),
     }
 
 

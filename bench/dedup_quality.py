@@ -312,6 +312,7 @@ class BibDedupeRun:
     version: str
     prepared: int  # records bib-dedupe's prep returned
     maybe_pairs: int  # left to a person: not scored
+    maybe_records: int  # the records in those pairs (its review queue)
 
 
 class BibDedupeMissing(RuntimeError):
@@ -325,9 +326,12 @@ def run_bib_dedupe(records: list[DedupRecord], python: str, cpu: int) -> BibDedu
         given, answer = Path(folder) / "in.json", Path(folder) / "out.json"
         rows = [bib_dedupe_row(r) for r in records]
         given.write_text(json.dumps({"cpu": cpu, "records": rows}), encoding="utf-8")
-        done = subprocess.run(
-            [python, str(RUNNER), str(given), str(answer)], capture_output=True, text=True
-        )
+        try:
+            done = subprocess.run(
+                [python, str(RUNNER), str(given), str(answer)], capture_output=True, text=True
+            )
+        except OSError as error:  # no such file, not executable
+            raise BibDedupeMissing(f"cannot run {python}: {error.strerror}") from error
         if done.returncode == _NOT_INSTALLED:
             raise BibDedupeMissing(done.stderr.strip())
         if done.returncode != 0:
@@ -339,6 +343,7 @@ def run_bib_dedupe(records: list[DedupRecord], python: str, cpu: int) -> BibDedu
         version=out["version"],
         prepared=out["prepared"],
         maybe_pairs=out["maybe_pairs"],
+        maybe_records=out["maybe_records"],
     )
 
 
@@ -346,13 +351,17 @@ def report_bib_dedupe(
     records: list[DedupRecord], groups: list[set[int]], run: BibDedupeRun, ours: dict
 ) -> dict:
     """Print bib-dedupe's figures on one set beside ours; its figures."""
-    figures = score(len(records), groups, run.clusters) | {"seconds": run.seconds}
+    figures = score(len(records), groups, run.clusters) | {
+        "seconds": run.seconds,
+        "maybe_records": run.maybe_records,
+    }
     dropped = len(records) - run.prepared
     print(
         f"  bib-dedupe {run.version}: predicted {figures['predicted_pairs']}, "
         f"TP {figures['tp']} FP {figures['fp']} FN {figures['fn']}, "
         f"sensitivity {figures['sensitivity']:.4f}, precision {figures['precision']:.4f}, "
-        f"{run.maybe_pairs} maybe pairs (not scored), {run.seconds:.2f} s; "
+        f"maybe (not scored) {run.maybe_pairs} pairs / {run.maybe_records} records "
+        f"({100 * run.maybe_records / len(records):.2f} % of records), {run.seconds:.2f} s; "
         f"time ours / bib-dedupe {ours['seconds'] / run.seconds:.3f}"
         + (f"; its prep dropped {dropped} records" if dropped else "")
     )
@@ -384,10 +393,10 @@ def print_table(rows: list[tuple[str, dict, dict | None]]) -> None:
     print()
     print(
         "| set | ours sens. | ours prec. | ours false merges | queue % records | ours s "
-        "| bib-dedupe sens. | bib-dedupe prec. | bib-dedupe false merges | bib-dedupe s "
-        "| time ours / bib-dedupe |"
+        "| bib-dedupe sens. | bib-dedupe prec. | bib-dedupe false merges "
+        "| bib-dedupe maybe % records | bib-dedupe s | time ours / bib-dedupe |"
     )
-    print("|---" * 11 + "|")
+    print("|---" * 12 + "|")
     for name, ours, theirs in rows:
         cells = [
             name,
@@ -398,12 +407,13 @@ def print_table(rows: list[tuple[str, dict, dict | None]]) -> None:
             f"{ours['seconds']:.2f}",
         ]
         if theirs is None:
-            cells += ["-"] * 5
+            cells += ["-"] * 6
         else:
             cells += [
                 f"{theirs['sensitivity']:.4f}",
                 f"{theirs['precision']:.4f}",
                 str(theirs["fp"]),
+                f"{100 * theirs['maybe_records'] / ours['records']:.2f}",
                 f"{theirs['seconds']:.2f}",
                 f"{ours['seconds'] / theirs['seconds']:.3f}",
             ]
@@ -452,7 +462,10 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 run = run_bib_dedupe(records, args.bib_dedupe, args.bib_dedupe_cpu)
             except BibDedupeMissing as missing:
-                print(f"  bib-dedupe skipped: {missing} (pip install -e '.[bench]')")
+                print(
+                    f"  bib-dedupe skipped: {missing} (pip install -e '.[bench]', or "
+                    "--bib-dedupe PYTHON, or --skip-bib-dedupe)"
+                )
                 compare = False
             else:
                 theirs = report_bib_dedupe(records, groups, run, ours)

@@ -134,3 +134,8 @@ def test_bib_dedupe_merges_two_copies_and_keeps_a_different_paper():
     assert run.clusters == [{1, 2}]
     assert run.prepared == 3
     assert run.seconds > 0
+
+
+def test_runner_with_no_such_interpreter_says_so(tmp_path: Path):
+    with pytest.raises(bench.BibDedupeMissing, match="cannot run"):
+        bench.run_bib_dedupe([_paper(1)], str(tmp_path / "no-python"), cpu=1)
