@@ -1,17 +1,23 @@
 """Active learning in a review: rank the unscreened records, likely includes first.
 
-Whose ranking (``ranking_owner``). While a review is blind every reviewer has a ranking of their
+Whose ranking (``ranking_owner``). While a review is blind every member has a ranking of their
 own (``RecordRank.reviewer_id`` = them), trained on their own title/abstract votes only: the order
 in which records reach a reviewer and the "ranked k of n" shown beside one are then functions of
 that reviewer's votes, never of another's (a ranking trained on everyone's votes moves when the
 other reviewer votes include, and the record it puts on top tells). Once unblinded the team shares
 one ranking (``reviewer_id`` None).
 
+Prior knowledge. Every ranking also learns from the review's protocol (``prior_from_protocol``:
+the question, PICO and title/abstract criteria as include texts, what is not eligible as exclude
+texts), the same for every member, so a ranking starts before the first vote: a member who has
+not voted yet screens by the protocol alone. The protocol's ``prioritise_after_includes`` and
+``prioritise_after_excludes`` matter only when it gives no text to learn from.
+
 Training labels. A reviewer's own ranking: each of their votes, include (or a maybe, when maybes
-move records on) as 1 and exclude as 0. The shared ranking: a record's agreed label where there is
-one (both reviewers agree, or a lead resolved it), otherwise the votes so far: every vote include
-counts as an include, every vote exclude as an exclude, and a record whose votes disagree is left
-out until it is resolved. Nothing is ever excluded by the model.
+move records on) as 1 and exclude as 0, each weighing 1. The shared ranking: every record with a
+vote, as ``vote_labels.team_label`` says: an agreed or resolved label weighs 1, the votes so far
+on a record not yet fully voted k / N, an unresolved conflict is an include weighing 1/2. Nothing
+is ever excluded by the model.
 """
 
 from __future__ import annotations
@@ -34,8 +40,10 @@ from review_app.domain.prioritisation import (
     record_texts,
     stopping_estimate,
 )
+from review_app.domain.prioritisation.protocol_prior import prior_from_protocol
+from review_app.domain.prioritisation.vote_labels import team_label
 from review_app.domain.vocabulary import Role, Stage, Vote
-from review_app.models import Decision, Membership, Record, RecordRank, utcnow
+from review_app.models import Decision, Membership, Record, RecordRank, Resolution, utcnow
 from review_app.services.permissions import Actor, require_role
 from review_app.services.progress import (
     stage_statuses,
@@ -68,19 +76,22 @@ def ranking_owner(session: Session, *, review_id: int, reviewer_id: int | None) 
 
 
 def ranking_owners(session: Session, *, review_id: int) -> list[int | None]:
-    """Whose rankings are trained now: while blind, every member with a title/abstract vote;
-    once unblinded, the team's shared ranking only."""
+    """Whose rankings are trained now: while blind, every member (one who has not voted yet
+    screens by the protocol's prior); once unblinded, the team's shared ranking only."""
     if not get_review(session, review_id).is_blind:
         return [None]
-    voters = session.exec(
-        select(Decision.reviewer_id)
-        .join(Membership, col(Membership.user_id) == Decision.reviewer_id)
-        .where(Decision.review_id == review_id, Decision.stage == STAGE)
-        .where(Membership.review_id == review_id)
-        .distinct()
-        .order_by(col(Decision.reviewer_id))
+    members: list[int] = list(
+        session.exec(
+            select(Membership.user_id)
+            .where(Membership.review_id == review_id)
+            .order_by(col(Membership.user_id))
+        )
     )
-    return list(voters)
+    return [*members]
+
+
+def _has_prior(session: Session, review_id: int) -> bool:
+    return not prior_from_protocol(get_protocol(session, review_id)).is_empty
 
 
 def _owned_by(owner: int | None) -> Any:
@@ -107,34 +118,53 @@ def training_labels(
     session: Session, *, review_id: int, reviewer_id: int | None = None
 ) -> dict[int, int]:
     """record id -> 1 (include) or 0 (exclude), by the rules in the module docstring: the given
-    reviewer's own votes, or (None) the team's labels."""
+    reviewer's own votes, or (None) the team's labels (``weighted_labels`` gives their weights)."""
+    return weighted_labels(session, review_id=review_id, reviewer_id=reviewer_id)[0]
+
+
+def weighted_labels(
+    session: Session, *, review_id: int, reviewer_id: int | None = None
+) -> tuple[dict[int, int], dict[int, float]]:
+    """(record id -> label, record id -> weight where it is not 1): the given reviewer's own
+    votes, each weighing 1, or (None) the team's labels by ``vote_labels.team_label``."""
     ids = unique_record_ids(session, review_id=review_id)
+    unique = set(ids)
     settings = get_protocol(session, review_id).screening
-    maybe_is_include = settings.maybe_counts_as == Vote.INCLUDE
     query = select(Decision.record_id, Decision.vote).where(
         Decision.review_id == review_id, Decision.stage == STAGE
     )
     if reviewer_id is not None:
-        unique = set(ids)
+        maybe_is_include = settings.maybe_counts_as == Vote.INCLUDE
         own = session.exec(query.where(Decision.reviewer_id == reviewer_id))
-        return {
+        labels = {
             record_id: int(vote != Vote.EXCLUDE)
             for record_id, vote in own
             if record_id in unique and (vote != Vote.MAYBE or maybe_is_include)
         }
-    statuses = stage_statuses(session, review_id=review_id, stage=STAGE, record_ids=ids)
-    votes: dict[int, set[str]] = defaultdict(set)
+        return labels, {}
+    votes: dict[int, list[str]] = defaultdict(list)
     for record_id, vote in session.exec(query):
-        votes[record_id].add(Vote.INCLUDE if vote == Vote.MAYBE and maybe_is_include else vote)
-    labels = {}
-    for record_id, status in statuses.items():
-        if status is StageStatus.INCLUDED:
-            labels[record_id] = 1
-        elif status is StageStatus.EXCLUDED:
-            labels[record_id] = 0
-        elif votes.get(record_id) in ({Vote.INCLUDE}, {Vote.EXCLUDE}):
-            labels[record_id] = int(votes[record_id] == {Vote.INCLUDE})
-    return labels
+        votes[record_id].append(vote)
+    resolutions = dict(
+        session.exec(
+            select(Resolution.record_id, Resolution.vote).where(
+                Resolution.review_id == review_id, Resolution.stage == STAGE
+            )
+        ).all()
+    )
+    labels, weights = {}, {}
+    for record_id in sorted(unique & (votes.keys() | resolutions.keys())):
+        labelled = team_label(
+            votes.get(record_id, []),
+            reviewers_per_record=settings.reviewers_per_record,
+            maybe_counts_as=settings.maybe_counts_as,
+            resolution=resolutions.get(record_id),
+        )
+        if labelled is not None:
+            labels[record_id] = labelled[0]
+            if labelled[1] != 1.0:
+                weights[record_id] = labelled[1]
+    return labels, weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,14 +174,32 @@ class RankingInputs:
     review_id: int
     labels: dict[int, int]
     record_ids: tuple[int, ...]  # the unique records, in the order of the texts
-    needs: tuple[int, int]  # includes, excludes before ranking starts
+    needs: tuple[int, int]  # includes, excludes before ranking starts (without a prior)
     reviewer_id: int | None = None  # whose ranking (None: the team's)
     read_at: datetime = field(default_factory=utcnow)  # stored as the ranking's trained_at
+    weights: dict[int, float] = field(default_factory=dict)  # record id -> weight, when not 1
+    has_prior: bool = False  # the protocol gives text to rank by before any vote
 
     @property
     def is_ready(self) -> bool:
+        """Whether a ranking can be trained: at once with a prior, else after ``needs``."""
+        if self.has_prior:
+            return True
         includes = sum(self.labels.values())
         return includes >= self.needs[0] and len(self.labels) - includes >= self.needs[1]
+
+    @property
+    def fingerprint(self) -> int:
+        """Equal for inputs that train the same ranking (whatever ``read_at``)."""
+        return hash(
+            (
+                self.record_ids,
+                self.needs,
+                self.has_prior,
+                tuple(sorted(self.labels.items())),
+                tuple(sorted(self.weights.items())),
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,12 +215,15 @@ def ranking_inputs(
     session: Session, *, review_id: int, reviewer_id: int | None = None
 ) -> RankingInputs:
     settings = get_protocol(session, review_id).screening
+    labels, weights = weighted_labels(session, review_id=review_id, reviewer_id=reviewer_id)
     return RankingInputs(
         review_id=review_id,
-        labels=training_labels(session, review_id=review_id, reviewer_id=reviewer_id),
+        labels=labels,
         record_ids=tuple(unique_record_ids(session, review_id=review_id)),
         needs=(settings.prioritise_after_includes, settings.prioritise_after_excludes),
         reviewer_id=reviewer_id,
+        weights=weights,
+        has_prior=_has_prior(session, review_id),
     )
 
 
@@ -192,7 +243,8 @@ def all_ranking_inputs(
 
 
 def ranker_for(session: Session, *, review_id: int, record_ids: tuple[int, ...]) -> Ranker:
-    """The review's records vectorised (slow on a large review: keep it while they don't change)."""
+    """The review's records vectorised, with the protocol's prior (slow on a large review: keep
+    it while they don't change)."""
     rows = {
         record_id: (title, abstract, keywords)
         for record_id, title, abstract, keywords in session.exec(
@@ -205,7 +257,8 @@ def ranker_for(session: Session, *, review_id: int, record_ids: tuple[int, ...])
     texts = record_texts(
         [r[0] for r in ordered], [r[1] for r in ordered], ["; ".join(r[2] or []) for r in ordered]
     )
-    return Ranker(texts, model=DEFAULT_MODEL)
+    prior = prior_from_protocol(get_protocol(session, review_id), texts=texts)
+    return Ranker(texts, model=DEFAULT_MODEL, prior=prior)
 
 
 def compute_ranking(inputs: RankingInputs, ranker: Ranker | None) -> Ranking:
@@ -217,7 +270,9 @@ def compute_ranking(inputs: RankingInputs, ranker: Ranker | None) -> Ranking:
         return Ranking([], includes, excludes, method, len(inputs.labels))
     row_of = {record_id: row for row, record_id in enumerate(inputs.record_ids)}
     labels = {row_of[rid]: label for rid, label in inputs.labels.items() if rid in row_of}
-    scores = [(inputs.record_ids[row], score) for row, score in ranker.rank(labels)]
+    weights = {row_of[rid]: w for rid, w in inputs.weights.items() if rid in row_of}
+    ranked = ranker.rank(labels, weights=weights)
+    scores = [(inputs.record_ids[row], score) for row, score in ranked]
     return Ranking(scores, includes, excludes, ranker.last_method, len(inputs.labels))
 
 

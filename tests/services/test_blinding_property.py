@@ -622,6 +622,7 @@ NO_ACTOR = {
     "progress.unique_record_ids": "follows the callers' reads (no vote is read)",
     "prisma.included_report_ids": "for services that checked the role (documented there)",
     "prioritisation.training_labels": "the ranking worker's inputs, never shown to a person",
+    "prioritisation.weighted_labels": "the ranking worker's inputs, never shown to a person",
     "prioritisation.ranking_inputs": "the ranking worker's inputs",
     "prioritisation.all_ranking_inputs": "the ranking worker's inputs",
     "prioritisation.ranking_owners": "the ranking worker: whose rankings to train",

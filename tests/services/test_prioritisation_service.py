@@ -1,24 +1,30 @@
-"""Active learning inside a review: labels from votes, a stored ranking, and the stopping aid."""
+"""Active learning inside a review: weighted labels from votes, the protocol's prior, a stored
+ranking, and the stopping aid."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 from sqlmodel import Session, select
 
 from review_app.errors import PermissionDeniedError
 from review_app.models import RecordRank, utcnow
+from review_app.services.conflicts import resolve
 from review_app.services.imports import import_file
 from review_app.services.permissions import Actor
 from review_app.services.prioritisation import (
     all_ranking_inputs,
     compute_ranking,
     ranker_for,
+    ranking_inputs,
     ranking_owner,
     refresh_ranking,
     relevance_of,
     stopping_aid,
     store_rankings,
     training_labels,
+    weighted_labels,
 )
 from review_app.services.reviews import ReviewPublic, set_blind
 from review_app.services.screening import next_record, record_vote
@@ -63,44 +69,87 @@ def vote_both(
         )
 
 
-def test_labels_use_agreement_else_the_votes_so_far(
+def test_team_labels_weigh_agreement_1_a_single_vote_half_and_a_conflict_is_an_include(
     session: Session, review: ReviewPublic, records: list[int], team: dict[str, UserPublic]
 ) -> None:
+    rita, raj = Actor.user(team["rita"].id), Actor.user(team["raj"].id)
     vote_both(session, review, team, records[0], "include")
     record_vote(
-        session,
-        actor=Actor.user(team["rita"].id),
-        review_id=review.id,
-        record_id=records[3],
-        stage="title_abstract",
-        vote="exclude",
+        session, actor=rita, review_id=review.id, record_id=records[3], stage=TA, vote="exclude"
     )
     record_vote(
-        session,
-        actor=Actor.user(team["rita"].id),
-        review_id=review.id,
-        record_id=records[4],
-        stage="title_abstract",
-        vote="include",
+        session, actor=rita, review_id=review.id, record_id=records[4], stage=TA, vote="include"
     )
     record_vote(
+        session, actor=raj, review_id=review.id, record_id=records[4], stage=TA, vote="exclude"
+    )
+    record_vote(
+        session, actor=raj, review_id=review.id, record_id=records[6], stage=TA, vote="maybe"
+    )
+    labels, weights = weighted_labels(session, review_id=review.id)
+    assert labels == {records[0]: 1, records[3]: 0, records[4]: 1, records[6]: 1}
+    assert weights == {records[3]: 0.5, records[4]: 0.5, records[6]: 0.5}
+    assert training_labels(session, review_id=review.id) == labels
+    resolve(
         session,
-        actor=Actor.user(team["raj"].id),
+        actor=Actor.user(team["lena"].id),
         review_id=review.id,
         record_id=records[4],
-        stage="title_abstract",
+        stage=TA,
         vote="exclude",
+        reason="wrong_population",
     )
-    assert training_labels(session, review_id=review.id) == {records[0]: 1, records[3]: 0}
+    labels, weights = weighted_labels(session, review_id=review.id)
+    assert labels[records[4]] == 0 and records[4] not in weights  # the lead's decision: 1
+    own, own_weights = weighted_labels(session, review_id=review.id, reviewer_id=raj.user_id)
+    assert own == {records[0]: 1, records[4]: 0, records[6]: 1} and own_weights == {}
 
 
-def test_ranking_waits_for_one_include_and_one_exclude(
+def test_the_inputs_carry_the_weights_and_change_when_a_vote_agrees(
     session: Session, review: ReviewPublic, records: list[int], team: dict[str, UserPublic]
 ) -> None:
-    vote_both(session, review, team, records[0], "include")
+    rita, raj = Actor.user(team["rita"].id), Actor.user(team["raj"].id)
+    record_vote(
+        session, actor=rita, review_id=review.id, record_id=records[0], stage=TA, vote="include"
+    )
+    before = ranking_inputs(session, review_id=review.id)
+    assert before.labels == {records[0]: 1} and before.weights == {records[0]: 0.5}
+    record_vote(
+        session, actor=raj, review_id=review.id, record_id=records[0], stage=TA, vote="include"
+    )
+    after = ranking_inputs(session, review_id=review.id)
+    assert after.labels == before.labels and after.weights == {}
+    assert after.fingerprint != before.fingerprint  # retrained although the labels are the same
+    assert replace(after, read_at=before.read_at).fingerprint == after.fingerprint
+
+
+def test_the_protocol_ranks_the_records_before_the_first_vote(
+    session: Session, review: ReviewPublic, records: list[int], team: dict[str, UserPublic]
+) -> None:
     summaries = refresh_ranking(session, review_id=review.id)
-    assert len(summaries) == 2  # blind: one ranking per reviewer who has voted
-    assert all(s.ranked == 0 and "waiting" in s.method for s in summaries)
+    assert {s.reviewer_id for s in summaries} == {user.id for user in team.values()}
+    assert all(s.ranked == len(records) and s.includes == 0 for s in summaries)
+    for name in ("rita", "raj", "lena"):
+        actor = Actor.user(team[name].id)
+        item = next_record(session, actor=actor, review_id=review.id, stage=TA)
+        assert item is not None and item.record.title.startswith(RELEVANT)
+        position = relevance_of(session, actor=actor, review_id=review.id, record_id=records[-1])
+        assert position is not None and position[0] > 3  # the soil records come after
+    set_blind(session, actor=Actor.user(team["lena"].id), review_id=review.id, blind=False)
+    [shared] = refresh_ranking(session, review_id=review.id)
+    assert shared.reviewer_id is None and shared.ranked == len(records)
+
+
+def test_without_a_prior_a_ranking_waits_for_the_protocols_labels(
+    session: Session, review: ReviewPublic, records: list[int], team: dict[str, UserPublic]
+) -> None:
+    vote_both(session, review, team, records[0], "include")
+    inputs = replace(ranking_inputs(session, review_id=review.id), has_prior=False)
+    assert inputs.needs == (1, 1) and not inputs.is_ready
+    ranker = ranker_for(session, review_id=review.id, record_ids=inputs.record_ids)
+    ranking = compute_ranking(inputs, ranker)
+    assert ranking.scores == [] and "waiting for 1 include(s) and 1 exclude(s)" in ranking.method
+    assert replace(inputs, has_prior=True).is_ready
 
 
 def test_likely_includes_come_first_for_both_reviewers(
@@ -109,9 +158,10 @@ def test_likely_includes_come_first_for_both_reviewers(
     vote_both(session, review, team, records[0], "include")
     vote_both(session, review, team, records[5], "exclude")
     summaries = refresh_ranking(session, review_id=review.id)
-    assert {s.reviewer_id for s in summaries} == {team["rita"].id, team["raj"].id}
-    assert all(s.ranked == len(records) - 2 and s.includes == 1 for s in summaries)
-    assert len(session.exec(select(RecordRank)).all()) == 2 * (len(records) - 2)
+    voters = [s for s in summaries if s.reviewer_id != team["lena"].id]
+    assert {s.reviewer_id for s in voters} == {team["rita"].id, team["raj"].id}
+    assert all(s.ranked == len(records) - 2 and s.includes == 1 for s in voters)
+    assert len(session.exec(select(RecordRank)).all()) == 2 * (len(records) - 2) + len(records)
     for name in ("rita", "raj"):
         actor = Actor.user(team[name].id)
         item = next_record(session, actor=actor, review_id=review.id, stage="title_abstract")
@@ -139,6 +189,32 @@ def test_while_blind_each_ranking_learns_from_its_owners_votes_only(
     assert rita_sees is not None and rita_sees[1] == len(records) - 2
     assert raj_sees is None  # raj labelled it himself: not in his ranking
     assert ranking_owner(session, review_id=review.id, reviewer_id=team["rita"].id) == rita.user_id
+
+
+def own_scores(session: Session, review: ReviewPublic, user_id: int) -> dict[int, float]:
+    ranks = session.exec(
+        select(RecordRank).where(
+            RecordRank.review_id == review.id, RecordRank.reviewer_id == user_id
+        )
+    )
+    return {rank.record_id: rank.score for rank in ranks}
+
+
+def test_while_blind_anothers_votes_never_move_a_ranking_even_before_ones_own(
+    session: Session, review: ReviewPublic, records: list[int], team: dict[str, UserPublic]
+) -> None:
+    raj = Actor.user(team["raj"].id)
+    refresh_ranking(session, review_id=review.id)
+    rita_before = own_scores(session, review, team["rita"].id)
+    raj_before = own_scores(session, review, team["raj"].id)
+    assert rita_before == raj_before  # the protocol alone: the same for everyone
+    for record_id, vote in ((records[1], "include"), (records[7], "exclude")):
+        record_vote(
+            session, actor=raj, review_id=review.id, record_id=record_id, stage=TA, vote=vote
+        )
+    refresh_ranking(session, review_id=review.id)
+    assert own_scores(session, review, team["rita"].id) == rita_before
+    assert own_scores(session, review, team["raj"].id) != raj_before  # raj's own votes count
 
 
 def test_once_unblinded_the_team_shares_one_ranking(
