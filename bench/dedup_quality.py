@@ -36,32 +36,32 @@ pass that venv's interpreter with ``--bib-dedupe /path/to/venv/bin/python``;
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import inspect
 import itertools
-import json
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.append(str(Path(__file__).resolve().parent))  # its neighbours, when loaded by path
 
+from bib_dedupe_client import BibDedupeMissing, BibDedupeRun, run_bib_dedupe
+
+from review_app.db import make_engine, migrate
 from review_app.domain.dedup import DedupRecord, DedupResult, PairDecision, find_duplicates
 from review_app.domain.record_fields import field_values
-from review_app.exporters.bibtex import _ENTRY_TYPES as BIBTEX_ENTRY_TYPES
 from review_app.importers import read_bytes
 from review_app.importers.plausibility import IssueTally
 from review_app.importers.record import RecordIn
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dedup"
-RUNNER = Path(__file__).resolve().parent / "bib_dedupe_runner.py"
 _WARNING_CHARS = 200  # of each import warning printed
 # bib-dedupe gets as many processes as find_duplicates has threads by default
 _ENGINE_WORKERS: int = inspect.signature(find_duplicates).parameters["workers"].default
-_NOT_INSTALLED = 3  # bib_dedupe_runner's exit status when bib-dedupe cannot be imported
 _SHOWN_PAIRS = 5  # pairs listed per kind of difference with --verbose
 _TITLE_CHARS = 90
 
@@ -134,7 +134,7 @@ def through_app(folder: Path, spec: LabelledSet) -> tuple[DedupResult, float, li
     warnings."""
     from sqlmodel import col, select
 
-    from review_app.db import make_engine, migrate, session_scope
+    from review_app.db import session_scope
     from review_app.models import CandidatePair, ClusterMember, DuplicateCluster, Record
     from review_app.services.deduplication import run_automatic_pass
     from review_app.services.demo import DEMO_PROTOCOL
@@ -261,92 +261,6 @@ def _print_errors(
                 )
 
 
-# bib-dedupe's entry types whose container is a ``booktitle`` (bib_dedupe.prep_container_title)
-_BOOKTITLE_TYPES = frozenset({"inproceedings", "proceedings", "inbook"})
-
-
-def bib_dedupe_row(record: DedupRecord) -> dict[str, str]:
-    """One record as bib-dedupe's input row (BibTeX field names, strings, "" when missing).
-
-    The entry type is the BibTeX type our BibTeX export writes for the publication type; a
-    record without one is an "article", bib-dedupe's own default for a file without types.
-    bib-dedupe reads the container from ``journal`` for articles and ``booktitle`` for
-    proceedings (it has none for other types). Authors: one item is given as it came (a whole
-    author string, which bib-dedupe's prep splits in any of its styles), several are joined
-    with " and " as BibTeX does.
-    """
-    kind = entry_type(record.publication_type)
-    container = "booktitle" if kind in _BOOKTITLE_TYPES else "journal"
-    values = {
-        "ID": str(record.id),
-        "ENTRYTYPE": kind,
-        "title": record.title,
-        "author": " and ".join(record.authors),
-        "year": str(record.year) if record.year is not None else None,
-        "journal": None,
-        "booktitle": None,
-        container: record.journal,
-        "volume": record.volume,
-        "number": record.issue,
-        "pages": record.pages,
-        "doi": record.doi,
-        "abstract": record.abstract,
-    }
-    return {name: value or "" for name, value in values.items()}
-
-
-def entry_type(publication_type: str | None) -> str:
-    """The BibTeX entry type of ``publication_type`` ("article" when there is none)."""
-    if not publication_type:
-        return "article"
-    plain = (
-        publication_type if publication_type.isascii() and publication_type.isalpha() else "misc"
-    )
-    return BIBTEX_ENTRY_TYPES.get(publication_type, plain).lower()
-
-
-@dataclass(frozen=True)
-class BibDedupeRun:
-    clusters: list[set[int]]
-    seconds: float
-    version: str
-    prepared: int  # records bib-dedupe's prep returned
-    maybe_pairs: int  # left to a person: not scored
-    maybe_records: int  # the records in those pairs (its review queue)
-
-
-class BibDedupeMissing(RuntimeError):
-    """bib-dedupe cannot be imported by the interpreter given."""
-
-
-def run_bib_dedupe(records: list[DedupRecord], python: str, cpu: int) -> BibDedupeRun:
-    """bib-dedupe's automatic clusters of ``records``, from ``bench/bib_dedupe_runner.py`` run
-    by ``python`` (an interpreter that has bib-dedupe)."""
-    with tempfile.TemporaryDirectory(prefix="bib-dedupe-") as folder:
-        given, answer = Path(folder) / "in.json", Path(folder) / "out.json"
-        rows = [bib_dedupe_row(r) for r in records]
-        given.write_text(json.dumps({"cpu": cpu, "records": rows}), encoding="utf-8")
-        try:
-            done = subprocess.run(
-                [python, str(RUNNER), str(given), str(answer)], capture_output=True, text=True
-            )
-        except OSError as error:  # no such file, not executable
-            raise BibDedupeMissing(f"cannot run {python}: {error.strerror}") from error
-        if done.returncode == _NOT_INSTALLED:
-            raise BibDedupeMissing(done.stderr.strip())
-        if done.returncode != 0:
-            raise RuntimeError(f"bib-dedupe failed ({python}):\n{done.stderr[-2000:]}")
-        out = json.loads(answer.read_text(encoding="utf-8"))
-    return BibDedupeRun(
-        clusters=[{int(i) for i in group} for group in out["clusters"]],
-        seconds=out["seconds"],
-        version=out["version"],
-        prepared=out["prepared"],
-        maybe_pairs=out["maybe_pairs"],
-        maybe_records=out["maybe_records"],
-    )
-
-
 def report_bib_dedupe(
     records: list[DedupRecord], groups: list[set[int]], run: BibDedupeRun, ours: dict
 ) -> dict:
@@ -420,6 +334,79 @@ def print_table(rows: list[tuple[str, dict, dict | None]]) -> None:
         print("| " + " | ".join(cells) + " |")
 
 
+@dataclass
+class BibDedupeOption:
+    """How to run bib-dedupe, and whether to (off once it was found missing)."""
+
+    python: str
+    cpu: int
+    enabled: bool
+
+
+def beside_ours(
+    bib: BibDedupeOption,
+    records: list[DedupRecord],
+    groups: list[set[int]],
+    ours: dict,
+    verbose: bool,
+) -> dict | None:
+    """bib-dedupe on ``records``, printed beside ``ours``; its figures (None when not run)."""
+    if not bib.enabled:
+        return None
+    try:
+        run = run_bib_dedupe(records, bib.python, bib.cpu)
+    except BibDedupeMissing as missing:
+        print(
+            f"  bib-dedupe skipped: {missing} (pip install -e '.[bench]', or "
+            "--bib-dedupe PYTHON, or --skip-bib-dedupe)"
+        )
+        bib.enabled = False
+        return None
+    theirs = report_bib_dedupe(records, groups, run, ours) | {"clusters": run.clusters}
+    if verbose:
+        print_differences(records, groups, ours, theirs)
+    return theirs
+
+
+def regression_rows(
+    bib: BibDedupeOption, engine_only: bool, verbose: bool
+) -> list[tuple[str, dict, dict | None]]:
+    """The hand-labelled sets of tests/data/dedup_regression (bench/dedup_regression.py's
+    loader: the files imported one after another as a user would), ours and bib-dedupe's on
+    the records the import stored. Nothing when the loader or the exports are absent."""
+    loader = _regression_loader()
+    if loader is None or not loader.PARSERS.exists():
+        print("regression sets: loader or ../shared/data/parsers absent; skipped")
+        return []
+    print("regression sets (bench/dedup_regression.py: the import service, files in order):")
+    rows: list[tuple[str, dict, dict | None]] = []
+    for spec in loader.load_sets():
+        database = make_engine("sqlite://")
+        migrate(database)
+        imported = loader.import_set(database, spec)
+        database.dispose()
+        records, groups = imported.records, spec.groups()
+        if engine_only:
+            ours = report(spec.name, records, groups, verbose)
+        else:
+            ours = report(spec.name, records, groups, verbose, imported.result, imported.seconds)
+        for warning in imported.warnings:
+            print(f"  import warning: {warning[:_WARNING_CHARS]}")
+        rows.append((spec.name, ours, beside_ours(bib, records, groups, ours, verbose)))
+    return rows
+
+
+def _regression_loader() -> ModuleType | None:
+    path = Path(__file__).resolve().parent / "dedup_regression.py"
+    found = importlib.util.spec_from_file_location("dedup_regression", path)
+    if not path.exists() or found is None or found.loader is None:
+        return None
+    module = importlib.util.module_from_spec(found)
+    sys.modules["dedup_regression"] = module  # its dataclasses look their module up there
+    found.loader.exec_module(module)
+    return module
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -440,12 +427,15 @@ def main(argv: list[str] | None = None) -> int:
         default=_ENGINE_WORKERS,
         help=f"bib-dedupe's processes (default {_ENGINE_WORKERS}, our engine's threads)",
     )
+    parser.add_argument(
+        "--skip-regression", action="store_true", help="leave out tests/data/dedup_regression"
+    )
     args = parser.parse_args(argv)
     if not args.data.exists():
         print(f"no data at {args.data}; nothing to measure")
         return 0
     print("path:", "engine only" if args.engine_only else "import service + automatic pass")
-    compare = not args.skip_bib_dedupe
+    bib = BibDedupeOption(args.bib_dedupe, args.bib_dedupe_cpu, not args.skip_bib_dedupe)
     rows: list[tuple[str, dict, dict | None]] = []
     for spec in SETS:
         folder = args.data / spec.name
@@ -457,22 +447,9 @@ def main(argv: list[str] | None = None) -> int:
             ours = report(spec.name, records, groups, args.verbose, result, seconds)
         for warning in warnings:
             print(f"  import warning: {warning[:_WARNING_CHARS]}")
-        theirs = None
-        if compare:
-            try:
-                run = run_bib_dedupe(records, args.bib_dedupe, args.bib_dedupe_cpu)
-            except BibDedupeMissing as missing:
-                print(
-                    f"  bib-dedupe skipped: {missing} (pip install -e '.[bench]', or "
-                    "--bib-dedupe PYTHON, or --skip-bib-dedupe)"
-                )
-                compare = False
-            else:
-                theirs = report_bib_dedupe(records, groups, run, ours)
-                theirs["clusters"] = run.clusters
-                if args.verbose:
-                    print_differences(records, groups, ours, theirs)
-        rows.append((spec.name, ours, theirs))
+        rows.append((spec.name, ours, beside_ours(bib, records, groups, ours, args.verbose)))
+    if not args.skip_regression:
+        rows += regression_rows(bib, args.engine_only, args.verbose)
     print_table(rows)
     return 0
 

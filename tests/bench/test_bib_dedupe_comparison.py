@@ -15,18 +15,18 @@ from review_app.domain.dedup import DedupRecord
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "dedup_quality", REPO / "bench" / "dedup_quality.py"
-    )
+def _bench(name: str) -> ModuleType:
+    """A script of bench/ (not a package) by its path."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("dedup_quality", module)
+    sys.modules.setdefault(name, module)
     spec.loader.exec_module(module)
     return module
 
 
-bench = _bench()
+bench = _bench("dedup_quality")
+client = _bench("bib_dedupe_client")
 
 
 def _paper(id: int, **fields: object) -> DedupRecord:
@@ -57,11 +57,11 @@ def _paper(id: int, **fields: object) -> DedupRecord:
     ],
 )
 def test_entry_type_follows_our_bibtex_export(publication_type: str | None, expected: str):
-    assert bench.entry_type(publication_type) == expected
+    assert client.entry_type(publication_type) == expected
 
 
 def test_article_row_has_every_column_as_text():
-    row = bench.bib_dedupe_row(_paper(7, abstract=None))
+    row = client.bib_dedupe_row(_paper(7, abstract=None))
     assert row == {
         "ID": "7",
         "ENTRYTYPE": "article",
@@ -79,7 +79,7 @@ def test_article_row_has_every_column_as_text():
 
 
 def test_proceedings_container_goes_to_booktitle():
-    row = bench.bib_dedupe_row(
+    row = client.bib_dedupe_row(
         _paper(3, journal="AMCIS 2017 Proceedings", publication_type="CONF", year=None)
     )
     assert (row["ENTRYTYPE"], row["booktitle"], row["journal"]) == (
@@ -92,7 +92,7 @@ def test_proceedings_container_goes_to_booktitle():
 
 def test_one_author_string_is_passed_as_it_came():
     # ASySD's glued style: bib-dedupe's prep splits it, as our engine does
-    row = bench.bib_dedupe_row(_paper(1, authors=["Adeli K.Lewis G. F."]))
+    row = client.bib_dedupe_row(_paper(1, authors=["Adeli K.Lewis G. F."]))
     assert row["author"] == "Adeli K.Lewis G. F."
 
 
@@ -116,8 +116,8 @@ def test_runner_without_bib_dedupe_says_so(tmp_path: Path):
     python = tmp_path / "python-without-site"
     python.write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n')
     python.chmod(0o755)
-    with pytest.raises(bench.BibDedupeMissing, match="bib-dedupe is not installed"):
-        bench.run_bib_dedupe([_paper(1)], str(python), cpu=1)
+    with pytest.raises(client.BibDedupeMissing, match="bib-dedupe is not installed"):
+        client.run_bib_dedupe([_paper(1)], str(python), cpu=1)
 
 
 def test_bib_dedupe_merges_two_copies_and_keeps_a_different_paper():
@@ -130,12 +130,12 @@ def test_bib_dedupe_merges_two_copies_and_keeps_a_different_paper():
         pages="101-109",
         doi=None,
     )
-    run = bench.run_bib_dedupe([_paper(1), copy, other], sys.executable, cpu=1)
+    run = client.run_bib_dedupe([_paper(1), copy, other], sys.executable, cpu=1)
     assert run.clusters == [{1, 2}]
     assert run.prepared == 3
     assert run.seconds > 0
 
 
 def test_runner_with_no_such_interpreter_says_so(tmp_path: Path):
-    with pytest.raises(bench.BibDedupeMissing, match="cannot run"):
-        bench.run_bib_dedupe([_paper(1)], str(tmp_path / "no-python"), cpu=1)
+    with pytest.raises(client.BibDedupeMissing, match="cannot run"):
+        client.run_bib_dedupe([_paper(1)], str(tmp_path / "no-python"), cpu=1)
