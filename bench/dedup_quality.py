@@ -2,7 +2,7 @@
 ours and bib-dedupe's on the same records in the same run.
 
     python bench/dedup_quality.py [--verbose] [--data PATH] [--engine-only]
-        [--skip-bib-dedupe | --bib-dedupe PYTHON] [--bib-dedupe-cpu N]
+        [--skip-bib-dedupe | --bib-dedupe PYTHON] [--bib-dedupe-cpu N] [--skip-regression]
 
 By default each set goes through the app as a user's file would: its file, exactly as it is (no
 column dropped, not re-encoded), is imported with ``review-app``'s import service into a fresh
@@ -21,16 +21,21 @@ a group in the ground truth; predicted pairs are every pair inside a merged clus
 
 bib-dedupe (CoLRev's deduplicator, Wagner 2024, JOSS 9(97) 6318; PyPI ``bib-dedupe``) runs on
 the same records, those our import read (the same fields, the same per-file plausibility), each
-mapped to a BibTeX-style row (:func:`bib_dedupe_row`), through its documented pipeline prep,
-block, match, cluster, in a process of its own (``bench/bib_dedupe_runner.py``). Only its
+mapped to a BibTeX-style row (``bench/bib_dedupe_client.py``), through its documented pipeline
+prep, block, match, cluster, in a process of its own (``bench/bib_dedupe_runner.py``). Only its
 automatic merges count (the pairs ``match`` labels "duplicate"; its "maybe" pairs, left to a
-person, are counted but not scored), scored exactly as ours. Its time covers prep to cluster,
-ours the automatic pass (or the engine alone with ``--engine-only``); both get the same number
-of cores (``--bib-dedupe-cpu``, default our engine's two workers). Install it with
+person, are counted but not scored), scored exactly as ours. Times are wall-clock seconds:
+bib-dedupe's prep to cluster, with as many processes (``--bib-dedupe-cpu``) as our engine has
+threads (two); ours the automatic pass (the engine alone with ``--engine-only``). Install it with
 ``pip install -e '.[bench]'`` (it changes none of the app's pins), or into a venv of its own and
 pass that venv's interpreter with ``--bib-dedupe /path/to/venv/bin/python``;
 ``--skip-bib-dedupe`` leaves it out, and without it the bench says so in one line and goes on.
 ``--verbose`` also lists the true pairs one of the two found and the other missed.
+
+Then the same for the hand-labelled sets of ``tests/data/dedup_regression`` (overlapping real
+exports, imported one file after another by ``bench/dedup_regression.py``'s loader; with
+``--engine-only`` our engine runs on the records that import stored); ``--skip-regression``
+leaves them out. A table of every set closes the output.
 """
 
 from __future__ import annotations
