@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from review_app.domain.prioritisation import Ranker
 from review_app.domain.prioritisation.protocol_prior import (
     prior_from_mapping,
     prior_from_protocol,
@@ -170,3 +171,16 @@ def test_the_bench_priors_read(path: Path) -> None:
     with path.open("rb") as file:
         prior = prior_from_mapping(tomllib.load(file), source=str(path))
     assert len(prior.include_texts) >= 1 and not prior.is_empty
+
+
+def test_before_any_vote_the_kratom_prior_ranks_an_eligible_trial_first(kratom: Protocol) -> None:
+    texts = [
+        "Mitragynine antinociception in rats and mice: a receptor binding study",
+        "Soil erosion and rainfall in alpine catchments",
+        "Kratom for painful diabetic neuropathy in adults: a randomised placebo-controlled trial",
+        "Kratom use: a narrative review and case report",
+    ]
+    ranker = Ranker(texts, prior=prior_from_protocol(kratom, texts=texts))
+    assert ranker.rank({})[0][0] == 2
+    scores = ranker.scores({})
+    assert scores[2] > scores[3] and scores[2] > scores[0]
