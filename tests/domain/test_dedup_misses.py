@@ -105,3 +105,22 @@ def test_queue_leaves_out_pairs_already_merged_through_other_copies() -> None:
     result = find_duplicates([with_doi, same_doi, same_pmid])
     assert result.clusters == [{1, 2, 3}]
     assert result.uncertain_pairs == []
+
+
+def test_judgement_calls_go_to_a_person() -> None:
+    """Left to the review queue on purpose, neither merged nor dropped: a review and its
+    update years later (two versions, the author list grown), and one title by one author in
+    a supplement and in a regular issue of one volume (two printed items)."""
+    update = replace(REVIEW, id=2, year=2015, authors=[*REVIEW.authors, "Silva, R."], volume="6")
+    assert decision_of(REVIEW, update) == "uncertain"
+    article = DedupRecord(
+        id=3,
+        title="Differentiation therapy in acute promyelocytic leukaemia",
+        authors=["Moreau, P. L."],
+        year=1997,
+        journal="Leukemia Research",
+        volume="11",
+        pages="1262-1268",
+    )
+    in_supplement = replace(article, id=4, volume="11 Suppl 2", pages="S33-38")
+    assert decision_of(article, in_supplement) == "uncertain"
