@@ -25,6 +25,25 @@ from review_app.exporters.bibtex import _ENTRY_TYPES as BIBTEX_ENTRY_TYPES
 
 RUNNER = Path(__file__).resolve().parent / "bib_dedupe_runner.py"
 
+# The standard BibTeX entry types (Patashnik, "BibTeXing", 1988)
+_BIBTEX_TYPES = frozenset(
+    {
+        "article",
+        "book",
+        "booklet",
+        "conference",
+        "inbook",
+        "incollection",
+        "inproceedings",
+        "manual",
+        "mastersthesis",
+        "misc",
+        "phdthesis",
+        "proceedings",
+        "techreport",
+        "unpublished",
+    }
+)
 # bib-dedupe's entry types whose container is a ``booktitle`` (bib_dedupe.prep_container_title)
 _BOOKTITLE_TYPES = frozenset({"inproceedings", "proceedings", "inbook"})
 
@@ -32,8 +51,7 @@ _BOOKTITLE_TYPES = frozenset({"inproceedings", "proceedings", "inbook"})
 def bib_dedupe_row(record: DedupRecord) -> dict[str, str]:
     """One record as bib-dedupe's input row (BibTeX field names, strings, "" when missing).
 
-    The entry type is the BibTeX type our BibTeX export writes for the publication type; a
-    record without one is an "article", bib-dedupe's own default for a file without types.
+    The entry type is :func:`entry_type`.
     bib-dedupe reads the container from ``journal`` for articles and ``booktitle`` for
     proceedings (it has none for other types). Authors: one item is given as it came (a whole
     author string, which bib-dedupe's prep splits in any of its styles), several are joined
@@ -60,13 +78,11 @@ def bib_dedupe_row(record: DedupRecord) -> dict[str, str]:
 
 
 def entry_type(publication_type: str | None) -> str:
-    """The BibTeX entry type of ``publication_type`` ("article" when there is none)."""
-    if not publication_type:
-        return "article"
-    plain = (
-        publication_type if publication_type.isascii() and publication_type.isalpha() else "misc"
-    )
-    return BIBTEX_ENTRY_TYPES.get(publication_type, plain).lower()
+    """The BibTeX entry type of ``publication_type``, as our BibTeX export maps it; "article",
+    bib-dedupe's default for a file without types, when there is none or it is no BibTeX type
+    (Web of Science's "J", PubMed's "Journal Article; Review", "Editorial")."""
+    kind = BIBTEX_ENTRY_TYPES.get(publication_type or "", publication_type or "").lower()
+    return kind if kind in _BIBTEX_TYPES else "article"
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,10 @@ def _paper(id: int, **fields: object) -> DedupRecord:
         ("CONF", "inproceedings"),
         ("inproceedings", "inproceedings"),
         ("Book Section", "incollection"),
-        ("Editorial; Review", "misc"),
+        ("Book", "book"),
+        ("phdthesis", "phdthesis"),
+        ("J", "article"),  # Web of Science's journal code
+        ("Editorial; Review", "article"),  # no BibTeX type: bib-dedupe's default
     ],
 )
 def test_entry_type_follows_our_bibtex_export(publication_type: str | None, expected: str):
