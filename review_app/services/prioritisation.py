@@ -183,6 +183,8 @@ class RankingInputs:
     @property
     def is_ready(self) -> bool:
         """Whether a ranking can be trained: at once with a prior, else after ``needs``."""
+        if not self.record_ids:
+            return False
         if self.has_prior:
             return True
         includes = sum(self.labels.values())
@@ -266,7 +268,11 @@ def compute_ranking(inputs: RankingInputs, ranker: Ranker | None) -> Ranking:
     includes = sum(inputs.labels.values())
     excludes = len(inputs.labels) - includes
     if not inputs.is_ready or ranker is None:
-        method = f"waiting for {inputs.needs[0]} include(s) and {inputs.needs[1]} exclude(s)"
+        method = (
+            f"waiting for {inputs.needs[0]} include(s) and {inputs.needs[1]} exclude(s)"
+            if inputs.record_ids
+            else "no records to rank"
+        )
         return Ranking([], includes, excludes, method, len(inputs.labels))
     row_of = {record_id: row for row, record_id in enumerate(inputs.record_ids)}
     labels = {row_of[rid]: label for rid, label in inputs.labels.items() if rid in row_of}

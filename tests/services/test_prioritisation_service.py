@@ -140,6 +140,13 @@ def test_the_protocol_ranks_the_records_before_the_first_vote(
     assert shared.reviewer_id is None and shared.ranked == len(records)
 
 
+def test_a_review_without_records_has_nothing_to_rank(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+) -> None:
+    summaries = refresh_ranking(session, review_id=review.id)
+    assert len(summaries) == 3 and all(s.method == "no records to rank" for s in summaries)
+
+
 def test_without_a_prior_a_ranking_waits_for_the_protocols_labels(
     session: Session, review: ReviewPublic, records: list[int], team: dict[str, UserPublic]
 ) -> None:
