@@ -21,29 +21,10 @@ sys.path.append(str(Path(__file__).resolve().parent))  # bib_dedupe_runner, when
 from bib_dedupe_runner import NOT_INSTALLED
 
 from review_app.domain.dedup import DedupRecord
-from review_app.exporters.bibtex import _ENTRY_TYPES as BIBTEX_ENTRY_TYPES
+from review_app.exporters.bibtex import bibtex_entry_type
 
 RUNNER = Path(__file__).resolve().parent / "bib_dedupe_runner.py"
 
-# The standard BibTeX entry types (Patashnik, "BibTeXing", 1988)
-_BIBTEX_TYPES = frozenset(
-    {
-        "article",
-        "book",
-        "booklet",
-        "conference",
-        "inbook",
-        "incollection",
-        "inproceedings",
-        "manual",
-        "mastersthesis",
-        "misc",
-        "phdthesis",
-        "proceedings",
-        "techreport",
-        "unpublished",
-    }
-)
 # bib-dedupe's entry types whose container is a ``booktitle`` (bib_dedupe.prep_container_title)
 _BOOKTITLE_TYPES = frozenset({"inproceedings", "proceedings", "inbook"})
 
@@ -81,8 +62,9 @@ def entry_type(publication_type: str | None) -> str:
     """The BibTeX entry type of ``publication_type``, as our BibTeX export maps it; "article",
     bib-dedupe's default for a file without types, when there is none or it is no BibTeX type
     (Web of Science's "J", PubMed's "Journal Article; Review", "Editorial")."""
-    kind = BIBTEX_ENTRY_TYPES.get(publication_type or "", publication_type or "").lower()
-    return kind if kind in _BIBTEX_TYPES else "article"
+    kind = bibtex_entry_type(publication_type)
+    unnamed = kind == "misc" and (publication_type or "").lower() != "misc"
+    return "article" if unnamed else kind
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,26 @@ _ENTRY_TYPES = {
     "RPRT": "techreport",
     "Report": "techreport",
 }
+# BibTeX's standard entry types (Patashnik 1988, "BibTeXing", section 4); any other publication
+# type (Web of Science's "J", "Editorial") is written as @misc with its own words in ``type``.
+BIBTEX_TYPES = frozenset(
+    {
+        "article",
+        "book",
+        "booklet",
+        "conference",
+        "inbook",
+        "incollection",
+        "inproceedings",
+        "manual",
+        "mastersthesis",
+        "misc",
+        "phdthesis",
+        "proceedings",
+        "techreport",
+        "unpublished",
+    }
+)
 _GENERIC = "misc"  # our reader takes the type from the ``type`` field of a @misc entry
 _AND = re.compile(r"\band\b", re.IGNORECASE)
 _KEY = re.compile(r'[^\s,{}()=#%"\'\\]+')
@@ -52,10 +72,16 @@ def dumps_bibtex(records: Iterable[RecordIn]) -> str:
     return str(bibtexparser.write_string(Library(entries)))
 
 
+def bibtex_entry_type(publication_type: str | None) -> str:
+    """The standard BibTeX entry type a record's publication type is written as: RIS and
+    EndNote names mapped, a BibTeX type kept, anything else ``misc``."""
+    kind = _ENTRY_TYPES.get(publication_type or "", (publication_type or _GENERIC).lower())
+    return kind if kind in BIBTEX_TYPES else _GENERIC
+
+
 def _entry(record: RecordIn, number: int) -> Entry:
     kind = record.publication_type
-    plain = kind if kind and kind.isascii() and kind.isalpha() else _GENERIC
-    entry_type = _ENTRY_TYPES.get(kind or "", plain).lower()
+    entry_type = bibtex_entry_type(kind)
     key = record.source_record_id
     text = {
         "title": record.title,

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from review_app.errors import ImportFileError
 from review_app.exporters import dumps_bibtex, dumps_csv, dumps_ris, dumps_xlsx
+from review_app.exporters.bibtex import bibtex_entry_type
 from review_app.exporters.tabular import COLUMNS
 from review_app.importers import RecordIn, read_bytes
 
@@ -121,3 +122,22 @@ def test_every_shared_record_survives_our_ris() -> None:
         assert [fields(r) for r in back] == [fields(r) for r in records], path.name
         count += len(records)
     assert count == 787
+
+
+@pytest.mark.parametrize(
+    ("publication_type", "entry"),
+    [
+        ("JOUR", "article"),
+        ("Conference Paper", "inproceedings"),
+        ("inproceedings", "inproceedings"),
+        ("J", "misc"),  # Web of Science's code: its words go in the type field
+        ("Editorial", "misc"),
+        (None, "misc"),
+    ],
+)
+def test_a_bibtex_entry_is_always_a_standard_type(publication_type: str | None, entry: str) -> None:
+    assert bibtex_entry_type(publication_type) == entry
+    text = dumps_bibtex([RecordIn(title="A trial", publication_type=publication_type)])
+    assert text.startswith(f"@{entry}{{")
+    (back,) = read_bytes(text.encode(), filename="back.bib").records
+    assert back.publication_type == publication_type
