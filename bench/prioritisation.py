@@ -350,6 +350,24 @@ def bench_speed(n_records: int) -> None:
         ranking = ranker.rank(known)
         seconds = time.perf_counter() - start
         print(f"retrain + re-rank, {n_labelled} labelled, {len(ranking)} ranked: {seconds:.2f} s")
+    bench_stopping_speed(n_records)
+
+
+def bench_stopping_speed(n_records: int) -> None:
+    """The stopping point over a whole order: includes drawn first with odds ``bias`` (buscar's
+    ``generate_dataset``); bias 1 is a random order, the slowest case (it stops late)."""
+    for prevalence in (0.02, 0.10):
+        for bias in (1.0, 10.0):
+            rng = np.random.default_rng(0)
+            n_included = int(n_records * prevalence)
+            odds = np.where(np.arange(n_records) < n_included, bias, 1.0)
+            order = rng.choice(n_records, n_records, replace=False, p=odds / odds.sum())
+            start = time.perf_counter()
+            stop = stopping_point((order < n_included).astype(np.int64))
+            print(
+                f"stopping point, {n_records} records, {prevalence:.0%} included, bias {bias:g}: "
+                f"stop after {stop.stop_after}, {time.perf_counter() - start:.2f} s"
+            )
 
 
 def main() -> None:

@@ -1,4 +1,5 @@
-"""When to stop screening: a hypergeometric test on a random sample of the unscreened records.
+"""When to stop screening: a hypergeometric test on a random sample of the unscreened records,
+or on the last records screened in ranked order.
 
 Callaghan MW, Müller-Hansen F (2020). Statistical stopping criteria for automated screening in
 systematic reviews. Systematic Reviews 9:273. doi:10.1186/s13643-020-01521-4.
