@@ -67,6 +67,7 @@ def run_automatic_pass(session: Session, *, actor: Actor, review_id: int) -> Ded
     state = _state(session, review_id)
     evidence = _evidence_by_cluster(result)
     merged_clusters = merged_records = 0
+    held_back: list[PairDecision] = []
     for number, ids in enumerate(result.clusters):
         added = _merge(
             session,
@@ -80,7 +81,10 @@ def run_automatic_pass(session: Session, *, actor: Actor, review_id: int) -> Ded
         )
         merged_clusters += added > 0
         merged_records += added
-    queued = _queue(session, review_id=review_id, pairs=result.uncertain_pairs)
+        if not _joined(state, ids):
+            held_back += _asked(evidence.get(number, []))
+    pairs = [*result.uncertain_pairs, *held_back]
+    queued = _queue(session, review_id=review_id, pairs=pairs)
     session.execute(
         update(Record).where(col(Record.id).in_([r.id for r in new])).values(dedup_checked=True)
     )
@@ -394,6 +398,28 @@ def _queue(session: Session, *, review_id: int, pairs: list[PairDecision]) -> in
     )
     session.flush()
     return len(new)
+
+
+# Why certain pairs went to the queue: their merge would have fused two existing merges or made a
+# screened record a copy, which an automatic pass never does (``_merge``, ``_grow``).
+HELD_BACK = "their merge would join two existing merges or make a screened record a copy"
+
+
+def _joined(state: _State, ids: set[int]) -> bool:
+    """Whether every record of an engine cluster ended up in one active merge."""
+    placed = {state.cluster_of.get(rid) for rid in ids}
+    return len(placed) == 1 and None not in placed
+
+
+def _asked(evidence: list[dict[str, Any]]) -> list[PairDecision]:
+    """A refused cluster's certain pairs, as questions for a lead (nothing is lost unseen: the
+    engine leaves out of its queue the doubts inside a cluster it built)."""
+    return [
+        PairDecision(
+            e["a"], e["b"], "uncertain", e["score"], {**e["evidence"], "safeguard": HELD_BACK}
+        )
+        for e in evidence
+    ]
 
 
 def _evidence_by_cluster(result: DedupResult) -> dict[int, list[dict[str, Any]]]:

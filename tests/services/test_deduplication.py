@@ -316,3 +316,30 @@ def test_the_queue_says_strength_evidence_and_a_citation_not_bits(
     assert article.citation.startswith("Vicknasingam, B. et al. (2020). Kratom and pain tolerance:")
     assert article.citation.endswith("Yale J Biol Med 93(2):229-238")
     assert citation_line({"title": "A title that ends."}) == "A title that ends"
+
+
+def test_a_merge_the_pass_may_not_make_goes_to_the_queue_not_nowhere(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+) -> None:
+    """A new copy certain to match a merge and a screened record outside it: the automatic pass
+    never makes a screened record a copy, so the new copy's pairs go to a lead (they were
+    dropped unseen, and the copy stayed in screening)."""
+    lead = Actor.user(team["lena"].id)
+    with_abstract = "AB  - Randomised crossover study in 26 regular kratom users.\nER  -"
+    b, c, screened = load(
+        session, review, ARTICLE + SAME_IN_EMBASE + ARTICLE.replace("ER  -", with_abstract), "3.ris"
+    )
+    run_automatic_pass(session, actor=OPERATOR, review_id=review.id)
+    [cluster] = list_clusters(session, actor=lead, review_id=review.id)
+    undo_merge(session, actor=lead, review_id=review.id, cluster_id=cluster.id)
+    decide_pair(session, actor=lead, review_id=review.id,
+                pair_id=queue_pair(session, review, b, c), decision="duplicate")  # fmt: skip
+    record_vote(session, actor=Actor.user(team["rita"].id), review_id=review.id,
+                record_id=screened, stage="title_abstract", vote="include")  # fmt: skip
+    [new] = load(session, review, ARTICLE.replace("SP  - 229", "SP  - 229\nDO  - 10.1/k"), "u.ris")
+    summary = run_automatic_pass(session, actor=OPERATOR, review_id=review.id)
+    assert summary.merged_records == 0
+    asked = list_queue(session, actor=lead, review_id=review.id)
+    assert {tuple(sorted((p.a.id, p.b.id))) for p in asked} >= {(b, new), (screened, new)}
+    assert all("screened record a copy" in p.evidence["safeguard"] for p in asked)
+    assert new in unique_record_ids(session, review_id=review.id)
