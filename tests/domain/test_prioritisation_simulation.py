@@ -9,10 +9,12 @@ number of records not screened before that tail.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
-from review_app.domain.prioritisation import simulate
+from review_app.domain.prioritisation import PriorKnowledge, simulate, simulation
 from review_app.domain.prioritisation.simulation import stopping_point
 
 TOPIC = "methylphenidate attention deficit hyperactivity children randomised placebo trial"
@@ -54,3 +56,20 @@ def test_an_order_that_never_convinces_stops_at_the_end() -> None:
     labels = np.array([0] * 9 + [1])
     assert stopping_point(labels).stop_after == 10
     assert stopping_point(labels).work_saved == 0.0
+
+
+def test_the_prior_reaches_the_ranker(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[PriorKnowledge | None] = []
+
+    class SpyRanker(simulation.Ranker):
+        def __init__(self, *args: Any, prior: PriorKnowledge | None = None, **kw: Any) -> None:
+            seen.append(prior)
+            super().__init__(*args, prior=prior, **kw)
+
+    monkeypatch.setattr(simulation, "Ranker", SpyRanker)
+    prior = PriorKnowledge(include_texts=(TOPIC,), exclude_texts=("knee hip cohort",))
+    titles = [f"{TOPIC} {i}" for i in range(3)] + [f"{OTHER[i]} cohort" for i in range(9)]
+    result = simulate(titles, [""] * 12, [1] * 3 + [0] * 9, seed=0, prior=prior)
+    simulate(titles, [""] * 12, [1] * 3 + [0] * 9, seed=0)
+    assert seen == [prior, None]
+    assert sorted(result.order) == list(range(12))

@@ -90,9 +90,8 @@ def simulate(
     """Screen every record in the order the model suggests; see the module doc."""
     truth = _checked_labels(labels, len(titles))
     priors = prior_rows(truth, seed, n_prior_included, n_prior_excluded)
-    options: dict[str, Any] = {"prior": prior} if prior is not None else {}
     texts = record_texts(titles, abstracts, keywords)
-    ranker = Ranker(texts, model=model, seed=seed, **options)
+    ranker = Ranker(texts, model=model, seed=seed, prior=prior)
     batch = max(1, math.ceil(len(truth) / MAX_RETRAININGS))
     order = screening_order(ranker, truth, priors, batch)
     wss, recall = metrics_from_order(order, truth.tolist())
