@@ -49,6 +49,9 @@ class ModelSpec:
     score: ScoreFunction  # (X_train, y, sample_weight, X_all) -> one score per row of X_all
     include_weight: float
     presumed_excludes: int
+    features: str = "words"  # features.FEATURE_SETS
+    presumed_weight: float = 1.0
+    feedback: bool = False  # blend in similarity to the includes while they are few
 
 
 def _logistic(
@@ -82,12 +85,51 @@ def _naive_bayes(
     return np.asarray(x_all @ log_ratio)  # the class prior shifts every score equally
 
 
+def _svm_and_logistic(
+    x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_all: sparse.csr_matrix
+) -> np.ndarray:
+    """Both models' scores, each standardised over the records, averaged (CombSUM)."""
+    return _standardised(_svm(x, y, w, x_all)) + _standardised(_logistic(x, y, w, x_all))
+
+
+def _svm_and_nb(
+    x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_all: sparse.csr_matrix
+) -> np.ndarray:
+    """ELAS u4 and u3 together: standardised scores averaged (CombSUM); NB with u3's 1.2."""
+    nb_weights = sample_weights(y, 1.2, w)
+    return _standardised(_svm(x, y, w, x_all)) + _standardised(
+        _naive_bayes(x, y, nb_weights, x_all)
+    )
+
+
+def _svm_and_nearest(
+    x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_all: sparse.csr_matrix
+) -> np.ndarray:
+    """SVM plus each record's cosine similarity to its nearest include, standardised, summed."""
+    nearest = (x_all @ x[y == 1].T).max(axis=1).toarray().ravel()
+    return _standardised(_svm(x, y, w, x_all)) + _standardised(nearest)
+
+
+def _standardised(scores: np.ndarray) -> np.ndarray:
+    spread = scores.std()
+    return (scores - scores.mean()) / spread if spread > 0 else scores - scores.mean()
+
+
 MODELS: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
         ModelSpec("svm", _svm, include_weight=9.8, presumed_excludes=100),
         ModelSpec("logistic", _logistic, include_weight=1.0, presumed_excludes=100),
         ModelSpec("nb", _naive_bayes, include_weight=1.2, presumed_excludes=0),
+        ModelSpec("svm-lsa", _svm, 9.8, 100, features="words+lsa"),
+        ModelSpec("svm-chars", _svm, 9.8, 100, features="words+chars"),
+        ModelSpec("svm+logistic", _svm_and_logistic, 9.8, 100),
+        ModelSpec("svm+nb", _svm_and_nb, 9.8, 100),
+        ModelSpec("logistic-9.8", _logistic, 9.8, 100),
+        ModelSpec("svm-feedback", _svm, 9.8, 100, feedback=True),
+        ModelSpec("svm-u4", _svm, 9.8, 0),
+        ModelSpec("svm-presumed-half", _svm, 9.8, 100, presumed_weight=0.5),
+        ModelSpec("svm+nearest", _svm_and_nearest, 9.8, 100),
     )
 }
 DEFAULT_MODEL = "svm"

@@ -36,6 +36,7 @@ from review_app.domain.prioritisation.models import (
     DEFAULT_MODEL,
     MODELS,
     PRESUMED_SHARE,
+    _standardised,
     sample_weights,
 )
 from review_app.domain.prioritisation.prior import PriorKnowledge
@@ -63,7 +64,7 @@ class Ranker:
         prior = prior or PriorKnowledge()
         include_texts = [t for t in prior.include_texts if t.strip()]
         exclude_texts = [t for t in prior.exclude_texts if t.strip()]
-        vectorised = vectorise(texts, [*include_texts, *exclude_texts])
+        vectorised = vectorise(texts, [*include_texts, *exclude_texts], self.spec.features)
         self.features = vectorised.records
         self.n_records = self.features.shape[0]
         self.prior = _prior_rows(vectorised.prior, len(include_texts), len(exclude_texts))
@@ -98,7 +99,14 @@ class Ranker:
             self.last_method = "similarity to the includes (no exclude labelled)"
             return self._similarity(x)
         self.last_method = self.spec.name
-        return self.spec.score(x, y, sample_weights(y, self.spec.include_weight, w), self.features)
+        n_include = float(w[y == 1].sum())
+        scores = self.spec.score(
+            x, y, sample_weights(y, self.spec.include_weight, w), self.features
+        )
+        if self.spec.feedback:
+            similarity = self._similarity(x[y == 1])
+            scores = _standardised(scores) + _standardised(similarity) / max(n_include, 1.0)
+        return scores
 
     def rank(
         self, labels: Mapping[int, int], *, weights: Mapping[int, float] | None = None
@@ -140,7 +148,7 @@ class Ranker:
         return (
             sparse.vstack([x, self.features[drawn]], format="csr"),
             np.concatenate([y, np.zeros(size, np.int64)]),
-            np.concatenate([w, np.ones(size)]),
+            np.concatenate([w, np.full(size, self.spec.presumed_weight)]),
         )
 
     def _similarity(self, x: sparse.csr_matrix) -> np.ndarray:
