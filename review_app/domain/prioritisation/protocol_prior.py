@@ -42,7 +42,7 @@ from review_app.domain.vocabulary import Stage
 from review_app.errors import ValidationError
 from review_app.protocol import Protocol
 
-__all__ = ["prior_from_mapping", "prior_from_protocol", "prior_from_texts"]
+__all__ = ["prior_from_mapping", "prior_from_protocol", "prior_from_texts", "split_exclusions"]
 
 STAGE = Stage.TITLE_ABSTRACT  # the stage whose votes the ranking predicts
 
