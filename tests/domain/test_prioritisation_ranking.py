@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from review_app.domain.prioritisation import (
+    DEFAULT_MODEL,
     MODELS,
     Ranker,
     rank,
@@ -93,7 +94,7 @@ def test_simulate_meets_the_contract() -> None:
     assert sorted(result.order) == list(range(10))
     assert LABELS[result.order[0]] == 1 and LABELS[result.order[1]] == 0  # priors first
     assert result.n_records == 10 and result.n_included == 4 and result.seed == 3
-    assert result.model == "svm"
+    assert result.model == DEFAULT_MODEL
     # Obvious includes: all four are found in the first five records screened.
     assert sum(LABELS[row] for row in result.order[:5]) == 4
     data = result.to_dict()

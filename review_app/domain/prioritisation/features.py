@@ -52,46 +52,20 @@ class Features:
     prior: sparse.csr_matrix  # one row per prior pseudo-document, same columns
 
 
-FEATURE_SETS = ("words", "words+chars", "words+lsa")
-LSA_COMPONENTS = 100
+def vectorise(texts: Sequence[str], prior_texts: Sequence[str] = ()) -> Features:
+    """The records' TF-IDF matrix, and the prior texts transformed with the records' vocabulary.
 
-
-def vectorise(
-    texts: Sequence[str], prior_texts: Sequence[str] = (), kind: str = "words"
-) -> Features:
-    """The records' feature matrix, and the prior texts transformed with the records' vocabulary.
-
-    The vocabulary, IDF (and topics) come from the records alone: a word only the protocol uses
-    is in no record, so no weight on it could move a score, and the records' matrix (hence every
-    ranking without a prior) stays the same whatever the protocol says.
+    The vocabulary and IDF come from the records alone: a word only the protocol uses is in no
+    record, so no weight on it could move a score, and the records' matrix (hence every ranking
+    without a prior) stays the same whatever the protocol says.
     """
     # scikit-learn and SciPy take about a second to import: loaded here, when a ranking is
     # computed, not by every command that imports this package.
     from scipy import sparse
-
-    words = _tfidf(texts, prior_texts, analyzer="word", ngram_range=(1, 2))
-    blocks = [words]
-    if kind == "words+chars":
-        blocks.append(_tfidf(texts, prior_texts, analyzer="char_wb", ngram_range=(3, 5)))
-    elif kind == "words+lsa":
-        blocks.append(_lsa(_tfidf(texts, prior_texts, analyzer="word")))
-    elif kind != "words":
-        raise ValueError(f"unknown feature set {kind!r}; allowed: {', '.join(FEATURE_SETS)}")
-    if len(blocks) == 1:
-        return words
-    scale = 1 / np.sqrt(len(blocks))  # unit-length blocks side by side: unit-length rows
-    return Features(
-        sparse.hstack([b.records for b in blocks], format="csr") * scale,
-        sparse.hstack([b.prior for b in blocks], format="csr") * scale,
-    )
-
-
-def _tfidf(texts: Sequence[str], prior_texts: Sequence[str], **settings: object) -> Features:
-    from scipy import sparse
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vectorizer = TfidfVectorizer(
-        sublinear_tf=True, strip_accents="unicode", dtype=np.float64, **settings
+        ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode", dtype=np.float64
     )
     try:
         records = sparse.csr_matrix(vectorizer.fit_transform(texts))
@@ -101,24 +75,3 @@ def _tfidf(texts: Sequence[str], prior_texts: Sequence[str], **settings: object)
     if not prior_texts:
         return Features(records, sparse.csr_matrix((0, records.shape[1]), dtype=np.float64))
     return Features(records, sparse.csr_matrix(vectorizer.transform(list(prior_texts))))
-
-
-def _lsa(words: Features) -> Features:
-    """Latent semantic analysis: the records' 100 main topics (Deerwester et al. 1990)."""
-    from scipy import sparse
-    from sklearn.decomposition import TruncatedSVD
-    from sklearn.preprocessing import normalize
-
-    n_components = min(LSA_COMPONENTS, min(words.records.shape) - 1)
-    if n_components < 1:
-        return Features(
-            sparse.csr_matrix((words.records.shape[0], 0)),
-            sparse.csr_matrix((words.prior.shape[0], 0)),
-        )
-    svd = TruncatedSVD(n_components=n_components, random_state=0)
-    records = normalize(svd.fit_transform(words.records))
-    prior = normalize(svd.transform(words.prior)) if words.prior.shape[0] else None
-    return Features(
-        sparse.csr_matrix(records),
-        sparse.csr_matrix(prior) if prior is not None else sparse.csr_matrix((0, n_components)),
-    )

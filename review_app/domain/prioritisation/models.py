@@ -46,71 +46,56 @@ ScoreFunction: TypeAlias = (
 @dataclass(frozen=True)
 class ModelSpec:
     name: str
-    score: ScoreFunction  # (X_train, y, sample_weight, X_all) -> one score per row of X_all
+    score: ScoreFunction  # (X_train, y, sample_weight, X_rank) -> one score per row of X_rank
     include_weight: float
     presumed_excludes: int
-    features: str = "words"  # features.FEATURE_SETS
-    presumed_weight: float = 1.0
-    feedback: bool = False  # blend in similarity to the includes while they are few
 
 
 def _logistic(
-    x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_all: sparse.csr_matrix
+    x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_rank: sparse.csr_matrix
 ) -> np.ndarray:
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=1.0, solver="liblinear", dual=True, random_state=0)
     model.fit(x, y, sample_weight=w)
-    return np.asarray(x_all @ model.coef_.ravel())
+    return np.asarray(x_rank @ model.coef_.ravel())
 
 
 def _svm(
-    x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_all: sparse.csr_matrix
+    x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_rank: sparse.csr_matrix
 ) -> np.ndarray:
     from sklearn.svm import LinearSVC
 
     model = LinearSVC(C=0.11, loss="squared_hinge", random_state=0)  # liblinear shuffles
     model.fit(x, y, sample_weight=w)
-    return np.asarray(x_all @ model.coef_.ravel())
+    return np.asarray(x_rank @ model.coef_.ravel())
 
 
 def _naive_bayes(
-    x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_all: sparse.csr_matrix
+    x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_rank: sparse.csr_matrix
 ) -> np.ndarray:
     from sklearn.naive_bayes import MultinomialNB
 
     model = MultinomialNB(alpha=3.822)
     model.fit(x, y, sample_weight=w)
     log_ratio = model.feature_log_prob_[1] - model.feature_log_prob_[0]
-    return np.asarray(x_all @ log_ratio)  # the class prior shifts every score equally
-
-
-def _svm_and_logistic(
-    x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_all: sparse.csr_matrix
-) -> np.ndarray:
-    """Both models' scores, each standardised over the records, averaged (CombSUM)."""
-    return _standardised(_svm(x, y, w, x_all)) + _standardised(_logistic(x, y, w, x_all))
-
-
-def _svm_and_nb(
-    x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_all: sparse.csr_matrix
-) -> np.ndarray:
-    """ELAS u4 and u3 together: standardised scores averaged (CombSUM); NB with u3's 1.2."""
-    nb_weights = sample_weights(y, 1.2, w)
-    return _standardised(_svm(x, y, w, x_all)) + _standardised(
-        _naive_bayes(x, y, nb_weights, x_all)
-    )
+    return np.asarray(x_rank @ log_ratio)  # the class prior shifts every score equally
 
 
 def _svm_and_nearest(
-    x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_all: sparse.csr_matrix
+    x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_rank: sparse.csr_matrix
 ) -> np.ndarray:
-    """SVM plus each record's cosine similarity to its nearest include, standardised, summed."""
-    nearest = (x_all @ x[y == 1].T).max(axis=1).toarray().ravel()
-    return _standardised(_svm(x, y, w, x_all)) + _standardised(nearest)
+    """The SVM's score plus the cosine similarity to the nearest include, each standardised."""
+    return _standardised(_svm(x, y, w, x_rank)) + _standardised(_nearest_include(x[y == 1], x_rank))
+
+
+def _nearest_include(includes: sparse.csr_matrix, x_rank: sparse.csr_matrix) -> np.ndarray:
+    """Each row's cosine similarity to the include most like it (rows are unit length)."""
+    return np.asarray((x_rank @ includes.T).max(axis=1).toarray()).ravel()
 
 
 def _standardised(scores: np.ndarray) -> np.ndarray:
+    """z-scores over the records being ranked (the two scores' scales differ)."""
     spread = scores.std()
     return (scores - scores.mean()) / spread if spread > 0 else scores - scores.mean()
 
@@ -121,18 +106,10 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("svm", _svm, include_weight=9.8, presumed_excludes=100),
         ModelSpec("logistic", _logistic, include_weight=1.0, presumed_excludes=100),
         ModelSpec("nb", _naive_bayes, include_weight=1.2, presumed_excludes=0),
-        ModelSpec("svm-lsa", _svm, 9.8, 100, features="words+lsa"),
-        ModelSpec("svm-chars", _svm, 9.8, 100, features="words+chars"),
-        ModelSpec("svm+logistic", _svm_and_logistic, 9.8, 100),
-        ModelSpec("svm+nb", _svm_and_nb, 9.8, 100),
-        ModelSpec("logistic-9.8", _logistic, 9.8, 100),
-        ModelSpec("svm-feedback", _svm, 9.8, 100, feedback=True),
-        ModelSpec("svm-u4", _svm, 9.8, 0),
-        ModelSpec("svm-presumed-half", _svm, 9.8, 100, presumed_weight=0.5),
-        ModelSpec("svm+nearest", _svm_and_nearest, 9.8, 100),
+        ModelSpec("svm+nearest", _svm_and_nearest, include_weight=9.8, presumed_excludes=100),
     )
 }
-DEFAULT_MODEL = "svm"
+DEFAULT_MODEL = "svm+nearest"
 PRESUMED_SHARE = 10  # draw at most 1 in PRESUMED_SHARE of the unscreened records
 
 

@@ -36,7 +36,6 @@ from review_app.domain.prioritisation.models import (
     DEFAULT_MODEL,
     MODELS,
     PRESUMED_SHARE,
-    _standardised,
     sample_weights,
 )
 from review_app.domain.prioritisation.prior import PriorKnowledge
@@ -64,7 +63,7 @@ class Ranker:
         prior = prior or PriorKnowledge()
         include_texts = [t for t in prior.include_texts if t.strip()]
         exclude_texts = [t for t in prior.exclude_texts if t.strip()]
-        vectorised = vectorise(texts, [*include_texts, *exclude_texts], self.spec.features)
+        vectorised = vectorise(texts, [*include_texts, *exclude_texts])
         self.features = vectorised.records
         self.n_records = self.features.shape[0]
         self.prior = _prior_rows(vectorised.prior, len(include_texts), len(exclude_texts))
@@ -77,43 +76,46 @@ class Ranker:
     def scores(
         self, labels: Mapping[int, int], *, weights: Mapping[int, float] | None = None
     ) -> np.ndarray:
-        """A relevance score for every row (labelled rows included); higher = more likely.
+        """A relevance score for every unlabelled row, higher = more likely; NaN when labelled.
 
         ``weights[row]`` multiplies a labelled row's training weight (default 1; see
         ``models.sample_weights``).
         """
+        rows, y, w = self._labelled(labels, weights or {})
+        scores = np.full(self.n_records, np.nan)
+        unlabelled = np.setdiff1d(np.arange(self.n_records), rows)
+        if len(unlabelled):
+            scores[unlabelled] = self._unlabelled_scores(rows, y, w, unlabelled)
+        return scores
+
+    def _unlabelled_scores(
+        self, rows: np.ndarray, y: np.ndarray, w: np.ndarray, unlabelled: np.ndarray
+    ) -> np.ndarray:
         from scipy import sparse
 
-        rows, y, w = self._labelled(labels, weights or {})
         if len(rows) == 0 and self.prior.features.shape[0] == 0:
             self.last_method = "file order (no labels)"
-            return np.zeros(self.n_records)
+            return np.zeros(len(unlabelled))
         x = sparse.vstack([self.features[rows], self.prior.features], format="csr")
         y = np.concatenate([y, self.prior.labels])
         w = np.concatenate([w, self.prior.weights])
         if y.max(initial=0) == 0:
             self.last_method = "dissimilarity to the excludes (no include labelled)"
-            return -self._similarity(x)
-        x, y, w = self._add_presumed_excludes(rows, x, y, w)
+            return -self._similarity(x, unlabelled)
+        x, y, w = self._add_presumed_excludes(unlabelled, x, y, w)
         if y.min() == 1:
             self.last_method = "similarity to the includes (no exclude labelled)"
-            return self._similarity(x)
+            return self._similarity(x, unlabelled)
         self.last_method = self.spec.name
-        n_include = float(w[y == 1].sum())
-        scores = self.spec.score(
-            x, y, sample_weights(y, self.spec.include_weight, w), self.features
-        )
-        if self.spec.feedback:
-            similarity = self._similarity(x[y == 1])
-            scores = _standardised(scores) + _standardised(similarity) / max(n_include, 1.0)
-        return scores
+        weights = sample_weights(y, self.spec.include_weight, w)
+        return self.spec.score(x, y, weights, self.features[unlabelled])
 
     def rank(
         self, labels: Mapping[int, int], *, weights: Mapping[int, float] | None = None
     ) -> list[tuple[int, float]]:
         """``(row, score)`` for every unlabelled row, highest score first, ties in file order."""
         scores = self.scores(labels, weights=weights)
-        unlabelled = np.setdiff1d(np.arange(self.n_records), np.fromiter(labels, dtype=np.int64))
+        unlabelled = np.flatnonzero(~np.isnan(scores))
         order = unlabelled[np.argsort(-scores[unlabelled], kind="stable")]
         return [(int(row), float(scores[row])) for row in order]
 
@@ -134,27 +136,26 @@ class Ranker:
         return rows, y, w
 
     def _add_presumed_excludes(
-        self, rows: np.ndarray, x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray
+        self, unlabelled: np.ndarray, x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray
     ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
         from scipy import sparse
 
         wanted = self.spec.presumed_excludes
         if not wanted:
             return x, y, w
-        unlabelled = np.setdiff1d(np.arange(self.n_records), rows)
-        rng = np.random.default_rng([self.seed, len(rows)])
+        rng = np.random.default_rng([self.seed, self.n_records - len(unlabelled)])
         size = min(wanted, len(unlabelled) // PRESUMED_SHARE)
         drawn = rng.choice(unlabelled, size=size, replace=False)
         return (
             sparse.vstack([x, self.features[drawn]], format="csr"),
             np.concatenate([y, np.zeros(size, np.int64)]),
-            np.concatenate([w, np.full(size, self.spec.presumed_weight)]),
+            np.concatenate([w, np.ones(size)]),
         )
 
-    def _similarity(self, x: sparse.csr_matrix) -> np.ndarray:
-        """Each record's dot product with the mean of the rows of ``x`` (unit-length rows)."""
+    def _similarity(self, x: sparse.csr_matrix, targets: np.ndarray) -> np.ndarray:
+        """Each target row's dot product with the mean of the rows of ``x`` (unit-length rows)."""
         centroid = np.asarray(x.mean(axis=0)).ravel()
-        return np.asarray(self.features @ centroid).ravel()
+        return np.asarray(self.features[targets] @ centroid).ravel()
 
 
 @dataclass(frozen=True)
