@@ -19,8 +19,9 @@ When these rows cannot train a classifier, it falls back, and says so in ``ranke
   vector of the includes ("more like these");
 - excludes only: minus the cosine similarity to the mean vector of the excludes, so records
   most unlike everything excluded so far come first.
-Ties keep file order. A score is the linear model's weights applied to the record's features
-(no intercept: it shifts every score alike), so a record with no text at all scores 0.
+Ties keep file order. Scores only order the unlabelled rows (labelled rows score NaN): a linear
+model's is its weights applied to the record's features, without the intercept (it shifts every
+score alike); the default model's is a sum of z-scores (``models``).
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ class Ranker:
     ) -> list[tuple[int, float]]:
         """``(row, score)`` for every unlabelled row, highest score first, ties in file order."""
         scores = self.scores(labels, weights=weights)
-        unlabelled = np.flatnonzero(~np.isnan(scores))
+        unlabelled = np.setdiff1d(np.arange(self.n_records), np.fromiter(labels, dtype=np.int64))
         order = unlabelled[np.argsort(-scores[unlabelled], kind="stable")]
         return [(int(row), float(scores[row])) for row in order]
 
