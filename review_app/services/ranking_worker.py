@@ -103,7 +103,7 @@ class RankingWorker:
             if stored:
                 with self._lock:
                     for inputs in changed:
-                        self._trained[(review_id, inputs.reviewer_id)] = _fingerprint(inputs)
+                        self._trained[(review_id, inputs.reviewer_id)] = inputs.fingerprint
                     if any(ranking.scores for _, ranking in rankings):
                         self._stored_at[review_id] = started
             return stored
@@ -119,7 +119,7 @@ class RankingWorker:
         are not trained again)."""
         with self._lock:
             last = self._trained.get((inputs.review_id, inputs.reviewer_id))
-        return last != _fingerprint(inputs)
+        return last != inputs.fingerprint
 
     @contextmanager
     def _training_lock(self, review_id: int) -> Iterator[None]:
@@ -176,7 +176,3 @@ class RankingWorker:
             with self._lock:
                 self._running.discard(review_id)
                 self._again.discard(review_id)
-
-
-def _fingerprint(inputs: RankingInputs) -> int:
-    return hash((inputs.record_ids, inputs.needs, tuple(sorted(inputs.labels.items()))))

@@ -17,7 +17,7 @@ from review_app.services import ranking_worker
 from review_app.services.permissions import Actor
 from review_app.services.prioritisation import Ranking, RankingInputs
 from review_app.services.ranking_worker import RankingWorker
-from review_app.services.reviews import add_member, create_review
+from review_app.services.reviews import add_member, create_review, set_blind
 from review_app.services.screening import record_vote
 from review_app.services.users import create_user
 from tests.conftest import KRATOM_PROTOCOL
@@ -155,3 +155,33 @@ def test_while_blind_a_vote_retrains_only_the_voters_ranking(
     assert trained == [bo.id]
     owners = {owner for _, owner in _ranked(committed_engine)}
     assert owners == {ana, bo.id}  # ana's ranking is kept, not trained again
+
+
+def test_a_second_reviewer_agreeing_retrains_the_teams_ranking(
+    committed_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unblinded, the team's ranking weighs a lone vote less than an agreed one: a second vote
+    that agrees changes a weight, not a label, and that is a reason to train again."""
+    review_id, _, ids = _review_with_two_votes(committed_engine)
+    with session_scope(committed_engine) as session:
+        bo = create_user(session, name="bo", password="long password")
+        add_member(
+            session, actor=Actor.operator(), review_id=review_id, user_id=bo.id, role="reviewer"
+        )
+        set_blind(session, actor=Actor.operator(), review_id=review_id, blind=False)
+    trained: list[int | None] = []
+    compute = ranking_worker.compute_ranking
+
+    def counting(inputs: RankingInputs, ranker: Ranker | None) -> Ranking:
+        trained.append(inputs.reviewer_id)
+        return compute(inputs, ranker)
+
+    monkeypatch.setattr(ranking_worker, "compute_ranking", counting)
+    worker = RankingWorker(committed_engine)
+    assert worker.retrain(review_id) is True and trained == [None]
+    trained.clear()
+    assert worker.retrain(review_id) is True and trained == []  # nothing changed
+    with session_scope(committed_engine) as session:
+        record_vote(session, actor=Actor.user(bo.id), review_id=review_id, record_id=ids[0],
+                    stage="title_abstract", vote="include")  # fmt: skip
+    assert worker.retrain(review_id) is True and trained == [None]

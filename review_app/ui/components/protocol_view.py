@@ -117,14 +117,9 @@ def _screening(protocol: Protocol) -> None:
     st.markdown(
         f"- Each record is screened by **{rules.reviewers_per_record}** reviewers, {blind}.\n"
         f"- {maybe}.\n"
-        "- Records are ranked by relevance once "
-        f"{_count(rules.prioritise_after_includes, 'include')} and "
-        f"{_count(rules.prioritise_after_excludes, 'exclude')} are known."
+        "- Records are ranked by relevance from the start, by the protocol's question, PICO and "
+        "criteria, then by every vote as it is cast."
     )
-
-
-def _count(number: int, word: str) -> str:
-    return f"{number} {word}{'' if number == 1 else 's'}"
 
 
 def _outcomes(protocol: Protocol) -> None:
