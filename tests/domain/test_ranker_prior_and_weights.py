@@ -59,7 +59,7 @@ def test_prior_uses_the_records_vocabulary_and_a_blank_prior_changes_nothing() -
     assert (plain.features != with_prior.features).nnz == 0  # same columns, same IDF
     blank = Ranker(TEXTS, prior=PriorKnowledge(include_texts=("", "  "), exclude_texts=()))
     labels = {0: 1, 1: 0}
-    assert np.array_equal(plain.scores(labels), blank.scores(labels), equal_nan=True)
+    assert np.array_equal(plain.scores(labels), blank.scores(labels))
     assert blank.scores({}).tolist() == [0.0] * len(TEXTS)
 
 
@@ -71,7 +71,6 @@ def test_the_texts_of_a_class_together_weigh_one_record() -> None:
         Ranker(TEXTS, model="logistic", prior=once).scores(labels),
         Ranker(TEXTS, model="logistic", prior=thrice).scores(labels),
         atol=1e-4,  # the solver's tolerance
-        equal_nan=True,  # labelled rows
     )
     # ... as much as a screened record saying the same: the prior pulls statin papers up.
     rows = [row for row, _ in Ranker(TEXTS, model="svm", prior=once).rank(labels)]
@@ -82,7 +81,7 @@ def test_weights_multiply_a_label_within_its_class() -> None:
     ranker = Ranker(TEXTS, model="logistic")
     labels = {0: 1, 4: 1, 1: 0, 6: 0}  # two includes on two topics
     same = ranker.scores(labels, weights={0: 1.0, 4: 1.0})
-    assert np.allclose(ranker.scores(labels), same, equal_nan=True)
+    assert np.allclose(ranker.scores(labels), same)
     trust_statins = [row for row, _ in ranker.rank(labels, weights={0: 0.05})]
     trust_methylphenidate = [row for row, _ in ranker.rank(labels, weights={4: 0.05})]
     assert trust_statins[0] == 9 and trust_methylphenidate[0] in METHYLPHENIDATE

@@ -19,9 +19,9 @@ When these rows cannot train a classifier, it falls back, and says so in ``ranke
   vector of the includes ("more like these");
 - excludes only: minus the cosine similarity to the mean vector of the excludes, so records
   most unlike everything excluded so far come first.
-Ties keep file order. Scores only order the unlabelled rows (labelled rows score NaN): a linear
-model's is its weights applied to the record's features, without the intercept (it shifts every
-score alike); the default model's is a sum of z-scores (``models``).
+Ties keep file order. A linear model's score is its weights applied to the record's features,
+without the intercept (it shifts every score alike); the default model's is a sum of z-scores
+over all the records (``models``).
 """
 
 from __future__ import annotations
@@ -77,39 +77,30 @@ class Ranker:
     def scores(
         self, labels: Mapping[int, int], *, weights: Mapping[int, float] | None = None
     ) -> np.ndarray:
-        """A relevance score for every unlabelled row, higher = more likely; NaN when labelled.
+        """A relevance score for every row (labelled rows included); higher = more likely.
 
         ``weights[row]`` multiplies a labelled row's training weight (default 1; see
         ``models.sample_weights``).
         """
-        rows, y, w = self._labelled(labels, weights or {})
-        scores = np.full(self.n_records, np.nan)
-        unlabelled = np.setdiff1d(np.arange(self.n_records), rows)
-        if len(unlabelled):
-            scores[unlabelled] = self._unlabelled_scores(rows, y, w, unlabelled)
-        return scores
-
-    def _unlabelled_scores(
-        self, rows: np.ndarray, y: np.ndarray, w: np.ndarray, unlabelled: np.ndarray
-    ) -> np.ndarray:
         from scipy import sparse
 
+        rows, y, w = self._labelled(labels, weights or {})
         if len(rows) == 0 and self.prior.features.shape[0] == 0:
             self.last_method = "file order (no labels)"
-            return np.zeros(len(unlabelled))
+            return np.zeros(self.n_records)
         x = sparse.vstack([self.features[rows], self.prior.features], format="csr")
         y = np.concatenate([y, self.prior.labels])
         w = np.concatenate([w, self.prior.weights])
         if y.max(initial=0) == 0:
             self.last_method = "dissimilarity to the excludes (no include labelled)"
-            return -self._similarity(x, unlabelled)
-        x, y, w = self._add_presumed_excludes(unlabelled, x, y, w)
+            return -self._similarity(x)
+        x, y, w = self._add_presumed_excludes(rows, x, y, w)
         if y.min() == 1:
             self.last_method = "similarity to the includes (no exclude labelled)"
-            return self._similarity(x, unlabelled)
+            return self._similarity(x)
         self.last_method = self.spec.name
-        weights = sample_weights(y, self.spec.include_weight, w)
-        return self.spec.score(x, y, weights, self.features[unlabelled])
+        w = sample_weights(y, self.spec.include_weight, w)
+        return self.spec.score(x, y, w, self.features)
 
     def rank(
         self, labels: Mapping[int, int], *, weights: Mapping[int, float] | None = None
@@ -137,14 +128,15 @@ class Ranker:
         return rows, y, w
 
     def _add_presumed_excludes(
-        self, unlabelled: np.ndarray, x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray
+        self, rows: np.ndarray, x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray
     ) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
         from scipy import sparse
 
         wanted = self.spec.presumed_excludes
         if not wanted:
             return x, y, w
-        rng = np.random.default_rng([self.seed, self.n_records - len(unlabelled)])
+        unlabelled = np.setdiff1d(np.arange(self.n_records), rows)
+        rng = np.random.default_rng([self.seed, len(rows)])
         size = min(wanted, len(unlabelled) // PRESUMED_SHARE)
         drawn = rng.choice(unlabelled, size=size, replace=False)
         return (
@@ -153,10 +145,10 @@ class Ranker:
             np.concatenate([w, np.ones(size)]),
         )
 
-    def _similarity(self, x: sparse.csr_matrix, targets: np.ndarray) -> np.ndarray:
-        """Each target row's dot product with the mean of the rows of ``x`` (unit-length rows)."""
+    def _similarity(self, x: sparse.csr_matrix) -> np.ndarray:
+        """Each record's dot product with the mean of the rows of ``x`` (unit-length rows)."""
         centroid = np.asarray(x.mean(axis=0)).ravel()
-        return np.asarray(self.features[targets] @ centroid).ravel()
+        return np.asarray(self.features @ centroid).ravel()
 
 
 @dataclass(frozen=True)
