@@ -37,8 +37,8 @@ from review_app.domain.prioritisation import (
     DEFAULT_MODEL,
     Ranker,
     StoppingEstimate,
+    ranked_stopping_estimate,
     record_texts,
-    stopping_estimate,
 )
 from review_app.domain.prioritisation.protocol_prior import prior_from_protocol
 from review_app.domain.prioritisation.vote_labels import team_label
@@ -409,16 +409,43 @@ def stopping_aid(
     session: Session, *, actor: Actor, review_id: int, recall_target: float = 0.95
 ) -> StoppingEstimate:
     """How many includes may remain unscreened (leads): Callaghan & Müller-Hansen (2020)'s
-    hypergeometric stopping rule, from the records decided so far. Before a random sample of the
-    remaining records has been screened it says how many such records, all excludes, would show
-    the recall target is met; it never excludes anything."""
+    hypergeometric test on the last records decided, taken in the order they were decided
+    (``ranked_stopping_estimate``, as their buscar package does without a random sample).
+
+    The test assumes screening followed the ranking, which it does here: the title/abstract
+    queue offers unscreened records by relevance from the start. It never excludes anything."""
     require_role(session, actor=actor, review_id=review_id, at_least=Role.LEAD)
     ids = unique_record_ids(session, review_id=review_id)
     statuses = stage_statuses(session, review_id=review_id, stage=STAGE, record_ids=ids)
-    decided = [s for s in statuses.values() if s in (StageStatus.INCLUDED, StageStatus.EXCLUDED)]
-    return stopping_estimate(
+    labels = {
+        record_id: int(status is StageStatus.INCLUDED)
+        for record_id, status in statuses.items()
+        if status in (StageStatus.INCLUDED, StageStatus.EXCLUDED)
+    }
+    decided_at = _decided_at(session, review_id=review_id)
+    in_order = sorted(labels, key=lambda record_id: (decided_at[record_id], record_id))
+    return ranked_stopping_estimate(
+        [labels[record_id] for record_id in in_order],
         n_records=len(ids),
-        n_screened_by_ranking=len(decided),
-        includes_by_ranking=sum(s is StageStatus.INCLUDED for s in decided),
         recall_target=recall_target,
     )
+
+
+def _decided_at(session: Session, *, review_id: int) -> dict[int, datetime]:
+    """When each record's title/abstract status last changed: the latest ``updated_at`` among
+    its votes and its resolution (two grouped queries, whatever the number of records)."""
+    latest: dict[int, datetime] = dict(
+        session.exec(
+            select(Decision.record_id, func.max(Decision.updated_at))
+            .where(Decision.review_id == review_id, Decision.stage == STAGE)
+            .group_by(col(Decision.record_id))
+        ).all()
+    )
+    for record_id, resolved_at in session.exec(
+        select(Resolution.record_id, Resolution.updated_at).where(
+            Resolution.review_id == review_id, Resolution.stage == STAGE
+        )
+    ):
+        if record_id not in latest or resolved_at > latest[record_id]:
+            latest[record_id] = resolved_at
+    return latest

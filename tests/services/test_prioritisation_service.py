@@ -4,12 +4,15 @@ ranking, and the stopping aid."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from review_app.domain.prioritisation import StoppingEstimate, ranked_stopping_estimate
+from review_app.domain.prioritisation.stopping import RANKED_TAIL_METHOD
 from review_app.errors import PermissionDeniedError
-from review_app.models import RecordRank, utcnow
+from review_app.models import Decision, RecordRank, Resolution, utcnow
 from review_app.services.conflicts import resolve
 from review_app.services.imports import import_file
 from review_app.services.permissions import Actor
@@ -26,6 +29,7 @@ from review_app.services.prioritisation import (
     training_labels,
     weighted_labels,
 )
+from review_app.services.progress import unique_record_ids
 from review_app.services.reviews import ReviewPublic, set_blind
 from review_app.services.screening import next_record, record_vote
 from review_app.services.users import UserPublic
@@ -259,6 +263,33 @@ def test_an_older_run_never_replaces_a_newer_one(
     assert store_rankings(session, review_id=review.id, rankings=late) is False
 
 
+def decide_in_order(
+    session: Session,
+    review: ReviewPublic,
+    team: dict[str, UserPublic],
+    votes: list[tuple[int, str]],
+) -> None:
+    """Both reviewers vote on each record, the records final one after another: each record's
+    latest vote is stamped a minute after the previous record's, its other vote earlier, in the
+    reverse order (so the order is the latest votes', not the first ones' nor the record ids')."""
+    start = utcnow()
+    for minute, (record_id, vote) in enumerate(votes):
+        vote_both(session, review, team, record_id, vote)
+        first, last = session.exec(
+            select(Decision).where(Decision.record_id == record_id).order_by(col(Decision.id))
+        ).all()
+        last.updated_at = start + timedelta(minutes=minute)
+        first.updated_at = start - timedelta(hours=minute + 1)
+        session.add_all([first, last])
+    session.flush()
+
+
+def lead_aid(
+    session: Session, review: ReviewPublic, team: dict[str, UserPublic]
+) -> StoppingEstimate:
+    return stopping_aid(session, actor=Actor.user(team["lena"].id), review_id=review.id)
+
+
 def test_stopping_aid_is_for_leads_and_explains_itself(
     session: Session, review: ReviewPublic, records: list[int], team: dict[str, UserPublic]
 ) -> None:
@@ -266,6 +297,70 @@ def test_stopping_aid_is_for_leads_and_explains_itself(
     vote_both(session, review, team, records[5], "exclude")
     with pytest.raises(PermissionDeniedError):
         stopping_aid(session, actor=Actor.user(team["rita"].id), review_id=review.id)
-    estimate = stopping_aid(session, actor=Actor.user(team["lena"].id), review_id=review.id)
+    estimate = lead_aid(session, review, team)
     assert estimate.n_includes_found == 1 and not estimate.criterion_met
     assert estimate.more_to_sample > 0 and estimate.explanation
+    assert estimate.method == RANKED_TAIL_METHOD and estimate.sample_size > 0
+
+
+def test_the_stopping_aid_tests_the_records_in_the_order_they_were_decided(
+    session: Session, review: ReviewPublic, records: list[int], team: dict[str, UserPublic]
+) -> None:
+    r = records
+    order = [(4, "exclude"), (0, "include"), (9, "exclude"), (3, "exclude"), (2, "include")]
+    order += [(12, "exclude"), (5, "exclude")]
+    decide_in_order(session, review, team, [(r[i], vote) for i, vote in order])
+    # a conflict voted before all of them and resolved after them: it counts when resolved
+    for name, vote in (("rita", "include"), ("raj", "exclude")):
+        record_vote(session, actor=Actor.user(team[name].id), review_id=review.id,
+                    record_id=r[1], stage=TA, vote=vote)  # fmt: skip
+    for decision in session.exec(select(Decision).where(Decision.record_id == r[1])):
+        decision.updated_at = utcnow() - timedelta(days=1)
+        session.add(decision)
+    resolve(session, actor=Actor.user(team["lena"].id), review_id=review.id, record_id=r[1],
+            stage=TA, vote="include")  # fmt: skip
+    resolution = session.exec(select(Resolution).where(Resolution.record_id == r[1])).one()
+    resolution.updated_at = utcnow() + timedelta(days=1)
+    session.add(resolution)
+    # neither a record awaiting its second vote nor an unresolved conflict is decided
+    record_vote(session, actor=Actor.user(team["rita"].id), review_id=review.id,
+                record_id=r[13], stage=TA, vote="exclude")  # fmt: skip
+    for name, vote in (("rita", "include"), ("raj", "exclude")):
+        record_vote(session, actor=Actor.user(team[name].id), review_id=review.id,
+                    record_id=r[14], stage=TA, vote=vote)  # fmt: skip
+    session.flush()
+
+    decided = [0, 1, 0, 0, 1, 0, 0, 1]
+    assert lead_aid(session, review, team) == ranked_stopping_estimate(decided, n_records=15)
+    by_id = [1, 1, 1, 0, 0, 0, 0, 0]  # records 0, 1, 2, 3, 4, 5, 9, 12: not the order decided
+    assert lead_aid(session, review, team) != ranked_stopping_estimate(by_id, n_records=15)
+
+
+@pytest.mark.parametrize(
+    ("includes_first", "verdict"), [(True, "you may stop"), (False, "keep screening")]
+)
+def test_a_long_run_of_excludes_after_the_includes_says_stop_fresh_includes_say_go_on(
+    session: Session,
+    review: ReviewPublic,
+    records: list[int],
+    team: dict[str, UserPublic],
+    includes_first: bool,
+    verdict: str,
+) -> None:
+    more = [f"{OTHER}, survey {i} of upland farms" for i in range(15)]
+    import_file(session, actor=Actor.operator(), review_id=review.id, data=ris(more),
+                file_name="more.ris", source_name="Embase")  # fmt: skip
+    ids = unique_record_ids(session, review_id=review.id)
+    assert len(ids) == 30
+    includes = [(i, "include") for i in ids[:3]]
+    excludes = [(i, "exclude") for i in ids[3:29]]  # one record left unscreened
+    decide_in_order(
+        session, review, team, includes + excludes if includes_first else excludes + includes
+    )
+    estimate = lead_aid(session, review, team)
+    assert (estimate.n_includes_found, estimate.n_screened, estimate.n_unscreened) == (3, 29, 1)
+    assert estimate.criterion_met is (verdict == "you may stop")
+    if verdict == "you may stop":  # the 26 excludes after the last include are the sample
+        assert (estimate.sample_size, estimate.includes_in_sample) == (26, 0)
+    else:
+        assert estimate.more_to_sample > 0
