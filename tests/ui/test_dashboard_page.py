@@ -4,8 +4,10 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from review_app.db import make_engine, session_scope
-from review_app.models import ImportBatch, Record, Review
+from review_app.models import ImportBatch, Record, Review, User
 from review_app.services.demo import DEMO_ACCOUNTS
+from review_app.services.permissions import Actor
+from review_app.services.prioritisation import stopping_aid
 from tests.ui.conftest import LEAD, log_in
 
 
@@ -108,13 +110,33 @@ def test_a_low_kappa_beside_high_agreement_is_explained(app: AppTest) -> None:
     assert all("would already agree on" in n and "Feinstein" in n for n in notes)
 
 
-def test_the_stopping_aid_leads_with_its_verdict(app: AppTest) -> None:
+def test_the_stopping_aid_leads_with_its_verdict(app: AppTest, demo_url: str) -> None:
     log_in(app, LEAD.name, LEAD.password)
+    with session_scope(make_engine(demo_url)) as session:
+        lead = session.exec(select(User).where(User.name == LEAD.name)).one()
+        review = session.exec(select(Review)).one()
+        e = stopping_aid(session, actor=Actor.user(lead.id), review_id=review.id)  # type: ignore[arg-type]
     verdicts = [
-        e.value
-        for e in (*app.success, *app.warning, *app.info)
-        if e.value.startswith(("You may stop", "Keep screening", "Not known yet"))
+        v.value
+        for v in (*app.success, *app.warning, *app.info)
+        if v.value.startswith(("You may stop", "Keep screening"))
     ]
-    assert len(verdicts) == 1
+    expected = (
+        "You may stop: with 95 % confidence at least 95 % of the includes have been found."
+        if e.criterion_met
+        else f"Keep screening: if the next {e.more_to_sample} records screened are all excluded"
+    )
+    assert len(verdicts) == 1 and verdicts[0].startswith(expected)
     facts = " ".join(m.value for m in app.markdown)
-    assert "includes so far, in the" in facts and "records screened out of" in facts
+    assert e.sample_size > 0, "the demo has screened records"
+    assert (
+        f"The last {e.sample_size} records screened, in ranked order, serve as the sample: "
+        f"{e.includes_in_sample} of them were included." in facts
+    )
+    assert metrics(app)["Includes still missed, at most (95 % sure)"] == str(
+        e.remaining_upper_bound
+    )
+    shown = [x.value for x in (*app.markdown, *app.caption, *app.success, *app.warning, *app.info)]
+    assert not any("drawn at random" in text for text in shown)
+    assert any("assumes the records were screened in the order of the ranking" in text
+               for text in app.caption.values)  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 
 import pandas as pd
@@ -242,54 +243,66 @@ def _show_stopping_aid(review_id: int, user: state.CurrentUser) -> None:
     with deps.unit_of_work() as session:
         estimate = stopping_aid(session, actor=user.actor, review_id=review_id)
     st.subheader("When to stop screening titles and abstracts")
-    target, confidence = f"{estimate.recall_target:.0%}", f"{estimate.confidence:.0%}"
     cols = st.columns(3)
     cols[0].metric("Includes found", estimate.n_includes_found)
     cols[1].metric("Records not yet screened", estimate.n_unscreened)
     cols[2].metric(
-        f"Includes still missed, at most ({confidence} sure)",
-        estimate.remaining_upper_bound if estimate.sample_size else "unknown",
+        f"Includes still missed, at most ({_whole_percent(estimate.confidence)} sure)",
+        estimate.remaining_upper_bound,
     )
-    if estimate.criterion_met:
-        st.success(
+    verdict = _stopping_verdict(estimate)
+    (st.success if estimate.criterion_met else st.warning)(verdict)
+    st.markdown("\n".join(f"- {line}" for line in _stopping_facts(estimate)))
+    st.caption(
+        "The estimate assumes the records were screened in the order of the ranking, likeliest "
+        "includes first, as this app's screening queue offers them. Nothing is excluded "
+        f"automatically: unscreened records stay unscreened. Method: {estimate.method}."
+    )
+
+
+def _stopping_verdict(e: StoppingEstimate) -> str:
+    target, confidence = _whole_percent(e.recall_target), _whole_percent(e.confidence)
+    if e.criterion_met:
+        return (
             f"You may stop: with {confidence} confidence at least {target} of the includes "
             "have been found."
         )
-    elif estimate.sample_size == 0:
-        st.info(
-            "Not known yet whether you may stop: the records not yet screened can only be "
-            "judged from a random sample of them. Screen records drawn at random from the rest."
+    if e.more_to_sample >= e.n_unscreened:
+        return (
+            f"Keep screening: it cannot yet be shown that {target} of the includes have been "
+            f"found before all {e.n_unscreened} records left are screened."
         )
-    else:
-        st.warning(
-            f"Keep screening: it is not yet shown that {target} of the includes have been found. "
-            f"Screen {estimate.more_to_sample} more records drawn at random from the unscreened; "
-            "if none of them is included, you may stop."
-        )
-    st.markdown("\n".join(f"- {line}" for line in _stopping_facts(estimate)))
-    st.caption(
-        f"Method: {estimate.method}. Recall target {target}. Nothing is excluded "
-        "automatically: unscreened records stay unscreened."
+    return (
+        f"Keep screening: if the next {e.more_to_sample} records screened are all excluded, "
+        "you may stop."
     )
 
 
 def _stopping_facts(e: StoppingEstimate) -> list[str]:
     """The estimate's numbers, one short sentence each."""
-    facts = [
-        f"{e.n_includes_found} includes so far, in the {e.n_screened} records screened out of "
-        f"{e.n_records}."
-    ]
-    if e.sample_size and e.estimated_remaining is not None:
-        facts += [
-            f"Of those, {e.sample_size} were drawn at random from the rest; "
-            f"{e.includes_in_sample} of them were included.",
-            f"Best guess: about {e.estimated_remaining:.0f} includes among the {e.n_unscreened} "
-            f"records not yet screened; at most {e.remaining_upper_bound} ({e.confidence:.0%} "
-            "confidence).",
-            f"So at least {e.recall_lower_bound:.0%} of all includes have been found "
-            f"(p = {e.p_value:.3f} against fewer than {e.recall_target:.0%}).",
-        ]
+    facts = [f"{e.n_includes_found} includes found in {e.n_screened} of {e.n_records} records."]
+    if e.sample_size:
+        facts.append(
+            f"The last {e.sample_size} records screened, in ranked order, serve as the sample: "
+            f"{e.includes_in_sample} of them were included."
+        )
+    if e.estimated_remaining is not None:
+        facts.append(
+            f"Includes missed among the {e.n_unscreened} records not yet screened: about "
+            f"{e.estimated_remaining:.0f} (best guess), at most {e.remaining_upper_bound} "
+            f"({_whole_percent(e.confidence)} confidence)."
+        )
+    if e.n_includes_found:
+        at_least = math.floor(1000 * e.recall_lower_bound) / 10  # a lower bound: never round up
+        facts.append(
+            f"So at least {at_least:.1f} % of all includes have been found "
+            f"(p = {e.p_value:.3f} against fewer than {_whole_percent(e.recall_target)})."
+        )
     return facts
+
+
+def _whole_percent(share: float) -> str:
+    return f"{100 * share:.0f} %"
 
 
 def _percent(value: float | None) -> str:
