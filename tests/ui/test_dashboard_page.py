@@ -4,10 +4,12 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from review_app.db import make_engine, session_scope
+from review_app.domain.prioritisation import ranked_stopping_estimate
 from review_app.models import ImportBatch, Record, Review, User
 from review_app.services.demo import DEMO_ACCOUNTS
 from review_app.services.permissions import Actor
 from review_app.services.prioritisation import stopping_aid
+from review_app.ui.views.dashboard import _stopping_facts, _stopping_verdict
 from tests.ui.conftest import LEAD, log_in
 
 
@@ -122,15 +124,16 @@ def test_the_stopping_aid_leads_with_its_verdict(app: AppTest, demo_url: str) ->
         if v.value.startswith(("You may stop", "Keep screening"))
     ]
     expected = (
-        "You may stop: with 95 % confidence at least 95 % of the includes have been found."
+        "You may stop: with 95 % confidence"
         if e.criterion_met
         else f"Keep screening: if the next {e.more_to_sample} records screened are all excluded"
     )
     assert len(verdicts) == 1 and verdicts[0].startswith(expected)
     facts = " ".join(m.value for m in app.markdown)
     assert e.sample_size > 0, "the demo has screened records"
+    which = "All" if e.sample_size == e.n_screened else "The last"
     assert (
-        f"The last {e.sample_size} records screened, in ranked order, serve as the sample: "
+        f"{which} {e.sample_size} records screened, in ranked order, serve as the sample: "
         f"{e.includes_in_sample} of them were included." in facts
     )
     assert metrics(app)["Includes still missed, at most (95 % sure)"] == str(
@@ -140,3 +143,33 @@ def test_the_stopping_aid_leads_with_its_verdict(app: AppTest, demo_url: str) ->
     assert not any("drawn at random" in text for text in shown)
     assert any("assumes the records were screened in the order of the ranking" in text
                for text in app.caption.values)  # fmt: skip
+
+
+def test_the_stopping_verdict_reads_right_whatever_was_found() -> None:
+    def shown(labels: list[int]) -> tuple[str, list[str]]:
+        e = ranked_stopping_estimate(labels, n_records=30)
+        return _stopping_verdict(e), _stopping_facts(e)
+
+    verdict, facts = shown([1, 1, 1] + [0] * 26)
+    assert verdict.startswith("You may stop: with 95 % confidence at least 95 % of the includes")
+    assert facts[1].startswith("The last 26 records screened, in ranked order, serve as")
+    verdict, facts = shown([0] * 29)  # nothing to find: no "95 % of no includes"
+    assert verdict.endswith("none of the records not yet screened is an include.")
+    assert facts[0] == "0 includes found in 29 of 30 records." and len(facts) == 3
+    verdict, facts = shown([1, 0] + [0] * 10)
+    more = ranked_stopping_estimate([1, 0] + [0] * 10, n_records=30).more_to_sample
+    assert 1 < more < 18  # 18 records are left
+    assert (
+        verdict
+        == f"Keep screening: if the next {more} records screened are all excluded, you may stop."
+    )
+    assert facts[1] == (
+        "The last 11 records screened, in ranked order, serve as the sample: "
+        "0 of them were included."
+    )
+    verdict, facts = shown([1])
+    assert verdict.endswith("until all 29 records left are screened.")
+    assert facts[:2] == [
+        "1 include found in 1 of 30 records.",
+        "The only record screened serves as the sample: it was included.",
+    ]

@@ -262,33 +262,38 @@ def _show_stopping_aid(review_id: int, user: state.CurrentUser) -> None:
 
 def _stopping_verdict(e: StoppingEstimate) -> str:
     target, confidence = _whole_percent(e.recall_target), _whole_percent(e.confidence)
+    if e.criterion_met and not e.n_includes_found:  # "recall" of none found reads oddly
+        return (
+            f"You may stop: with {confidence} confidence none of the records not yet screened "
+            "is an include."
+        )
     if e.criterion_met:
         return (
             f"You may stop: with {confidence} confidence at least {target} of the includes "
             "have been found."
         )
     if e.more_to_sample >= e.n_unscreened:
-        return (
-            f"Keep screening: it cannot yet be shown that {target} of the includes have been "
-            f"found before all {e.n_unscreened} records left are screened."
+        left = (
+            "the last record is"
+            if e.n_unscreened == 1
+            else f"all {e.n_unscreened} records left are"
         )
+        return f"Keep screening: the estimate cannot say you may stop until {left} screened."
     return (
-        f"Keep screening: if the next {e.more_to_sample} records screened are all excluded, "
+        f"Keep screening: if the next {_records(e.more_to_sample)} screened are all excluded, "
         "you may stop."
     )
 
 
 def _stopping_facts(e: StoppingEstimate) -> list[str]:
     """The estimate's numbers, one short sentence each."""
-    facts = [f"{e.n_includes_found} includes found in {e.n_screened} of {e.n_records} records."]
+    found = f"{e.n_includes_found} include{'' if e.n_includes_found == 1 else 's'}"
+    facts = [f"{found} found in {e.n_screened} of {_records(e.n_records)}."]
     if e.sample_size:
-        facts.append(
-            f"The last {e.sample_size} records screened, in ranked order, serve as the sample: "
-            f"{e.includes_in_sample} of them were included."
-        )
+        facts.append(_sample_sentence(e))
     if e.estimated_remaining is not None:
         facts.append(
-            f"Includes missed among the {e.n_unscreened} records not yet screened: about "
+            f"Includes missed among the {_records(e.n_unscreened)} not yet screened: about "
             f"{e.estimated_remaining:.0f} (best guess), at most {e.remaining_upper_bound} "
             f"({_whole_percent(e.confidence)} confidence)."
         )
@@ -299,6 +304,24 @@ def _stopping_facts(e: StoppingEstimate) -> list[str]:
             f"(p = {e.p_value:.3f} against fewer than {_whole_percent(e.recall_target)})."
         )
     return facts
+
+
+def _sample_sentence(e: StoppingEstimate) -> str:
+    """Which records screened serve as the test's sample, and how many of them were included."""
+    if e.sample_size == 1:
+        which = "The only record" if e.n_screened == 1 else "The last record"
+        outcome = "included" if e.includes_in_sample else "excluded"
+        return f"{which} screened serves as the sample: it was {outcome}."
+    which = "All" if e.sample_size == e.n_screened else "The last"
+    verb = "was" if e.includes_in_sample == 1 else "were"
+    return (
+        f"{which} {e.sample_size} records screened, in ranked order, serve as the sample: "
+        f"{e.includes_in_sample} of them {verb} included."
+    )
+
+
+def _records(n: int) -> str:
+    return f"{n} record{'' if n == 1 else 's'}"
 
 
 def _whole_percent(share: float) -> str:
