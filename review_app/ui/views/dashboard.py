@@ -255,7 +255,8 @@ def _show_stopping_aid(review_id: int, user: state.CurrentUser) -> None:
     st.markdown("\n".join(f"- {line}" for line in _stopping_facts(estimate)))
     st.caption(
         "The estimate assumes the records were screened in the order of the ranking, likeliest "
-        "includes first, as this app's screening queue offers them. Nothing is excluded "
+        "includes first, as this app's screening queue offers them. A record counts as screened "
+        "once its outcome is final (agreed votes or a lead's resolution). Nothing is excluded "
         f"automatically: unscreened records stay unscreened. Method: {estimate.method}."
     )
 
