@@ -7,7 +7,7 @@ import pytest
 from scipy import sparse
 
 from review_app.domain.prioritisation import DEFAULT_MODEL, MODELS, Ranker
-from review_app.domain.prioritisation.models import _nearest_include, _standardised
+from review_app.domain.prioritisation.models import _standardised, nearest_include_similarity
 
 TEXTS = [
     "Methylphenidate for attention deficit hyperactivity disorder in children",  # include
@@ -31,7 +31,8 @@ def test_the_default_is_registered() -> None:
 def test_nearest_include_is_the_highest_cosine_similarity() -> None:
     includes = sparse.csr_matrix(np.array([[1.0, 0.0, 0.0], [0.0, 0.6, 0.8]]))
     rows = sparse.csr_matrix(np.array([[0.0, 1.0, 0.0], [0.6, 0.0, 0.8], [0.0, 0.0, 0.0]]))
-    assert _nearest_include(includes, rows) == pytest.approx([0.6, 0.64, 0.0])
+    assert nearest_include_similarity(includes, rows) == pytest.approx([0.6, 0.64, 0.0])
+    assert nearest_include_similarity(includes[:0], rows).tolist() == [0.0, 0.0, 0.0]
 
 
 def test_scores_are_standardised_before_they_are_summed() -> None:
@@ -47,3 +48,11 @@ def test_a_record_like_a_lone_include_comes_first() -> None:
     rows = [row for row, _ in ranker.rank(labels)]
     assert ranker.last_method == "svm+nearest"
     assert rows[:2] in ([8, 10], [10, 8]) and rows[-1] == 9, rows
+
+
+def test_the_nearest_include_kept_between_calls_is_what_a_new_ranker_finds() -> None:
+    kept = Ranker(TEXTS)
+    steps = [{0: 1, 4: 0}, {0: 1, 4: 0, 3: 1}, {0: 1, 4: 0, 3: 1, 1: 1, 5: 0}]
+    steps.append({0: 1, 4: 0, 3: 0, 1: 1, 5: 0})  # an include relabelled exclude
+    for labels in steps:
+        assert np.allclose(kept.scores(labels), Ranker(TEXTS).scores(labels)), labels

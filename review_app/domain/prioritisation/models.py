@@ -89,6 +89,7 @@ class ModelSpec:
     score: ScoreFunction  # (X_train, y, sample_weight, X_all) -> one score per row of X_all
     include_weight: float
     presumed_excludes: int
+    nearest_include: bool = False  # add the similarity to the nearest include (module doc)
 
 
 def _logistic(
@@ -122,16 +123,17 @@ def _naive_bayes(
     return np.asarray(x_all @ log_ratio)  # the class prior shifts every score equally
 
 
-def _svm_and_nearest(
-    x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, x_all: sparse.csr_matrix
-) -> np.ndarray:
-    """The SVM's score plus the cosine similarity to the nearest include, each standardised."""
-    return _standardised(_svm(x, y, w, x_all)) + _standardised(_nearest_include(x[y == 1], x_all))
-
-
-def _nearest_include(includes: sparse.csr_matrix, x_all: sparse.csr_matrix) -> np.ndarray:
-    """Each row's cosine similarity to the include most like it (rows are unit length)."""
+def nearest_include_similarity(includes: sparse.csr_matrix, x_all: sparse.csr_matrix) -> np.ndarray:
+    """Each row's cosine similarity to the include most like it (unit-length, non-negative rows:
+    0 when there is no include yet)."""
+    if includes.shape[0] == 0:
+        return np.zeros(x_all.shape[0])
     return np.asarray((x_all @ includes.T).max(axis=1).toarray()).ravel()
+
+
+def with_nearest_include(scores: np.ndarray, nearest: np.ndarray) -> np.ndarray:
+    """The model's score plus the similarity to the nearest include, each standardised."""
+    return _standardised(scores) + _standardised(nearest)
 
 
 def _standardised(scores: np.ndarray) -> np.ndarray:
@@ -149,7 +151,9 @@ MODELS: dict[str, ModelSpec] = {
         ModelSpec("svm", _svm, include_weight=9.8, presumed_excludes=100),
         ModelSpec("logistic", _logistic, include_weight=1.0, presumed_excludes=100),
         ModelSpec("nb", _naive_bayes, include_weight=1.2, presumed_excludes=0),
-        ModelSpec("svm+nearest", _svm_and_nearest, include_weight=9.8, presumed_excludes=100),
+        ModelSpec(
+            "svm+nearest", _svm, include_weight=9.8, presumed_excludes=100, nearest_include=True
+        ),
     )
 }
 DEFAULT_MODEL = "svm+nearest"

@@ -37,7 +37,9 @@ from review_app.domain.prioritisation.models import (
     DEFAULT_MODEL,
     MODELS,
     PRESUMED_SHARE,
+    nearest_include_similarity,
     sample_weights,
+    with_nearest_include,
 )
 from review_app.domain.prioritisation.prior import PriorKnowledge
 from review_app.errors import ValidationError
@@ -69,6 +71,8 @@ class Ranker:
         self.n_records = self.features.shape[0]
         self.prior = _prior_rows(vectorised.prior, len(include_texts), len(exclude_texts))
         self.last_method = "none"
+        self._nearest: np.ndarray | None = None  # see _nearest_include
+        self._nearest_rows: frozenset[int] = frozenset()
 
     @property
     def model(self) -> str:
@@ -85,6 +89,7 @@ class Ranker:
         from scipy import sparse
 
         rows, y, w = self._labelled(labels, weights or {})
+        include_rows = rows[y == 1]
         if len(rows) == 0 and self.prior.features.shape[0] == 0:
             self.last_method = "file order (no labels)"
             return np.zeros(self.n_records)
@@ -100,7 +105,10 @@ class Ranker:
             return self._similarity(x)
         self.last_method = self.spec.name
         w = sample_weights(y, self.spec.include_weight, w)
-        return self.spec.score(x, y, w, self.features)
+        scores = self.spec.score(x, y, w, self.features)
+        if self.spec.nearest_include:
+            return with_nearest_include(scores, self._nearest_include(include_rows))
+        return scores
 
     def rank(
         self, labels: Mapping[int, int], *, weights: Mapping[int, float] | None = None
@@ -144,6 +152,24 @@ class Ranker:
             np.concatenate([y, np.zeros(size, np.int64)]),
             np.concatenate([w, np.ones(size)]),
         )
+
+    def _nearest_include(self, include_rows: np.ndarray) -> np.ndarray:
+        """Each record's similarity to its nearest include, labelled or the prior's.
+
+        Kept between calls: while the labelled includes only grow (as screening goes on), the
+        records are compared with the new includes alone (the maximum over the old ones is
+        kept); when an include is unlabelled or relabelled, it is computed again.
+        """
+        current = frozenset(int(row) for row in include_rows)
+        if self._nearest is None or not self._nearest_rows <= current:
+            prior_includes = self.prior.features[self.prior.labels == 1]
+            self._nearest = nearest_include_similarity(prior_includes, self.features)
+            self._nearest_rows = frozenset()
+        if new := sorted(current - self._nearest_rows):
+            added = nearest_include_similarity(self.features[new], self.features)
+            self._nearest = np.maximum(self._nearest, added)
+            self._nearest_rows = current
+        return self._nearest
 
     def _similarity(self, x: sparse.csr_matrix) -> np.ndarray:
         """Each record's dot product with the mean of the rows of ``x`` (unit-length rows)."""
