@@ -4,10 +4,12 @@ or on the last records screened in ranked order.
 Callaghan MW, Müller-Hansen F (2020). Statistical stopping criteria for automated screening in
 systematic reviews. Systematic Reviews 9:273. doi:10.1186/s13643-020-01521-4.
 
-How it is used: screen by ranking as long as it pays; then draw records *at random* from those
-not yet screened (``draw_random_sample``) and screen them too. After each sampled record, call
-``stopping_estimate``. Nothing is excluded automatically: the estimate only says whether
-stopping would meet the recall target, and the team decides.
+How it is used: the lead's live aid (``services.prioritisation.stopping_aid``) and ``simulate``
+call ``ranked_stopping_estimate`` / ``first_ranked_stop``: the last records screened in ranked
+order stand in for a random sample of those left (the app's screening queue follows the
+ranking). ``stopping_estimate`` with ``draw_random_sample`` is the paper's original form, for a
+team that screens a true random sample of the rest. Nothing is excluded automatically: the
+estimate only says whether stopping would meet the recall target, and the team decides.
 
 The test (their section "A hypergeometric stopping criterion"): r_AL includes were found among
 the records screened by ranking; N_pop records were left; a random sample of n of them held k
