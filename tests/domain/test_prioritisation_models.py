@@ -8,6 +8,7 @@ from scipy import sparse
 
 from review_app.domain.prioritisation import DEFAULT_MODEL, MODELS, Ranker
 from review_app.domain.prioritisation.models import _standardised, nearest_include_similarity
+from review_app.domain.prioritisation.prior import PriorKnowledge
 
 TEXTS = [
     "Methylphenidate for attention deficit hyperactivity disorder in children",  # include
@@ -56,3 +57,14 @@ def test_the_nearest_include_kept_between_calls_is_what_a_new_ranker_finds() -> 
     steps.append({0: 1, 4: 0, 3: 0, 1: 1, 5: 0})  # an include relabelled exclude
     for labels in steps:
         assert np.allclose(kept.scores(labels), Ranker(TEXTS).scores(labels)), labels
+
+
+def test_the_prior_is_a_neighbour_only_before_the_first_include() -> None:
+    prior = PriorKnowledge(include_texts=("knee replacement in older adults",))
+    ranker = Ranker(TEXTS, prior=prior)
+    before = [row for row, _ in ranker.rank({5: 0, 7: 0})]
+    assert before[0] in {4, 9}, before  # the knee papers, like the prior's text
+    labelled = {0: 1, 5: 0, 7: 0}
+    ranker.rank(labelled)
+    alone = nearest_include_similarity(ranker.features[[0]], ranker.features)
+    assert np.array_equal(ranker._nearest_include(np.array([0])), alone)

@@ -65,6 +65,11 @@ retraining about five times slower (6x the non-zeros), beyond the 2 s bound on 2
 Presumed excludes still help the chosen model on ace and virus; without them it is a little
 ahead on ADHD and Antihistamines (within the spread between seeds there).
 None of the settings above was tuned: every number is the literature's or ELAS u4's.
+With the protocol as prior (``--priors``, bench/priors/*.toml), its include texts are a nearest
+include only until the first record is labelled include: .830/.854, .724/.787, .723/.619,
+.269/.185 (ace, virus, ADHD, Antihist.; mean ratio 1.081), against .827/.854, .721/.787,
+.723/.611, .267/.192 (1.076) with the texts as neighbours throughout (ADHD's recall@10 % then
+0.024 under ASReview's).
 Cost (``bench/prioritisation.py --speed``, 20,000 synthetic records, 19,900 labelled): 1.0 s for
 ``svm``, 1.7 s for ``svm+nearest`` computed from scratch, 1.45 s in the bench's sequence, where
 the ``Ranker`` compares the records with the includes added since its last call only.

@@ -154,16 +154,21 @@ class Ranker:
         )
 
     def _nearest_include(self, include_rows: np.ndarray) -> np.ndarray:
-        """Each record's similarity to its nearest include, labelled or the prior's.
+        """Each record's similarity to its nearest labelled include (the prior's before any).
 
-        Kept between calls: while the labelled includes only grow (as screening goes on), the
-        records are compared with the new includes alone (the maximum over the old ones is
-        kept); when an include is unlabelled or relabelled, it is computed again.
+        The prior's texts describe the question, not a study: once a record is labelled
+        include, nearness to it is the better evidence, and the texts stay in the classifier's
+        training rows only. Kept between calls: while the labelled includes only grow (as
+        screening goes on), the records are compared with the new includes alone (the maximum
+        over the old ones is kept); when an include is unlabelled or relabelled, it is computed
+        again.
         """
+        if len(include_rows) == 0:
+            prior_includes = self.prior.features[self.prior.labels == 1]
+            return nearest_include_similarity(prior_includes, self.features)
         current = frozenset(int(row) for row in include_rows)
         if self._nearest is None or not self._nearest_rows <= current:
-            prior_includes = self.prior.features[self.prior.labels == 1]
-            self._nearest = nearest_include_similarity(prior_includes, self.features)
+            self._nearest = np.zeros(self.n_records)
             self._nearest_rows = frozenset()
         if new := sorted(current - self._nearest_rows):
             added = nearest_include_similarity(self.features[new], self.features)
