@@ -106,3 +106,13 @@ def test_sample_weights_balance_classes_and_keep_relative_weights() -> None:
     assert weighted[1] == pytest.approx(weighted[0] / 2)
     assert weighted[4] == pytest.approx(2 * weighted[2])
     assert weighted.sum() == pytest.approx(6.5)  # the row weights' total
+
+
+def test_records_without_a_word_keep_file_order_with_a_prior_and_labels() -> None:
+    """Records imported as bare DOIs give the model nothing to learn from: file order, said so,
+    not an error from the classifier."""
+    prior = PriorKnowledge(include_texts=("kratom pain",), exclude_texts=("rats",))
+    ranker = Ranker(["", "", ""], prior=prior)
+    assert [row for row, _ in ranker.rank({})] == [0, 1, 2]
+    assert [row for row, _ in ranker.rank({0: 1, 1: 0})] == [2]
+    assert ranker.last_method.startswith("file order")

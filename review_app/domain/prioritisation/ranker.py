@@ -13,7 +13,7 @@ Training rows, at every call:
 - presumed excludes, when the model uses them (``models``).
 
 When these rows cannot train a classifier, it falls back, and says so in ``ranker.last_method``:
-- no label and no prior: file order (score 0 for every record);
+- no label and no prior, or no record with a word in it: file order (score 0 for every record);
 - includes only: the classifier against presumed excludes alone when the model uses them and
   there are enough unscreened records to draw from; otherwise cosine similarity to the mean
   vector of the includes ("more like these");
@@ -90,6 +90,9 @@ class Ranker:
 
         rows, y, w = self._labelled(labels, weights or {})
         include_rows = rows[y == 1]
+        if self.features.shape[1] == 0:  # e.g. records imported as bare DOIs: nothing to learn
+            self.last_method = "file order (no record has a word to rank by)"
+            return np.zeros(self.n_records)
         if len(rows) == 0 and self.prior.features.shape[0] == 0:
             self.last_method = "file order (no labels)"
             return np.zeros(self.n_records)
