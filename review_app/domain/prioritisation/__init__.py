@@ -13,10 +13,12 @@ Use::
     estimate = ranked_stopping_estimate([1, 1, 0, 1, 0, 0, ...], n_records=5000)  # no sample
     result.stopping.stop_after   # where that aid first said "you may stop" in the simulation
 
-Modules: ``features`` (TF-IDF), ``models`` (the classifiers and why), ``ranker`` (Ranker,
-fallbacks), ``simulation`` (the ``simulate`` contract), ``metrics`` (WSS@95, recall@10%),
-``stopping`` (Callaghan & Müller-Hansen 2020, on a random sample or on the last records
-screened), ``prior`` (the protocol's words as prior knowledge). Nothing here excludes a record:
+Modules: ``features`` (TF-IDF of words and word pairs), ``models`` (the classifiers and why:
+the default ``svm+nearest`` is a linear SVM plus each record's similarity to its nearest
+include), ``prior`` / ``protocol_prior`` (the protocol's words as prior knowledge),
+``vote_labels`` (every vote as a weighted label), ``ranker`` (Ranker, fallbacks),
+``simulation`` (the ``simulate`` contract), ``metrics`` (WSS@95, recall@10%), ``stopping``
+(Callaghan & Müller-Hansen 2020, on a random sample or on the last records screened). Nothing here excludes a record:
 ranking orders the work, the stopping aid informs the team's decision.
 """
 
