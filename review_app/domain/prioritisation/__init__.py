@@ -18,8 +18,9 @@ the default ``svm+nearest`` is a linear SVM plus each record's similarity to its
 include), ``prior`` / ``protocol_prior`` (the protocol's words as prior knowledge),
 ``vote_labels`` (every vote as a weighted label), ``ranker`` (Ranker, fallbacks),
 ``simulation`` (the ``simulate`` contract), ``metrics`` (WSS@95, recall@10%), ``stopping``
-(Callaghan & Müller-Hansen 2020, on a random sample or on the last records screened). Nothing here excludes a record:
-ranking orders the work, the stopping aid informs the team's decision.
+(Callaghan & Müller-Hansen 2020, on a random sample or on the last records screened).
+Nothing here excludes a record: ranking orders the work, the stopping aid informs the team's
+decision.
 """
 
 from review_app.domain.prioritisation.features import record_texts, tfidf_matrix
