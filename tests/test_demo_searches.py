@@ -3,15 +3,17 @@ meant them to hold, overlap across databases, and carry only facts from the krat
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
+from types import ModuleType
 
 import pandas as pd
 import pytest
 import rispy
 from Bio import Medline
+
+from tests.scripts import load_script
 
 REPO = Path(__file__).resolve().parent.parent
 SEARCHES = REPO / "review_app" / "demo" / "searches"
@@ -32,14 +34,8 @@ needs_records = pytest.mark.skipif(
 )
 
 
-def _load_builder():
-    spec = importlib.util.spec_from_file_location(
-        "build_demo_searches", REPO / "scripts" / "build_demo_searches.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def _load_builder() -> ModuleType:
+    return load_script("scripts/build_demo_searches.py")
 
 
 def _pubmed() -> list[dict]:

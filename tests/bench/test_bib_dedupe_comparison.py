@@ -3,7 +3,6 @@ the pairwise scoring of clusters, and the runner (skipped where bib-dedupe is ab
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -11,18 +10,14 @@ from types import ModuleType
 import pytest
 
 from review_app.domain.dedup import DedupRecord
+from tests.scripts import load_script
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _bench(name: str) -> ModuleType:
     """A script of bench/ (not a package) by its path."""
-    spec = importlib.util.spec_from_file_location(name, REPO / "bench" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(name, module)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(f"bench/{name}.py")
 
 
 bench = _bench("dedup_quality")

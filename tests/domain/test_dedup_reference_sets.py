@@ -6,29 +6,21 @@ is used here so the test and the benchmark measure the same thing).
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from review_app.domain.dedup import find_duplicates
+from tests.scripts import load_script
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data" / "dedup"
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "dedup_quality", REPO / "bench" / "dedup_quality.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("dedup_quality", module)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench/dedup_quality.py")
 
 
 def _set(name: str) -> tuple[list, list[set[int]]]:

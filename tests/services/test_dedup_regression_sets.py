@@ -10,8 +10,6 @@ may have one; sensitivity must reach 0.98.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -21,20 +19,14 @@ from review_app.db import make_engine
 from review_app.importers import read_bytes
 from tests.conftest import REPO_ROOT, shared_data
 from tests.database_templates import migrated_sqlite
+from tests.scripts import load_script
 
 SETS = REPO_ROOT / "tests" / "data" / "dedup_regression"
 MIN_SENSITIVITY = 0.98
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "dedup_regression", REPO_ROOT / "bench" / "dedup_regression.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("dedup_regression", module)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench/dedup_regression.py")
 
 
 SET_NAMES = sorted(p.parent.name for p in SETS.glob("*/set.toml"))

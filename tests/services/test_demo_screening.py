@@ -4,7 +4,6 @@ screening service (so its rules and audit apply)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -27,7 +26,8 @@ from review_app.services.demo_screening import (
 from review_app.services.permissions import Actor
 from review_app.services.progress import unique_record_ids
 from review_app.services.screening import count_remaining
-from tests.conftest import KRATOM_PROTOCOL, REPO_ROOT, SHARED_DATA
+from tests.conftest import KRATOM_PROTOCOL, SHARED_DATA
+from tests.scripts import load_script
 
 RECORDS = SHARED_DATA / "kratom" / "records.jsonl"
 DATA: dict[str, Any] = json.loads(DEMO_SCREENING.read_text(encoding="utf-8"))
@@ -41,13 +41,7 @@ needs_records = pytest.mark.skipif(
 
 
 def _builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "build_demo_screening", REPO_ROOT / "scripts" / "build_demo_screening.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("scripts/build_demo_screening.py")
 
 
 def _user(session: Session, name: str) -> Actor:
