@@ -45,6 +45,28 @@ def _review_with_two_votes(engine: Engine) -> tuple[int, int, list[int]]:
     return review.id, user.id, ids
 
 
+def _add_reviewer(engine: Engine, review_id: int, name: str) -> int:
+    with session_scope(engine) as session:
+        user = create_user(session, name=name, password="long password")
+        add_member(
+            session, actor=Actor.operator(), review_id=review_id, user_id=user.id, role="reviewer"
+        )
+    return user.id
+
+
+def _count_trainings(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    """Whose rankings the worker trains from now on (appended as it trains them)."""
+    trained: list[int | None] = []
+    compute = ranking_worker.compute_ranking
+
+    def counting(inputs: RankingInputs, ranker: Ranker | None) -> Ranking:
+        trained.append(inputs.reviewer_id)
+        return compute(inputs, ranker)
+
+    monkeypatch.setattr(ranking_worker, "compute_ranking", counting)
+    return trained
+
+
 def _ranked(engine: Engine) -> list[tuple[int, int | None]]:
     with session_scope(engine, read_only=True) as session:
         return list(session.exec(select(RecordRank.record_id, RecordRank.reviewer_id)).all())
@@ -116,35 +138,25 @@ def test_while_blind_a_vote_retrains_only_the_voters_ranking(
     committed_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     review_id, ana, ids = _review_with_two_votes(committed_engine)
+    bo = _add_reviewer(committed_engine, review_id, "bo")
     with session_scope(committed_engine) as session:
-        bo = create_user(session, name="bo", password="long password")
-        add_member(
-            session, actor=Actor.operator(), review_id=review_id, user_id=bo.id, role="reviewer"
-        )
         for record_id, vote in ((ids[0], "include"), (ids[1], "exclude")):
             record_vote(
                 session,
-                actor=Actor.user(bo.id),
+                actor=Actor.user(bo),
                 review_id=review_id,
                 record_id=record_id,
                 stage="title_abstract",
                 vote=vote,
             )
-    trained: list[int | None] = []
-    compute = ranking_worker.compute_ranking
-
-    def counting(inputs: RankingInputs, ranker: Ranker | None) -> Ranking:
-        trained.append(inputs.reviewer_id)
-        return compute(inputs, ranker)
-
-    monkeypatch.setattr(ranking_worker, "compute_ranking", counting)
+    trained = _count_trainings(monkeypatch)
     worker = RankingWorker(committed_engine)
     assert worker.retrain(review_id) is True
-    assert set(trained) == {ana, bo.id} and len(trained) == 2
+    assert set(trained) == {ana, bo} and len(trained) == 2
     with session_scope(committed_engine) as session:
         record_vote(
             session,
-            actor=Actor.user(bo.id),
+            actor=Actor.user(bo),
             review_id=review_id,
             record_id=ids[2],
             stage="title_abstract",
@@ -152,9 +164,9 @@ def test_while_blind_a_vote_retrains_only_the_voters_ranking(
         )
     trained.clear()
     assert worker.retrain(review_id) is True
-    assert trained == [bo.id]
+    assert trained == [bo]
     owners = {owner for _, owner in _ranked(committed_engine)}
-    assert owners == {ana, bo.id}  # ana's ranking is kept, not trained again
+    assert owners == {ana, bo}  # ana's ranking is kept, not trained again
 
 
 def test_a_second_reviewer_agreeing_retrains_the_teams_ranking(
@@ -163,25 +175,15 @@ def test_a_second_reviewer_agreeing_retrains_the_teams_ranking(
     """Unblinded, the team's ranking weighs a lone vote less than an agreed one: a second vote
     that agrees changes a weight, not a label, and that is a reason to train again."""
     review_id, _, ids = _review_with_two_votes(committed_engine)
+    bo = _add_reviewer(committed_engine, review_id, "bo")
     with session_scope(committed_engine) as session:
-        bo = create_user(session, name="bo", password="long password")
-        add_member(
-            session, actor=Actor.operator(), review_id=review_id, user_id=bo.id, role="reviewer"
-        )
         set_blind(session, actor=Actor.operator(), review_id=review_id, blind=False)
-    trained: list[int | None] = []
-    compute = ranking_worker.compute_ranking
-
-    def counting(inputs: RankingInputs, ranker: Ranker | None) -> Ranking:
-        trained.append(inputs.reviewer_id)
-        return compute(inputs, ranker)
-
-    monkeypatch.setattr(ranking_worker, "compute_ranking", counting)
+    trained = _count_trainings(monkeypatch)
     worker = RankingWorker(committed_engine)
     assert worker.retrain(review_id) is True and trained == [None]
     trained.clear()
     assert worker.retrain(review_id) is True and trained == []  # nothing changed
     with session_scope(committed_engine) as session:
-        record_vote(session, actor=Actor.user(bo.id), review_id=review_id, record_id=ids[0],
+        record_vote(session, actor=Actor.user(bo), review_id=review_id, record_id=ids[0],
                     stage="title_abstract", vote="include")  # fmt: skip
     assert worker.retrain(review_id) is True and trained == [None]
