@@ -23,7 +23,6 @@ is ever excluded by the model.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -49,6 +48,7 @@ from review_app.services.progress import (
     stage_statuses,
     unique_record_ids,
     unique_records_select,
+    votes_and_resolutions,
 )
 from review_app.services.reviews import get_protocol, get_review
 
@@ -130,28 +130,22 @@ def weighted_labels(
     ids = unique_record_ids(session, review_id=review_id)
     unique = set(ids)
     settings = get_protocol(session, review_id).screening
-    query = select(Decision.record_id, Decision.vote).where(
-        Decision.review_id == review_id, Decision.stage == STAGE
-    )
     if reviewer_id is not None:
         maybe_is_include = settings.maybe_counts_as == Vote.INCLUDE
-        own = session.exec(query.where(Decision.reviewer_id == reviewer_id))
+        own = session.exec(
+            select(Decision.record_id, Decision.vote).where(
+                Decision.review_id == review_id,
+                Decision.stage == STAGE,
+                Decision.reviewer_id == reviewer_id,
+            )
+        )
         labels = {
             record_id: int(vote != Vote.EXCLUDE)
             for record_id, vote in own
             if record_id in unique and (vote != Vote.MAYBE or maybe_is_include)
         }
         return labels, {}
-    votes: dict[int, list[str]] = defaultdict(list)
-    for record_id, vote in session.exec(query):
-        votes[record_id].append(vote)
-    resolutions = dict(
-        session.exec(
-            select(Resolution.record_id, Resolution.vote).where(
-                Resolution.review_id == review_id, Resolution.stage == STAGE
-            )
-        ).all()
-    )
+    votes, resolutions = votes_and_resolutions(session, review_id=review_id, stage=STAGE)
     labels, weights = {}, {}
     for record_id in sorted(unique & (votes.keys() | resolutions.keys())):
         labelled = team_label(

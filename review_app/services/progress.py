@@ -85,11 +85,11 @@ def unique_record_ids(session: Session, *, review_id: int) -> list[int]:
     return [record_id for record_id in session.exec(query) if record_id is not None]
 
 
-def stage_statuses(
-    session: Session, *, review_id: int, stage: Stage | str, record_ids: list[int]
-) -> dict[int, StageStatus]:
-    """The status of each given record at one stage, from all votes and resolutions."""
-    settings = get_protocol(session, review_id).screening
+def votes_and_resolutions(
+    session: Session, *, review_id: int, stage: Stage | str
+) -> tuple[dict[int, list[str]], dict[int, str]]:
+    """Every record's votes at one stage (record id -> votes) and the leads' resolutions
+    (record id -> vote), two queries for the whole review."""
     votes: dict[int, list[str]] = defaultdict(list)
     for record_id, vote in session.exec(
         select(Decision.record_id, Decision.vote).where(
@@ -104,6 +104,15 @@ def stage_statuses(
             )
         ).all()
     )
+    return votes, resolutions
+
+
+def stage_statuses(
+    session: Session, *, review_id: int, stage: Stage | str, record_ids: list[int]
+) -> dict[int, StageStatus]:
+    """The status of each given record at one stage, from all votes and resolutions."""
+    settings = get_protocol(session, review_id).screening
+    votes, resolutions = votes_and_resolutions(session, review_id=review_id, stage=stage)
     return {
         record_id: stage_status(
             votes.get(record_id, []),

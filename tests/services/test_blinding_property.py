@@ -619,6 +619,7 @@ def test_the_worlds_really_differ_for_a_lead(
 # check the actor and apply the blinding rules. A new one must be added here with its reason.
 NO_ACTOR = {
     "progress.stage_statuses": "status per record for services that checked the role",
+    "progress.votes_and_resolutions": "every vote per record, for services that checked the role",
     "progress.unique_record_ids": "follows the callers' reads (no vote is read)",
     "prisma.included_report_ids": "for services that checked the role (documented there)",
     "prioritisation.training_labels": "the ranking worker's inputs, never shown to a person",
