@@ -32,7 +32,7 @@ from review_app.services.imports import (
     undo_import,
 )
 from review_app.services.reviews import get_protocol
-from review_app.ui import deps, state
+from review_app.ui import background, deps, state
 from review_app.ui.components.text import escape_markdown
 
 OTHER = "Other source…"
@@ -103,6 +103,7 @@ def _confirm_and_import(
         st.error(str(error))
         return
     bar.progress(1.0, text="Done")
+    background.retrainer().request(review_id)  # the protocol ranks new records before any vote
     st.session_state[UPLOADER_ROUND] = st.session_state.get(UPLOADER_ROUND, 0) + 1
     st.session_state["import_summaries"] = [_summary_line(s) for s in summaries] + [
         f"Deduplication: {dedup.merged_records} duplicates merged, {dedup.queued_pairs} pairs "
@@ -311,6 +312,7 @@ def _show_batches(review_id: int, user: state.CurrentUser) -> None:
                 undone = undo_import(
                     session, actor=user.actor, review_id=review_id, batch_id=chosen
                 )
+            background.retrainer().request(review_id)  # its records leave the rankings
             st.session_state["import_summaries"] = [undone.message]
             st.rerun()
 

@@ -70,10 +70,6 @@ def render() -> None:
             if item
             else None
         )
-    if item is not None and relevance is None and stage == Stage.TITLE_ABSTRACT:
-        # No ranking yet (a new review, or records just imported): the protocol alone can rank
-        # them, so ask for one; the worker trains only when its inputs changed.
-        background.retrainer().request(review_id)
     _show_flash()
     left, right = st.columns([3, 1], gap="large")
     with left:
