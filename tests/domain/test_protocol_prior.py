@@ -16,10 +16,10 @@ from review_app.domain.prioritisation.protocol_prior import (
 )
 from review_app.errors import ValidationError
 from review_app.protocol import Protocol, load_protocol, parse_protocol
+from tests.conftest import KRATOM_PROTOCOL, REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-KRATOM = ROOT / "protocols" / "kratom-neuropathic-pain.toml"
-PRIORS = ROOT / "bench" / "priors"
+KRATOM = KRATOM_PROTOCOL
+PRIORS = REPO_ROOT / "bench" / "priors"
 
 LITERAL = '''
 title = "Zinc for the common cold"
